@@ -1,0 +1,121 @@
+"""Process configuration, read once from the environment and `.env`.
+
+Names and defaults follow API.md; everything else has a documented default so
+that `billing-gateway serve` runs with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+SECRET_FILE = Path(".gateway-secret")
+SQLITE_FILE = "billing-gateway.sqlite3"
+SANDBOX_API_KEY = "sk_test_sandbox"
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"
+
+
+class ConfigurationError(Exception):
+    """A required setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting the gateway reads. Field names map to upper-case env variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    gateway_env: Environment = "development"
+    gateway_secret: str | None = None
+
+    # Not fixed by API.md: tuning knobs with safe defaults.
+    stripe_timeout_seconds: float = 10.0
+    stripe_max_retries: int = 2
+    stripe_emulator: bool | None = None
+    """True when STRIPE_API_BASE is an emulator (localstripe); None = guess from the key/base."""
+    sandbox_port: int = 8420
+    idempotency_ttl_hours: int = 24
+    idempotency_lock_timeout_seconds: float = 60.0
+    db_pool_max_size: int = 10
+
+    @field_validator("stripe_webhook_secret", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.gateway_env == "production"
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when `serve` must start its own Stripe emulator."""
+        return not self.stripe_api_key and not self.is_production and not self.stripe_api_base
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite://{SQLITE_FILE}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_stripe_api_key(self) -> str:
+        return self.stripe_api_key or SANDBOX_API_KEY
+
+    @property
+    def webhook_secrets(self) -> list[str]:
+        return self.stripe_webhook_secret or ([] if self.stripe_api_key else [SANDBOX_WEBHOOK_SECRET])
+
+    @property
+    def is_stripe_emulator(self) -> bool:
+        if self.stripe_emulator is not None:
+            return self.stripe_emulator
+        return self.uses_sandbox or (self.stripe_api_base is not None and "stripe.com" not in self.stripe_api_base)
+
+    def validate_for_startup(self) -> None:
+        """Raise ConfigurationError naming the first missing required setting."""
+        if self.is_production:
+            for name in ("database_url", "redis_url", "stripe_api_key", "gateway_secret"):
+                if not getattr(self, name):
+                    raise ConfigurationError(f"{name.upper()} is required when GATEWAY_ENV=production")
+            if not self.database_url or not self.database_url.startswith(("postgres://", "postgresql://")):
+                raise ConfigurationError("DATABASE_URL must be a postgres:// URL when GATEWAY_ENV=production")
+        if self.stripe_api_key and not self.stripe_webhook_secret:
+            raise ConfigurationError("STRIPE_WEBHOOK_SECRET is required when STRIPE_API_KEY is set")
+        for secret in self.stripe_webhook_secret:
+            if not secret.startswith("whsec_"):
+                raise ConfigurationError("STRIPE_WEBHOOK_SECRET entries must start with whsec_")
+
+    def signing_secret(self) -> str:
+        """GATEWAY_SECRET, or outside production one generated once and kept in `.gateway-secret`."""
+        if self.gateway_secret:
+            return self.gateway_secret
+        if self.is_production:
+            raise ConfigurationError("GATEWAY_SECRET is required when GATEWAY_ENV=production")
+        if SECRET_FILE.exists():
+            return SECRET_FILE.read_text().strip()
+        secret = secrets.token_urlsafe(48)
+        SECRET_FILE.write_text(secret + "\n")
+        SECRET_FILE.chmod(0o600)
+        return secret
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings()

@@ -1,0 +1,29 @@
+"""Tortoise models: the Stripe mirror, the webhook inbox, the idempotency ledger, API keys, audit."""
+
+from models.api_keys import ApiKey
+from models.audit import AuditEntry
+from models.customers import Customer
+from models.idempotency import IdempotencyRecord, LedgerStatus
+from models.inbox import EventStatus, WebhookEvent
+from models.invoices import Invoice
+from models.payment_methods import PaymentMethod
+from models.payments import Payment, Refund
+from models.prices import Price
+from models.subscriptions import Subscription, SubscriptionItem
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Customer",
+    "EventStatus",
+    "IdempotencyRecord",
+    "Invoice",
+    "LedgerStatus",
+    "Payment",
+    "PaymentMethod",
+    "Price",
+    "Refund",
+    "Subscription",
+    "SubscriptionItem",
+    "WebhookEvent",
+]

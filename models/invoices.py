@@ -1,0 +1,35 @@
+"""Mirror of Stripe invoices."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from models.base import StripeMirrorModel
+from models.customers import Customer
+from models.subscriptions import Subscription
+
+
+class Invoice(StripeMirrorModel):
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="invoices", on_delete=fields.RESTRICT
+    )
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
+        "models.Subscription", related_name="invoices", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharField(max_length=32, db_index=True)
+    number = fields.CharField(max_length=64, null=True)
+    currency = fields.CharField(max_length=3)
+    amount_due = fields.BigIntField(default=0)
+    amount_paid = fields.BigIntField(default=0)
+    amount_remaining = fields.BigIntField(default=0)
+    total = fields.BigIntField(default=0)
+    hosted_invoice_url = fields.TextField(null=True)
+    payment_intent_stripe_id = fields.CharField(max_length=255, null=True)
+    period_start = fields.DatetimeField(null=True)
+    period_end = fields.DatetimeField(null=True)
+
+    customer_id: object
+    subscription_id: object | None
+
+    class Meta:
+        table = "invoices"
