@@ -1,0 +1,1 @@
+"""What each query, mutation and subscription does, one module per domain."""

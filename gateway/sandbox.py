@@ -1,0 +1,75 @@
+"""The local Stripe emulator `serve` starts when no Stripe key is configured.
+
+localstripe is a development dependency, not a core one: production never runs it.
+It runs as its own process and is stopped with the gateway.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from gateway.settings import SANDBOX_API_KEY
+
+STARTUP_TIMEOUT_SECONDS = 20.0
+
+
+class SandboxError(Exception):
+    """The emulator is not installed or did not start."""
+
+
+def _executable() -> str:
+    beside_python = Path(sys.executable).with_name("localstripe")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("localstripe")
+    if found is None:
+        raise SandboxError(
+            "the Stripe sandbox needs localstripe (a development dependency): run `uv sync`, "
+            "or set STRIPE_API_KEY to use Stripe itself"
+        )
+    return found
+
+
+class StripeSandbox:
+    """A localstripe process on 127.0.0.1:`port`."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the emulator and wait until it answers."""
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [_executable(), "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise SandboxError(f"localstripe exited at start-up (see {self.log_path}); is port {self.port} free?")
+            try:
+                httpx.get(f"{self.url}/v1/customers?limit=1", auth=(SANDBOX_API_KEY, ""), timeout=1.0)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise SandboxError(f"localstripe did not answer on {self.url} within {STARTUP_TIMEOUT_SECONDS:.0f} s")
+
+    def stop(self) -> None:
+        """Stop the emulator if it runs."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()

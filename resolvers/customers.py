@@ -1,0 +1,103 @@
+"""Queries and mutations on customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+from gateway.idempotency import Attempt
+from gateway.mirror import upsert_customer
+from resolvers import snapshots
+from resolvers.errors import MutationError
+from resolvers.mutations import run_mutation
+from resolvers.pagination import paginate
+from resolvers.scoping import visible_customers
+from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
+from schema.context import Info
+from schema.customers import (
+    CreateCustomerInput,
+    CreateCustomerPayload,
+    Customer,
+    UpdateCustomerInput,
+    UpdateCustomerPayload,
+)
+from schema.relay import Connection, InvalidIdError, parse_typed_id
+
+
+async def customer(info: Info, id: strawberry.ID) -> Customer | None:
+    """One customer by id; null when unknown or not visible to the caller."""
+    try:
+        pk = parse_typed_id(id, "Customer")
+    except InvalidIdError:
+        return None
+    row = await visible_customers(info.context.principal).get_or_none(id=pk)
+    return Customer.from_model(row) if row is not None else None
+
+
+async def customers(
+    info: Info, first: int | None = None, after: str | None = None, email: str | None = None
+) -> Connection[Customer]:
+    """Customers, newest first; `email` matches exactly, ignoring case."""
+    qs = visible_customers(info.context.principal)
+    if email is not None:
+        qs = qs.filter(email__iexact=email.strip())
+    return await paginate(qs, first, after, Customer.from_model)
+
+
+async def create_customer(info: Info, idempotency_key: str, input: CreateCustomerInput) -> CreateCustomerPayload:
+    """Create a customer at Stripe and in the mirror."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        email = clean_email(input.email, ["input", "email"])
+        name = clean_name(input.name or None, ["input", "name"])
+        metadata = clean_metadata(input.metadata, ["input", "metadata"]) if input.metadata else {}
+        obj = await info.context.stripe.create_customer(
+            email=email, name=name, metadata=metadata, idempotency_key=attempt.stripe_key("customer")
+        )
+        async with in_transaction():
+            row = await upsert_customer(obj)
+            response = {"customer": snapshots.dump(row), "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="createCustomer", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return CreateCustomerPayload.from_snapshot(data)
+
+
+async def update_customer(info: Info, idempotency_key: str, input: UpdateCustomerInput) -> UpdateCustomerPayload:
+    """Change a customer's email, name or metadata at Stripe and in the mirror."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        row = await fetch(visible_customers(info.context.principal), input.id, "Customer", ["input", "id"])
+        params: dict[str, Any] = {}
+        if input.email is not strawberry.UNSET:
+            if input.email is None:
+                params["email"] = ""
+            else:
+                params["email"] = clean_email(input.email, ["input", "email"])
+        if input.name is not strawberry.UNSET:
+            params["name"] = clean_name(input.name, ["input", "name"]) or ""
+        if input.metadata is not strawberry.UNSET:
+            metadata = clean_metadata(input.metadata or {}, ["input", "metadata"])
+            # Stripe merges metadata; unset what the new value leaves out so it replaces.
+            params["metadata"] = {**dict.fromkeys(row.metadata, ""), **metadata}
+        if not params:
+            raise MutationError("VALIDATION_FAILED", "nothing to update: give email, name or metadata", ["input"])
+        obj = await info.context.stripe.update_customer(
+            row.stripe_id, params=params, idempotency_key=attempt.stripe_key("customer")
+        )
+        async with in_transaction():
+            row = await upsert_customer(obj)
+            response = {"customer": snapshots.dump(row), "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="updateCustomer", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return UpdateCustomerPayload.from_snapshot(data)
+
