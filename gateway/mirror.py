@@ -45,7 +45,8 @@ async def upsert_customer(obj: dict[str, Any]) -> Customer:
         **_common(obj),
         "email": obj.get("email"),
         "name": obj.get("name"),
-        "metadata": dict(obj.get("metadata") or {}),
+        # Stripe deletes a key set to ""; emulators may keep it, so never mirror empty values.
+        "metadata": {k: v for k, v in (obj.get("metadata") or {}).items() if v != ""},
         "default_payment_method_stripe_id": stripe_id_of(invoice_settings.get("default_payment_method")),
         "deleted": bool(obj.get("deleted", False)),
     }

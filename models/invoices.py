@@ -11,10 +11,10 @@ from models.subscriptions import Subscription
 
 class Invoice(StripeMirrorModel):
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "models.Customer", related_name="invoices", on_delete=fields.RESTRICT
+        "models.Customer", related_name="invoices", on_delete=fields.RESTRICT, db_index=True
     )
     subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
-        "models.Subscription", related_name="invoices", null=True, on_delete=fields.SET_NULL
+        "models.Subscription", related_name="invoices", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     status = fields.CharField(max_length=32, db_index=True)
     number = fields.CharField(max_length=64, null=True)

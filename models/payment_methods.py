@@ -10,7 +10,7 @@ from models.customers import Customer
 
 class PaymentMethod(StripeMirrorModel):
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
-        "models.Customer", related_name="payment_methods", null=True, on_delete=fields.SET_NULL
+        "models.Customer", related_name="payment_methods", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     type = fields.CharField(max_length=32)
     brand = fields.CharField(max_length=32, null=True)

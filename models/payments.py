@@ -11,10 +11,10 @@ from models.invoices import Invoice
 
 class Payment(StripeMirrorModel):
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
-        "models.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT
+        "models.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="payments", null=True, on_delete=fields.SET_NULL
+        "models.Invoice", related_name="payments", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     status = fields.CharField(max_length=32, db_index=True)
     amount = fields.BigIntField()
@@ -39,7 +39,7 @@ class Payment(StripeMirrorModel):
 
 class Refund(StripeMirrorModel):
     payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
-        "models.Payment", related_name="refunds", on_delete=fields.RESTRICT
+        "models.Payment", related_name="refunds", on_delete=fields.RESTRICT, db_index=True
     )
     amount = fields.BigIntField()
     currency = fields.CharField(max_length=3)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 class Subscription(StripeMirrorModel):
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "models.Customer", related_name="subscriptions", on_delete=fields.RESTRICT
+        "models.Customer", related_name="subscriptions", on_delete=fields.RESTRICT, db_index=True
     )
     status = fields.CharField(max_length=32, db_index=True)
     price_stripe_id = fields.CharField(max_length=255, null=True)
@@ -39,7 +39,7 @@ class Subscription(StripeMirrorModel):
 
 class SubscriptionItem(StripeMirrorModel):
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
-        "models.Subscription", related_name="items", on_delete=fields.CASCADE
+        "models.Subscription", related_name="items", on_delete=fields.CASCADE, db_index=True
     )
     price_stripe_id = fields.CharField(max_length=255)
     quantity = fields.IntField(default=1)

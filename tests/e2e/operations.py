@@ -1,0 +1,87 @@
+"""GraphQL documents and small helpers shared by the e2e tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.support.graphql import GraphQLClient
+
+USER_ERRORS = "userErrors { code message field declineCode }"
+CUSTOMER_FIELDS = "id stripeId email name metadata createdAt"
+PAYMENT_METHOD_FIELDS = "id stripeId type brand last4 expMonth expYear isDefault"
+
+CREATE_CUSTOMER = f"""
+mutation($key: String!, $input: CreateCustomerInput!) {{
+  createCustomer(idempotencyKey: $key, input: $input) {{ customer {{ {CUSTOMER_FIELDS} }} {USER_ERRORS} }}
+}}"""
+
+UPDATE_CUSTOMER = f"""
+mutation($key: String!, $input: UpdateCustomerInput!) {{
+  updateCustomer(idempotencyKey: $key, input: $input) {{ customer {{ {CUSTOMER_FIELDS} }} {USER_ERRORS} }}
+}}"""
+
+ATTACH_PAYMENT_METHOD = f"""
+mutation($key: String!, $input: AttachPaymentMethodInput!) {{
+  attachPaymentMethod(idempotencyKey: $key, input: $input) {{
+    paymentMethod {{ {PAYMENT_METHOD_FIELDS} customer {{ id }} }} {USER_ERRORS}
+  }}
+}}"""
+
+DETACH_PAYMENT_METHOD = f"""
+mutation($key: String!, $input: DetachPaymentMethodInput!) {{
+  detachPaymentMethod(idempotencyKey: $key, input: $input) {{
+    paymentMethod {{ {PAYMENT_METHOD_FIELDS} customer {{ id }} }} {USER_ERRORS}
+  }}
+}}"""
+
+SET_DEFAULT_PAYMENT_METHOD = f"""
+mutation($key: String!, $input: SetDefaultPaymentMethodInput!) {{
+  setDefaultPaymentMethod(idempotencyKey: $key, input: $input) {{
+    customer {{ id defaultPaymentMethod {{ id last4 }} }} {USER_ERRORS}
+  }}
+}}"""
+
+CREATE_SETUP_INTENT = f"""
+mutation($key: String!, $input: CreateSetupIntentInput!) {{
+  createSetupIntent(idempotencyKey: $key, input: $input) {{ clientSecret setupIntentId {USER_ERRORS} }}
+}}"""
+
+CUSTOMER_WITH_PAYMENT_METHODS = f"""
+query($id: ID!) {{
+  customer(id: $id) {{
+    {CUSTOMER_FIELDS}
+    defaultPaymentMethod {{ id last4 brand }}
+    paymentMethods(first: 10) {{ edges {{ cursor node {{ {PAYMENT_METHOD_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }}
+  }}
+}}"""
+
+
+def unique_email(prefix: str = "customer") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def new_key() -> str:
+    return f"test-{uuid.uuid4()}"
+
+
+def payload_of(body: dict[str, Any], field: str) -> dict[str, Any]:
+    """The payload of mutation `field`, asserting the response had no GraphQL errors."""
+    assert "errors" not in body, body
+    payload: dict[str, Any] = body["data"][field]
+    return payload
+
+
+def error_codes(payload: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in payload["userErrors"]]
+
+
+async def create_customer(client: GraphQLClient, email: str | None = None, **fields: Any) -> dict[str, Any]:
+    """Create a customer through the gateway and return it (asserting success)."""
+    body = await client.execute(
+        CREATE_CUSTOMER, {"key": new_key(), "input": {"email": email or unique_email(), **fields}}
+    )
+    payload = payload_of(body, "createCustomer")
+    assert payload["userErrors"] == [], payload
+    customer: dict[str, Any] = payload["customer"]
+    return customer
