@@ -70,7 +70,9 @@ def serve(
             raise _fail(str(exc)) from None
         settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
     typer.echo(f"billing-gateway ({settings.gateway_env})")
-    typer.echo(f"  GraphQL     http://{host}:{port}/graphql" + ("" if settings.is_production else "  (GraphiQL in a browser)"))
+    typer.echo(
+        f"  GraphQL     http://{host}:{port}/graphql" + ("" if settings.is_production else "  (GraphiQL in a browser)")
+    )
     typer.echo(f"  health      http://{host}:{port}/health/ready")
     typer.echo(f"  database    {_describe_database(settings)}")
     typer.echo(f"  redis       {settings.redis_url or 'none: in-process broker and pub/sub (embedded mode)'}")

@@ -45,7 +45,9 @@ class LedgerRejection(Exception):
 
 def request_fingerprint(operation: str, payload: Any) -> str:
     """A stable hash of an operation and its input (key order does not matter)."""
-    canonical = json.dumps({"operation": operation, "input": payload}, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        {"operation": operation, "input": payload}, sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -88,9 +90,7 @@ class Claim:
     attempt: Attempt | None = None
 
 
-async def claim(
-    settings: Settings, *, principal_scope: str, key: str, operation: str, fingerprint: str
-) -> Claim:
+async def claim(settings: Settings, *, principal_scope: str, key: str, operation: str, fingerprint: str) -> Claim:
     """Claim `key` for this call, or find its stored response; raises LedgerRejection."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise LedgerRejection("VALIDATION_FAILED", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters")

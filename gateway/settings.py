@@ -19,7 +19,7 @@ Environment = Literal["development", "test", "production"]
 SECRET_FILE = Path(".gateway-secret")
 SQLITE_FILE = "billing-gateway.sqlite3"
 SANDBOX_API_KEY = "sk_test_sandbox"
-SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"  # noqa: S105 - the local emulator's, not a real secret
 
 
 class ConfigurationError(Exception):

@@ -100,4 +100,3 @@ async def update_customer(info: Info, idempotency_key: str, input: UpdateCustome
         info, operation="updateCustomer", idempotency_key=idempotency_key, payload=input, execute=execute
     )
     return UpdateCustomerPayload.from_snapshot(data)
-

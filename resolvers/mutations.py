@@ -42,7 +42,9 @@ def provider_error_response(error: ProviderError, field: list[str] | None = None
     return {"userErrors": [user_error(error.code, error.message, field, error.decline_code)]}
 
 
-async def run_mutation(info: Info, *, operation: str, idempotency_key: str, payload: Any, execute: Execute) -> dict[str, Any]:
+async def run_mutation(
+    info: Info, *, operation: str, idempotency_key: str, payload: Any, execute: Execute
+) -> dict[str, Any]:
     """Run a mutation once per idempotency key and return its stored-form response."""
     ctx = info.context
 

@@ -9,7 +9,16 @@ from graphql import GraphQLError
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Connection, Edge, InvalidIdError, PageInfo, decode_cursor, encode_cursor
+from schema.relay import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Connection,
+    Edge,
+    InvalidIdError,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+)
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -19,9 +28,7 @@ def check_page_args(first: int | None, after: str | None) -> int:
     """The page size to fetch; raises a GraphQL error with code VALIDATION_FAILED."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0 or size > MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}", extensions={"code": "VALIDATION_FAILED"}
-        )
+        raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE_SIZE}", extensions={"code": "VALIDATION_FAILED"})
     if after is not None:
         try:
             decode_cursor(after)
@@ -30,9 +37,7 @@ def check_page_args(first: int | None, after: str | None) -> int:
     return size
 
 
-async def paginate(
-    qs: QuerySet[M], first: int | None, after: str | None, convert: Callable[[M], T]
-) -> Connection[T]:
+async def paginate(qs: QuerySet[M], first: int | None, after: str | None, convert: Callable[[M], T]) -> Connection[T]:
     """One page of `qs` ordered by primary key (time-ordered UUIDs), newest first."""
     size = check_page_args(first, after)
     if after is not None:

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt
 from gateway.mirror import upsert_customer, upsert_payment_method
+from models import Customer
 from resolvers import snapshots
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
@@ -74,7 +75,8 @@ async def attach_payment_method(
         pm_id = input.stripe_payment_method_id.strip()
         if not pm_id.startswith("pm_") or len(pm_id) > 255:
             raise MutationError(
-                "VALIDATION_FAILED", "stripePaymentMethodId must be a Stripe payment method id (pm_…)",
+                "VALIDATION_FAILED",
+                "stripePaymentMethodId must be a Stripe payment method id (pm_…)",
                 ["input", "stripePaymentMethodId"],
             )
         stripe = info.context.stripe
@@ -109,7 +111,7 @@ async def detach_payment_method(
         row = await fetch(visible_payment_methods(info.context.principal), input.id, "PaymentMethod", ["input", "id"])
         if row.customer_id is None:
             raise MutationError("VALIDATION_FAILED", "this payment method is already detached", ["input", "id"])
-        customer = await row.customer
+        customer = await Customer.get_or_none(id=row.customer_id)
         stripe = info.context.stripe
         obj = await stripe.detach_payment_method(row.stripe_id, idempotency_key=attempt.stripe_key("detach"))
         # Stripe may clear the customer's default when it was this method: read it back.
@@ -141,7 +143,9 @@ async def set_default_payment_method(
         )
         if pm.customer_id != customer.id:
             raise MutationError(
-                "VALIDATION_FAILED", "this payment method is not attached to this customer", ["input", "paymentMethodId"]
+                "VALIDATION_FAILED",
+                "this payment method is not attached to this customer",
+                ["input", "paymentMethodId"],
             )
         obj = await info.context.stripe.set_default_payment_method(
             customer.stripe_id, pm.stripe_id, idempotency_key=attempt.stripe_key("set_default")

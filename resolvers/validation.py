@@ -43,7 +43,9 @@ def clean_metadata(value: Any, field: list[str]) -> dict[str, str]:
             )
         if len(item) > METADATA_MAX_VALUE_LENGTH:
             raise MutationError(
-                "VALIDATION_FAILED", f"metadata values are at most {METADATA_MAX_VALUE_LENGTH} characters", [*field, key]
+                "VALIDATION_FAILED",
+                f"metadata values are at most {METADATA_MAX_VALUE_LENGTH} characters",
+                [*field, key],
             )
         cleaned[key] = item
     return cleaned

@@ -64,6 +64,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[Customer, PaymentMethod],
-        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        # Factories: a fresh extension per request; both caches live at module level.
+        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -37,7 +37,7 @@ class Customer(Node):
             stripe_id=row.stripe_id,
             email=row.email,
             name=row.name,
-            metadata=row.metadata,
+            metadata=cast(JSON, row.metadata),
             created_at=row.stripe_created or row.created_at,
             model=row,
         )

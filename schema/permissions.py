@@ -6,8 +6,9 @@ Object-level rules (a customer session sees only its own customer) live in
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
 from gateway.auth import Scope
@@ -16,7 +17,7 @@ from schema.context import Info
 
 class _Forbidden(BasePermission):
     message = "You are not allowed to do this."
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
+    error_extensions: GraphQLErrorExtensions | None = {"code": "FORBIDDEN"}
 
 
 class CanRead(_Forbidden):

@@ -52,7 +52,10 @@ query($id: ID!) {{
   customer(id: $id) {{
     {CUSTOMER_FIELDS}
     defaultPaymentMethod {{ id last4 brand }}
-    paymentMethods(first: 10) {{ edges {{ cursor node {{ {PAYMENT_METHOD_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }}
+    paymentMethods(first: 10) {{
+      edges {{ cursor node {{ {PAYMENT_METHOD_FIELDS} }} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
   }}
 }}"""
 

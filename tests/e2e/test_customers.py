@@ -32,7 +32,9 @@ async def test_create_then_read_a_customer(graphql: GraphQLClient, localstripe: 
     body = await graphql.execute(CUSTOMER_WITH_PAYMENT_METHODS, {"id": created["id"]})
     assert body["data"]["customer"]["stripeId"] == created["stripeId"]
     assert body["data"]["customer"]["paymentMethods"]["edges"] == []
-    node = await graphql.execute("query($id: ID!) { node(id: $id) { id ... on Customer { email } } }", {"id": created["id"]})
+    node = await graphql.execute(
+        "query($id: ID!) { node(id: $id) { id ... on Customer { email } } }", {"id": created["id"]}
+    )
     assert node["data"]["node"] == {"id": created["id"], "email": email}
 
 
@@ -40,11 +42,17 @@ async def test_customers_filter_by_email_and_paginate(graphql: GraphQLClient) ->
     email = unique_email("filter")
     first = await create_customer(graphql, email)
     second = await create_customer(graphql, email.upper())
-    query = "query($email: String, $after: String) { customers(first: 1, email: $email, after: $after) { edges { cursor node { id email } } pageInfo { hasNextPage endCursor } } }"
+    query = """query($email: String, $after: String) {
+      customers(first: 1, email: $email, after: $after) {
+        edges { cursor node { id email } } pageInfo { hasNextPage endCursor }
+      }
+    }"""
     page1 = (await graphql.execute(query, {"email": email}))["data"]["customers"]
     assert [e["node"]["id"] for e in page1["edges"]] == [second["id"]]  # newest first
     assert page1["pageInfo"]["hasNextPage"] is True
-    page2 = (await graphql.execute(query, {"email": email, "after": page1["pageInfo"]["endCursor"]}))["data"]["customers"]
+    page2 = (await graphql.execute(query, {"email": email, "after": page1["pageInfo"]["endCursor"]}))["data"][
+        "customers"
+    ]
     assert [e["node"]["id"] for e in page2["edges"]] == [first["id"]]
     assert page2["pageInfo"]["hasNextPage"] is False
 

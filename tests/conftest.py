@@ -1,0 +1,166 @@
+"""Suite-wide fixtures and guards.
+
+Fixtures here (shared by unit, integration and e2e tests):
+
+- `test_logs` (session): the directory where every started process writes its log.
+- `pg_database_factory` (session): `await make(prefix="bgw_test") -> url`, a fresh
+  PostgreSQL database; every one made is dropped at session end.
+- `pg_database` (function): one fresh database URL (from the factory).
+- `localstripe` (session): a running `LocalStripe` emulator shared by the session.
+- `localstripe_factory` (function): `make() -> LocalStripe`, a fresh emulator of
+  its own, stopped when the test ends (for tests that stop/restart or need empty state).
+- `redis_url` (function): `redis://127.0.0.1:6379/<n>` on an empty logical database,
+  flushed when the test ends.
+
+Guards: when `CI` is set, any skipped test makes the run fail (tests that need a
+service fail when it is missing; they never skip). Every test without its own
+`@pytest.mark.timeout` gets `DEFAULT_TIMEOUT_SECONDS` (`E2E_TIMEOUT_SECONDS` under tests/e2e/).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import redis
+
+from tests.pg import create_database, drop_database, unique_name
+from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
+from tests.support.localstripe import LocalStripe
+
+DEFAULT_TIMEOUT_SECONDS = 120
+E2E_TIMEOUT_SECONDS = 60
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = 6379
+
+
+# --- guards -----------------------------------------------------------------------------------------------
+
+_skipped: list[str] = []
+_log_dirs: list[Path] = []
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test a timeout unless it sets its own (e2e: 60 s; fixture set-up time is not counted)."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            e2e = "e2e" in item.path.parts
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS if e2e else DEFAULT_TIMEOUT_SECONDS))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember skipped tests (xfail is not a skip)."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """Remember modules skipped at collection (`pytest.skip(allow_module_level=True)`, `importorskip`)."""
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a run with skipped tests fails."""
+    if _in_ci() and _skipped and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the process-log directory; say loudly why a CI run with skips failed."""
+    for log_dir in _log_dirs:
+        terminalreporter.write_line(f"logs of the processes started by the tests: {log_dir}")
+    if _in_ci() and _skipped:
+        terminalreporter.section("skipped tests are failures in CI", sep="=", red=True, bold=True)
+        for nodeid in _skipped:
+            terminalreporter.line(f"SKIPPED (not allowed when CI is set): {nodeid}", red=True)
+
+
+# --- processes and services -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def test_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory for the logs of every process the tests start (under pytest's tmp dir)."""
+    log_dir = tmp_path_factory.mktemp("logs", numbered=False)
+    _log_dirs.append(log_dir)
+    return log_dir
+
+
+@pytest_asyncio.fixture(scope="session")
+async def pg_database_factory() -> AsyncIterator[PgDatabaseFactory]:
+    """`await make(prefix="bgw_test") -> url`: a fresh, empty PostgreSQL database; all dropped at session end."""
+    names: list[str] = []
+
+    async def make(prefix: str = "bgw_test") -> str:
+        name = unique_name(prefix)
+        names.append(name)
+        return await create_database(name)
+
+    yield make
+    for name in names:
+        await drop_database(name)
+
+
+@pytest_asyncio.fixture
+async def pg_database(pg_database_factory: PgDatabaseFactory) -> str:
+    """A fresh PostgreSQL database URL (`postgres://postgres@127.0.0.1:5432/bgw_test_…`), dropped at session end."""
+    return await pg_database_factory()
+
+
+@pytest.fixture(scope="session")
+def localstripe(test_logs: Path) -> Iterator[LocalStripe]:
+    """The session's localstripe emulator (`.url`, `.stop()`, `.start()`); shared state, so don't restart it."""
+    emulator = LocalStripe(test_logs, name="localstripe-session")
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def localstripe_factory(test_logs: Path) -> Iterator[LocalStripeFactory]:
+    """`make() -> LocalStripe`: a fresh, started emulator owned by this test (stopped at its end)."""
+    started: list[LocalStripe] = []
+
+    def make() -> LocalStripe:
+        emulator = LocalStripe(test_logs)
+        started.append(emulator)
+        emulator.start()
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis URL on an empty logical database (1-15) of the local server, flushed after the test.
+
+    Fails (never skips) when Redis does not answer. Pub/sub channels are server-wide,
+    not per database: tests run one at a time, so that is no problem here.
+    """
+    admin = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=5)
+    try:
+        admin.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} does not answer ({exc!r}); start it (see .ci/run)")
+    finally:
+        admin.close()
+    for db in range(1, 16):
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_timeout=5)
+        try:
+            if client.dbsize() == 0:
+                yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+                client.flushdb()
+                return
+        finally:
+            client.close()
+    pytest.fail("no empty Redis logical database among 1-15")

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real `billing-gateway` processes, PostgreSQL and the localstripe emulator."""

@@ -1,0 +1,98 @@
+"""Smoke tests of the real server: it starts, reports health, and guards `/graphql` with API keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+
+TYPENAME_QUERY = "{ __typename }"
+
+
+def _checks(body: Any) -> dict[str, Any]:
+    """The per-check part of a `/health/ready` body: `{"status": …, "checks": {name: {"ok": bool, …}}}`."""
+    assert isinstance(body, dict), f"/health/ready body is not a JSON object: {body!r}"
+    checks = body.get("checks")
+    assert isinstance(checks, dict), f"/health/ready has no `checks` object: {body!r}"
+    return checks
+
+
+def _assert_json_401(response: httpx.Response) -> None:
+    assert response.status_code == 401, f"expected 401, got {response.status_code}: {response.text[:500]}"
+    assert response.headers.get("content-type", "").startswith("application/json"), response.headers
+    assert isinstance(response.json(), dict)
+
+
+async def test_health_live(gateway: GatewayProcess) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        response = await http.get("/health/live")
+    assert response.status_code == 200, response.text
+
+
+async def test_health_ready_reports_each_check(gateway: GatewayProcess) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        response = await http.get("/health/ready")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok", body
+    checks = _checks(body)
+    assert checks["database"]["ok"] is True, body
+    assert checks["stripe"]["ok"] is True, body
+    assert "redis" not in checks, f"no REDIS_URL is configured, so there is no Redis check: {body}"
+
+
+async def test_valid_key_runs_a_query(graphql: GraphQLClient) -> None:
+    body = await graphql.execute(TYPENAME_QUERY)
+    assert body == {"data": {"__typename": "Query"}}
+
+
+async def test_no_authorization_is_401_json(graphql: GraphQLClient) -> None:
+    _assert_json_401(await graphql.raw_post('{"query": "{ __typename }"}', token=None))
+
+
+@pytest.mark.parametrize("token", ["not-a-key", "bgk_00000000_" + "A" * 43], ids=["garbage", "unknown-key"])
+async def test_bad_key_is_401_json(graphql: GraphQLClient, token: str) -> None:
+    _assert_json_401(await graphql.raw_post('{"query": "{ __typename }"}', token=token))
+
+
+@pytest.mark.parametrize("scheme", ["", "Basic ", "Token "], ids=["no-scheme", "basic", "token"])
+async def test_valid_key_without_bearer_scheme_is_401(graphql: GraphQLClient, api_key: str, scheme: str) -> None:
+    headers = {"Authorization": f"{scheme}{api_key}"}
+    _assert_json_401(await graphql.raw_post('{"query": "{ __typename }"}', token=None, headers=headers))
+
+
+async def test_bearer_without_token_is_401(graphql: GraphQLClient) -> None:
+    headers = {"Authorization": "Bearer"}
+    _assert_json_401(await graphql.raw_post('{"query": "{ __typename }"}', token=None, headers=headers))
+
+
+async def test_revoked_key_is_401(gateway: GatewayProcess, graphql: GraphQLClient) -> None:
+    name = f"smoke-revoke-{uuid.uuid4().hex[:8]}"
+    key = gateway.create_api_key("read", name)
+    assert await graphql.execute(TYPENAME_QUERY, token=key) == {"data": {"__typename": "Query"}}
+
+    listing = gateway.cli("api-keys", "list")
+    assert key not in listing, "`api-keys list` must never print a raw key"
+    gateway.revoke_api_key(gateway.api_key_id(name))
+
+    _assert_json_401(await graphql.raw_post('{"query": "{ __typename }"}', token=key))
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [("this is not json", "application/json"), ('{"query": "{ __typename }"}', "text/plain")],
+    ids=["garbage-as-json", "text-plain"],
+)
+async def test_non_json_body_is_400(graphql: GraphQLClient, content: str, content_type: str) -> None:
+    response = await graphql.raw_post(content, content_type=content_type)
+    assert response.status_code == 400, response.text
+
+
+async def test_malformed_json_is_400(graphql: GraphQLClient) -> None:
+    response = await graphql.raw_post('{"query": "{ __typename }"')
+    assert response.status_code == 400, response.text
