@@ -63,7 +63,8 @@ def serve(
     configure_logging(settings)
     sandbox = None
     if settings.uses_sandbox:
-        sandbox = StripeSandbox(settings.sandbox_port, Path("localstripe.log"))
+        fresh = settings.is_sqlite and not Path(settings.effective_database_url.removeprefix("sqlite://")).exists()
+        sandbox = StripeSandbox(settings.sandbox_port, Path("localstripe.log"), fresh=fresh)
         try:
             sandbox.start()
         except SandboxError as exc:

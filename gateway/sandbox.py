@@ -1,7 +1,9 @@
 """The local Stripe emulator `serve` starts when no Stripe key is configured.
 
 localstripe is a development dependency, not a core one: production never runs it.
-It runs as its own process and is stopped with the gateway.
+It runs as its own process and is stopped with the gateway. localstripe keeps its
+state in /tmp/localstripe.pickle; a new embedded database starts it empty, so the
+mirror and the emulator begin together.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def _executable() -> str:
 class StripeSandbox:
     """A localstripe process on 127.0.0.1:`port`."""
 
-    def __init__(self, port: int, log_path: Path) -> None:
+    def __init__(self, port: int, log_path: Path, *, fresh: bool = False) -> None:
         self.port = port
+        self.fresh = fresh
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
@@ -49,7 +52,9 @@ class StripeSandbox:
         """Start the emulator and wait until it answers."""
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [_executable(), "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT
+                [_executable(), "--port", str(self.port), *(["--from-scratch"] if self.fresh else [])],
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

@@ -1,9 +1,10 @@
 """The real `billing-gateway` CLI and server as test processes.
 
 Everything goes through the console script installed in the venv next to
-`sys.executable` (`.venv/bin/billing-gateway`), run from the repository root as a user
-would run it, with an environment built from scratch for the gateway's own variables
-(whatever the developer's shell exports for them is dropped).
+`sys.executable` (`.venv/bin/billing-gateway`), with an environment built from scratch
+for the gateway's own variables (whatever the developer's shell exports for them is
+dropped), run in a scratch working directory beside its log: a developer's `.env` in
+the checkout is not read, and files the gateway writes to its CWD stay out of the repo.
 """
 
 from __future__ import annotations
@@ -58,9 +59,16 @@ def gateway_env(database_url: str, stripe_api_base: str | None = None, **overrid
     return clean_env(env, drop_prefixes=GATEWAY_ENV_PREFIXES)
 
 
-def run_cli(*args: str, env: Mapping[str, str], log_path: Path, timeout: float = CLI_TIMEOUT_SECONDS) -> str:
-    """Run `billing-gateway ARGS…` to completion; return stdout (raises ServiceStartError on failure)."""
-    return run_logged([str(cli_path()), *args], env=env, log_path=log_path, timeout=timeout)
+def run_cli(
+    *args: str, env: Mapping[str, str], log_path: Path, timeout: float = CLI_TIMEOUT_SECONDS, cwd: Path | None = None
+) -> str:
+    """Run `billing-gateway ARGS…` to completion; return stdout (raises ServiceStartError on failure).
+
+    The working directory is `cwd`, by default the log file's directory.
+    """
+    workdir = cwd if cwd is not None else log_path.parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    return run_logged([str(cli_path()), *args], env=env, log_path=log_path, timeout=timeout, cwd=workdir)
 
 
 def _cli_env(database_url: str, env: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -71,9 +79,27 @@ def _default_log(log_path: Path | None) -> Path:
     return log_path if log_path is not None else Path(tempfile.gettempdir()) / "billing-gateway-tests" / "cli.log"
 
 
-def migrate(database_url: str, *, log_path: Path, env: Mapping[str, str] | None = None) -> None:
+def migrate(database_url: str, *, env: Mapping[str, str] | None = None, log_path: Path | None = None) -> None:
     """`billing-gateway migrate` against `database_url`."""
-    run_cli("migrate", env=_cli_env(database_url, env), log_path=log_path)
+    run_cli("migrate", env=_cli_env(database_url, env), log_path=_default_log(log_path))
+
+
+def raw_key_from(stdout: str) -> str:
+    """The raw key in `api-keys create` output: its last non-empty line."""
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        raise ServiceStartError("`billing-gateway api-keys create` printed nothing on stdout")
+    return lines[-1]
+
+
+def key_id_from(listing: str, name: str) -> str:
+    """The id of the key named `name` in `api-keys list` output: the first word of its line (names must be unique)."""
+    named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    lines = [line for line in listing.splitlines() if named.search(line)]
+    if len(lines) != 1:
+        raise AssertionError(f"expected one `api-keys list` line naming {name!r}, got {lines!r}")
+    words: list[str] = re.findall(r"[\w-]+", lines[0])
+    return words[0]
 
 
 def create_api_key(
@@ -85,34 +111,19 @@ def create_api_key(
     log_path: Path | None = None,
 ) -> str:
     """`billing-gateway api-keys create --name NAME --scopes SCOPES`; returns the raw key (last stdout line)."""
-    stdout = run_cli(
-        "api-keys", "create", "--name", name, "--scopes", scopes,
-        env=_cli_env(database_url, env), log_path=_default_log(log_path),
-    )  # fmt: skip
-    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
-    if not lines:
-        raise ServiceStartError("`billing-gateway api-keys create` printed nothing on stdout")
-    return lines[-1]
-
-
-def list_api_keys(
-    database_url: str, *, env: Mapping[str, str] | None = None, log_path: Path | None = None
-) -> list[str]:
-    """`billing-gateway api-keys list`: its non-empty stdout lines."""
-    stdout = run_cli("api-keys", "list", env=_cli_env(database_url, env), log_path=_default_log(log_path))
-    return [line for line in stdout.splitlines() if line.strip()]
+    env = _cli_env(database_url, env)
+    return raw_key_from(
+        run_cli("api-keys", "create", "--name", name, "--scopes", scopes, env=env, log_path=_default_log(log_path))
+    )
 
 
 def api_key_id(
     database_url: str, name: str, *, env: Mapping[str, str] | None = None, log_path: Path | None = None
 ) -> str:
-    """The id of the key named `name`: the first word of its line in `api-keys list` (names must be unique)."""
-    named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
-    lines = [line for line in list_api_keys(database_url, env=env, log_path=log_path) if named.search(line)]
-    if len(lines) != 1:
-        raise AssertionError(f"expected one `api-keys list` line naming {name!r}, got {lines!r}")
-    words: list[str] = re.findall(r"[\w-]+", lines[0])
-    return words[0]
+    """The id of the key named `name`, from `billing-gateway api-keys list`."""
+    return key_id_from(
+        run_cli("api-keys", "list", env=_cli_env(database_url, env), log_path=_default_log(log_path)), name
+    )
 
 
 def revoke_api_key(
@@ -126,22 +137,32 @@ class GatewayProcess:
     """`billing-gateway serve` on 127.0.0.1:`port`, after `billing-gateway migrate`, with one log file.
 
     `env` is the full environment (see `gateway_env`). `start()` migrates (once) and
-    waits for `GET /health/live` → 200; `stop()` sends SIGTERM, then SIGKILL.
+    waits for `GET /health/live` → 200; `stop()` sends SIGTERM, then SIGKILL. Its
+    commands run in `workdir` (default: `<log_dir>/<name>-<port>.cwd/`).
     """
 
     def __init__(
-        self, env: Mapping[str, str], log_dir: Path, *, port: int | None = None, name: str = "gateway"
+        self,
+        env: Mapping[str, str],
+        log_dir: Path,
+        *,
+        port: int | None = None,
+        name: str = "gateway",
+        workdir: Path | None = None,
     ) -> None:
         self.env = dict(env)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.cli_log_path = log_dir / f"{name}-{self.port}-cli.log"
+        self.workdir = workdir if workdir is not None else log_dir / f"{name}-{self.port}.cwd"
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.migrated = False
         self.process = ManagedProcess(
             [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             log_path=self.log_path,
+            cwd=self.workdir,
         )
 
     @property
@@ -161,7 +182,7 @@ class GatewayProcess:
 
     def migrate(self) -> None:
         """`billing-gateway migrate` with this gateway's environment."""
-        run_cli("migrate", env=self.env, log_path=self.cli_log_path)
+        self.cli("migrate")
         self.migrated = True
 
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
@@ -189,19 +210,19 @@ class GatewayProcess:
 
     def cli(self, *args: str, timeout: float = CLI_TIMEOUT_SECONDS) -> str:
         """Run `billing-gateway ARGS…` with this gateway's environment; return stdout."""
-        return run_cli(*args, env=self.env, log_path=self.cli_log_path, timeout=timeout)
+        return run_cli(*args, env=self.env, log_path=self.cli_log_path, timeout=timeout, cwd=self.workdir)
 
     def create_api_key(self, scopes: str = "read,write", name: str = "test") -> str:
         """A new raw API key for this gateway's database."""
-        return create_api_key(self.database_url, scopes, name, env=self.env, log_path=self.cli_log_path)
+        return raw_key_from(self.cli("api-keys", "create", "--name", name, "--scopes", scopes))
 
     def api_key_id(self, name: str) -> str:
         """The id of this gateway's API key named `name` (from `api-keys list`)."""
-        return api_key_id(self.database_url, name, env=self.env, log_path=self.cli_log_path)
+        return key_id_from(self.cli("api-keys", "list"), name)
 
     def revoke_api_key(self, key_id: str) -> None:
         """`billing-gateway api-keys revoke ID` on this gateway's database."""
-        revoke_api_key(self.database_url, key_id, env=self.env, log_path=self.cli_log_path)
+        self.cli("api-keys", "revoke", key_id)
 
     def __repr__(self) -> str:
         return f"GatewayProcess({self.url}, running={self.running})"

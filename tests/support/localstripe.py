@@ -34,6 +34,7 @@ class LocalStripe:
             [sys.executable, "-m", "localstripe", "--port", str(self.port), "--from-scratch"],
             env=clean_env({}),
             log_path=log_dir / f"{name}-{self.port}.log",
+            cwd=log_dir,
         )
 
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> None:

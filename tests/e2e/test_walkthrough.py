@@ -1,0 +1,143 @@
+"""The README's run command and walkthrough, executed exactly as printed, in embedded mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.gateway import GATEWAY_ENV_PREFIXES
+from tests.support.net import free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+GATEWAY_PORT, SANDBOX_PORT = 8000, 8420
+
+
+def readme_run_command() -> str:
+    section = README.split("## Two commands", 1)[1]
+    match = re.search(r"```bash\n(.+?)\n```", section, re.S)
+    assert match, "no run command in the README"
+    command = match.group(1).strip()
+    assert command.endswith("billing-gateway serve"), command
+    return command
+
+
+def readme_walkthrough() -> str:
+    block = README.split("<!-- walkthrough:start -->", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
+    match = re.search(r"```bash\n(.+?)\n```", block, re.S)
+    assert match, "no walkthrough block in the README"
+    return match.group(1)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_closed(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not port_open(port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def embedded_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any gateway setting: embedded defaults only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(GATEWAY_ENV_PREFIXES)}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def readme_server(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The README's run command, from a fresh directory (uv finds the project via UV_PROJECT)."""
+    busy = [port for port in (GATEWAY_PORT, SANDBOX_PORT) if port_open(port)]
+    assert not busy, f"the README's default ports {busy} are taken on this machine; free them to run this test"
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        ["bash", "-c", readme_run_command()],
+        cwd=tmp_path,
+        env=embedded_env(UV_PROJECT=str(ROOT)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{GATEWAY_PORT}/health/ready", timeout=90, alive=lambda: process.poll() is None)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.timeout(180)
+def test_readme_walkthrough_works_as_printed(readme_server: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    ready = json.loads(
+        subprocess.run(
+            ["curl", "-sS", f"http://127.0.0.1:{GATEWAY_PORT}/health/ready"], capture_output=True, check=True
+        ).stdout
+    )
+    assert ready["status"] == "ok" and ready["checks"]["stripe"]["ok"], ready
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", readme_walkthrough()],
+        cwd=tmp_path,
+        env=embedded_env(UV_PROJECT=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    created, attached, read = (o["data"] for o in outputs)
+    assert created["createCustomer"]["userErrors"] == [] and created["createCustomer"]["customer"]["stripeId"]
+    assert attached["attachPaymentMethod"]["userErrors"] == []
+    assert attached["attachPaymentMethod"]["paymentMethod"]["isDefault"] is True
+    assert read["customer"]["defaultPaymentMethod"] == {"brand": "visa", "last4": "4242"}
+    assert read["customer"]["paymentMethods"]["edges"] == [{"node": {"last4": "4242", "isDefault": True}}]
+    assert (tmp_path / "billing-gateway.sqlite3").exists()
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_the_gateway_and_its_sandbox(tmp_path: Path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    cli = Path(sys.executable).with_name("billing-gateway")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(cli), "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=embedded_env(SANDBOX_PORT=str(sandbox_port)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health/ready", timeout=60, alive=lambda: process.poll() is None)
+        assert port_open(sandbox_port)
+        process.send_signal(signal.SIGINT)  # only the gateway: it must stop the sandbox itself
+        assert process.wait(timeout=20) == 0, log.read_text()
+        assert wait_closed(sandbox_port, 10), "the sandbox emulator outlived the gateway"
+    finally:
+        if process.poll() is None:
+            process.kill()
+    printed = log.read_text()
+    assert f"sandbox emulator (localstripe) at http://127.0.0.1:{sandbox_port}" in printed
+    assert "embedded SQLite" in printed
