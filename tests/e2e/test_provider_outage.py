@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import asyncpg  # type: ignore[import-untyped]
 import pytest_asyncio
 
-from tests.support.gateway import GatewayFactory
 from tests.e2e.operations import CREATE_CUSTOMER, error_codes, new_key, payload_of, unique_email
 from tests.support.aliases import LocalStripeFactory
+from tests.support.gateway import GatewayFactory
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import count_customers
 
