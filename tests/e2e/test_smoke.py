@@ -96,3 +96,24 @@ async def test_non_json_body_is_400(graphql: GraphQLClient, content: str, conten
 async def test_malformed_json_is_400(graphql: GraphQLClient) -> None:
     response = await graphql.raw_post('{"query": "{ __typename }"')
     assert response.status_code == 400, response.text
+
+
+async def test_queries_over_get_and_no_mutations(gateway: GatewayProcess, api_key: str) -> None:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        ok = await http.get("/graphql", params={"query": "{ __typename }"}, headers=headers)
+        assert ok.status_code == 200 and ok.json() == {"data": {"__typename": "Query"}}
+        mutation = (
+            'mutation { createCustomer(idempotencyKey: "g", input: {email: "g@example.com"}) { userErrors { code } } }'
+        )
+        refused = await http.get("/graphql", params={"query": mutation}, headers=headers)
+        assert refused.status_code in (400, 405), refused.text
+        assert "data" not in refused.text or refused.json().get("data") is None
+
+
+async def test_graphiql_page_for_a_browser_outside_production(gateway: GatewayProcess) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        without_key = await http.get("/graphql", params={"query": "{ __typename }"})
+        assert without_key.status_code == 401
