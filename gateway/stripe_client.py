@@ -524,3 +524,126 @@ class StripeAdapter:
             params={"invoice_settings": {"default_payment_method": payment_method}},
             idempotency_key=idempotency_key,
         )
+
+    # Money-moving calls. Emulators (localstripe) speak an older dialect: Plans
+    # instead of Prices, `prorate` instead of `proration_behavior`, and fewer
+    # optional parameters; the differences live here and nowhere else.
+
+    async def retrieve_price(self, price_id: str) -> dict[str, Any]:
+        """A Stripe price (a plan on emulators; Stripe accepts plan ids as price ids)."""
+        return await self.call("plans" if self._emulator else "prices", "retrieve", price_id)
+
+    async def create_subscription(
+        self,
+        *,
+        customer: str,
+        price: str,
+        quantity: int,
+        payment_method: str | None,
+        trial_days: int | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Create a subscription that charges at once; an unpaid first invoice leaves it `incomplete`."""
+        item_key = "plan" if self._emulator else "price"
+        params: dict[str, Any] = {
+            "customer": customer,
+            "items": [{item_key: price, "quantity": quantity}],
+            "payment_behavior": "allow_incomplete",
+        }
+        if payment_method is not None and not self._emulator:
+            params["default_payment_method"] = payment_method
+        if trial_days is not None:
+            params["trial_period_days"] = trial_days
+        return await self.call("subscriptions", "create", params=params, idempotency_key=idempotency_key)
+
+    async def update_subscription_item(
+        self,
+        subscription: str,
+        *,
+        item: str,
+        price: str | None,
+        quantity: int | None,
+        proration_behavior: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Change the price and/or quantity of a subscription's item."""
+        change: dict[str, Any] = {"id": item}
+        if price is not None:
+            change["plan" if self._emulator else "price"] = price
+        if quantity is not None:
+            change["quantity"] = quantity
+        params: dict[str, Any] = {"items": [change]}
+        if self._emulator:
+            params["prorate"] = proration_behavior != "none"
+        else:
+            params["proration_behavior"] = proration_behavior
+        return await self.call("subscriptions", "update", subscription, params=params, idempotency_key=idempotency_key)
+
+    async def cancel_subscription(
+        self, subscription: str, *, at_period_end: bool, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Cancel now, or flag the subscription to end with its current period."""
+        if at_period_end:
+            return await self.call(
+                "subscriptions",
+                "update",
+                subscription,
+                params={"cancel_at_period_end": True},
+                idempotency_key=idempotency_key,
+            )
+        return await self.call("subscriptions", "cancel", subscription, idempotency_key=idempotency_key)
+
+    async def retrieve_invoice(self, invoice: str) -> dict[str, Any]:
+        """An invoice with what links it to its payment (current API versions need `payments` expanded)."""
+        params = None if self._emulator else {"expand": ["payments"]}
+        return await self.call("invoices", "retrieve", invoice, params=params)
+
+    async def pay_invoice(self, invoice: str, *, payment_method: str | None, idempotency_key: str) -> dict[str, Any]:
+        """Attempt to pay an open invoice now."""
+        params = {"payment_method": payment_method} if payment_method is not None else None
+        return await self.call("invoices", "pay", invoice, params=params, idempotency_key=idempotency_key)
+
+    async def preview_invoice(self, *, customer: str, subscription: str) -> dict[str, Any]:
+        """The next invoice of a subscription, not stored (the old `upcoming` endpoint is gone)."""
+        return await self.call(
+            "invoices", "create_preview", params={"customer": customer, "subscription": subscription}
+        )
+
+    async def create_payment_intent(
+        self,
+        *,
+        customer: str,
+        amount: int,
+        currency: str,
+        payment_method: str,
+        description: str | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Create and confirm a card PaymentIntent; 3-D Secure leaves it `requires_action`."""
+        params: dict[str, Any] = {
+            "customer": customer,
+            "amount": amount,
+            "currency": currency,
+            "payment_method": payment_method,
+            "confirm": True,
+        }
+        if not self._emulator:
+            # Card only, so confirming needs no return_url; localstripe knows neither parameter.
+            params["payment_method_types"] = ["card"]
+            if description is not None:
+                params["description"] = description
+        return await self.call("payment_intents", "create", params=params, idempotency_key=idempotency_key)
+
+    async def retrieve_payment_intent(self, payment_intent: str) -> dict[str, Any]:
+        """A PaymentIntent with its latest charge (for the amount refunded)."""
+        params = None if self._emulator else {"expand": ["latest_charge"]}
+        return await self.call("payment_intents", "retrieve", payment_intent, params=params)
+
+    async def create_refund(self, *, payment_intent: str, amount: int, idempotency_key: str) -> dict[str, Any]:
+        """Refund part or all of a PaymentIntent's charge."""
+        return await self.call(
+            "refunds",
+            "create",
+            params={"payment_intent": payment_intent, "amount": amount},
+            idempotency_key=idempotency_key,
+        )

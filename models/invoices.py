@@ -24,7 +24,10 @@ class Invoice(StripeMirrorModel):
     amount_remaining = fields.BigIntField(default=0)
     total = fields.BigIntField(default=0)
     hosted_invoice_url = fields.TextField(null=True)
-    payment_intent_stripe_id = fields.CharField(max_length=255, null=True)
+    payment_intent_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
+    """The PaymentIntent paying the invoice; current API versions link payments from this side only."""
+    subscription_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
+    """Kept even before the subscription is mirrored, so that its later upsert links this invoice."""
     period_start = fields.DatetimeField(null=True)
     period_end = fields.DatetimeField(null=True)
 

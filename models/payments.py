@@ -20,11 +20,17 @@ class Payment(StripeMirrorModel):
     amount = fields.BigIntField()
     amount_received = fields.BigIntField(default=0)
     amount_refunded = fields.BigIntField(default=0)
+    charge_amount_refunded = fields.BigIntField(null=True)
+    """The latest charge's own `amount_refunded` as last seen from Stripe (null: never seen)."""
     currency = fields.CharField(max_length=3)
     description = fields.TextField(null=True)
     client_secret = fields.CharField(max_length=255, null=True)
     payment_method_stripe_id = fields.CharField(max_length=255, null=True)
-    latest_charge_stripe_id = fields.CharField(max_length=255, null=True)
+    latest_charge_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
+    customer_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
+    """Kept even before the customer is mirrored, so that its later upsert links this payment."""
+    invoice_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
+    """Kept even before the invoice is mirrored, so that its later upsert links this payment."""
     failure_code = fields.CharField(max_length=64, null=True)
     decline_code = fields.CharField(max_length=64, null=True)
     failure_message = fields.TextField(null=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -71,3 +72,45 @@ async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -
     if row is None:
         raise MutationError("NOT_FOUND", f"no {type_name} with this id", field)
     return row
+
+
+# Stripe's ceiling for one charge in most currencies (eight digits of minor units).
+MAX_AMOUNT = 99_999_999
+# ISO 4217 codes that name no money: funds, metals, testing, "no currency".
+NON_MONEY_CURRENCIES = frozenset(
+    {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
+)
+
+
+def clean_amount(value: int | None, field: list[str], *, maximum: int = MAX_AMOUNT) -> int:
+    """A positive amount in minor units, at most `maximum`."""
+    if value is None or value < 1:
+        raise MutationError("VALIDATION_FAILED", "amount must be a positive integer in minor units (cents)", field)
+    if value > maximum:
+        raise MutationError("VALIDATION_FAILED", f"amount must be at most {maximum}", field)
+    return value
+
+
+def clean_currency(value: str, field: list[str]) -> str:
+    """An ISO 4217 currency code, lower-cased as Stripe writes it."""
+    code = value.strip().upper()
+    if len(code) != 3 or code in NON_MONEY_CURRENCIES or pycountry.currencies.get(alpha_3=code) is None:
+        raise MutationError("VALIDATION_FAILED", f"{value!r} is not an ISO 4217 currency code", field)
+    return code.lower()
+
+
+def clean_quantity(value: int | None, field: list[str], *, default: int = 1) -> int:
+    """A subscription quantity: 1 to 10,000."""
+    if value is None:
+        return default
+    if not 1 <= value <= 10_000:
+        raise MutationError("VALIDATION_FAILED", "quantity must be between 1 and 10000", field)
+    return value
+
+
+def clean_stripe_id(value: str, field: list[str], *, what: str) -> str:
+    """A Stripe object id as a client typed it: trimmed, non-empty, bounded."""
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > 255 or any(c.isspace() for c in cleaned):
+        raise MutationError("VALIDATION_FAILED", f"{what} must be a Stripe id", field)
+    return cleaned

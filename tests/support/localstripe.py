@@ -8,6 +8,7 @@ remembers the ones made through it and registers them again after a restart.
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,34 @@ def list_customers(url: str, email: str | None = None) -> list[dict[str, Any]]:
 def count_customers(url: str, email: str | None = None) -> int:
     """How many customers the emulator at `url` holds (with `email`, when given)."""
     return len(list_customers(url, email))
+
+
+def create_plan(url: str, amount: int = 2000, currency: str = "usd", interval: str = "month") -> str:
+    """Create a product and a recurring plan in the emulator (as an operator would in Stripe); return its id."""
+    plan_id = f"plan-{uuid.uuid4().hex[:10]}"
+    stripe_request(
+        url,
+        "POST",
+        "/v1/plans",
+        data={
+            "id": plan_id,
+            "amount": str(amount),
+            "currency": currency,
+            "interval": interval,
+            "product[name]": f"Product {plan_id}",
+        },
+    )
+    return plan_id
+
+
+def list_all(url: str, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every object of a list endpoint of the emulator (all pages)."""
+    items: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"limit": 100, **params}
+    while True:
+        page = stripe_request(url, "GET", path, params=query)
+        data: list[dict[str, Any]] = page["data"]
+        items.extend(data)
+        if not page.get("has_more") or not data:
+            return items
+        query["starting_after"] = data[-1]["id"]
