@@ -1,14 +1,42 @@
-"""The Relay `node` field: any object by its global id, within what the caller may see."""
+"""Root fields that name no type: `node` (any object by its global id) and `viewer` (the caller's customer)."""
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Callable
+from typing import Any
 
-from resolvers.scoping import visible_customers, visible_payment_methods
+import strawberry
+from tortoise.queryset import QuerySet
+
+from gateway.auth import Principal
+from resolvers.scoping import (
+    visible_customers,
+    visible_invoices,
+    visible_payment_methods,
+    visible_payments,
+    visible_prices,
+    visible_refunds,
+    visible_subscriptions,
+)
 from schema.context import Info
 from schema.customers import Customer
+from schema.invoices import Invoice
 from schema.payment_methods import PaymentMethod
+from schema.payments import Payment, Refund
+from schema.prices import Price
 from schema.relay import InvalidIdError, Node, parse_global_id
+from schema.subscriptions import Subscription
+
+# Type name in the global id -> (the rows the caller may see, the GraphQL object of a row).
+_NODE_TYPES: dict[str, tuple[Callable[[Principal], QuerySet[Any]], Callable[[Any], Node]]] = {
+    "Customer": (visible_customers, Customer.from_model),
+    "PaymentMethod": (visible_payment_methods, PaymentMethod.from_model),
+    "Subscription": (visible_subscriptions, Subscription.from_model),
+    "Invoice": (visible_invoices, Invoice.from_model),
+    "Payment": (visible_payments, Payment.from_model),
+    "Refund": (visible_refunds, Refund.from_model),
+    "Price": (visible_prices, Price.from_model),
+}
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
@@ -17,11 +45,18 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         type_name, pk = parse_global_id(id)
     except InvalidIdError:
         return None
-    principal = info.context.principal
-    if type_name == "Customer":
-        customer = await visible_customers(principal).get_or_none(id=pk)
-        return Customer.from_model(customer) if customer else None
-    if type_name == "PaymentMethod":
-        pm = await visible_payment_methods(principal).get_or_none(id=pk)
-        return PaymentMethod.from_model(pm) if pm else None
-    return None
+    entry = _NODE_TYPES.get(type_name)
+    if entry is None:
+        return None
+    visible, convert = entry
+    row = await visible(info.context.principal).get_or_none(id=pk)
+    return convert(row) if row is not None else None
+
+
+async def viewer(info: Info) -> Customer | None:
+    """The customer a customer session is bound to; null for API keys."""
+    customer_id = info.context.principal.customer_id
+    if customer_id is None:
+        return None
+    row = await visible_customers(info.context.principal).get_or_none(id=customer_id)
+    return Customer.from_model(row) if row is not None else None

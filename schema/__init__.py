@@ -9,12 +9,15 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers import customers, node, payment_methods
+from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
+from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
+from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
 from schema.customers import (
     CreateCustomerPayload,
     Customer,
     UpdateCustomerPayload,
 )
+from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
 from schema.payment_methods import (
     AttachPaymentMethodPayload,
     CreateSetupIntentPayload,
@@ -22,8 +25,16 @@ from schema.payment_methods import (
     PaymentMethod,
     SetDefaultPaymentMethodPayload,
 )
+from schema.payments import CreatePaymentPayload, Payment, Refund, RefundPaymentPayload
 from schema.permissions import CanRead, CanReadAll, CanWrite, CanWriteOwn
+from schema.prices import Price
 from schema.relay import Connection, Node
+from schema.subscriptions import (
+    CancelSubscriptionPayload,
+    CreateSubscriptionPayload,
+    Subscription,
+    UpdateSubscriptionPayload,
+)
 
 
 @strawberry.type
@@ -33,6 +44,28 @@ class Query:
     customers: Connection[Customer] = strawberry.field(resolver=customers.customers, permission_classes=[CanReadAll])
     payment_method: PaymentMethod | None = strawberry.field(
         resolver=payment_methods.payment_method, permission_classes=[CanRead]
+    )
+    # Lists below run for sessions too: the scoped querysets keep a session to its own customer.
+    subscription: Subscription | None = strawberry.field(
+        resolver=subscriptions.subscription, permission_classes=[CanRead]
+    )
+    subscriptions: Connection[Subscription] = strawberry.field(
+        resolver=subscriptions.subscriptions, permission_classes=[CanRead]
+    )
+    invoice: Invoice | None = strawberry.field(resolver=invoices.invoice, permission_classes=[CanRead])
+    invoices: Connection[Invoice] = strawberry.field(resolver=invoices.invoices, permission_classes=[CanRead])
+    payment: Payment | None = strawberry.field(resolver=payments.payment, permission_classes=[CanRead])
+    payments: Connection[Payment] = strawberry.field(resolver=payments.payments, permission_classes=[CanRead])
+    upcoming_invoice: InvoicePreview | None = strawberry.field(
+        resolver=resolve_upcoming_invoice,
+        permission_classes=[CanRead],
+        description="Stripe's preview of a subscription's next invoice (asks Stripe; not mirrored).",
+    )
+    prices: Connection[Price] = strawberry.field(resolver=prices.prices, permission_classes=[CanRead])
+    viewer: Customer | None = strawberry.field(
+        resolver=resolve_viewer,
+        permission_classes=[CanRead],
+        description="The customer a customer session is bound to; null for API keys.",
     )
 
 
@@ -56,6 +89,24 @@ class Mutation:
     set_default_payment_method: SetDefaultPaymentMethodPayload = strawberry.mutation(
         resolver=payment_methods.set_default_payment_method, permission_classes=[CanWriteOwn]
     )
+    create_subscription: CreateSubscriptionPayload = strawberry.mutation(
+        resolver=subscriptions.create_subscription, permission_classes=[CanWrite]
+    )
+    update_subscription: UpdateSubscriptionPayload = strawberry.mutation(
+        resolver=subscriptions.update_subscription, permission_classes=[CanWrite]
+    )
+    cancel_subscription: CancelSubscriptionPayload = strawberry.mutation(
+        resolver=subscriptions.cancel_subscription, permission_classes=[CanWrite]
+    )
+    pay_invoice: PayInvoicePayload = strawberry.mutation(
+        resolver=invoices.pay_invoice, permission_classes=[CanWriteOwn]
+    )
+    create_payment: CreatePaymentPayload = strawberry.mutation(
+        resolver=payments.create_payment, permission_classes=[CanWrite]
+    )
+    refund_payment: RefundPaymentPayload = strawberry.mutation(
+        resolver=payments.refund_payment, permission_classes=[CanWrite]
+    )
 
 
 def build_schema() -> strawberry.Schema:
@@ -63,7 +114,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Customer, PaymentMethod],
+        types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
         # Factories: a fresh extension per request; both caches live at module level.
         extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
         config=StrawberryConfig(auto_camel_case=True),

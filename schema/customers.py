@@ -9,15 +9,22 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models import Customer as CustomerModel
+from resolvers.loaders import load_page
 from resolvers.snapshots import load
 from schema.context import Info
 from schema.errors import UserError, user_errors
 from schema.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
+    from schema.invoices import Invoice
     from schema.payment_methods import PaymentMethod
+    from schema.payments import Payment
+    from schema.subscriptions import Subscription
 
+InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 PaymentMethodRef = Annotated["PaymentMethod", strawberry.lazy("schema.payment_methods")]
+PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
+SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
 
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
@@ -58,12 +65,31 @@ class Customer(Node):
     async def payment_methods(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[PaymentMethodRef]:
-        from models import PaymentMethod as PaymentMethodModel
-        from resolvers.pagination import paginate
         from schema.payment_methods import PaymentMethod
 
-        qs = PaymentMethodModel.filter(customer_id=self.model.id)
-        return await paginate(qs, first, after, PaymentMethod.from_model)
+        loader = info.context.loaders.customer_payment_methods
+        return await load_page(loader, self.model.id, first, after, PaymentMethod.from_model)
+
+    @strawberry.field(description="This customer's subscriptions, newest first.")
+    async def subscriptions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[SubscriptionRef]:
+        from schema.subscriptions import Subscription
+
+        loader = info.context.loaders.customer_subscriptions
+        return await load_page(loader, self.model.id, first, after, Subscription.from_model)
+
+    @strawberry.field(description="This customer's invoices, newest first.")
+    async def invoices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[InvoiceRef]:
+        from schema.invoices import Invoice
+
+        return await load_page(info.context.loaders.customer_invoices, self.model.id, first, after, Invoice.from_model)
+
+    @strawberry.field(description="This customer's payments, newest first.")
+    async def payments(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[PaymentRef]:
+        from schema.payments import Payment
+
+        return await load_page(info.context.loaders.customer_payments, self.model.id, first, after, Payment.from_model)
 
 
 def customer_from_snapshot(data: dict[str, Any] | None) -> Customer | None:

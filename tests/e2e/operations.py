@@ -88,3 +88,71 @@ async def create_customer(client: GraphQLClient, email: str | None = None, **fie
     assert payload["userErrors"] == [], payload
     customer: dict[str, Any] = payload["customer"]
     return customer
+
+
+INVOICE_FIELDS = "id stripeId status amountDue amountPaid currency hostedInvoiceUrl"
+PAYMENT_FIELDS = "id stripeId status amount amountRefunded currency clientSecret failureCode failureMessage"
+SUBSCRIPTION_FIELDS = f"""
+  id stripeId status priceId quantity currentPeriodStart currentPeriodEnd cancelAtPeriodEnd canceledAt
+  customer {{ id }}
+  latestInvoice {{ {INVOICE_FIELDS} payment {{ {PAYMENT_FIELDS} }} }}
+"""
+
+CREATE_SUBSCRIPTION = f"""
+mutation($key: String!, $input: CreateSubscriptionInput!) {{
+  createSubscription(idempotencyKey: $key, input: $input) {{ subscription {{ {SUBSCRIPTION_FIELDS} }} {USER_ERRORS} }}
+}}"""
+
+UPDATE_SUBSCRIPTION = f"""
+mutation($key: String!, $input: UpdateSubscriptionInput!) {{
+  updateSubscription(idempotencyKey: $key, input: $input) {{ subscription {{ {SUBSCRIPTION_FIELDS} }} {USER_ERRORS} }}
+}}"""
+
+CANCEL_SUBSCRIPTION = f"""
+mutation($key: String!, $input: CancelSubscriptionInput!) {{
+  cancelSubscription(idempotencyKey: $key, input: $input) {{ subscription {{ {SUBSCRIPTION_FIELDS} }} {USER_ERRORS} }}
+}}"""
+
+PAY_INVOICE = f"""
+mutation($key: String!, $input: PayInvoiceInput!) {{
+  payInvoice(idempotencyKey: $key, input: $input) {{
+    invoice {{ {INVOICE_FIELDS} payment {{ {PAYMENT_FIELDS} }} }} {USER_ERRORS}
+  }}
+}}"""
+
+CREATE_PAYMENT = f"""
+mutation($key: String!, $input: CreatePaymentInput!) {{
+  createPayment(idempotencyKey: $key, input: $input) {{
+    payment {{ {PAYMENT_FIELDS} customer {{ id }} }} {USER_ERRORS}
+  }}
+}}"""
+
+REFUND_PAYMENT = f"""
+mutation($key: String!, $input: RefundPaymentInput!) {{
+  refundPayment(idempotencyKey: $key, input: $input) {{
+    refund {{ id stripeId amount status payment {{ id amountRefunded }} }} {USER_ERRORS}
+  }}
+}}"""
+
+
+async def customer_with_card(
+    client: GraphQLClient, emulator_url: str, number: str = "4242424242424242"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new customer with a card attached as default; returns (customer, payment method)."""
+    from tests.support.localstripe import create_test_card
+
+    customer = await create_customer(client)
+    body = await client.execute(
+        ATTACH_PAYMENT_METHOD,
+        {
+            "key": new_key(),
+            "input": {
+                "customerId": customer["id"],
+                "stripePaymentMethodId": create_test_card(emulator_url, number),
+                "setAsDefault": True,
+            },
+        },
+    )
+    payload = payload_of(body, "attachPaymentMethod")
+    assert payload["userErrors"] == [], payload
+    return customer, payload["paymentMethod"]

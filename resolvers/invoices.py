@@ -1,0 +1,121 @@
+"""Queries and mutations on invoices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from tortoise.transactions import in_transaction
+
+from gateway.idempotency import Attempt
+from gateway.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
+from gateway.stripe_client import ProviderError
+from models import Customer as CustomerModel
+from resolvers import snapshots
+from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
+from resolvers.errors import MutationError
+from resolvers.mutations import run_mutation
+from resolvers.pagination import paginate
+from resolvers.scoping import filter_id, visible_invoices, visible_subscriptions, with_status
+from resolvers.validation import fetch
+from schema.context import Info
+from schema.enums import InvoiceStatus
+from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
+from schema.relay import Connection, InvalidIdError, parse_typed_id
+
+
+async def invoice(info: Info, id: strawberry.ID) -> Invoice | None:
+    """One invoice by id; null when unknown or not visible to the caller."""
+    try:
+        pk = parse_typed_id(id, "Invoice")
+    except InvalidIdError:
+        return None
+    row = await visible_invoices(info.context.principal).get_or_none(id=pk)
+    return Invoice.from_model(row) if row is not None else None
+
+
+async def invoices(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    customer_id: strawberry.ID | None = None,
+    subscription_id: strawberry.ID | None = None,
+    status: InvoiceStatus | None = None,
+) -> Connection[Invoice]:
+    """Invoices, newest first; optionally of one customer, of one subscription and/or in one status."""
+    qs = visible_invoices(info.context.principal)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
+    if subscription_id is not None:
+        qs = qs.filter(subscription_id=filter_id(subscription_id, "Subscription", "subscriptionId"))
+    if status is not None:
+        qs = with_status(qs, status)
+    return await paginate(qs, first, after, Invoice.from_model)
+
+
+PAYABLE_STATUSES = frozenset({"draft", "open"})
+
+
+async def upcoming_invoice(info: Info, subscription_id: strawberry.ID) -> InvoicePreview | None:
+    """Stripe's preview of a subscription's next invoice; null for an unknown subscription."""
+    try:
+        pk = parse_typed_id(subscription_id, "Subscription")
+    except InvalidIdError:
+        return None
+    row = await visible_subscriptions(info.context.principal).get_or_none(id=pk).prefetch_related("customer")
+    if row is None:
+        return None
+    try:
+        preview = await info.context.stripe.preview_invoice(customer=row.customer.stripe_id, subscription=row.stripe_id)
+    except ProviderError as error:
+        raise GraphQLError(error.message, extensions={"code": error.code}) from None
+    return InvoicePreview(
+        amount_due=int(preview.get("amount_due") or 0),
+        subtotal=int(preview.get("subtotal") or 0),
+        total=int(preview.get("total") or 0),
+        currency=str(preview.get("currency") or ""),
+        period_start=from_timestamp(preview.get("period_start")),
+        period_end=from_timestamp(preview.get("period_end")),
+        next_payment_attempt=from_timestamp(preview.get("next_payment_attempt")),
+    )
+
+
+async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) -> PayInvoicePayload:
+    """Try to pay an open invoice now, with the customer's default card or the one named."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        principal, stripe = info.context.principal, info.context.stripe
+        row = await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"])
+        if row.status not in PAYABLE_STATUSES:
+            raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+        customer = await CustomerModel.get(id=row.customer_id)
+        pm = None
+        if input.payment_method_id not in (None, strawberry.UNSET):
+            pm = await payment_method_to_charge(
+                principal, customer, input.payment_method_id, ["input", "paymentMethodId"]
+            )
+            if stripe.is_emulator:
+                raise MutationError(
+                    "VALIDATION_FAILED",
+                    "the Stripe emulator pays invoices with the default payment method only",
+                    ["input", "paymentMethodId"],
+                )
+        obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
+        invoice, payment = await invoice_with_payment(stripe, obj["id"])
+        subscription_id = invoice_subscription_id(invoice or obj)
+        subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
+        async with in_transaction():
+            if subscription is not None:
+                await upsert_subscription(subscription, customer)
+            row = await upsert_invoice(invoice or obj, customer)
+            if payment is not None:
+                await upsert_payment(payment, customer)
+            response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="payInvoice", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return PayInvoicePayload.from_snapshot(data)

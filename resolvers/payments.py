@@ -1,0 +1,115 @@
+"""Queries and mutations on payments (Stripe PaymentIntents)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+from gateway.idempotency import Attempt
+from gateway.mirror import upsert_payment, upsert_refund
+from resolvers import snapshots
+from resolvers.charging import payment_failure, payment_method_to_charge
+from resolvers.errors import MutationError
+from resolvers.mutations import run_mutation
+from resolvers.pagination import paginate
+from resolvers.scoping import filter_id, visible_customers, visible_payments
+from resolvers.validation import clean_amount, clean_currency, fetch
+from schema.context import Info
+from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload
+from schema.relay import Connection, InvalidIdError, parse_typed_id
+
+
+async def payment(info: Info, id: strawberry.ID) -> Payment | None:
+    """One payment by id; null when unknown or not visible to the caller."""
+    try:
+        pk = parse_typed_id(id, "Payment")
+    except InvalidIdError:
+        return None
+    row = await visible_payments(info.context.principal).get_or_none(id=pk)
+    return Payment.from_model(row) if row is not None else None
+
+
+async def payments(
+    info: Info, first: int | None = None, after: str | None = None, customer_id: strawberry.ID | None = None
+) -> Connection[Payment]:
+    """Payments, newest first; optionally of one customer."""
+    qs = visible_payments(info.context.principal)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
+    return await paginate(qs, first, after, Payment.from_model)
+
+
+REFUNDABLE_STATUSES = frozenset({"succeeded"})
+
+
+async def create_payment(info: Info, idempotency_key: str, input: CreatePaymentInput) -> CreatePaymentPayload:
+    """Charge a customer once: a confirmed PaymentIntent."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        principal, stripe = info.context.principal, info.context.stripe
+        customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
+        amount = clean_amount(input.amount, ["input", "amount"])
+        currency = clean_currency(input.currency, ["input", "currency"])
+        description = None if input.description in (None, strawberry.UNSET) else input.description
+        if description is not None and len(description) > 1000:
+            raise MutationError("VALIDATION_FAILED", "description is at most 1000 characters", ["input", "description"])
+        pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
+        obj = await stripe.create_payment_intent(
+            customer=customer.stripe_id,
+            amount=amount,
+            currency=currency,
+            payment_method=pm,
+            description=description,
+            idempotency_key=attempt.stripe_key("payment_intent"),
+        )
+        async with in_transaction():
+            row = await upsert_payment(obj, customer)
+            response = {"payment": snapshots.dump(row), "userErrors": payment_failure(obj)}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="createPayment", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return CreatePaymentPayload.from_snapshot(data)
+
+
+async def refund_payment(info: Info, idempotency_key: str, input: RefundPaymentInput) -> RefundPaymentPayload:
+    """Refund all that is left of a payment, or part of it; never more than is left."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        principal, stripe = info.context.principal, info.context.stripe
+        row = await fetch(visible_payments(principal), input.payment_id, "Payment", ["input", "paymentId"])
+        if row.status not in REFUNDABLE_STATUSES:
+            raise MutationError(
+                "VALIDATION_FAILED",
+                f"the payment is {row.status}; only succeeded payments can be refunded",
+                ["input", "paymentId"],
+            )
+        # Refunds made elsewhere (the dashboard) count too: read the charge back first.
+        async with in_transaction():
+            row = await upsert_payment(await stripe.retrieve_payment_intent(row.stripe_id))
+        left = (row.amount_received or row.amount) - row.amount_refunded
+        if left <= 0:
+            raise MutationError("VALIDATION_FAILED", "nothing is left to refund", ["input", "amount"])
+        if input.amount in (None, strawberry.UNSET):
+            amount = left
+        else:
+            amount = clean_amount(input.amount, ["input", "amount"])
+            if amount > left:
+                raise MutationError("VALIDATION_FAILED", f"only {left} is left to refund", ["input", "amount"])
+        obj = await stripe.create_refund(
+            payment_intent=row.stripe_id, amount=amount, idempotency_key=attempt.stripe_key("refund")
+        )
+        async with in_transaction():
+            refund = await upsert_refund(obj, row)
+            response = {"refund": snapshots.dump(refund), "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="refundPayment", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return RefundPaymentPayload.from_snapshot(data)

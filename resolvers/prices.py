@@ -1,0 +1,19 @@
+"""Queries on the price catalogue."""
+
+from __future__ import annotations
+
+from resolvers.pagination import paginate
+from resolvers.scoping import visible_prices
+from schema.context import Info
+from schema.prices import Price
+from schema.relay import Connection
+
+
+async def prices(
+    info: Info, first: int | None = None, after: str | None = None, active: bool | None = None
+) -> Connection[Price]:
+    """Prices (or plans) mirrored from Stripe, newest first; `active` keeps only (in)active ones."""
+    qs = visible_prices(info.context.principal)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return await paginate(qs, first, after, Price.from_model)

@@ -1,0 +1,184 @@
+"""Queries and mutations on subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+from gateway.idempotency import Attempt
+from gateway.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
+from gateway.stripe_client import ProviderError
+from models import SubscriptionItem as SubscriptionItemModel
+from resolvers import snapshots
+from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
+from resolvers.errors import MutationError
+from resolvers.mutations import run_mutation
+from resolvers.pagination import paginate
+from resolvers.scoping import filter_id, visible_customers, visible_subscriptions, with_status
+from resolvers.validation import clean_quantity, clean_stripe_id, fetch
+from schema.context import Info
+from schema.enums import SubscriptionStatus
+from schema.relay import Connection, InvalidIdError, parse_typed_id
+from schema.subscriptions import (
+    CancelSubscriptionInput,
+    CancelSubscriptionPayload,
+    CreateSubscriptionInput,
+    CreateSubscriptionPayload,
+    ProrationBehavior,
+    Subscription,
+    UpdateSubscriptionInput,
+    UpdateSubscriptionPayload,
+)
+
+
+async def subscription(info: Info, id: strawberry.ID) -> Subscription | None:
+    """One subscription by id; null when unknown or not visible to the caller."""
+    try:
+        pk = parse_typed_id(id, "Subscription")
+    except InvalidIdError:
+        return None
+    row = await visible_subscriptions(info.context.principal).get_or_none(id=pk)
+    return Subscription.from_model(row) if row is not None else None
+
+
+async def subscriptions(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    customer_id: strawberry.ID | None = None,
+    status: SubscriptionStatus | None = None,
+) -> Connection[Subscription]:
+    """Subscriptions, newest first; optionally of one customer and/or in one status."""
+    qs = visible_subscriptions(info.context.principal)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
+    if status is not None:
+        qs = with_status(qs, status)
+    return await paginate(qs, first, after, Subscription.from_model)
+
+
+TERMINAL_STATUSES = frozenset({"canceled", "incomplete_expired"})
+
+
+async def _retrieve_price(info: Info, price_id: str) -> dict[str, Any]:
+    try:
+        return await info.context.stripe.retrieve_price(price_id)
+    except ProviderError as error:
+        if error.code == "NOT_FOUND":
+            raise MutationError("NOT_FOUND", f"no price {price_id!r} at Stripe", ["input", "priceId"]) from None
+        raise
+
+
+async def create_subscription(
+    info: Info, idempotency_key: str, input: CreateSubscriptionInput
+) -> CreateSubscriptionPayload:
+    """Subscribe a customer to a price and charge the first invoice now."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        principal, stripe = info.context.principal, info.context.stripe
+        customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
+        price_id = clean_stripe_id(input.price_id, ["input", "priceId"], what="priceId")
+        quantity = clean_quantity(input.quantity, ["input", "quantity"])
+        trial_days = None if input.trial_days in (None, strawberry.UNSET) else input.trial_days
+        if trial_days is not None and not 1 <= trial_days <= 730:
+            raise MutationError("VALIDATION_FAILED", "trialDays must be between 1 and 730", ["input", "trialDays"])
+        pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
+        price = await _retrieve_price(info, price_id)
+        obj = await stripe.create_subscription(
+            customer=customer.stripe_id,
+            price=price_id,
+            quantity=quantity,
+            payment_method=pm,
+            trial_days=trial_days,
+            idempotency_key=attempt.stripe_key("subscription"),
+        )
+        invoice, payment = await invoice_with_payment(stripe, stripe_id_of(obj.get("latest_invoice")))
+        async with in_transaction():
+            await upsert_price(price)
+            row = await upsert_subscription(obj, customer)
+            if invoice is not None:
+                await upsert_invoice(invoice, customer)
+            if payment is not None:
+                await upsert_payment(payment, customer)
+            response = {"subscription": snapshots.dump(row), "userErrors": payment_failure(payment)}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="createSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return CreateSubscriptionPayload.from_snapshot(data)
+
+
+async def update_subscription(
+    info: Info, idempotency_key: str, input: UpdateSubscriptionInput
+) -> UpdateSubscriptionPayload:
+    """Change a subscription's price or quantity, prorated as asked."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        principal, stripe = info.context.principal, info.context.stripe
+        row = await fetch(visible_subscriptions(principal), input.id, "Subscription", ["input", "id"])
+        if row.status in TERMINAL_STATUSES:
+            raise MutationError("VALIDATION_FAILED", f"the subscription is {row.status}", ["input", "id"])
+        price_id = None
+        if input.price_id not in (None, strawberry.UNSET):
+            price_id = clean_stripe_id(input.price_id, ["input", "priceId"], what="priceId")
+        quantity = None
+        if input.quantity not in (None, strawberry.UNSET):
+            quantity = clean_quantity(input.quantity, ["input", "quantity"])
+        if price_id is None and quantity is None:
+            raise MutationError("VALIDATION_FAILED", "nothing to update: give priceId or quantity", ["input"])
+        item = await SubscriptionItemModel.filter(subscription_id=row.id).order_by("created_at").first()
+        if item is None:
+            raise MutationError("VALIDATION_FAILED", "the subscription has no item to change", ["input", "id"])
+        price = await _retrieve_price(info, price_id) if price_id is not None else None
+        if price_id is not None and quantity is None:
+            # A price change keeps the quantity (emulators reset an item they re-price to 1).
+            quantity = item.quantity
+        behavior = input.proration_behavior or ProrationBehavior.CREATE_PRORATIONS
+        obj = await stripe.update_subscription_item(
+            row.stripe_id,
+            item=item.stripe_id,
+            price=price_id,
+            quantity=quantity,
+            proration_behavior=behavior.value,
+            idempotency_key=attempt.stripe_key("update"),
+        )
+        async with in_transaction():
+            if price is not None:
+                await upsert_price(price)
+            row = await upsert_subscription(obj)
+            response = {"subscription": snapshots.dump(row), "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="updateSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return UpdateSubscriptionPayload.from_snapshot(data)
+
+
+async def cancel_subscription(
+    info: Info, idempotency_key: str, input: CancelSubscriptionInput
+) -> CancelSubscriptionPayload:
+    """Cancel a subscription now, or at the end of its current period."""
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        row = await fetch(visible_subscriptions(info.context.principal), input.id, "Subscription", ["input", "id"])
+        if row.status in TERMINAL_STATUSES:
+            raise MutationError("VALIDATION_FAILED", f"the subscription is already {row.status}", ["input", "id"])
+        obj = await info.context.stripe.cancel_subscription(
+            row.stripe_id, at_period_end=bool(input.at_period_end), idempotency_key=attempt.stripe_key("cancel")
+        )
+        async with in_transaction():
+            row = await upsert_subscription(obj)
+            response = {"subscription": snapshots.dump(row), "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_mutation(
+        info, operation="cancelSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    return CancelSubscriptionPayload.from_snapshot(data)

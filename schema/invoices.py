@@ -1,0 +1,137 @@
+"""Invoice: the type as read from the mirror."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from models import Invoice as InvoiceModel
+from resolvers.scoping import may_see_customer
+from resolvers.snapshots import load
+from schema.context import Info
+from schema.enums import InvoiceStatus, to_enum
+from schema.errors import UserError, user_errors
+from schema.relay import Node, to_global_id
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+    from schema.payments import Payment
+    from schema.subscriptions import Subscription
+
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
+SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
+
+
+@strawberry.type(description="A Stripe invoice, as mirrored by the gateway. Amounts are in the currency's minor unit.")
+class Invoice(Node):
+    id: strawberry.ID
+    stripe_id: str
+    status: InvoiceStatus
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    total: int
+    currency: str
+    number: str | None
+    hosted_invoice_url: str | None
+    period_start: datetime | None
+    period_end: datetime | None
+    created_at: datetime
+    model: strawberry.Private[InvoiceModel]
+
+    @classmethod
+    def from_model(cls, row: InvoiceModel) -> Invoice:
+        """The GraphQL object of one mirror row."""
+        return cls(
+            id=to_global_id("Invoice", row.id),
+            stripe_id=row.stripe_id,
+            status=to_enum(InvoiceStatus, row.status),
+            amount_due=row.amount_due,
+            amount_paid=row.amount_paid,
+            amount_remaining=row.amount_remaining,
+            total=row.total,
+            currency=row.currency,
+            number=row.number,
+            hosted_invoice_url=row.hosted_invoice_url,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            created_at=row.stripe_created or row.created_at,
+            model=row,
+        )
+
+    @strawberry.field(description="The billed customer.")
+    async def customer(self, info: Info) -> CustomerRef:
+        from schema.customers import Customer
+
+        row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
+        if row is None:  # the foreign key forbids it; say so rather than answer a wrong null
+            raise LookupError(f"invoice {self.model.id} has no customer row")
+        return Customer.from_model(row)
+
+    @strawberry.field(description="The subscription that billed it; null for a one-off invoice.")
+    async def subscription(self, info: Info) -> SubscriptionRef | None:
+        from schema.subscriptions import Subscription
+
+        loaders = info.context.loaders
+        if self.model.subscription_id is not None:
+            row = await loaders.subscription.load(self.model.subscription_id)  # type: ignore[arg-type]
+        elif self.model.subscription_stripe_id is not None:
+            # Not linked yet (the invoice arrived before its subscription): the Stripe id still names it.
+            row = await loaders.subscription_by_stripe_id.load(self.model.subscription_stripe_id)
+        else:
+            return None
+        if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
+            return None
+        return Subscription.from_model(row)
+
+    @strawberry.field(description="The payment (PaymentIntent) that collects it, once there is one.")
+    async def payment(self, info: Info) -> PaymentRef | None:
+        from schema.payments import Payment
+
+        loaders = info.context.loaders
+        if self.model.payment_intent_stripe_id is not None:
+            row = await loaders.payment_by_stripe_id.load(self.model.payment_intent_stripe_id)
+        else:
+            # Current Stripe API versions dropped `invoice.payment_intent`: fall back to the newest
+            # payment the mirror linked to this invoice.
+            row = await loaders.latest_payment_by_invoice.load(self.model.id)
+        if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
+            return None
+        return Payment.from_model(row)
+
+
+def invoice_from_snapshot(data: dict[str, Any] | None) -> Invoice | None:
+    """The Invoice of a stored mutation response (null when it held none)."""
+    return Invoice.from_model(load(InvoiceModel, data)) if data else None
+
+
+@strawberry.type(description="What a subscription's next invoice will be, computed by Stripe; not stored.")
+class InvoicePreview:
+    amount_due: int
+    subtotal: int
+    total: int
+    currency: str
+    period_start: datetime | None
+    period_end: datetime | None
+    next_payment_attempt: datetime | None
+
+
+@strawberry.input
+class PayInvoiceInput:
+    id: strawberry.ID
+    payment_method_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
+    )
+
+
+@strawberry.type
+class PayInvoicePayload:
+    invoice: Invoice | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> PayInvoicePayload:
+        return cls(invoice=invoice_from_snapshot(data.get("invoice")), user_errors=user_errors(data))

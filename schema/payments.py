@@ -1,0 +1,172 @@
+"""Payment (a Stripe PaymentIntent) and Refund: the types as read from the mirror."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from models import Payment as PaymentModel
+from models import Refund as RefundModel
+from resolvers.loaders import load_page
+from resolvers.scoping import may_see_customer
+from resolvers.snapshots import load
+from schema.context import Info
+from schema.enums import PaymentStatus, RefundStatus, to_enum
+from schema.errors import UserError, user_errors
+from schema.relay import Connection, Node, to_global_id
+
+if TYPE_CHECKING:
+    from schema.customers import Customer
+    from schema.invoices import Invoice
+
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
+
+
+@strawberry.type(description="A Stripe PaymentIntent, as mirrored by the gateway. Amounts are in minor units.")
+class Payment(Node):
+    id: strawberry.ID
+    stripe_id: str
+    status: PaymentStatus
+    amount: int
+    amount_received: int
+    amount_refunded: int
+    currency: str
+    description: str | None
+    client_secret: str | None = strawberry.field(description="For Stripe.js to confirm the payment in a browser.")
+    failure_code: str | None
+    decline_code: str | None = strawberry.field(description="Stripe's decline code when a card was declined.")
+    failure_message: str | None
+    created_at: datetime
+    model: strawberry.Private[PaymentModel]
+
+    @classmethod
+    def from_model(cls, row: PaymentModel) -> Payment:
+        """The GraphQL object of one mirror row."""
+        return cls(
+            id=to_global_id("Payment", row.id),
+            stripe_id=row.stripe_id,
+            status=to_enum(PaymentStatus, row.status),
+            amount=row.amount,
+            amount_received=row.amount_received,
+            amount_refunded=row.amount_refunded,
+            currency=row.currency,
+            description=row.description,
+            client_secret=row.client_secret,
+            failure_code=row.failure_code,
+            decline_code=row.decline_code,
+            failure_message=row.failure_message,
+            created_at=row.stripe_created or row.created_at,
+            model=row,
+        )
+
+    @strawberry.field(description="The paying customer; null for a payment made without one.")
+    async def customer(self, info: Info) -> CustomerRef | None:
+        from schema.customers import Customer
+
+        if self.model.customer_id is None:
+            return None
+        row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
+        return Customer.from_model(row) if row is not None else None
+
+    @strawberry.field(description="The invoice this payment collects; null for a one-off payment.")
+    async def invoice(self, info: Info) -> InvoiceRef | None:
+        from schema.invoices import Invoice
+
+        loaders = info.context.loaders
+        if self.model.invoice_id is not None:
+            row = await loaders.invoice.load(self.model.invoice_id)  # type: ignore[arg-type]
+        elif self.model.invoice_stripe_id is not None:
+            # Not linked yet (the payment arrived before its invoice): the Stripe id still names it.
+            row = await loaders.invoice_by_stripe_id.load(self.model.invoice_stripe_id)
+        else:
+            return None
+        if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
+            return None
+        return Invoice.from_model(row)
+
+    @strawberry.field(description="Refunds of this payment, newest first.")
+    async def refunds(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Refund]:
+        return await load_page(info.context.loaders.payment_refunds, self.model.id, first, after, Refund.from_model)
+
+
+@strawberry.type(description="A refund of (part of) a payment, as mirrored by the gateway.")
+class Refund(Node):
+    id: strawberry.ID
+    stripe_id: str
+    amount: int
+    currency: str
+    status: RefundStatus
+    reason: str | None
+    created_at: datetime
+    model: strawberry.Private[RefundModel]
+
+    @classmethod
+    def from_model(cls, row: RefundModel) -> Refund:
+        """The GraphQL object of one mirror row."""
+        return cls(
+            id=to_global_id("Refund", row.id),
+            stripe_id=row.stripe_id,
+            amount=row.amount,
+            currency=row.currency,
+            status=to_enum(RefundStatus, row.status),
+            reason=row.reason,
+            created_at=row.stripe_created or row.created_at,
+            model=row,
+        )
+
+    @strawberry.field(description="The refunded payment.")
+    async def payment(self, info: Info) -> Payment:
+        row = await info.context.loaders.payment.load(self.model.payment_id)  # type: ignore[arg-type]
+        if row is None:  # the foreign key forbids it; say so rather than answer a wrong null
+            raise LookupError(f"refund {self.model.id} has no payment row")
+        return Payment.from_model(row)
+
+
+def payment_from_snapshot(data: dict[str, Any] | None) -> Payment | None:
+    """The Payment of a stored mutation response (null when it held none)."""
+    return Payment.from_model(load(PaymentModel, data)) if data else None
+
+
+def refund_from_snapshot(data: dict[str, Any] | None) -> Refund | None:
+    """The Refund of a stored mutation response (null when it held none)."""
+    return Refund.from_model(load(RefundModel, data)) if data else None
+
+
+@strawberry.input
+class CreatePaymentInput:
+    customer_id: strawberry.ID
+    amount: int = strawberry.field(description="In the currency's minor unit (cents).")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. `usd`.")
+    payment_method_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
+    )
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class RefundPaymentInput:
+    payment_id: strawberry.ID
+    amount: int | None = strawberry.field(default=strawberry.UNSET, description="Default: all that is left.")
+
+
+@strawberry.type
+class CreatePaymentPayload:
+    payment: Payment | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> CreatePaymentPayload:
+        return cls(payment=payment_from_snapshot(data.get("payment")), user_errors=user_errors(data))
+
+
+@strawberry.type
+class RefundPaymentPayload:
+    refund: Refund | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> RefundPaymentPayload:
+        return cls(refund=refund_from_snapshot(data.get("refund")), user_errors=user_errors(data))

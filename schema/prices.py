@@ -1,0 +1,40 @@
+"""Price: the catalogue as read from the mirror (a Stripe Price, or a Plan on emulators that only know Plans)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models import Price as PriceModel
+from schema.relay import Node, to_global_id
+
+
+@strawberry.type(description="Something a subscription can be for: an amount per interval, in minor units.")
+class Price(Node):
+    id: strawberry.ID
+    stripe_id: str = strawberry.field(description="The id to pass as `priceId` (a `price_…` id, or a plan id).")
+    currency: str
+    unit_amount: int | None
+    interval: str | None = strawberry.field(description="`day`, `week`, `month` or `year`; null for one-off prices.")
+    interval_count: int | None
+    nickname: str | None
+    active: bool
+    product_id: str | None = strawberry.field(description="The Stripe product id.")
+    kind: str = strawberry.field(description="`price` for a Stripe Price, `plan` for a legacy Plan used as a price.")
+    model: strawberry.Private[PriceModel]
+
+    @classmethod
+    def from_model(cls, row: PriceModel) -> Price:
+        """The GraphQL object of one mirror row."""
+        return cls(
+            id=to_global_id("Price", row.id),
+            stripe_id=row.stripe_id,
+            currency=row.currency,
+            unit_amount=row.unit_amount,
+            interval=row.recurring_interval,
+            interval_count=row.recurring_interval_count,
+            nickname=row.nickname,
+            active=row.active,
+            product_id=row.product_stripe_id,
+            kind=row.kind,
+            model=row,
+        )
