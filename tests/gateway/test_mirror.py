@@ -1,6 +1,6 @@
 """Stripe objects into the mirror: the pure field mappers on Stripe's own examples, then the upserts on PostgreSQL.
 
-`/work/shared/stripe/fixtures.json` holds Stripe's OpenAPI example objects in the
+`tests/fixtures/stripe/fixtures.json` (a copy of shared/) holds Stripe's OpenAPI example objects in the
 CURRENT API shape (subscription periods on items, the invoice's subscription under
 `parent`, no `invoice` on PaymentIntents). Some values are placeholders (a currency
 "currency", a subscription id "subscription"): the mappers must still extract them;
@@ -16,7 +16,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,10 +45,11 @@ from gateway.mirror import (
 )
 from gateway.settings import Settings
 from models import Customer, Invoice, Payment, Price, Refund, Subscription, SubscriptionItem
+from tests.fixtures import STRIPE_FIXTURES_PATH
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 
-FIXTURES_PATH = Path("/work/shared/stripe/fixtures.json")
+FIXTURES_PATH = STRIPE_FIXTURES_PATH
 EXAMPLE_TIME = datetime(2009, 2, 13, 23, 31, 30, tzinfo=UTC)
 """`1234567890`, the `created` of most of Stripe's examples."""
 

@@ -7,16 +7,13 @@ Stripe's own example objects.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.fixtures import stripe_fixtures
 from tests.gateway.test_stripe_faults import Reply, Seen, run, stripe_double
 
-FIXTURES = json.loads((Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures.json").read_text())[
-    "resources"
-]
+FIXTURES = stripe_fixtures()
 
 
 def form(seen: Seen) -> dict[str, list[str]]:
