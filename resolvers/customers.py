@@ -12,6 +12,7 @@ from gateway.mirror import upsert_customer
 from resolvers import snapshots
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
+from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import visible_customers
 from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
@@ -23,17 +24,12 @@ from schema.customers import (
     UpdateCustomerInput,
     UpdateCustomerPayload,
 )
-from schema.relay import Connection, InvalidIdError, parse_typed_id
+from schema.relay import Connection
 
 
 async def customer(info: Info, id: strawberry.ID) -> Customer | None:
     """One customer by id; null when unknown or not visible to the caller."""
-    try:
-        pk = parse_typed_id(id, "Customer")
-    except InvalidIdError:
-        return None
-    row = await visible_customers(info.context.principal).get_or_none(id=pk)
-    return Customer.from_model(row) if row is not None else None
+    return await find_typed(info, id, Customer)
 
 
 async def customers(

@@ -16,6 +16,7 @@ from resolvers import snapshots
 from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
+from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_invoices, visible_subscriptions, with_status
 from resolvers.validation import fetch
@@ -27,12 +28,7 @@ from schema.relay import Connection, InvalidIdError, parse_typed_id
 
 async def invoice(info: Info, id: strawberry.ID) -> Invoice | None:
     """One invoice by id; null when unknown or not visible to the caller."""
-    try:
-        pk = parse_typed_id(id, "Invoice")
-    except InvalidIdError:
-        return None
-    row = await visible_invoices(info.context.principal).get_or_none(id=pk)
-    return Invoice.from_model(row) if row is not None else None
+    return await find_typed(info, id, Invoice)
 
 
 async def invoices(

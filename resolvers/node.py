@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from tortoise.queryset import QuerySet
@@ -27,6 +27,8 @@ from schema.prices import Price
 from schema.relay import InvalidIdError, Node, parse_global_id
 from schema.subscriptions import Subscription
 
+N = TypeVar("N", bound=Node)
+
 # Type name in the global id -> (the rows the caller may see, the GraphQL object of a row).
 _NODE_TYPES: dict[str, tuple[Callable[[Principal], QuerySet[Any]], Callable[[Any], Node]]] = {
     "Customer": (visible_customers, Customer.from_model),
@@ -39,18 +41,29 @@ _NODE_TYPES: dict[str, tuple[Callable[[Principal], QuerySet[Any]], Callable[[Any
 }
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:
-    """The object behind a global id; null when unknown or not visible to the caller."""
+async def _find(info: Info, global_id: str, type_name: str | None = None) -> Node | None:
+    """The visible object behind a global id (of `type_name`, when given), or None."""
     try:
-        type_name, pk = parse_global_id(id)
+        found_type, pk = parse_global_id(global_id)
     except InvalidIdError:
         return None
-    entry = _NODE_TYPES.get(type_name)
-    if entry is None:
+    entry = _NODE_TYPES.get(found_type)
+    if entry is None or (type_name is not None and found_type != type_name):
         return None
     visible, convert = entry
     row = await visible(info.context.principal).get_or_none(id=pk)
     return convert(row) if row is not None else None
+
+
+async def node(info: Info, id: strawberry.ID) -> Node | None:
+    """The object behind a global id; null when unknown or not visible to the caller."""
+    return await _find(info, id)
+
+
+async def find_typed(info: Info, global_id: str, cls: type[N]) -> N | None:
+    """The visible object of type `cls` behind a global id; None when unknown, hidden or another type."""
+    found = await _find(info, global_id, cls.__name__)
+    return found if isinstance(found, cls) else None
 
 
 async def viewer(info: Info) -> Customer | None:

@@ -13,6 +13,7 @@ from models import Customer
 from resolvers import snapshots
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
+from resolvers.node import find_typed
 from resolvers.scoping import visible_customers, visible_payment_methods
 from resolvers.validation import fetch
 from schema.context import Info
@@ -27,17 +28,11 @@ from schema.payment_methods import (
     SetDefaultPaymentMethodInput,
     SetDefaultPaymentMethodPayload,
 )
-from schema.relay import InvalidIdError, parse_typed_id
 
 
 async def payment_method(info: Info, id: strawberry.ID) -> PaymentMethod | None:
     """One payment method by id; null when unknown or not visible to the caller."""
-    try:
-        pk = parse_typed_id(id, "PaymentMethod")
-    except InvalidIdError:
-        return None
-    row = await visible_payment_methods(info.context.principal).get_or_none(id=pk)
-    return PaymentMethod.from_model(row) if row is not None else None
+    return await find_typed(info, id, PaymentMethod)
 
 
 async def create_setup_intent(

@@ -13,22 +13,18 @@ from resolvers import snapshots
 from resolvers.charging import payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
+from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_customers, visible_payments
 from resolvers.validation import clean_amount, clean_currency, fetch
 from schema.context import Info
 from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload
-from schema.relay import Connection, InvalidIdError, parse_typed_id
+from schema.relay import Connection
 
 
 async def payment(info: Info, id: strawberry.ID) -> Payment | None:
     """One payment by id; null when unknown or not visible to the caller."""
-    try:
-        pk = parse_typed_id(id, "Payment")
-    except InvalidIdError:
-        return None
-    row = await visible_payments(info.context.principal).get_or_none(id=pk)
-    return Payment.from_model(row) if row is not None else None
+    return await find_typed(info, id, Payment)
 
 
 async def payments(

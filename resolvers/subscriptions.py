@@ -15,12 +15,13 @@ from resolvers import snapshots
 from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
+from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_customers, visible_subscriptions, with_status
 from resolvers.validation import clean_quantity, clean_stripe_id, fetch
 from schema.context import Info
 from schema.enums import SubscriptionStatus
-from schema.relay import Connection, InvalidIdError, parse_typed_id
+from schema.relay import Connection
 from schema.subscriptions import (
     CancelSubscriptionInput,
     CancelSubscriptionPayload,
@@ -35,12 +36,7 @@ from schema.subscriptions import (
 
 async def subscription(info: Info, id: strawberry.ID) -> Subscription | None:
     """One subscription by id; null when unknown or not visible to the caller."""
-    try:
-        pk = parse_typed_id(id, "Subscription")
-    except InvalidIdError:
-        return None
-    row = await visible_subscriptions(info.context.principal).get_or_none(id=pk)
-    return Subscription.from_model(row) if row is not None else None
+    return await find_typed(info, id, Subscription)
 
 
 async def subscriptions(
