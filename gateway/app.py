@@ -23,9 +23,12 @@ from gateway.http_guard import GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
+from gateway.webhooks import StripeWebhookEndpoint
 from resolvers.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
+from tasks.broker import enqueue_event
+from tasks.worker import start_app_broker
 
 log = logging.getLogger("gateway.app")
 
@@ -73,21 +76,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     stripe = StripeAdapter(settings)
     graphql = GatewayGraphQL(settings, stripe)
+    # The receiver stores each verified event, then hands its row id to the broker.
+    webhooks = StripeWebhookEndpoint(settings.webhook_secrets, enqueue=enqueue_event)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_db(settings)
+        # Redis: the broker to send to; embedded: an in-process worker that runs the
+        # actors' database work on this loop, which owns Tortoise's connections.
+        embedded_worker = start_app_broker(settings, asyncio.get_running_loop(), stripe=stripe)
         purger = asyncio.create_task(_purge_ledger_forever(settings))
         try:
             yield
         finally:
             purger.cancel()
+            if embedded_worker is not None:
+                await embedded_worker.aclose()
             await stripe.aclose()
             await close_db()
 
     routes = [
         Route("/graphql", GraphQLHttpGate(graphql, ide_enabled=not settings.is_production), methods=None),
         WebSocketRoute("/graphql", graphql),
+        Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),
         Route("/health/ready", make_ready(settings, stripe)),
     ]

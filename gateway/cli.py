@@ -6,18 +6,25 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 from uuid import UUID
 
 import typer
 
 from gateway.settings import ConfigurationError, Settings, get_settings
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from gateway.reconcile import ReconcileReport
+
 T = TypeVar("T")
 
 app = typer.Typer(help="A GraphQL billing gateway between your apps and Stripe.", no_args_is_help=True)
 api_keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(api_keys, name="api-keys")
+webhooks = typer.Typer(help="Inspect and replay the Stripe webhook inbox.", no_args_is_help=True)
+app.add_typer(webhooks, name="webhooks")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -169,6 +176,166 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id, fr
     if not _with_db(_settings(), lambda: revoke_api_key(parsed)):
         raise _fail(f"no active API key with id {key_id}")
     typer.echo(f"revoked {key_id}")
+
+
+@app.command("reconcile")
+def reconcile_command(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only objects created on or after this day (UTC).", metavar="YYYY-MM-DD"),
+    ] = None,
+) -> None:
+    """Pull Stripe's objects into the mirror, fix drift, and print what changed."""
+    from datetime import UTC, datetime
+
+    settings = _settings()
+    if not settings.stripe_api_key and not settings.stripe_api_base:
+        # Without either, `serve` would start a throwaway sandbox: reconciling an empty
+        # emulator into a real mirror only reports everything as missing.
+        raise _fail("reconcile needs Stripe: set STRIPE_API_KEY (or STRIPE_API_BASE for an emulator)")
+    since_at: datetime | None = None
+    if since is not None:
+        try:
+            since_at = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise _fail(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    report = _with_db(settings, lambda: _reconcile_with_progress(settings, since_at))
+    for change in report.changes:
+        detail = "" if change.action == "created" else ": " + ", ".join(change.fields)
+        typer.echo(f"{change.action} {change.kind} {change.stripe_id}{detail}")
+    for kind, counts in report.counts.items():
+        for stripe_id in counts.missing_at_stripe:
+            typer.echo(f"missing at Stripe {kind} {stripe_id} (kept in the mirror)")
+    if not report.changed:
+        typer.echo("no changes: the mirror matches Stripe")
+    for line in report.summary_lines():
+        typer.echo(line)
+
+
+async def _reconcile_with_progress(settings: Settings, since: datetime | None) -> ReconcileReport:
+    """Run `reconcile` with a progress display on stderr (stdout keeps only the report)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+    from gateway.reconcile import KINDS, reconcile
+    from gateway.stripe_client import ProviderError, StripeAdapter
+
+    # Stripe's lists carry no totals, so each type shows a running count, not a percentage.
+    # On a non-terminal stderr rich draws nothing live and prints the final state once.
+    console = Console(stderr=True)
+    stripe = StripeAdapter(settings)
+    try:
+        with Progress(
+            SpinnerColumn(finished_text="done"),
+            TextColumn("{task.description:<16}"),
+            TextColumn("{task.completed} pulled"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            tasks: dict[str, TaskID] = {kind: progress.add_task(kind, total=None) for kind in KINDS}
+
+            def advance(kind: str, done: int) -> None:
+                progress.update(tasks[kind], completed=done)
+
+            try:
+                report = await reconcile(stripe, since=since, progress=advance)
+            except ProviderError as exc:
+                detail = "Stripe is unavailable" if exc.transient else f"Stripe refused: {exc.message}"
+                raise _fail(f"{detail} ({exc.code}); what was pulled so far is kept, re-run to finish") from None
+            for task in progress.tasks:
+                progress.update(task.id, total=task.completed)  # every list was read to its end
+            return report
+    finally:
+        await stripe.aclose()
+
+
+@webhooks.command("list")
+def webhooks_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only events whose processing failed.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only events not processed yet.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
+) -> None:
+    """List inbox events, newest first (both flags: failed or pending)."""
+    from models import EventStatus, WebhookEvent
+
+    statuses = [s for s, wanted in ((EventStatus.FAILED, failed), (EventStatus.PENDING, pending)) if wanted]
+
+    async def fetch() -> list[WebhookEvent]:
+        query = WebhookEvent.all()
+        if statuses:
+            query = query.filter(status__in=statuses)
+        return await query.order_by("-created_at", "-id").limit(limit)
+
+    events = _with_db(_settings(), fetch)
+    if not events:
+        typer.echo("no webhook events" + (f" ({' or '.join(statuses)})" if statuses else ""))
+        return
+    id_width = max(len("stripe event id"), *(len(event.stripe_event_id) for event in events))
+    type_width = max(len("type"), *(len(event.type) for event in events))
+    typer.echo(
+        f"{'stripe event id':{id_width}}  {'type':{type_width}}  {'status':10}  {'attempts':8}  "
+        f"{'received at':19}  last error"
+    )
+    for event in events:
+        received = event.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        typer.echo(
+            f"{event.stripe_event_id:{id_width}}  {event.type:{type_width}}  {event.status.value:10}  "
+            f"{event.attempts:<8}  {received:19}  {_one_line(event.last_error, 80)}".rstrip()
+        )
+
+
+def _one_line(text: str | None, width: int) -> str:
+    """`text` on one line, cut to `width` characters (tracebacks stay readable in a table)."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@webhooks.command("replay")
+def webhooks_replay(
+    event_id: Annotated[
+        str | None, typer.Argument(help="Stripe's event id (evt_…) or the inbox row id.", show_default=False)
+    ] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
+) -> None:
+    """Reset inbox events to pending (attempts kept) and hand them to the workers again."""
+    from tasks.sweeper import PENDING_GRACE_SECONDS, replay
+
+    if (event_id is None) == (not failed):
+        raise _fail("give either EVENT_ID or --failed")
+    settings = _settings()
+    if settings.redis_url:
+        from tasks.broker import configure_broker
+
+        configure_broker(settings)
+    # Without Redis the broker lives inside `serve`: this process cannot reach it, so rows
+    # are only reset and the server's sweeper sends them.
+    rows = _with_db(settings, lambda: replay(event_id, failed=failed, send=bool(settings.redis_url)))
+    if not rows:
+        if failed:
+            typer.echo("no failed webhook events")
+            return
+        raise _fail(f"no webhook event {event_id!r} with a type the gateway applies")
+    for row in rows:
+        how = "enqueued" if row.sent else f"pending: the sweeper sends it within {PENDING_GRACE_SECONDS:g} s"
+        typer.echo(f"replayed {row.stripe_event_id} ({row.type}): {how}")
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads per process.")] = 8,
+) -> None:
+    """Run Dramatiq workers for the webhook actors on Redis, with the inbox sweeper."""
+    from gateway.logs import configure_logging
+    from tasks.worker import run_workers
+
+    settings = _settings()
+    if not settings.redis_url:
+        raise _fail("REDIS_URL is required for `worker` (without it, `serve` runs the worker in-process)")
+    configure_logging(settings)
+    raise typer.Exit(code=run_workers(settings, processes, threads))
 
 
 @app.command("export-schema")

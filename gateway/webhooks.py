@@ -1,0 +1,228 @@
+"""The Stripe webhook receiver, `POST /webhooks/stripe` (path 3 of DESIGN.md).
+
+raw bytes → signature check (every configured secret, 300 s tolerance) → one
+`INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id` into the inbox →
+enqueue the actor with the row id (off the event loop) → 200.
+
+Answers (all JSON):
+
+    200  {"received": true, "duplicate": bool}   stored (or already stored); also for
+                                                 event types the gateway ignores
+    400  {"error": "invalid_signature" | "invalid_event", "message": …}   nothing stored
+    413  {"error": "payload_too_large", "message": …}                     nothing stored
+    503  {"error": "storage_unavailable", "message": …}   the inbox insert failed: Stripe
+                                                 retries the delivery later
+
+Once the row is committed the answer is 200 whatever happens to the enqueue: a row
+left `pending` (Redis down, no broker yet) is re-enqueued by the sweeper. Nothing of
+the payload (it may carry card brand/last4, emails) or of the secrets is logged: only
+the event id and type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from tortoise import Tortoise
+
+from gateway.stripe_client import WebhookSignatureError, verify_webhook
+from models.base import uuid7
+from models.inbox import EventStatus, WebhookEvent
+from tasks.events import family_of
+
+__all__ = [
+    "MAX_WEBHOOK_BODY_BYTES",
+    "SIGNATURE_TOLERANCE_SECONDS",
+    "EnqueueHook",
+    "StripeWebhookEndpoint",
+    "insert_event",
+]
+
+MAX_WEBHOOK_BODY_BYTES: Final = 1_048_576
+"""Stripe's events are a few KiB; 1 MiB leaves room for big invoices while bounding memory."""
+
+SIGNATURE_TOLERANCE_SECONDS: Final = 300
+"""Stripe's own default: older signed requests are treated as replays."""
+
+EnqueueHook = Callable[[UUID, str], None]
+"""`enqueue(row_id, event_type)`: hands an inbox row to the workers. Blocking (a Redis call)."""
+
+log = logging.getLogger("gateway.webhooks")
+
+# Inserted columns, in placeholder order. `attempts` is listed because the migration's
+# column has no database default (Tortoise applies model defaults in Python).
+_INSERT_COLUMNS: Final = (
+    "id",
+    "created_at",
+    "updated_at",
+    "stripe_event_id",
+    "type",
+    "api_version",
+    "livemode",
+    "stripe_created",
+    "payload",
+    "status",
+    "attempts",
+)
+
+
+def _error(status: int, error: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return _error(413, "payload_too_large", f"the body is limited to {limit} bytes")
+
+
+async def insert_event(event: dict[str, Any], status: EventStatus) -> UUID | None:
+    """Store a verified event in the inbox; return the new row's id, or None when it was already there.
+
+    One statement, `INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id`: it
+    never raises on a duplicate and, unlike "select then insert", cannot store an
+    event twice when Stripe delivers it concurrently (the unique index decides, and
+    PostgreSQL makes the loser wait for the winner's commit and then do nothing).
+    The statement runs outside any transaction, so the row is committed when this returns.
+    """
+    conn = Tortoise.get_connection("default")
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "id": uuid7(),
+        "created_at": now,
+        "updated_at": now,
+        "stripe_event_id": event["id"],
+        "type": event["type"],
+        "api_version": event.get("api_version") if isinstance(event.get("api_version"), str) else None,
+        "livemode": event.get("livemode") is True,
+        "stripe_created": datetime.fromtimestamp(event["created"], UTC),
+        "payload": event,
+        "status": status,
+        "attempts": 0,
+    }
+    fields_map = WebhookEvent._meta.fields_map
+    # Each field converts its value exactly as Tortoise's own INSERT would (JSON text for
+    # the payload, the enum's value, …), and the executor renders the placeholders of this
+    # connection's driver (`$1` for asyncpg, `?` for SQLite), so one statement serves both.
+    params = [fields_map[name].to_db_value(values[name], WebhookEvent) for name in _INSERT_COLUMNS]
+    executor = conn.executor_class(WebhookEvent, conn)
+    context = conn.query_class.SQL_CONTEXT
+    placeholders = ", ".join(executor.parameter(i).get_sql(context) for i in range(len(_INSERT_COLUMNS)))
+    columns = ", ".join(f'"{WebhookEvent._meta.fields_db_projection[name]}"' for name in _INSERT_COLUMNS)
+    sql = (
+        f'INSERT INTO "{WebhookEvent._meta.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608 - fixed names
+        'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id"'
+    )
+    # `execute_query_dict` always fetches; Tortoise's asyncpg `execute_query` drops the
+    # RETURNING rows of an INSERT.
+    rows = await conn.execute_query_dict(sql, params)
+    if not rows:
+        return None
+    # asyncpg returns a UUID, SQLite the text form.
+    return UUID(str(rows[0]["id"]))
+
+
+class StripeWebhookEndpoint:
+    """The receiver. Route `endpoint.handle` (a request → response method) at `POST /webhooks/stripe`.
+
+    `secrets` are every accepted signing secret (`settings.webhook_secrets`); `enqueue`
+    is the broker hook (`tasks.broker.enqueue_event`), or None to leave new rows
+    `pending` for the sweeper. No API key is asked for: the signature is the authentication.
+    """
+
+    def __init__(
+        self,
+        secrets: list[str],
+        enqueue: EnqueueHook | None,
+        *,
+        tolerance: int = SIGNATURE_TOLERANCE_SECONDS,
+        max_body_bytes: int = MAX_WEBHOOK_BODY_BYTES,
+    ) -> None:
+        self.secrets = list(secrets)
+        self.enqueue = enqueue
+        self.tolerance = tolerance
+        self.max_body_bytes = max_body_bytes
+
+    async def handle(self, request: Request) -> JSONResponse:
+        """Verify, store, enqueue, answer (see the module docstring for the answers)."""
+        body = await self._read_capped(request)
+        if body is None:
+            return _too_large(self.max_body_bytes)
+        try:
+            event = verify_webhook(body, request.headers.get("stripe-signature"), self.secrets, self.tolerance)
+        except WebhookSignatureError as exc:
+            log.warning("webhook rejected: %s", exc)
+            return _error(400, "invalid_signature", str(exc))
+        problem = _column_problem(event)
+        if problem is not None:
+            log.warning("webhook rejected: %s", problem)
+            return _error(400, "invalid_event", problem)
+
+        event_id: str = event["id"]
+        event_type: str = event["type"]
+        handled = family_of(event_type) is not None
+        try:
+            row_id = await insert_event(event, EventStatus.PENDING if handled else EventStatus.IGNORED)
+        except Exception:
+            # Not committed: a 5xx makes Stripe deliver the event again later.
+            log.exception("webhook %s (%s) could not be stored", event_id, event_type)
+            return _error(503, "storage_unavailable", "the event could not be stored; retry later")
+
+        if row_id is None:
+            log.info("webhook %s (%s) is a duplicate delivery", event_id, event_type)
+            return JSONResponse({"received": True, "duplicate": True})
+        if not handled:
+            log.info("webhook %s stored as ignored: type %s is not applied", event_id, event_type)
+        else:
+            await self._enqueue(row_id, event_id, event_type)
+        return JSONResponse({"received": True, "duplicate": False})
+
+    async def _read_capped(self, request: Request) -> bytes | None:
+        """The raw body, or None as soon as it exceeds the cap (never buffered past it)."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _enqueue(self, row_id: UUID, event_id: str, event_type: str) -> None:
+        """Hand the row to the workers; on any failure leave it `pending` for the sweeper."""
+        if self.enqueue is None:
+            log.info("webhook %s (%s) stored as pending: no broker hook is configured", event_id, event_type)
+            return
+        try:
+            # Dramatiq's `send()` is a blocking Redis call: keep it off the event loop.
+            await asyncio.to_thread(self.enqueue, row_id, event_type)
+        except Exception:
+            log.exception("webhook %s (%s) stored but not enqueued; the sweeper will retry", event_id, event_type)
+            return
+        try:
+            await WebhookEvent.filter(id=row_id).update(enqueued_at=datetime.now(UTC))
+        except Exception:
+            # The message is on its way; only the bookkeeping is missing.
+            log.exception("webhook %s (%s) enqueued but enqueued_at not recorded", event_id, event_type)
+
+
+def _column_problem(event: dict[str, Any]) -> str | None:
+    """Why a verified event does not fit the inbox columns, or None when it fits.
+
+    Stripe's ids and types are far shorter; refusing here (400, nothing stored) beats
+    a database error halfway through (a 5xx that Stripe would retry forever).
+    """
+    limits = (("id", 255), ("type", 128), ("api_version", 64))
+    for key, limit in limits:
+        value = event.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            return f"the event's `{key}` is longer than {limit} characters"
+    return None

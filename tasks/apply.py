@@ -1,0 +1,528 @@
+"""Applying one stored Stripe event to the mirror: once, in order, then telling the live side.
+
+`process_event(row_id, stripe, publisher)` is what every webhook actor runs:
+
+1. **Claim** the inbox row with one conditional UPDATE (pending/failed, or processing
+   for longer than `PROCESSING_STALE_AFTER`: its worker died), so two workers never
+   both apply it. A processed or ignored row is a no-op.
+2. **Apply** `data.object` to the mirror by event family (`tasks.events`). A required
+   parent that is not mirrored yet (an object made outside the gateway) is fetched
+   from Stripe, mirrored, and the write retried.
+3. **Order**: the event's `created` is compared with the target row's
+   `stripe_event_at` (the `created` of the newest event applied to it):
+   older → not written ("stale"); newer → written, `stripe_event_at` = created;
+   equal (Stripe's `created` has one-second resolution), or doubt (the row was written
+   from an API answer, `stripe_event_at` null, after the event happened) → the object
+   is fetched fresh from Stripe and THAT is written. A row never touched by an event
+   (null `stripe_event_at`) counts as older than any event. Writes to one object are
+   serialized by a transaction-scoped advisory lock (PostgreSQL), so the comparison
+   and the write cannot interleave with another worker's, even for a row not created yet.
+4. The mirror writes and marking the row `processed` share ONE transaction. After the
+   commit, a `StatusMessage` is published for each payment, invoice or subscription
+   whose status changed (best effort: a failed publish is logged, the event stays processed).
+
+Exceptions:
+
+    TransientEventError   Stripe unavailable, database connection lost, deadlock: the row
+                          is back to `pending` (when the database lets us); retry later
+    EventNotFoundError    no inbox row with that id (a programming error upstream)
+
+Permanent errors (a malformed object, Stripe refusing a fetch) are not raised: the row
+is marked `failed` with the error, and `process_event` returns `EventStatus.FAILED`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from uuid import UUID
+
+import asyncpg  # type: ignore[import-untyped]
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import DBConnectionError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from gateway.mirror import (
+    InvalidStripeObjectError,
+    MissingParentError,
+    StripeObject,
+    stripe_id_of,
+    upsert_customer,
+    upsert_invoice,
+    upsert_payment,
+    upsert_payment_method,
+    upsert_price,
+    upsert_refund,
+    upsert_subscription,
+)
+from gateway.pubsub import StatusKind, StatusMessage, StatusPublisher
+from gateway.stripe_client import ProviderError, StripeAdapter
+from models import (
+    Customer,
+    EventStatus,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    Price,
+    Refund,
+    Subscription,
+    WebhookEvent,
+)
+from models.base import StripeMirrorModel
+from tasks.events import family_of
+
+__all__ = [
+    "PROCESSING_STALE_AFTER",
+    "EventNotFoundError",
+    "TransientEventError",
+    "mark_failed",
+    "process_event",
+]
+
+PROCESSING_STALE_AFTER: Final = timedelta(minutes=5)
+"""A row `processing` for longer than this belongs to a dead worker and may be claimed again.
+
+Well above the longest honest run: a few Stripe calls of at most `STRIPE_TIMEOUT_SECONDS` each."""
+
+MAX_ERROR_CHARS: Final = 2000
+_MAX_ROUNDS: Final = 5
+"""Transaction attempts per event: one per fetched parent and one per refetch, with room to spare."""
+
+log = logging.getLogger("tasks.apply")
+
+
+class TransientEventError(Exception):
+    """Applying the event failed for a reason that may go away (Stripe or the database unreachable).
+
+    The row is back to `pending` with `last_error`; the actor retries it with backoff.
+    """
+
+    def __init__(self, event_row_id: UUID, error: str) -> None:
+        super().__init__(f"event row {event_row_id}: {error}")
+        self.event_row_id = event_row_id
+        self.error = error
+
+
+class EventNotFoundError(LookupError):
+    """No inbox row has this id."""
+
+
+# --- what one event writes ----------------------------------------------------------------------------------
+
+Fetch = Callable[[StripeAdapter, str], Awaitable[dict[str, Any]]]
+Upsert = Callable[[StripeObject], Awaitable[StripeMirrorModel]]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The one mirrored object an event is about, and how to read it fresh from Stripe."""
+
+    model: type[StripeMirrorModel]
+    obj: StripeObject
+    upsert: Upsert
+    fetch: Fetch
+    kind: StatusKind | None = None
+    """Set for the objects whose status changes are published."""
+    fresh: bool = False
+    """`obj` was just read from Stripe (not the event's copy): always at least as new as the event."""
+    on_fresh: Callable[[StripeObject], StripeObject] = field(default=lambda obj: obj)
+    """Adjusts a refetched object (a deleted customer comes back as a stub)."""
+
+    @property
+    def stripe_id(self) -> str:
+        value = self.obj.get("id")
+        if not value:
+            raise InvalidStripeObjectError(f"the event's {self.obj.get('object', 'object')} has no id")
+        return str(value)
+
+
+async def _fetch_customer(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("customers", "retrieve", stripe_id)
+
+
+async def _fetch_payment_method(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("payment_methods", "retrieve", stripe_id)
+
+
+async def _fetch_subscription(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("subscriptions", "retrieve", stripe_id)
+
+
+async def _fetch_invoice(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.retrieve_invoice(stripe_id)
+
+
+async def _fetch_payment_intent(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.retrieve_payment_intent(stripe_id)
+
+
+async def _fetch_refund(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("refunds", "retrieve", stripe_id)
+
+
+def _price_fetcher(obj: StripeObject) -> Fetch:
+    # A plan event names a plan, a price event a price: ask the endpoint that knows it.
+    resource = "plans" if obj.get("object") == "plan" else "prices"
+
+    async def fetch(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+        return await stripe.call(resource, "retrieve", stripe_id)
+
+    return fetch
+
+
+def _as_deleted_customer(event_obj: StripeObject) -> Callable[[StripeObject], StripeObject]:
+    """Stripe answers a deleted customer with a stub `{id, deleted: true}`: keep the event's fields then."""
+
+    def adjust(fetched: StripeObject) -> StripeObject:
+        if fetched.get("deleted"):
+            return {**event_obj, "deleted": True}
+        return fetched
+
+    return adjust
+
+
+async def _upsert_customer(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_customer(obj)
+
+
+async def _upsert_payment_method(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_payment_method(obj)
+
+
+async def _upsert_subscription(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_subscription(obj)
+
+
+async def _upsert_invoice(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_invoice(obj)
+
+
+async def _upsert_payment(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_payment(obj)
+
+
+async def _upsert_refund(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_refund(obj)
+
+
+async def _upsert_price(obj: StripeObject) -> StripeMirrorModel:
+    return await upsert_price(obj)
+
+
+async def _target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe: StripeAdapter) -> _Target | None:
+    """What the event writes; None when there is nothing to mirror (a charge of no PaymentIntent)."""
+    if family == "customer":
+        if event.type == "customer.deleted":
+            # The event carries the customer as it was; our row keeps its fields, flagged deleted.
+            obj = {**obj, "deleted": True}
+        return _Target(Customer, obj, _upsert_customer, _fetch_customer, on_fresh=_as_deleted_customer(obj))
+    if family == "payment_method":
+        return _Target(PaymentMethod, obj, _upsert_payment_method, _fetch_payment_method)
+    if family == "subscription":
+        return _Target(Subscription, obj, _upsert_subscription, _fetch_subscription, kind="subscription")
+    if family == "invoice":
+        return _Target(Invoice, obj, _upsert_invoice, _fetch_invoice, kind="invoice")
+    if family == "payment_intent":
+        return _Target(Payment, obj, _upsert_payment, _fetch_payment_intent, kind="payment")
+    if family == "price":
+        return _Target(Price, obj, _upsert_price, _price_fetcher(obj))
+    if family == "refund":
+        if obj.get("object") == "charge" or event.type.startswith("charge."):
+            # charge.refunded: what the mirror keeps is on the PaymentIntent (amount refunded):
+            # read it fresh rather than patch it from the charge.
+            intent_id = stripe_id_of(obj.get("payment_intent"))
+            if intent_id is None:
+                return None
+            fresh = await _fetch_payment_intent(stripe, intent_id)
+            return _Target(Payment, fresh, _upsert_payment, _fetch_payment_intent, kind="payment", fresh=True)
+        return _Target(Refund, obj, _upsert_refund, _fetch_refund)
+    raise InvalidStripeObjectError(f"no handler for event family {family!r}")
+
+
+# --- parents made outside the gateway -----------------------------------------------------------------------
+
+
+async def _ensure_customer(obj: StripeObject, stripe: StripeAdapter) -> None:
+    """Mirror the customer `obj` names when it is not mirrored yet (made in the Dashboard or another app).
+
+    Payment methods and payments link a customer only when mirrored; without this, an
+    outside customer's objects would stay unlinked until a reconcile.
+    """
+    customer_id = stripe_id_of(obj.get("customer"))
+    if customer_id is not None and not await Customer.exists(stripe_id=customer_id):
+        await _mirror_parent(MissingParentError("customer", customer_id), stripe)
+
+
+async def _mirror_parent(missing: MissingParentError, stripe: StripeAdapter) -> None:
+    """Fetch the missing parent from Stripe and mirror it (its own transaction: it is true whatever the event does)."""
+    if missing.object_type == "customer":
+        try:
+            customer = await _fetch_customer(stripe, missing.stripe_id)
+        except ProviderError as exc:
+            if exc.code != "NOT_FOUND":
+                raise
+            # Gone for good at Stripe (localstripe forgets deleted customers): keep what we know.
+            customer = {"id": missing.stripe_id, "object": "customer", "deleted": True}
+        await upsert_customer(customer)
+        return
+    if missing.object_type in ("payment_intent", "charge"):
+        intent_id = missing.stripe_id
+        if missing.object_type == "charge":
+            charge = await stripe.call("charges", "retrieve", missing.stripe_id)
+            found = stripe_id_of(charge.get("payment_intent"))
+            if found is None:
+                raise InvalidStripeObjectError(f"charge {missing.stripe_id} belongs to no PaymentIntent")
+            intent_id = found
+        intent = await _fetch_payment_intent(stripe, intent_id)
+        await _ensure_customer(intent, stripe)
+        await upsert_payment(intent)
+        return
+    raise InvalidStripeObjectError(f"cannot fetch a missing {missing.object_type} {missing.stripe_id}")
+
+
+# --- ordering -----------------------------------------------------------------------------------------------
+
+
+class _NeedsFresh(Exception):
+    """The event's copy may not be the newest state: leave the transaction, fetch, try again."""
+
+
+@dataclass
+class _Applied:
+    """What one transaction did: a status change to publish, and why nothing was written."""
+
+    message: StatusMessage | None = None
+    note: str | None = None
+
+
+async def _lock_object(connection: BaseDBAsyncClient, model: type[StripeMirrorModel], stripe_id: str) -> None:
+    """Serialize writers of one Stripe object until the transaction ends (also when its row does not exist yet).
+
+    SQLite (embedded mode) serializes all writers already.
+    """
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"{model.__name__}:{stripe_id}"])
+
+
+def _decide(event_at: datetime, existing: StripeMirrorModel | None) -> str:
+    """`apply`, `stale` or `refetch` for an event's copy of an object, given the object's row."""
+    if existing is None:
+        return "apply"
+    applied_at = existing.stripe_event_at
+    if applied_at is None:
+        # Written from an API answer (a mutation, a reconcile, a fetched parent) only. If
+        # that answer was read after the event happened it may be newer: doubt, so refetch.
+        synced = existing.synced_at
+        return "refetch" if synced is not None and synced >= event_at else "apply"
+    if event_at < applied_at:
+        return "stale"
+    if event_at > applied_at:
+        return "apply"
+    return "refetch"  # Same second: the order of the two events is unknowable from `created`.
+
+
+async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> _Applied:
+    """The mirror write (ordered) and the inbox row's completion, in one transaction."""
+    applied = _Applied()
+    event_at = event.stripe_created
+    async with in_transaction() as connection:
+        if target is None:
+            applied.note = "nothing to mirror"
+        else:
+            stripe_id = target.stripe_id
+            await _lock_object(connection, target.model, stripe_id)
+            existing = await target.model.filter(stripe_id=stripe_id).first()
+            decision = "apply" if target.fresh else _decide(event_at, existing)
+            if decision == "refetch":
+                raise _NeedsFresh
+            if decision == "stale":
+                applied.note = "stale"
+            else:
+                previous_status: str | None = getattr(existing, "status", None) if existing is not None else None
+                row = await target.upsert(target.obj)
+                newest = event_at
+                if existing is not None and existing.stripe_event_at is not None:
+                    # A fresh object is at least as new as the newest event applied before.
+                    newest = max(newest, existing.stripe_event_at)
+                await target.model.filter(id=row.id).update(stripe_event_at=newest)
+                status: str | None = getattr(row, "status", None)
+                if target.kind is not None and status is not None and (existing is None or status != previous_status):
+                    customer_id = getattr(row, "customer_id", None)
+                    applied.message = StatusMessage(
+                        kind=target.kind,
+                        object_id=str(row.id),
+                        stripe_id=row.stripe_id,
+                        customer_id=None if customer_id is None else str(customer_id),
+                        status=status,
+                        previous_status=previous_status,
+                        event_id=event.stripe_event_id,
+                        occurred_at=event_at,
+                    )
+        await WebhookEvent.filter(id=event.id).update(
+            status=EventStatus.PROCESSED, processed_at=datetime.now(UTC), last_error=None
+        )
+    return applied
+
+
+async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Applied:
+    """Apply a claimed event; fetches parents and fresh copies between transaction attempts."""
+    data = event.payload.get("data") if isinstance(event.payload, Mapping) else None
+    obj = data.get("object") if isinstance(data, Mapping) else None
+    if not isinstance(obj, Mapping):
+        raise InvalidStripeObjectError(f"event {event.stripe_event_id} has no data.object")
+    target = await _target_of(event, family, obj, stripe)
+    if target is not None and target.model in (PaymentMethod, Payment):
+        await _ensure_customer(target.obj, stripe)
+    parents_fetched: set[tuple[str, str]] = set()
+    for _ in range(_MAX_ROUNDS):
+        try:
+            return await _apply_in_transaction(event, target)
+        except _NeedsFresh:
+            assert target is not None  # only raised for a target
+            try:
+                fetched: StripeObject = target.on_fresh(await target.fetch(stripe, target.stripe_id))
+            except ProviderError as exc:
+                if exc.code != "NOT_FOUND":
+                    raise
+                # Gone at Stripe: the event's copy is the last word there will be.
+                fetched = target.on_fresh({**target.obj, "deleted": True}) if target.model is Customer else target.obj
+            target = _Target(
+                target.model, fetched, target.upsert, target.fetch, target.kind, fresh=True, on_fresh=target.on_fresh
+            )
+        except MissingParentError as missing:
+            key = (missing.object_type, missing.stripe_id)
+            if key in parents_fetched:
+                raise  # Fetched already and still missing: not something a retry fixes.
+            parents_fetched.add(key)
+            await _mirror_parent(missing, stripe)
+    raise InvalidStripeObjectError(f"event {event.stripe_event_id} could not be applied in {_MAX_ROUNDS} attempts")
+
+
+# --- the inbox row's life -----------------------------------------------------------------------------------
+
+
+async def _claim(event_row_id: UUID, stale_after: timedelta) -> bool:
+    """Move the row to `processing` if nobody else may be applying it; True when this call got it.
+
+    One UPDATE with the condition in its WHERE: under concurrency PostgreSQL re-checks
+    the condition on the row version the other worker committed, so only one wins.
+    """
+    now = datetime.now(UTC)
+    claimable = Q(status__in=[EventStatus.PENDING, EventStatus.FAILED]) | (
+        Q(status=EventStatus.PROCESSING)
+        & (Q(processing_started_at__lt=now - stale_after) | Q(processing_started_at__isnull=True))
+    )
+    updated = await WebhookEvent.filter(Q(id=event_row_id) & claimable).update(
+        status=EventStatus.PROCESSING, attempts=F("attempts") + 1, processing_started_at=now
+    )
+    return bool(updated)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+_TRANSIENT_DB_ERRORS: Final[tuple[type[BaseException], ...]] = (
+    DBConnectionError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """True when a later retry may succeed: Stripe unavailable, the database unreachable or a lost race."""
+    for cause in _causes(exc):
+        if isinstance(cause, ProviderError):
+            return cause.transient
+        if isinstance(cause, _TRANSIENT_DB_ERRORS):
+            return True
+    return False
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message`, bounded; our exceptions and ProviderError carry ids and codes, never secrets."""
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+
+
+async def _set_status(event_row_id: UUID, status: EventStatus, error: str) -> None:
+    """Record the outcome of a failed attempt; a database that is down too only gets a log line.
+
+    Only our own claim is released: a row another worker took over meanwhile is left alone.
+    """
+    try:
+        await WebhookEvent.filter(id=event_row_id, status=EventStatus.PROCESSING).update(
+            status=status, last_error=error[:MAX_ERROR_CHARS]
+        )
+    except Exception:
+        # The row stays `processing`; the sweeper reclaims it after PROCESSING_STALE_AFTER.
+        log.exception("could not record the failure of event row %s", event_row_id)
+
+
+async def process_event(
+    event_row_id: UUID,
+    stripe: StripeAdapter,
+    publisher: StatusPublisher,
+    *,
+    stale_after: timedelta = PROCESSING_STALE_AFTER,
+) -> EventStatus:
+    """Apply the stored event `event_row_id` to the mirror; idempotent. Returns the row's status afterwards.
+
+    PROCESSED (applied, or stale/nothing to write), IGNORED (a type the gateway does not
+    apply), FAILED (a permanent error, recorded on the row). A row that is processed,
+    ignored, or being processed by another live worker is left as it is and its status
+    returned. Raises `TransientEventError` (row back to pending: retry later) and
+    `EventNotFoundError`.
+    """
+    if not await _claim(event_row_id, stale_after):
+        current = await WebhookEvent.filter(id=event_row_id).only("id", "status").first()
+        if current is None:
+            raise EventNotFoundError(f"no webhook event row {event_row_id}")
+        return EventStatus(current.status)
+    event = await WebhookEvent.get(id=event_row_id)
+    family = family_of(event.type)
+    if family is None:
+        await WebhookEvent.filter(id=event_row_id).update(status=EventStatus.IGNORED, processed_at=datetime.now(UTC))
+        return EventStatus.IGNORED
+    try:
+        applied = await _apply(event, family, stripe)
+    except Exception as exc:
+        error = _describe(exc)
+        if _is_transient(exc):
+            log.warning("event %s (%s): transient failure, will retry: %s", event.stripe_event_id, event.type, error)
+            await _set_status(event_row_id, EventStatus.PENDING, error)
+            raise TransientEventError(event_row_id, error) from exc
+        log.error("event %s (%s) failed: %s", event.stripe_event_id, event.type, error)
+        await _set_status(event_row_id, EventStatus.FAILED, error)
+        return EventStatus.FAILED
+    if applied.note is not None:
+        log.info("event %s (%s) processed: %s", event.stripe_event_id, event.type, applied.note)
+    if applied.message is not None:
+        try:
+            await publisher.publish(applied.message)
+        except Exception:
+            # The mirror is committed and true; a lost live message only delays a UI update.
+            log.exception("event %s: publishing the status message failed", event.stripe_event_id)
+    return EventStatus.PROCESSED
+
+
+async def mark_failed(event_row_id: UUID, error: str) -> None:
+    """Mark the row failed with `error` (the actor's retries are exhausted); a processed or ignored row stays so."""
+    await WebhookEvent.filter(
+        id=event_row_id, status__in=[EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED]
+    ).update(status=EventStatus.FAILED, last_error=error[:MAX_ERROR_CHARS])

@@ -1,0 +1,307 @@
+"""The Dramatiq broker of this process, the worker runtime, and `enqueue_event`.
+
+One broker per process, configured by `configure_broker(settings)` before any actor
+is declared (the actors of `tasks.actors` are declared on it by that call):
+
+- with `REDIS_URL`: a `RedisBroker` (the `billing-gateway worker` processes consume it,
+  `serve` only sends to it);
+- without: an in-process `StubBroker` consumed by a worker thread inside `serve`
+  (embedded mode, see `tasks.worker.start_embedded_worker`).
+
+Async actors run on Dramatiq's event-loop thread (the `AsyncIO` middleware). Tortoise
+1.x keeps its connections in a context variable, so `WorkerBoot.before_worker_boot`
+opens them ONCE on that thread with the global fallback, never lazily inside actors
+(lazy init from several worker threads was seen to fail and hang).
+
+Where the work of an actor runs is the `Runtime.loop`:
+
+- worker process: Dramatiq's own event loop (where `WorkerBoot` opened Tortoise);
+- embedded mode: the server's (uvicorn's) loop, which owns the Tortoise connections
+  opened by the app's lifespan. An asyncpg pool or aiosqlite connection must not be
+  used from another loop, so the actor hands the coroutine to that loop with
+  `asyncio.run_coroutine_threadsafe` and awaits the result.
+
+Tuning knobs (environment variables; defaults are the production values):
+
+- `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (60): after this long without a heartbeat a
+  worker counts as dead and the messages it held go back to the queue. Idle
+  consumers poll every `WORKER_TIMEOUT_MS` and every poll is a heartbeat, so a few
+  seconds is safe; tests that SIGKILL a worker set it to ~3.
+- `WORKER_MAINTENANCE_CHANCE` (1000 per million Redis commands): how often a command
+  also runs the maintenance that re-queues dead workers' messages. With 100 ms polls
+  that is about once a minute per worker; tests set 1000000 (every command).
+- `WORKER_TIMEOUT_MS` (100): how long an idle consumer sleeps between polls (Dramatiq's
+  default of 1 s would add up to 1 s of webhook latency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+import dramatiq
+import redis
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
+
+from gateway.settings import Settings, get_settings
+from tasks.events import family_of
+
+if TYPE_CHECKING:
+    from gateway.pubsub import StatusPublisher
+    from gateway.stripe_client import StripeAdapter
+
+log = logging.getLogger("tasks.broker")
+
+T = TypeVar("T")
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+QUEUE = "webhooks"
+"""The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
+
+REDIS_NAMESPACE = "billing-gateway"
+"""Prefix of Dramatiq's Redis keys, so the gateway can share a Redis with other apps."""
+
+HEARTBEAT_TIMEOUT_MS = int(_env_float("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 60.0) * 1000)
+MAINTENANCE_CHANCE = int(_env_float("WORKER_MAINTENANCE_CHANCE", 1000))
+WORKER_TIMEOUT_MS = int(_env_float("WORKER_TIMEOUT_MS", 100))
+REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
+"""A webhook request waits at most about this long for a Redis that is down."""
+REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
+
+
+class WorkerBootError(MiddlewareError):  # type: ignore[misc]
+    """The worker could not open its database or Stripe/publisher clients at boot.
+
+    A `MiddlewareError`, so Dramatiq re-raises it from `Worker.start()` (it only logs
+    other middleware exceptions) before any worker thread consumes a message.
+    """
+
+
+@dataclass
+class Runtime:
+    """What actors need, built once per worker: the loop owning the DB connections, and clients."""
+
+    loop: asyncio.AbstractEventLoop
+    stripe: StripeAdapter
+    publisher: StatusPublisher
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await `coro` on `self.loop`: directly when already on it, else across threads.
+
+        Cancelling the caller (Dramatiq's time limit or shutdown) cancels the coroutine
+        on the other loop too (`wrap_future` chains the cancellation).
+        """
+        if asyncio.get_running_loop() is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The runtime set by `WorkerBoot` (raises when no worker has booted in this process)."""
+    if _runtime is None:
+        raise WorkerBootError("no Dramatiq worker has booted in this process (WorkerBoot did not run)")
+    return _runtime
+
+
+class WorkerBoot(Middleware):  # type: ignore[misc]
+    """Opens what actors need once per worker process, on the right event loop.
+
+    Worker-process mode (`embedded_loop` None): on Dramatiq's event-loop thread, open
+    Tortoise (global fallback), build a StripeAdapter and the status publisher, and
+    start the sweeper there. Embedded mode: reuse the server loop and its clients.
+    A boot failure raises `WorkerBootError` out of `Worker.start()` (and is kept in
+    `error`), so the command stops with one clear line instead of running a worker
+    that fails every job.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedded_loop: asyncio.AbstractEventLoop | None = None,
+        stripe: StripeAdapter | None = None,
+        publisher: StatusPublisher | None = None,
+        run_sweeper: bool = True,
+        purge_ledger: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.embedded_loop = embedded_loop
+        self.stripe = stripe
+        self.publisher = publisher
+        self.run_sweeper = run_sweeper
+        self.purge_ledger = purge_ledger
+        self.error: BaseException | None = None
+        self._owns_clients = False
+        self._sweeper: Future[None] | None = None
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Not after_worker_boot: Worker.start() starts the worker threads, which consume
+        # at once, between the before and after hooks; the runtime must exist by then.
+        # AsyncIO comes first in the middleware list, so its loop thread is running.
+        global _runtime
+        try:
+            if self.embedded_loop is not None:
+                loop = self.embedded_loop
+                stripe, publisher = self._clients()
+            else:
+                thread = get_event_loop_thread()
+                if thread is None:
+                    raise WorkerBootError("the AsyncIO middleware must come before WorkerBoot")
+                loop = thread.loop
+                stripe, publisher = thread.run_coroutine(self._open())
+            _runtime = Runtime(loop=loop, stripe=stripe, publisher=publisher)
+        except Exception as exc:
+            log.exception("worker boot failed")
+            self.error = exc
+            raise WorkerBootError(f"worker boot failed: {exc!r}") from exc
+        log.info("worker booted (%s)", "embedded" if self.embedded_loop is not None else "redis")
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self.run_sweeper and _runtime is not None:
+            from tasks.sweeper import sweep_forever
+
+            self._sweeper = asyncio.run_coroutine_threadsafe(
+                sweep_forever(self.settings, purge_ledger=self.purge_ledger), _runtime.loop
+            )
+
+    def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
+        from gateway.pubsub import make_publisher
+        from gateway.stripe_client import StripeAdapter
+
+        if self.stripe is None or self.publisher is None:
+            self._owns_clients = True
+        stripe = self.stripe or StripeAdapter(self.settings)
+        publisher = self.publisher or make_publisher(self.settings)
+        self.stripe, self.publisher = stripe, publisher
+        return stripe, publisher
+
+    async def _open(self) -> tuple[StripeAdapter, StatusPublisher]:
+        from tortoise import Tortoise
+
+        from gateway.db import tortoise_config
+
+        await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
+        # Tortoise connects lazily: probe now, so a wrong DATABASE_URL stops the worker at
+        # boot with one line instead of failing every job later.
+        await Tortoise.get_connection("default").execute_query("SELECT 1")
+        return self._clients()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Runs before AsyncIO's after_worker_shutdown (emit_after walks the middleware
+        # backwards), so Dramatiq's loop is still running to close what _open opened.
+        global _runtime
+        _runtime = None
+        if self.embedded_loop is not None or self.error is not None:
+            return
+        thread = get_event_loop_thread()
+        if thread is not None:
+            thread.run_coroutine(self._close())
+
+    async def _close(self) -> None:
+        from tortoise import Tortoise
+
+        if self._owns_clients:
+            if self.stripe is not None:
+                await self.stripe.aclose()
+            # The Redis publisher has a pool to close; the in-memory bus has none.
+            close = getattr(self.publisher, "aclose", None)
+            if close is not None:
+                await close()
+        await Tortoise.close_connections()
+
+
+_lock = threading.Lock()
+_broker: dramatiq.Broker | None = None
+_actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+
+
+def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> dramatiq.Broker:
+    """Make this process's broker (Redis, or in-process without REDIS_URL), set it, declare the actors.
+
+    `boot` is the worker-boot middleware (default: worker-process mode); it only acts
+    when a `dramatiq.Worker` starts on this broker, so sender-only processes such as
+    `serve` with Redis can call this too. Calling it again replaces the broker.
+    """
+    global _broker
+    from tasks.actors import declare_actors
+
+    broker: dramatiq.Broker
+    if settings.redis_url:
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        )
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            client=client,
+            namespace=REDIS_NAMESPACE,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=MAINTENANCE_CHANCE,
+        )
+    else:
+        broker = StubBroker()
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(boot or WorkerBoot(settings))
+    with _lock:
+        if _broker is not None:
+            _broker.close()
+        dramatiq.set_broker(broker)
+        _actors.clear()
+        _actors.update(declare_actors(broker))
+        _broker = broker
+    return broker
+
+
+def get_configured_broker() -> dramatiq.Broker:
+    """This process's broker, configured from the environment's settings on first use."""
+    with _lock:
+        broker = _broker
+    return broker if broker is not None else configure_broker(get_settings())
+
+
+def reset_broker() -> None:
+    """Forget this process's broker (tests; `serve` shutdown)."""
+    global _broker
+    with _lock:
+        if _broker is not None:
+            _broker.close()
+        _broker = None
+        _actors.clear()
+
+
+def enqueue_event(row_id: UUID, event_type: str) -> None:
+    """Send the inbox row `row_id` to the actor of `event_type`'s family; ignored types are a no-op.
+
+    Blocking (a Redis round trip): call it from a thread (`asyncio.to_thread`), never on
+    an event loop. Raises when the broker is unreachable; the row then stays `pending`
+    and the sweeper sends it later.
+    """
+    family = family_of(event_type)
+    if family is None:
+        return
+    get_configured_broker()
+    with _lock:
+        actor = _actors[family]
+    actor.send(str(row_id))

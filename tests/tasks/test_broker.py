@@ -1,0 +1,209 @@
+"""The Dramatiq wiring in-process: routing, retry policy, the sweeper, and embedded mode end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from dramatiq.brokers.stub import StubBroker
+
+from gateway.pubsub import InMemoryBus
+from gateway.settings import Settings
+from gateway.stripe_client import StripeAdapter
+from models import EventStatus, WebhookEvent
+from tasks import sweeper
+from tasks.actors import MAX_RETRIES, RETRY_EXHAUSTED_ACTOR, should_retry
+from tasks.apply import TransientEventError
+from tasks.broker import QUEUE, configure_broker, enqueue_event, reset_broker
+from tasks.events import FAMILIES, actor_name
+from tasks.worker import start_embedded_worker
+from tests.support.aliases import PgDatabaseFactory
+from tests.support.database import tortoise_on
+from tests.support.localstripe import LocalStripe
+
+
+@pytest.fixture
+def stub_broker() -> Iterator[StubBroker]:
+    broker = configure_broker(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert isinstance(broker, StubBroker)
+    yield broker
+    reset_broker()
+
+
+def customer_event(event_id: str, *, email: str = "ada@example.com", created: int | None = None) -> dict[str, Any]:
+    """A `customer.created` event as Stripe sends it (only the fields the mirror reads matter)."""
+    created = created or int(time.time()) - 60
+    customer = {
+        "id": f"cus_{event_id.removeprefix('evt_')}",
+        "object": "customer",
+        "created": created,
+        "email": email,
+        "name": "Ada",
+        "metadata": {},
+        "livemode": False,
+        "invoice_settings": {"default_payment_method": None},
+    }
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "customer.created",
+        "created": created,
+        "api_version": "2025-06-30.basil",
+        "livemode": False,
+        "data": {"object": customer},
+    }
+
+
+async def insert_event(payload: dict[str, Any], **fields: Any) -> WebhookEvent:
+    return await WebhookEvent.create(
+        stripe_event_id=payload["id"],
+        type=payload["type"],
+        api_version=payload["api_version"],
+        livemode=False,
+        stripe_created=datetime.fromtimestamp(payload["created"], UTC),
+        payload=payload,
+        **fields,
+    )
+
+
+async def wait_for_status(row_id: UUID, status: EventStatus, timeout: float = 15.0) -> WebhookEvent:
+    deadline = time.monotonic() + timeout
+    while True:
+        row = await WebhookEvent.get(id=row_id)
+        if row.status == status or time.monotonic() > deadline:
+            assert row.status == status, f"row {row.stripe_event_id}: {row.status} ({row.last_error})"
+            return row
+        await asyncio.sleep(0.05)
+
+
+def test_every_family_has_its_actor_on_the_webhooks_queue(stub_broker: StubBroker) -> None:
+    declared = stub_broker.get_declared_actors()
+    assert {actor_name(family) for family in FAMILIES} | {RETRY_EXHAUSTED_ACTOR} == declared
+    for name in declared:
+        assert stub_broker.get_actor(name).queue_name == QUEUE
+
+
+def test_enqueue_event_sends_the_row_id_to_the_family_actor(stub_broker: StubBroker) -> None:
+    row_id = UUID("0190f1e0-0000-7000-8000-000000000001")
+    enqueue_event(row_id, "customer.subscription.updated")
+    enqueue_event(row_id, "balance.available")  # ignored type: nothing sent
+    queue = stub_broker.queues[QUEUE]
+    assert queue.qsize() == 1
+    from dramatiq import Message
+
+    message = Message.decode(queue.get_nowait())
+    assert message.actor_name == "stripe.subscription"
+    assert message.args == (str(row_id),)
+
+
+def test_retry_policy() -> None:
+    transient = TransientEventError(UUID(int=1), "stripe down")
+    assert should_retry(0, transient)
+    assert should_retry(MAX_RETRIES - 1, transient)
+    assert not should_retry(MAX_RETRIES, transient)
+    assert should_retry(0, ConnectionResetError())
+    assert not should_retry(0, ValueError("a bug: never retried"))
+
+
+async def test_sweeper_resends_forgotten_and_stale_rows(pg_database_factory: PgDatabaseFactory) -> None:
+    database_url = await pg_database_factory()
+    broker = configure_broker(Settings(_env_file=None))  # type: ignore[call-arg]
+    try:
+        async with tortoise_on(database_url) as settings:
+            never_sent = await insert_event(customer_event("evt_never_sent"))
+            just_sent = await insert_event(customer_event("evt_just_sent"), enqueued_at=datetime.now(UTC))
+            processed = await insert_event(customer_event("evt_processed"), status=EventStatus.PROCESSED)
+            stale = await insert_event(
+                customer_event("evt_stale"),
+                status=EventStatus.PROCESSING,
+                attempts=1,
+                processing_started_at=datetime.now(UTC) - timedelta(seconds=sweeper.PROCESSING_STALE_SECONDS + 1),
+            )
+            later = datetime.now(UTC) + timedelta(seconds=sweeper.PENDING_GRACE_SECONDS + 1)
+
+            result = await sweeper.sweep_once(settings, now=later)
+            assert (result.requeued_pending, result.requeued_stale, result.enqueue_failures) == (1, 1, 0)
+            sent = {msg.args[0] for msg in map(_decode, _drain(broker))}
+            assert sent == {str(never_sent.id), str(stale.id)}
+            assert (await WebhookEvent.get(id=stale.id)).status == EventStatus.PENDING
+            assert (await WebhookEvent.get(id=stale.id)).attempts == 1
+            assert (await WebhookEvent.get(id=processed.id)).status == EventStatus.PROCESSED
+            # A second sweep in the same window sends nothing again (the claim moved enqueued_at).
+            assert (await sweeper.sweep_once(settings, now=later)).requeued_pending == 0
+            # …but a row enqueued long ago and still pending (its message was lost) is sent again.
+            much_later = later + timedelta(seconds=sweeper.REQUEUE_AFTER_SECONDS + 1)
+            assert (await sweeper.sweep_once(settings, now=much_later)).requeued_pending == 3
+            assert just_sent.id in {UUID(msg.args[0]) for msg in map(_decode, _drain(broker))}
+    finally:
+        reset_broker()
+
+
+def _drain(broker: Any) -> list[bytes]:
+    queue = broker.queues[QUEUE]
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+def _decode(data: bytes) -> Any:
+    from dramatiq import Message
+
+    return Message.decode(data)
+
+
+async def test_embedded_worker_applies_events_on_the_server_loop(
+    pg_database_factory: PgDatabaseFactory, localstripe: LocalStripe
+) -> None:
+    """Embedded mode: StubBroker + worker threads, Tortoise opened on THIS loop (as uvicorn's lifespan does)."""
+    database_url = await pg_database_factory()
+    async with tortoise_on(database_url, stripe_api_base=localstripe.url, stripe_api_key="sk_test_x") as settings:
+        stripe = StripeAdapter(settings)
+        bus = InMemoryBus()
+        handle = start_embedded_worker(settings, asyncio.get_running_loop(), stripe=stripe, publisher=bus)
+        try:
+            rows = [
+                await insert_event(customer_event(f"evt_embedded_{n}", email=f"n{n}@example.com")) for n in range(5)
+            ]
+            for row in rows:
+                await asyncio.to_thread(enqueue_event, row.id, row.type)
+            for row in rows:
+                done = await wait_for_status(row.id, EventStatus.PROCESSED)
+                assert done.attempts == 1
+            # Replay of a processed row re-applies it (idempotently).
+            replayed = await sweeper.replay(rows[0].stripe_event_id)
+            assert [r.sent for r in replayed] == [True]
+            again = await wait_for_status(rows[0].id, EventStatus.PROCESSED)
+            assert again.attempts == 2
+        finally:
+            await handle.aclose()
+            await stripe.aclose()
+
+
+async def test_embedded_worker_marks_a_row_failed_when_the_actor_gives_up(
+    pg_database_factory: PgDatabaseFactory, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-transient exception escaping process_event is not retried: the exhausted hook marks the row failed."""
+    import tasks.apply
+
+    async def broken(event_row_id: UUID, stripe: object, publisher: object) -> EventStatus:
+        await WebhookEvent.filter(id=event_row_id).update(status=EventStatus.PROCESSING)
+        raise ValueError("a bug in apply")
+
+    monkeypatch.setattr(tasks.apply, "process_event", broken)
+    database_url = await pg_database_factory()
+    async with tortoise_on(database_url, stripe_api_base=localstripe.url, stripe_api_key="sk_test_x") as settings:
+        handle = start_embedded_worker(settings, asyncio.get_running_loop(), publisher=InMemoryBus())
+        try:
+            row = await insert_event(customer_event("evt_broken"))
+            await asyncio.to_thread(enqueue_event, row.id, row.type)
+            failed = await wait_for_status(row.id, EventStatus.FAILED)
+            assert failed.last_error is not None
+            assert "ValueError: a bug in apply" in failed.last_error
+        finally:
+            await handle.aclose()
