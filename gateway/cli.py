@@ -74,6 +74,7 @@ def serve(
         sandbox = StripeSandbox(settings.sandbox_port, Path("localstripe.log"), fresh=fresh)
         try:
             sandbox.start()
+            sandbox.deliver_webhooks_to(f"http://{_client_host(host)}:{port}/webhooks/stripe")
         except SandboxError as exc:
             raise _fail(str(exc)) from None
         settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
@@ -86,6 +87,9 @@ def serve(
     typer.echo(f"  redis       {settings.redis_url or 'none: in-process broker and pub/sub (embedded mode)'}")
     if sandbox is not None:
         typer.echo(f"  stripe      sandbox emulator (localstripe) at {sandbox.url}, test mode, log in localstripe.log")
+        typer.echo(
+            f"  webhooks    the sandbox delivers its events to http://{_client_host(host)}:{port}/webhooks/stripe"
+        )
     else:
         typer.echo(f"  stripe      {settings.stripe_api_base or 'https://api.stripe.com'}")
     try:
@@ -100,6 +104,11 @@ def serve(
     finally:
         if sandbox is not None:
             sandbox.stop()
+
+
+def _client_host(host: str) -> str:
+    """Where a local client reaches a server bound to `host` (a wildcard bind answers on loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - comparing, not binding
 
 
 def _describe_database(settings: Settings) -> str:

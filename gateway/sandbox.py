@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from gateway.settings import SANDBOX_API_KEY
+from gateway.settings import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 STARTUP_TIMEOUT_SECONDS = 20.0
 
@@ -78,3 +78,14 @@ class StripeSandbox:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+    def deliver_webhooks_to(self, url: str, secret: str = SANDBOX_WEBHOOK_SECRET) -> None:
+        """Have the emulator send its signed events to `url` (localstripe keeps this in memory only)."""
+        response = httpx.post(
+            f"{self.url}/_config/webhooks/billing-gateway",
+            data={"url": url, "secret": secret},
+            auth=(SANDBOX_API_KEY, ""),
+            timeout=5.0,
+        )
+        if response.is_error:
+            raise SandboxError(f"localstripe refused the webhook endpoint: HTTP {response.status_code}")

@@ -115,6 +115,53 @@ def test_readme_walkthrough_works_as_printed(readme_server: subprocess.Popen[byt
     assert read["customer"]["paymentMethods"]["edges"] == [{"node": {"last4": "4242", "isDefault": True}}]
     assert (tmp_path / "billing-gateway.sqlite3").exists()
 
+    # The sandbox delivers its webhooks to the gateway: a customer made at the sandbox
+    # directly (as in Stripe's dashboard) reaches the mirror.
+    email = "made-at-the-sandbox@example.com"
+    subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-u",
+            "sk_test_sandbox:",
+            f"http://127.0.0.1:{SANDBOX_PORT}/v1/customers",
+            "-d",
+            f"email={email}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key = subprocess.run(
+        ["bash", "-c", "uv run billing-gateway api-keys create --name webhook-check --scopes read | tail -n 1"],
+        cwd=tmp_path,
+        env=embedded_env(UV_PROJECT=str(ROOT)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    query = json.dumps(
+        {"query": "query($e: String) { customers(email: $e) { edges { node { email } } } }", "variables": {"e": email}}
+    )
+    deadline = time.monotonic() + 5
+    edges: list[object] = []
+    while time.monotonic() < deadline and not edges:
+        answer = subprocess.run(
+            [
+                "curl",
+                "-sS",
+                f"http://127.0.0.1:{GATEWAY_PORT}/graphql",
+                "-H",
+                f"Authorization: Bearer {key}",
+                "--json",
+                query,
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+        edges = json.loads(answer)["data"]["customers"]["edges"]
+        time.sleep(0.2)
+    assert edges == [{"node": {"email": email}}], "the sandbox's webhook did not reach the gateway within 5 s"
+
 
 @pytest.mark.timeout(120)
 def test_ctrl_c_stops_the_gateway_and_its_sandbox(tmp_path: Path) -> None:
