@@ -11,8 +11,12 @@ from gateway.settings import Settings
 
 def configure_logging(settings: Settings) -> None:
     """Route stdlib and structlog records through one structlog formatter."""
+    # Plain tracebacks: the default rich rendering (with locals) takes seconds per exception
+    # on the event loop, which stalled the webhook receiver while Redis was down.
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if settings.is_production else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if settings.is_production
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,

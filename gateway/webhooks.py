@@ -204,8 +204,15 @@ class StripeWebhookEndpoint:
         try:
             # Dramatiq's `send()` is a blocking Redis call: keep it off the event loop.
             await asyncio.to_thread(self.enqueue, row_id, event_type)
-        except Exception:
-            log.exception("webhook %s (%s) stored but not enqueued; the sweeper will retry", event_id, event_type)
+        except Exception as exc:
+            # Expected while the broker is down (one line per event, not a traceback each).
+            log.warning(
+                "webhook %s (%s) stored but not enqueued (%s: %s); the sweeper will retry",
+                event_id,
+                event_type,
+                type(exc).__name__,
+                exc,
+            )
             return
         try:
             await WebhookEvent.filter(id=row_id).update(enqueued_at=datetime.now(UTC))
