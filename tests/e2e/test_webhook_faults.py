@@ -36,7 +36,9 @@ import httpx
 import pytest
 
 from tests.e2e.test_webhook_receiver import signature
+from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import WEBHOOK_SECRET, GatewayFactory, GatewayProcess, cli_path
+from tests.support.localstripe import create_plan, create_test_card, stripe_request
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
 
@@ -241,5 +243,61 @@ async def test_worker_sigkilled_mid_batch_of_200(gateway_factory: GatewayFactory
         assert worker_b.running, worker_b.log_text()[-3000:]
     finally:
         for worker in workers:
+            worker.stop()
+        redis_server.stop()
+
+
+@pytest.mark.timeout(120)
+async def test_with_redis_and_a_worker_process(
+    gateway_factory: GatewayFactory, localstripe_factory: LocalStripeFactory, test_logs: Path
+) -> None:
+    """The production shape: one event delivered 10 times at once is stored and applied once;
+    a subscription made at the emulator (not through the gateway) is mirrored within 5 s."""
+    redis_server = RedisServer(test_logs)
+    redis_server.start()
+    worker: ManagedProcess | None = None
+    try:
+        emulator = localstripe_factory()
+        gateway = await gateway_factory(localstripe=emulator, redis_url=redis_server.url)
+        worker = worker_process(gateway.env, test_logs / f"redis-worker-{redis_server.port}.log", threads=4)
+        worker.spawn()
+        await wait_ready(worker)
+
+        run = uuid.uuid4().hex[:12]
+        event = customer_created(run, 0)
+        responses = await post_all(gateway, [event] * 10)
+        assert all(200 <= r.status_code < 300 for r in responses), [r.status_code for r in responses]
+        assert [r.json()["duplicate"] for r in responses].count(False) == 1
+        [row] = await wait_all_processed(gateway.database_url, [event["id"]], timeout=10)
+        assert row["attempts"] == 1
+        assert await mirrored_customers(gateway.database_url, run) == [event["data"]["object"]["id"]]
+
+        plan = create_plan(emulator.url)
+        customer = stripe_request(emulator.url, "POST", "/v1/customers", data={"email": f"redis-{run}@example.com"})
+        card = create_test_card(emulator.url)
+        stripe_request(emulator.url, "POST", f"/v1/payment_methods/{card}/attach", data={"customer": customer["id"]})
+        stripe_request(
+            emulator.url,
+            "POST",
+            f"/v1/customers/{customer['id']}",
+            data={"invoice_settings[default_payment_method]": card},
+        )
+        started = time.monotonic()
+        subscription = stripe_request(
+            emulator.url, "POST", "/v1/subscriptions", data={"customer": customer["id"], "items[0][plan]": plan}
+        )
+        conn = await asyncpg.connect(gateway.database_url)
+        try:
+            status = None
+            while time.monotonic() - started < 5.0 and status != "active":
+                status = await conn.fetchval(
+                    "SELECT status FROM subscriptions WHERE stripe_id = $1", subscription["id"]
+                )
+                await asyncio.sleep(0.1)
+        finally:
+            await conn.close()
+        assert status == "active", f"subscription not mirrored within 5 s (status {status!r})"
+    finally:
+        if worker is not None:
             worker.stop()
         redis_server.stop()
