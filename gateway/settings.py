@@ -49,6 +49,21 @@ class Settings(BaseSettings):
     idempotency_lock_timeout_seconds: float = 60.0
     db_pool_max_size: int = 10
 
+    # Workers and the webhook inbox (production values; tests shorten them).
+    worker_heartbeat_timeout_seconds: float = 60.0
+    """A silent worker counts as dead after this; its messages are re-queued."""
+    worker_maintenance_chance: int = 1000
+    """Per million Redis commands: how often the broker's re-queue maintenance runs."""
+    worker_timeout_ms: int = 100
+    """Idle poll interval of a worker (Dramatiq's 1 s would add webhook latency)."""
+    webhook_sweep_interval_seconds: float = 5.0
+    webhook_pending_grace_seconds: float = 10.0
+    """A `pending` row never sent is sent by the sweeper after this."""
+    webhook_requeue_after_seconds: float = 900.0
+    """A `pending` row sent this long ago is sent again (longer than the whole retry schedule)."""
+    webhook_processing_stale_seconds: float = 300.0
+    """A `processing` row this old (its worker died) goes back to `pending`."""
+
     @field_validator("stripe_webhook_secret", mode="before")
     @classmethod
     def _split_secrets(cls, value: object) -> object:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -65,20 +64,15 @@ log = logging.getLogger("tasks.broker")
 T = TypeVar("T")
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    return float(raw) if raw else default
-
-
 QUEUE = "webhooks"
 """The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
 
 REDIS_NAMESPACE = "billing-gateway"
 """Prefix of Dramatiq's Redis keys, so the gateway can share a Redis with other apps."""
 
-HEARTBEAT_TIMEOUT_MS = int(_env_float("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 60.0) * 1000)
-MAINTENANCE_CHANCE = int(_env_float("WORKER_MAINTENANCE_CHANCE", 1000))
-WORKER_TIMEOUT_MS = int(_env_float("WORKER_TIMEOUT_MS", 100))
+HEARTBEAT_TIMEOUT_MS = int(get_settings().worker_heartbeat_timeout_seconds * 1000)
+MAINTENANCE_CHANCE = get_settings().worker_maintenance_chance
+WORKER_TIMEOUT_MS = get_settings().worker_timeout_ms
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
 """A webhook request waits at most about this long for a Redis that is down."""
 REDIS_SOCKET_TIMEOUT_SECONDS = 5.0

@@ -22,31 +22,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from tortoise.expressions import Q
 
-from gateway.settings import Settings
+from gateway.settings import Settings, get_settings
 from models.inbox import EventStatus, WebhookEvent
-from tasks.apply import PROCESSING_STALE_AFTER
 from tasks.broker import enqueue_event
 from tasks.events import family_of
 
 log = logging.getLogger("tasks.sweeper")
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    return float(raw) if raw else default
-
-
-SWEEP_INTERVAL_SECONDS = _env_float("WEBHOOK_SWEEP_INTERVAL_SECONDS", 5.0)
-PENDING_GRACE_SECONDS = _env_float("WEBHOOK_PENDING_GRACE_SECONDS", 10.0)
-REQUEUE_AFTER_SECONDS = _env_float("WEBHOOK_REQUEUE_AFTER_SECONDS", 900.0)
-PROCESSING_STALE_SECONDS = _env_float("WEBHOOK_PROCESSING_STALE_SECONDS", PROCESSING_STALE_AFTER.total_seconds())
+SWEEP_INTERVAL_SECONDS = get_settings().webhook_sweep_interval_seconds
+PENDING_GRACE_SECONDS = get_settings().webhook_pending_grace_seconds
+REQUEUE_AFTER_SECONDS = get_settings().webhook_requeue_after_seconds
+PROCESSING_STALE_SECONDS = get_settings().webhook_processing_stale_seconds
 LEDGER_PURGE_INTERVAL_SECONDS = 600.0
 BATCH_SIZE = 500
 
