@@ -7,7 +7,9 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,12 +17,15 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.auth import Principal
+from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
 from gateway.health import live, make_ready
 from gateway.http_guard import GraphQLHttpGate
 from gateway.idempotency import purge_expired
+from gateway.live import LiveHub
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
 from gateway.webhooks import StripeWebhookEndpoint
@@ -34,6 +39,14 @@ log = logging.getLogger("gateway.app")
 
 ANONYMOUS = Principal(kind="api_key", id="anonymous")
 LEDGER_PURGE_INTERVAL_SECONDS = 600.0
+
+
+@dataclass
+class SocketContext(Context):
+    """The context of one WebSocket connection: unauthenticated until `connection_init` carries a token."""
+
+    connection_params: dict[str, object] | None = None
+    """The `connection_init` payload (strawberry sets it before calling `on_ws_connect`)."""
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -51,6 +64,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         principal = request.scope.get("state", {}).get("principal", ANONYMOUS)
+        if isinstance(request, WebSocket):
+            # One context per connection; `on_ws_connect` puts the principal in it.
+            return SocketContext(
+                principal=ANONYMOUS,
+                settings=self.settings,
+                stripe=self.stripe,
+                loaders=Loaders(),
+                request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            )
         return Context(
             principal=principal,
             settings=self.settings,
@@ -58,6 +80,18 @@ class GatewayGraphQL(GraphQL[Context, None]):
             loaders=Loaders(),
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate `connection_init`'s `{"authorization": "Bearer …"}`; a bad one closes with 4403."""
+        params = getattr(context, "connection_params", None) or {}
+        header = params.get("authorization") or params.get("Authorization")
+        if not isinstance(header, str):
+            raise ConnectionRejectionError({"reason": "missing authorization in connection_init payload"})
+        try:
+            context.principal = await authenticate_bearer(header)
+        except AuthenticationError:
+            raise ConnectionRejectionError({"reason": "invalid token"}) from None
+        return cast("UnsetType", UNSET)  # UNSET is typed Any
 
 
 async def _purge_ledger_forever(settings: Settings) -> None:
@@ -86,17 +120,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # actors' database work on this loop, which owns Tortoise's connections.
         embedded_worker = start_app_broker(settings, asyncio.get_running_loop(), stripe=stripe)
         purger = asyncio.create_task(_purge_ledger_forever(settings))
+        # One upstream subscription (Redis pub/sub, or the in-memory bus) fanned out to this process's sockets.
+        hub = LiveHub(settings.redis_url)
+        await hub.start()
         try:
             yield
         finally:
             purger.cancel()
+            await hub.stop()
             if embedded_worker is not None:
                 await embedded_worker.aclose()
             await stripe.aclose()
             await close_db()
 
     routes = [
-        Route("/graphql", GraphQLHttpGate(graphql, ide_enabled=not settings.is_production), methods=None),
+        Route(
+            "/graphql",
+            GraphQLHttpGate(graphql, ide_enabled=not settings.is_production, settings=settings),
+            methods=None,
+        ),
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),

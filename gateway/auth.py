@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from models import ApiKey
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 API_KEY_PREFIX = "bgk_"
 
@@ -117,12 +120,22 @@ async def authenticate_api_key(raw_key: str) -> Principal:
     return Principal(kind="api_key", id=str(key.id), scopes=effective_scopes(Scope(s) for s in key.scopes))
 
 
-async def authenticate_bearer(header: str | None) -> Principal:
-    """Resolve an `Authorization: Bearer …` header value to a principal."""
+async def authenticate_bearer(header: str | None, settings: Settings | None = None) -> Principal:
+    """Resolve an `Authorization: Bearer …` header value to a principal.
+
+    A token starting `bgk_` is an API key; anything else must be a customer session token,
+    checked with `settings` (the process's settings when not given).
+    """
     if not header:
         raise AuthenticationError("missing Authorization header")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("expected 'Authorization: Bearer <token>'")
-    return await authenticate_api_key(token)
+    if token.startswith(API_KEY_PREFIX):
+        return await authenticate_api_key(token)
+    # Imported here: gateway.sessions imports this module.
+    from gateway.sessions import verify_session_token
+    from gateway.settings import get_settings
+
+    return verify_session_token(settings or get_settings(), token)

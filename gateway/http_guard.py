@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import AuthenticationError, authenticate_bearer
+from gateway.settings import Settings
 
 MAX_BODY_BYTES = 1_048_576
 
@@ -29,8 +30,17 @@ class GraphQLHttpGate:
     GraphiQL page, outside production) passes unauthenticated: it carries no data.
     """
 
-    def __init__(self, app: ASGIApp, *, ide_enabled: bool, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        ide_enabled: bool,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        settings: Settings | None = None,
+    ) -> None:
         self.app = app
+        self.settings = settings
+        """Checks customer session tokens (GATEWAY_SECRET); the process's settings when None."""
         self.ide_enabled = ide_enabled
         self.max_body_bytes = max_body_bytes
 
@@ -46,7 +56,7 @@ class GraphQLHttpGate:
             await error_response(405, "method_not_allowed", "use GET or POST")(scope, receive, send)
             return
         try:
-            principal = await authenticate_bearer(request.headers.get("authorization"))
+            principal = await authenticate_bearer(request.headers.get("authorization"), self.settings)
         except AuthenticationError as exc:
             await error_response(401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return

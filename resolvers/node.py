@@ -10,6 +10,8 @@ from tortoise.queryset import QuerySet
 
 from gateway.auth import Principal
 from resolvers.scoping import (
+    forbidden_error,
+    is_foreign,
     visible_customers,
     visible_invoices,
     visible_payment_methods,
@@ -42,7 +44,11 @@ _NODE_TYPES: dict[str, tuple[Callable[[Principal], QuerySet[Any]], Callable[[Any
 
 
 async def _find(info: Info, global_id: str, type_name: str | None = None) -> Node | None:
-    """The visible object behind a global id (of `type_name`, when given), or None."""
+    """The visible object behind a global id (of `type_name`, when given), or None.
+
+    An object that exists but belongs to another customer raises a FORBIDDEN error: the
+    one place (with `resolvers.validation.fetch`) where reads tell hidden from unknown.
+    """
     try:
         found_type, pk = parse_global_id(global_id)
     except InvalidIdError:
@@ -51,17 +57,26 @@ async def _find(info: Info, global_id: str, type_name: str | None = None) -> Nod
     if entry is None or (type_name is not None and found_type != type_name):
         return None
     visible, convert = entry
-    row = await visible(info.context.principal).get_or_none(id=pk)
-    return convert(row) if row is not None else None
+    principal = info.context.principal
+    qs = visible(principal)
+    row = await qs.get_or_none(id=pk)
+    if row is None:
+        if principal.customer_id is not None and await is_foreign(qs.model, pk):
+            raise forbidden_error(found_type)
+        return None
+    return convert(row)
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
-    """The object behind a global id; null when unknown or not visible to the caller."""
+    """The object behind a global id; null when unknown, FORBIDDEN when another customer's."""
     return await _find(info, id)
 
 
 async def find_typed(info: Info, global_id: str, cls: type[N]) -> N | None:
-    """The visible object of type `cls` behind a global id; None when unknown, hidden or another type."""
+    """The visible object of type `cls` behind a global id; None when unknown or another type.
+
+    Raises a FORBIDDEN GraphQL error when the object belongs to another customer.
+    """
     found = await _find(info, global_id, cls.__name__)
     return found if isinstance(found, cls) else None
 

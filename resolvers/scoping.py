@@ -1,14 +1,17 @@
 """Object-level visibility: what rows a principal may see or act on.
 
 API keys see every customer. A customer session sees only its own customer and
-what hangs off it; anything else looks exactly like an unknown id. Prices belong to
-no customer: any authenticated caller may read them.
+what hangs off it. Lists are silently scoped; an object named by id that exists but
+belongs to another customer is a FORBIDDEN error (`is_foreign`, used by `find_typed`
+and `fetch`), an unknown id reads as null / NOT_FOUND. Prices belong to no customer:
+any authenticated caller may read them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from graphql import GraphQLError
@@ -76,6 +79,45 @@ def visible_prices(principal: Principal) -> QuerySet[Price]:
 def may_see_customer(principal: Principal, customer_id: UUID | None) -> bool:
     """Whether an object owned by `customer_id` is visible to the principal."""
     return principal.customer_id is None or principal.customer_id == customer_id
+
+
+# --- objects of another customer ----------------------------------------------------------------------
+
+# What an API key sees: every live row.
+_UNSCOPED = Principal(kind="api_key", id="unscoped")
+
+_VISIBLE: dict[type[Model], Callable[[Principal], QuerySet[Any]]] = {
+    Customer: visible_customers,
+    PaymentMethod: visible_payment_methods,
+    Subscription: visible_subscriptions,
+    Invoice: visible_invoices,
+    Payment: visible_payments,
+    Refund: visible_refunds,
+    Price: visible_prices,
+}
+
+
+async def is_foreign(model: type[Model], pk: UUID) -> bool:
+    """Whether the row exists for an API key; call it when the caller's visible rows lack it.
+
+    For an API key this is always False (it sees the same rows); for a customer session,
+    True means the row belongs to another customer (or to none, as a detached card).
+    """
+    visible = _VISIBLE.get(model)
+    return visible is not None and await visible(_UNSCOPED).filter(id=pk).exists()
+
+
+async def is_foreign_to(principal: Principal, model: type[Model], pk: UUID) -> bool:
+    """Whether the row exists but the principal may not see it (another customer's)."""
+    visible = _VISIBLE.get(model)
+    if visible is None or principal.customer_id is None or await visible(principal).filter(id=pk).exists():
+        return False
+    return await is_foreign(model, pk)
+
+
+def forbidden_error(type_name: str) -> GraphQLError:
+    """The GraphQL error for an object the caller may not see: `extensions.code` FORBIDDEN, no data."""
+    return GraphQLError(f"You are not allowed to see this {type_name}.", extensions={"code": "FORBIDDEN"})
 
 
 # --- filter arguments of list fields ----------------------------------------------------------------------

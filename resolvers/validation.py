@@ -11,6 +11,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from resolvers.errors import MutationError
+from resolvers.scoping import forbidden_error, is_foreign
 from schema.relay import InvalidIdError, parse_typed_id
 
 M = TypeVar("M", bound=Model)
@@ -67,9 +68,17 @@ def typed_id(value: str, type_name: str, field: list[str]) -> UUID:
 
 
 async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -> M:
-    """The row a global id names within the visible queryset, or NOT_FOUND."""
-    row = await qs.get_or_none(id=typed_id(value, type_name, field))
+    """The row a global id names within the visible queryset, or NOT_FOUND.
+
+    `qs` is one of `resolvers.scoping`'s visible querysets. A row that exists but is not
+    in it (another customer's, for a customer session) raises a FORBIDDEN GraphQL error:
+    the mutation does nothing and answers no data.
+    """
+    pk = typed_id(value, type_name, field)
+    row = await qs.get_or_none(id=pk)
     if row is None:
+        if await is_foreign(qs.model, pk):
+            raise forbidden_error(type_name)
         raise MutationError("NOT_FOUND", f"no {type_name} with this id", field)
     return row
 

@@ -10,14 +10,17 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
+from resolvers import live as live_resolvers  # `schema.live` (a submodule of this package) shadows `live`
 from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
 from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
+from resolvers.sessions import create_customer_session as resolve_create_customer_session
 from schema.customers import (
     CreateCustomerPayload,
     Customer,
     UpdateCustomerPayload,
 )
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
+from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 from schema.payment_methods import (
     AttachPaymentMethodPayload,
     CreateSetupIntentPayload,
@@ -26,9 +29,10 @@ from schema.payment_methods import (
     SetDefaultPaymentMethodPayload,
 )
 from schema.payments import CreatePaymentPayload, Payment, Refund, RefundPaymentPayload
-from schema.permissions import CanRead, CanReadAll, CanWrite, CanWriteOwn
+from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, CanWrite, CanWriteOwn
 from schema.prices import Price
 from schema.relay import Connection, Node
+from schema.sessions import CreateCustomerSessionPayload
 from schema.subscriptions import (
     CancelSubscriptionPayload,
     CreateSubscriptionPayload,
@@ -58,7 +62,7 @@ class Query:
     payments: Connection[Payment] = strawberry.field(resolver=payments.payments, permission_classes=[CanRead])
     upcoming_invoice: InvoicePreview | None = strawberry.field(
         resolver=resolve_upcoming_invoice,
-        permission_classes=[CanRead],
+        permission_classes=[CanReadOwnSubscription],
         description="Stripe's preview of a subscription's next invoice (asks Stripe; not mirrored).",
     )
     prices: Connection[Price] = strawberry.field(resolver=prices.prices, permission_classes=[CanRead])
@@ -107,6 +111,27 @@ class Mutation:
     refund_payment: RefundPaymentPayload = strawberry.mutation(
         resolver=payments.refund_payment, permission_classes=[CanWrite]
     )
+    create_customer_session: CreateCustomerSessionPayload = strawberry.mutation(
+        resolver=resolve_create_customer_session,
+        permission_classes=[CanWrite],
+        description="A short-lived token bound to one customer, for a frontend (API keys with `write` only).",
+    )
+
+
+@strawberry.type(
+    description="Live status changes over WebSocket (graphql-transport-ws). The root is not named "
+    "`Subscription`: that is the billing object type."
+)
+class LiveUpdates:
+    payment_status_changed = strawberry.subscription(
+        resolver=live_resolvers.payment_status_changed, permission_classes=[CanWatchPayments]
+    )
+    invoice_status_changed = strawberry.subscription(
+        resolver=live_resolvers.invoice_status_changed, permission_classes=[CanWatchInvoices]
+    )
+    subscription_status_changed = strawberry.subscription(
+        resolver=live_resolvers.subscription_status_changed, permission_classes=[CanWatchSubscriptions]
+    )
 
 
 def build_schema() -> strawberry.Schema:
@@ -114,6 +139,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=LiveUpdates,
         types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
         # Factories: a fresh extension per request; both caches live at module level.
         extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],

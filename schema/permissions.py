@@ -2,16 +2,23 @@
 
 Object-level rules (a customer session sees only its own customer) live in
 `resolvers/scoping.py`; these classes decide only whether the field may run at all.
+`tests/schema/test_authorization.py` fails when a root field names none of them.
+
+What a customer session may do (API.md, issue 5): read `viewer`, its own customer and
+its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
+`createSetupIntent`, `attach/detach/setDefaultPaymentMethod` and `payInvoice` for
+itself (`CanWriteOwn`). Every other root field is for API keys only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
-from gateway.auth import Scope
+from gateway.auth import Principal, Scope
 from schema.context import Info
 
 
@@ -58,3 +65,30 @@ class IsAdmin(_Forbidden):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
         return principal.kind == "api_key" and principal.has_scope(Scope.ADMIN)
+
+
+class CanReadOwnSubscription(_Forbidden):
+    """`CanRead`, and a customer session only for a `subscriptionId` of its own customer.
+
+    For fields whose resolver reads the subscription without `find_typed` (`upcomingInvoice`):
+    another customer's subscription is FORBIDDEN, as it is everywhere else.
+    """
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool | Awaitable[bool]:
+        if not CanRead().has_permission(source, info, **kwargs):
+            return False
+        if info.context.principal.customer_id is None:
+            return True
+        return self._own_subscription(info.context.principal, str(kwargs.get("subscription_id", "")))
+
+    @staticmethod
+    async def _own_subscription(principal: Principal, global_id: str) -> bool:
+        from models import Subscription as SubscriptionModel
+        from resolvers.scoping import is_foreign_to
+        from schema.relay import InvalidIdError, parse_typed_id
+
+        try:
+            pk = parse_typed_id(global_id, "Subscription")
+        except InvalidIdError:
+            return True  # the resolver answers null for a malformed id
+        return not await is_foreign_to(principal, SubscriptionModel, pk)

@@ -19,7 +19,8 @@
    and the write cannot interleave with another worker's, even for a row not created yet.
 4. The mirror writes and marking the row `processed` share ONE transaction. After the
    commit, a `StatusMessage` is published for each payment, invoice or subscription
-   whose status changed (best effort: a failed publish is logged, the event stays processed).
+   whose status changed or was first confirmed by an event (best effort: a failed
+   publish is logged, the event stays processed).
 
 Exceptions:
 
@@ -350,7 +351,13 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                     newest = max(newest, existing.stripe_event_at)
                 await target.model.filter(id=row.id).update(stripe_event_at=newest)
                 status: str | None = getattr(row, "status", None)
-                if target.kind is not None and status is not None and (existing is None or status != previous_status):
+                # The first event for a row our own API answer wrote is Stripe's confirmation of that
+                # status: subscribers hear of it even when the answer already had it (previous: none).
+                first_confirmation = existing is not None and existing.stripe_event_at is None
+                if first_confirmation and status == previous_status:
+                    previous_status = None
+                changed = existing is None or status != previous_status
+                if target.kind is not None and status is not None and changed:
                     customer_id = getattr(row, "customer_id", None)
                     applied.message = StatusMessage(
                         kind=target.kind,

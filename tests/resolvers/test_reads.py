@@ -190,8 +190,10 @@ async def test_a_customer_session_sees_only_its_own_customer(execute: Execute) -
         ("Payment", theirs.payments[0]),
         ("Refund", theirs.refunds[0]),
     ):
-        hidden = data_of(await execute(single, {"id": gid(type_name, row)}, principal=session))
-        assert hidden["node"] is None, type_name
+        # Another customer's object by id: a FORBIDDEN error and no data of it.
+        hidden = await execute(single, {"id": gid(type_name, row)}, principal=session)
+        assert "FORBIDDEN" in error_codes(hidden), type_name
+        assert hidden.data is None or hidden.data["node"] is None, type_name
         visible = data_of(await execute("query($id: ID!) { node(id: $id) { id } }", {"id": gid(type_name, row)}))
         assert visible["node"] == {"id": gid(type_name, row)}, type_name
     own_refund = data_of(await execute(single, {"id": gid("Refund", mine.refunds[0])}, principal=session))

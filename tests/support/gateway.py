@@ -23,7 +23,7 @@ from tests.support.process import ManagedProcess, ServiceStartError, clean_env, 
 
 GATEWAY_API_KEY = "sk_test_gateway"
 WEBHOOK_SECRET = "whsec_test_secret"
-GATEWAY_SECRET = "test-secret"
+GATEWAY_SECRET = "e2e-test-signing-secret-of-at-least-32-bytes"
 START_TIMEOUT_SECONDS = 30.0
 CLI_TIMEOUT_SECONDS = 120.0
 

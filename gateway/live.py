@@ -1,0 +1,262 @@
+"""The per-process fan-out of status messages to local GraphQL subscribers (path 4, "Live").
+
+Each gateway process holds ONE `LiveHub`, and the hub holds ONE upstream subscription:
+the Redis pub/sub channel `gateway.pubsub.CHANNEL` when `REDIS_URL` is set, else the
+process-wide in-memory bus (embedded mode). Every message it receives is offered to each
+local subscriber whose filter accepts it.
+
+Slow subscribers: each subscriber has a bounded queue (`DEFAULT_QUEUE_SIZE` messages).
+The hub only ever calls `put_nowait`, so a subscriber that reads slowly, or never, cannot
+delay the hub or any other subscriber. When a subscriber's queue is full, the OLDEST
+message in it is dropped to make room for the new one, and counted (`LiveSubscription.dropped`,
+`LiveHub.dropped`; the first drop of each subscriber is logged). Live messages are a
+notification, not a ledger: the mirror stays the truth, and a client that fell behind
+re-reads the objects it cares about.
+
+Redis: if the connection drops, the hub reconnects with exponential backoff (up to
+`MAX_BACKOFF_SECONDS`); messages published while it was disconnected are lost, as with
+Redis pub/sub itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from gateway.pubsub import CHANNEL, InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
+
+if TYPE_CHECKING:
+    from types import TracebackType
+    from uuid import UUID
+
+    from gateway.auth import Principal
+
+__all__ = ["DEFAULT_QUEUE_SIZE", "LiveHub", "LiveSubscription", "MessageFilter", "active_hub", "status_filter"]
+
+DEFAULT_QUEUE_SIZE: Final = 100
+"""Messages kept per subscriber; beyond that the oldest is dropped."""
+
+INITIAL_BACKOFF_SECONDS: Final = 0.2
+MAX_BACKOFF_SECONDS: Final = 10.0
+START_WAIT_SECONDS: Final = 5.0
+"""How long `start()` waits for the first upstream subscription before going on without it."""
+
+MessageFilter = Callable[[StatusMessage], bool]
+
+log = logging.getLogger("gateway.live")
+
+
+class _Closed:
+    """Put into a subscriber's queue when the hub stops: ends its iteration."""
+
+
+_CLOSED: Final = _Closed()
+
+
+class LiveSubscription:
+    """One local subscriber: an async iterator of the messages its filter accepts.
+
+    Registered when created (no message offered after `LiveHub.subscribe()` returns is
+    missed); `aclose()` or leaving `async with` unregisters it.
+    """
+
+    def __init__(self, hub: LiveHub, accept: MessageFilter, maxsize: int) -> None:
+        self._hub = hub
+        self._accept = accept
+        self._queue: asyncio.Queue[StatusMessage | _Closed] = asyncio.Queue(maxsize=maxsize)
+        self.dropped = 0
+        """Messages dropped because this subscriber was `maxsize` messages behind."""
+
+    def accepts(self, message: StatusMessage) -> bool:
+        return self._accept(message)
+
+    def offer(self, message: StatusMessage | _Closed) -> bool:
+        """Enqueue without ever waiting; drop the oldest queued message when full. True when one was dropped."""
+        dropped = False
+        if self._queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self._queue.get_nowait()
+                self.dropped += 1
+                dropped = True
+        self._queue.put_nowait(message)
+        return dropped
+
+    def __aiter__(self) -> LiveSubscription:
+        return self
+
+    async def __anext__(self) -> StatusMessage:
+        item = await self._queue.get()
+        if isinstance(item, _Closed):
+            raise StopAsyncIteration
+        return item
+
+    async def aclose(self) -> None:
+        """Stop receiving messages."""
+        self._hub._discard(self)
+
+    async def __aenter__(self) -> LiveSubscription:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+class LiveHub:
+    """One upstream subscription per process, fanned out to local subscribers (all on one event loop)."""
+
+    def __init__(
+        self, redis_url: str | None = None, *, bus: InMemoryBus | None = None, queue_size: int = DEFAULT_QUEUE_SIZE
+    ) -> None:
+        """Redis at `redis_url` when given, else `bus` (default: the process-wide in-memory bus)."""
+        self._redis_url = redis_url
+        self._bus = bus
+        self._queue_size = queue_size
+        self._subscribers: set[LiveSubscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self.dropped = 0
+        """Messages dropped across all subscribers (overflowing queues)."""
+        self.received = 0
+        """Messages received from upstream."""
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the upstream subscription is in place."""
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        """Subscribe upstream and make this the process's active hub (waits briefly for Redis)."""
+        global _active
+        if self._task is not None:
+            return
+        if self._redis_url:
+            self._task = asyncio.create_task(self._run_redis(self._redis_url), name="live-hub-redis")
+        else:
+            bus_subscription = (self._bus or in_memory_bus()).subscribe()
+            self._task = asyncio.create_task(self._run_bus(bus_subscription), name="live-hub-bus")
+            self._connected.set()
+        _active = self
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), START_WAIT_SECONDS)
+        if not self.connected:
+            log.warning("live updates: Redis pub/sub not reachable yet; retrying in the background")
+
+    async def stop(self) -> None:
+        """Drop the upstream subscription and end every local subscriber's iteration."""
+        global _active
+        if _active is self:
+            _active = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._connected.clear()
+        for subscriber in list(self._subscribers):
+            subscriber.offer(_CLOSED)
+        self._subscribers.clear()
+
+    def subscribe(self, accept: MessageFilter | None = None) -> LiveSubscription:
+        """A new local subscriber receiving the messages `accept` returns True for (all when None)."""
+        subscription = LiveSubscription(self, accept or (lambda _message: True), self._queue_size)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def _discard(self, subscription: LiveSubscription) -> None:
+        self._subscribers.discard(subscription)
+
+    def dispatch(self, message: StatusMessage) -> None:
+        """Offer one message to every local subscriber that accepts it (never waits)."""
+        self.received += 1
+        for subscriber in list(self._subscribers):
+            try:
+                if not subscriber.accepts(message):
+                    continue
+            except Exception:
+                log.exception("live updates: a subscriber's filter failed; message skipped for it")
+                continue
+            if subscriber.offer(message):
+                self.dropped += 1
+                if subscriber.dropped == 1:
+                    log.warning(
+                        "live updates: a subscriber fell %d messages behind; dropping its oldest", self._queue_size
+                    )
+
+    async def _run_bus(self, subscription: StatusSubscription) -> None:
+        try:
+            async for message in subscription:
+                self.dispatch(message)
+        finally:
+            await subscription.aclose()
+
+    async def _run_redis(self, redis_url: str) -> None:
+        backoff = INITIAL_BACKOFF_SECONDS
+        while True:
+            client: aioredis.Redis = aioredis.Redis.from_url(redis_url, health_check_interval=15)
+            try:
+                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._connected.set()
+                    backoff = INITIAL_BACKOFF_SECONDS
+                    log.info("live updates: subscribed to Redis channel %s", CHANNEL)
+                    async for raw in pubsub.listen():
+                        if raw.get("type") != "message":
+                            continue
+                        try:
+                            message = StatusMessage.from_json(raw["data"])
+                        except ValueError:
+                            log.warning("live updates: ignored a foreign message on %s", CHANNEL)
+                            continue
+                        self.dispatch(message)
+                    raise ConnectionError("Redis pub/sub stream ended")
+            except (RedisError, OSError) as exc:
+                self._connected.clear()
+                log.warning("live updates: Redis pub/sub lost (%s); reconnecting in %.1f s", exc, backoff)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def status_filter(
+    principal: Principal, kind: StatusKind, customer_pk: UUID | None, object_pk: UUID | None
+) -> MessageFilter:
+    """Accept messages of `kind`, of the customer and object asked for; a session only of its own customer."""
+    customer = customer_pk if customer_pk is not None else principal.customer_id
+    wanted_customer = None if customer is None else str(customer)
+    wanted_object = None if object_pk is None else str(object_pk)
+    session_customer = None if principal.customer_id is None else str(principal.customer_id)
+
+    def accept(message: StatusMessage) -> bool:
+        if message.kind != kind:
+            return False
+        if session_customer is not None and message.customer_id != session_customer:
+            return False
+        if wanted_customer is not None and message.customer_id != wanted_customer:
+            return False
+        return wanted_object is None or message.object_id == wanted_object
+
+    return accept
+
+
+_active: LiveHub | None = None
+
+
+def active_hub() -> LiveHub:
+    """The started hub of this process; RuntimeError when none is running."""
+    if _active is None:
+        raise RuntimeError("live updates are not running in this process")
+    return _active

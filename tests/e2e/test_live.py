@@ -1,0 +1,201 @@
+"""GraphQL subscriptions over WebSocket (graphql-transport-ws) on real servers (issue 5, acceptance 1, 3, 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tests.e2e.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
+from tests.e2e.test_webhook_faults import wait_ready, worker_process
+from tests.support.aliases import LocalStripeFactory
+from tests.support.gateway import GatewayFactory, GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, stripe_request
+from tests.support.process import ManagedProcess
+from tests.support.redis_server import RedisServer
+
+PAYMENT_STATUS_CHANGED = """
+subscription Watch($customerId: ID) {
+  paymentStatusChanged(customerId: $customerId) {
+    eventId occurredAt status previousStatus payment { id stripeId status amount }
+  }
+}
+"""
+
+
+def ws_url(gateway: GatewayProcess) -> str:
+    return gateway.url.replace("http://", "ws://", 1) + "/graphql"
+
+
+@asynccontextmanager
+async def live_socket(gateway: GatewayProcess, token: str) -> AsyncIterator[ClientConnection]:
+    """A graphql-transport-ws connection, acknowledged."""
+    async with websockets.connect(ws_url(gateway), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+        ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert ack["type"] == "connection_ack", ack
+        yield ws
+
+
+async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any]) -> str:
+    operation_id = uuid.uuid4().hex
+    await ws.send(
+        json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+    )
+    return operation_id
+
+
+async def next_payload(ws: ClientConnection, operation_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
+        message = json.loads(raw)
+        if message.get("type") == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+            continue
+        assert message.get("id") == operation_id, message
+        assert message["type"] == "next", message
+        payload: dict[str, Any] = message["payload"]
+        return payload
+
+
+async def wait_subscribed(delay: float = 0.3) -> None:
+    """The server registers a subscription a moment after `subscribe` is sent; no ack exists for it."""
+    await asyncio.sleep(delay)
+
+
+@pytest.mark.timeout(60)
+async def test_payment_made_at_the_emulator_reaches_a_subscriber(
+    gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
+) -> None:
+    """emulator webhook -> receiver -> worker -> in-process bus -> hub -> WebSocket, for a payment new to the mirror."""
+    customer, card = await customer_with_card(graphql, localstripe.url)
+    async with live_socket(gateway, api_key) as ws:
+        operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
+        await wait_subscribed()
+        intent = stripe_request(
+            localstripe.url,
+            "POST",
+            "/v1/payment_intents",
+            data={
+                "customer": customer["stripeId"],
+                "amount": "900",
+                "currency": "usd",
+                "payment_method": card["stripeId"],
+                "confirm": "true",
+            },
+        )
+        deadline = time.monotonic() + 10
+        event: dict[str, Any] = {}
+        while time.monotonic() < deadline and event.get("status") != "SUCCEEDED":
+            result = await next_payload(ws, operation_id, deadline - time.monotonic())
+            assert "errors" not in result, result
+            event = result["data"]["paymentStatusChanged"]
+        assert event["status"] == "SUCCEEDED", event
+        assert event["eventId"].startswith("evt_")
+        assert event["payment"]["stripeId"] == intent["id"]
+
+
+@pytest.mark.timeout(60)
+async def test_payment_succeeded_reaches_a_subscriber(
+    gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
+) -> None:
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    async with live_socket(gateway, api_key) as ws:
+        operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
+        await wait_subscribed()
+        body = await graphql.execute(
+            CREATE_PAYMENT,
+            {"key": new_key(), "input": {"customerId": customer["id"], "amount": 700, "currency": "usd"}},
+        )
+        payload = payload_of(body, "createPayment")
+        assert payload["userErrors"] == [], payload
+        payment = payload["payment"]
+        deadline = time.monotonic() + 5
+        event: dict[str, Any] = {}
+        while time.monotonic() < deadline and event.get("status") != "SUCCEEDED":
+            result = await next_payload(ws, operation_id, deadline - time.monotonic())
+            assert "errors" not in result, result
+            event = result["data"]["paymentStatusChanged"]
+        assert event["status"] == "SUCCEEDED", event
+        assert event["eventId"].startswith("evt_")
+        assert event["payment"]["id"] == payment["id"]
+        assert event["payment"]["status"] == "SUCCEEDED"
+
+
+async def test_bad_token_closes_the_socket_with_4403(gateway: GatewayProcess) -> None:
+    async with websockets.connect(ws_url(gateway), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer bgk_nope_nope"}}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == 4403
+
+
+async def test_missing_token_closes_the_socket_with_4403(gateway: GatewayProcess) -> None:
+    async with websockets.connect(ws_url(gateway), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == 4403
+
+
+@pytest.mark.timeout(150)
+async def test_a_webhook_at_one_process_reaches_a_subscriber_of_another(
+    gateway_factory: GatewayFactory, localstripe_factory: LocalStripeFactory, test_logs: Path
+) -> None:
+    redis_server = RedisServer(test_logs)
+    redis_server.start()
+    worker: ManagedProcess | None = None
+    try:
+        emulator = localstripe_factory()
+        # The emulator's webhooks reach process 2 only; the subscriber is on process 1.
+        first = await gateway_factory(localstripe=emulator, redis_url=redis_server.url, register_webhooks=False)
+        second = await gateway_factory(
+            localstripe=emulator, database_url=first.database_url, redis_url=redis_server.url
+        )
+        worker = worker_process(first.env, test_logs / f"live-worker-{redis_server.port}.log", threads=2)
+        worker.spawn()
+        await wait_ready(worker)
+
+        api_key = first.create_api_key("read,write", name="live")
+        async with GraphQLClient(first.url, api_key) as client:
+            customer, card = await customer_with_card(client, emulator.url)
+        async with live_socket(first, api_key) as ws:
+            operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
+            await wait_subscribed()
+            intent = stripe_request(
+                emulator.url,
+                "POST",
+                "/v1/payment_intents",
+                data={
+                    "customer": customer["stripeId"],
+                    "amount": "1234",
+                    "currency": "usd",
+                    "payment_method": card["stripeId"],
+                    "confirm": "true",
+                },
+            )
+            deadline = time.monotonic() + 10
+            received: dict[str, Any] = {}
+            while time.monotonic() < deadline and received.get("status") != "SUCCEEDED":
+                result = await next_payload(ws, operation_id, deadline - time.monotonic())
+                assert "errors" not in result, result
+                received = result["data"]["paymentStatusChanged"]
+            assert received["status"] == "SUCCEEDED", received
+            assert received["payment"]["stripeId"] == intent["id"]
+        assert "/webhooks/stripe" in second.log_text()
+        assert "/webhooks/stripe" not in first.log_text()
+    finally:
+        if worker is not None:
+            worker.stop()
+        redis_server.stop()

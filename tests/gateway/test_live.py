@@ -1,0 +1,140 @@
+"""The per-process fan-out hub (`gateway.live`) on an in-memory bus: fan-out, slow subscribers, filters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest_asyncio
+
+from gateway.auth import Principal
+from gateway.live import LiveHub, LiveSubscription, status_filter
+from gateway.pubsub import InMemoryBus, StatusKind, StatusMessage
+
+
+def message(
+    n: int = 0, *, kind: StatusKind = "payment", customer_id: str | None = None, object_id: str | None = None
+) -> StatusMessage:
+    return StatusMessage(
+        kind=kind,
+        object_id=object_id or str(uuid.uuid4()),
+        stripe_id=f"pi_{n}",
+        customer_id=customer_id,
+        status="succeeded",
+        previous_status="processing",
+        event_id=f"evt_{n}",
+        occurred_at=datetime.now(UTC),
+    )
+
+
+@pytest_asyncio.fixture
+async def bus_and_hub() -> AsyncIterator[tuple[InMemoryBus, LiveHub]]:
+    bus = InMemoryBus()
+    hub = LiveHub(bus=bus, queue_size=10)
+    await hub.start()
+    try:
+        yield bus, hub
+    finally:
+        await hub.stop()
+
+
+async def next_within(subscription: LiveSubscription, timeout: float = 2.0) -> StatusMessage:
+    return await asyncio.wait_for(anext(subscription), timeout)
+
+
+async def test_one_event_reaches_500_subscribers(bus_and_hub: tuple[InMemoryBus, LiveHub]) -> None:
+    bus, hub = bus_and_hub
+    subscribers = [hub.subscribe() for _ in range(500)]
+    assert bus.subscriber_count == 1, "the hub holds ONE upstream subscription"
+    sent = message(1)
+    await bus.publish(sent)
+    received = await asyncio.gather(*(next_within(s) for s in subscribers))
+    assert received == [sent] * 500
+    for subscriber in subscribers:
+        await subscriber.aclose()
+    assert hub.subscriber_count == 0
+
+
+async def test_a_subscriber_that_never_reads_does_not_stop_the_others(
+    bus_and_hub: tuple[InMemoryBus, LiveHub],
+) -> None:
+    bus, hub = bus_and_hub
+    stuck = hub.subscribe()  # never read
+    reader = hub.subscribe()
+    got: list[StatusMessage] = []
+
+    async def read(count: int) -> None:
+        async for item in reader:
+            got.append(item)
+            if len(got) == count:
+                return
+
+    sent = [message(n) for n in range(50)]
+    reading = asyncio.create_task(read(len(sent)))
+    for item in sent:
+        await bus.publish(item)
+        await asyncio.sleep(0)  # let the hub and the reader run between messages
+    await asyncio.wait_for(reading, 5)
+    assert got == sent
+    # The stuck one kept only its queue's worth: the newest 10, the 40 oldest were dropped and counted.
+    assert stuck.dropped == 40
+    assert hub.dropped == 40
+    kept = [await next_within(stuck) for _ in range(10)]
+    assert kept == sent[-10:]
+
+
+async def test_stop_ends_every_subscription(bus_and_hub: tuple[InMemoryBus, LiveHub]) -> None:
+    bus, hub = bus_and_hub
+    subscriber = hub.subscribe()
+    waiting = asyncio.create_task(anext(subscriber))
+    await asyncio.sleep(0)
+    await hub.stop()
+    assert bus.subscriber_count == 0
+    try:
+        await asyncio.wait_for(waiting, 2)
+    except StopAsyncIteration:
+        pass
+    else:
+        raise AssertionError("iteration should end when the hub stops")
+
+
+async def test_filters_by_kind_customer_and_object(bus_and_hub: tuple[InMemoryBus, LiveHub]) -> None:
+    bus, hub = bus_and_hub
+    mine, theirs, target = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    api_key = Principal(kind="api_key", id="k")
+    session = Principal(kind="customer_session", id="s", customer_id=mine)
+
+    everything = hub.subscribe(status_filter(api_key, "payment", None, None))
+    of_customer = hub.subscribe(status_filter(api_key, "payment", theirs, None))
+    of_object = hub.subscribe(status_filter(api_key, "payment", None, target))
+    own_session = hub.subscribe(status_filter(session, "payment", None, None))
+    invoices = hub.subscribe(status_filter(api_key, "invoice", None, None))
+
+    sent = [
+        message(0, customer_id=str(mine)),
+        message(1, customer_id=str(theirs)),
+        message(2, customer_id=str(theirs), object_id=str(target)),
+        message(3, customer_id=None),
+        message(4, kind="invoice", customer_id=str(mine)),
+    ]
+    for item in sent:
+        await bus.publish(item)
+    end = message(99, kind="subscription")
+    await bus.publish(end)
+    await asyncio.sleep(0.05)
+
+    def drain(subscription: LiveSubscription) -> list[str]:
+        events: list[str] = []
+        while not subscription._queue.empty():
+            item = subscription._queue.get_nowait()
+            assert isinstance(item, StatusMessage)
+            events.append(item.event_id)
+        return events
+
+    assert drain(everything) == ["evt_0", "evt_1", "evt_2", "evt_3"]
+    assert drain(of_customer) == ["evt_1", "evt_2"]
+    assert drain(of_object) == ["evt_2"]
+    assert drain(own_session) == ["evt_0"], "a session sees only its own customer's events"
+    assert drain(invoices) == ["evt_4"]

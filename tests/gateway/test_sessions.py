@@ -1,0 +1,114 @@
+"""Customer session tokens: issue, verify, and every way a token is refused."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from gateway.auth import AuthenticationError, authenticate_bearer
+from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE, issue_session_token, verify_session_token
+from gateway.settings import Settings
+
+SECRET = "unit-test-secret-of-at-least-32-bytes"
+SETTINGS = Settings(gateway_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
+
+
+def claims(customer_id: uuid.UUID, **overrides: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    base: dict[str, object] = {
+        "sub": str(customer_id),
+        "jti": "j1",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+        "typ": TOKEN_TYPE,
+        "iss": ISSUER,
+    }
+    base.update(overrides)
+    return base
+
+
+def test_issue_then_verify_gives_a_session_principal() -> None:
+    customer_id = uuid.uuid4()
+    token, expires_at = issue_session_token(SETTINGS, customer_id, 600)
+    assert timedelta(seconds=595) < expires_at - datetime.now(UTC) <= timedelta(seconds=600)
+    principal = verify_session_token(SETTINGS, token)
+    assert principal.kind == "customer_session"
+    assert principal.customer_id == customer_id
+    assert principal.scopes == frozenset()
+    assert principal.ledger_scope == f"customer_session:{principal.id}"
+    # Each token is its own session: a new jti, so idempotency keys do not cross sessions.
+    other = verify_session_token(SETTINGS, issue_session_token(SETTINGS, customer_id, 600)[0])
+    assert other.id != principal.id
+
+
+def test_the_token_carries_the_documented_claims() -> None:
+    customer_id = uuid.uuid4()
+    token, _ = issue_session_token(SETTINGS, customer_id, 60)
+    decoded = jwt.decode(token, SECRET, algorithms=[ALGORITHM], issuer=ISSUER)
+    assert decoded["sub"] == str(customer_id)
+    assert decoded["typ"] == "customer_session"
+    assert decoded["iss"] == "billing-gateway"
+    assert decoded["exp"] - decoded["iat"] == 60
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+
+def test_an_expired_token_is_refused() -> None:
+    past = datetime.now(UTC) - timedelta(minutes=10)
+    token = jwt.encode(
+        claims(uuid.uuid4(), iat=int(past.timestamp()), exp=int((past + timedelta(minutes=1)).timestamp())),
+        SECRET,
+        algorithm=ALGORITHM,
+    )
+    with pytest.raises(AuthenticationError, match="expired"):
+        verify_session_token(SETTINGS, token)
+
+
+def test_a_tampered_token_is_refused() -> None:
+    token, _ = issue_session_token(SETTINGS, uuid.uuid4(), 600)
+    header, payload, signature = token.split(".")
+    forged_payload = jwt.utils.base64url_encode(  # type: ignore[attr-defined]
+        jwt.utils.base64url_decode(payload).replace(b'"sub":"', b'"sub":"0')  # type: ignore[attr-defined]
+    ).decode()
+    for forged in (f"{header}.{forged_payload}.{signature}", f"{header}.{payload}.{signature[:-2]}AA", token[:-5]):
+        with pytest.raises(AuthenticationError):
+            verify_session_token(SETTINGS, forged)
+
+
+def test_a_token_signed_with_another_secret_is_refused() -> None:
+    other = Settings(gateway_secret="another-secret-of-at-least-32-bytes-too", _env_file=None)  # type: ignore[call-arg]
+    token, _ = issue_session_token(other, uuid.uuid4(), 600)
+    with pytest.raises(AuthenticationError, match="invalid"):
+        verify_session_token(SETTINGS, token)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"typ": "access"}, {"iss": "someone-else"}, {"sub": "not-a-uuid"}, {"alg_none": True}],
+    ids=["wrong-typ", "wrong-iss", "bad-sub", "alg-none"],
+)
+def test_a_token_of_another_kind_is_refused(overrides: dict[str, object]) -> None:
+    if overrides.pop("alg_none", False):
+        token = jwt.encode(claims(uuid.uuid4()), None, algorithm="none")  # type: ignore[arg-type]
+    else:
+        token = jwt.encode(claims(uuid.uuid4(), **overrides), SECRET, algorithm=ALGORITHM)
+    with pytest.raises(AuthenticationError):
+        verify_session_token(SETTINGS, token)
+
+
+def test_a_token_missing_a_claim_is_refused() -> None:
+    body = claims(uuid.uuid4())
+    del body["jti"]
+    with pytest.raises(AuthenticationError):
+        verify_session_token(SETTINGS, jwt.encode(body, SECRET, algorithm=ALGORITHM))
+
+
+async def test_bearer_header_routes_non_api_keys_to_session_tokens() -> None:
+    customer_id = uuid.uuid4()
+    token, _ = issue_session_token(SETTINGS, customer_id, 600)
+    principal = await authenticate_bearer(f"Bearer {token}", SETTINGS)
+    assert principal.customer_id == customer_id
+    with pytest.raises(AuthenticationError):
+        await authenticate_bearer("Bearer not-a-token", SETTINGS)

@@ -1,0 +1,251 @@
+"""Authorization proof: every root field names a permission rule, and the rules do what API.md says.
+
+- `test_every_root_field_names_a_permission_class` walks the built schema (the one
+  `schema.graphql` is exported from) and fails on any Query, Mutation or Subscription
+  root field without a permission class, and on any `Node` type `node` cannot resolve.
+- `test_authorization_matrix` runs every root Query/Mutation field in-process as customer
+  A's session against customer B's objects, and as API keys with `read`, `write` and
+  `admin`, and checks the documented outcome: allowed, or a `FORBIDDEN` error with no
+  data. API keys name unknown ids in mutations (and `upcomingInvoice`), so an allowed call
+  stops at NOT_FOUND/VALIDATION_FAILED before Stripe; what is checked is the gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLObjectType
+
+from gateway.auth import Principal, Scope, effective_scopes
+from schema import build_schema
+from schema.relay import to_global_id
+from tests.resolvers.conftest import Execute, execute_pg, pg_mirror, session_for
+from tests.resolvers.seed import SeededCustomer, seed_customers
+
+# The in-process fixtures of tests/resolvers, used here too.
+__all__ = ["execute_pg", "pg_mirror"]
+
+
+def test_every_root_field_names_a_permission_class() -> None:
+    from resolvers.node import _NODE_TYPES
+
+    schema = build_schema()
+    roots = [schema.query, schema.mutation, schema.subscription]
+    checked = 0
+    for root in roots:
+        if root is None:
+            continue
+        definition = schema.get_type_by_name(root.__strawberry_definition__.name)  # type: ignore[attr-defined]
+        assert definition is not None
+        for field in definition.fields:  # type: ignore[union-attr]
+            assert field.permission_classes, f"{definition.name}.{field.name} has no permission class"
+            checked += 1
+    assert checked >= 28
+    node_types = {
+        name
+        for name, gql_type in schema._schema.type_map.items()
+        if isinstance(gql_type, GraphQLObjectType) and any(i.name == "Node" for i in gql_type.interfaces)
+    }
+    assert node_types == set(_NODE_TYPES), "every Node type needs a visibility rule in resolvers/node.py"
+
+
+@dataclass(frozen=True)
+class Case:
+    field: str
+    document: str
+    variables: dict[str, Any]
+    """Values with `{Type}` placeholders: B's object of that type (sessions) or an unknown id."""
+    session_allowed: bool
+    key_scope: Scope
+    """The least API-key scope that may run it."""
+    unknown_ids_for_keys: bool = False
+
+
+def q(field: str, args: str, selection: str = "{ id }") -> str:
+    header = f"query($id: ID!) {{ {field}(id: $id) {selection} }}" if args == "id" else f"{{ {field} {selection} }}"
+    return header
+
+
+def m(field: str, input_type: str) -> str:
+    return (
+        f"mutation($key: String!, $input: {input_type}!) "
+        f"{{ {field}(idempotencyKey: $key, input: $input) {{ userErrors {{ code field }} }} }}"
+    )
+
+
+CASES = [
+    Case("node", q("node", "id"), {"id": "{Invoice}"}, True, Scope.READ),
+    Case("customer", q("customer", "id"), {"id": "{Customer}"}, True, Scope.READ),
+    Case("customers", q("customers", "", "{ edges { node { id } } }"), {}, False, Scope.READ),
+    Case("paymentMethod", q("paymentMethod", "id"), {"id": "{PaymentMethod}"}, True, Scope.READ),
+    Case("subscription", q("subscription", "id"), {"id": "{Subscription}"}, True, Scope.READ),
+    Case("subscriptions", q("subscriptions", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case("invoice", q("invoice", "id"), {"id": "{Invoice}"}, True, Scope.READ),
+    Case("invoices", q("invoices", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case("payment", q("payment", "id"), {"id": "{Payment}"}, True, Scope.READ),
+    Case("payments", q("payments", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case(
+        "upcomingInvoice",
+        "query($id: ID!) { upcomingInvoice(subscriptionId: $id) { amountDue } }",
+        {"id": "{Subscription}"},
+        True,
+        Scope.READ,
+        unknown_ids_for_keys=True,
+    ),
+    Case("prices", q("prices", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case("viewer", q("viewer", "", "{ id }"), {}, True, Scope.READ),
+    Case("createCustomer", m("createCustomer", "CreateCustomerInput"), {"email": "not-an-email"}, False, Scope.WRITE),
+    Case("updateCustomer", m("updateCustomer", "UpdateCustomerInput"), {"id": "{Customer}"}, False, Scope.WRITE),
+    Case(
+        "createSetupIntent",
+        m("createSetupIntent", "CreateSetupIntentInput"),
+        {"customerId": "{Customer}"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "attachPaymentMethod",
+        m("attachPaymentMethod", "AttachPaymentMethodInput"),
+        {"customerId": "{Customer}", "stripePaymentMethodId": "pm_card_visa"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "detachPaymentMethod",
+        m("detachPaymentMethod", "DetachPaymentMethodInput"),
+        {"id": "{PaymentMethod}"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "setDefaultPaymentMethod",
+        m("setDefaultPaymentMethod", "SetDefaultPaymentMethodInput"),
+        {"customerId": "{Customer}", "paymentMethodId": "{PaymentMethod}"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "createSubscription",
+        m("createSubscription", "CreateSubscriptionInput"),
+        {"customerId": "{Customer}", "priceId": "price_x"},
+        False,
+        Scope.WRITE,
+    ),
+    Case(
+        "updateSubscription",
+        m("updateSubscription", "UpdateSubscriptionInput"),
+        {"id": "{Subscription}"},
+        False,
+        Scope.WRITE,
+    ),
+    Case(
+        "cancelSubscription",
+        m("cancelSubscription", "CancelSubscriptionInput"),
+        {"id": "{Subscription}"},
+        False,
+        Scope.WRITE,
+    ),
+    Case("payInvoice", m("payInvoice", "PayInvoiceInput"), {"id": "{Invoice}"}, True, Scope.WRITE),
+    Case(
+        "createPayment",
+        m("createPayment", "CreatePaymentInput"),
+        {"customerId": "{Customer}", "amount": 100, "currency": "usd"},
+        False,
+        Scope.WRITE,
+    ),
+    Case("refundPayment", m("refundPayment", "RefundPaymentInput"), {"paymentId": "{Payment}"}, False, Scope.WRITE),
+    Case(
+        "createCustomerSession",
+        m("createCustomerSession", "CreateCustomerSessionInput"),
+        {"customerId": "{Customer}"},
+        False,
+        Scope.WRITE,
+    ),
+]
+
+KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
+
+
+def test_the_matrix_covers_every_root_field() -> None:
+    schema = build_schema()._schema
+    assert schema.query_type is not None and schema.mutation_type is not None
+    roots = set(schema.query_type.fields) | set(schema.mutation_type.fields)
+    assert {case.field for case in CASES} == roots
+
+
+def fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def variables_for(case: Case, ids: dict[str, str]) -> dict[str, Any]:
+    values = {name: fill(value, ids) for name, value in case.variables.items()}
+    if case.document.startswith("mutation"):
+        return {"key": f"matrix-{uuid.uuid4()}", "input": values}
+    return values
+
+
+def object_ids(entry: SeededCustomer) -> dict[str, str]:
+    return {
+        "Customer": to_global_id("Customer", entry.customer.id),
+        "PaymentMethod": to_global_id("PaymentMethod", entry.payment_methods[0].id),
+        "Subscription": to_global_id("Subscription", entry.subscriptions[0].id),
+        "Invoice": to_global_id("Invoice", entry.invoices[0].id),
+        "Payment": to_global_id("Payment", entry.payments[0].id),
+    }
+
+
+def codes(result: Any) -> list[str]:
+    return [(error.extensions or {}).get("code") for error in result.errors or []]
+
+
+def assert_forbidden(result: Any, case: Case, who: str) -> None:
+    assert "FORBIDDEN" in codes(result), f"{case.field} as {who}: expected FORBIDDEN, got {result}"
+    assert result.data is None or result.data.get(case.field) is None, f"{case.field} as {who} leaked data"
+
+
+def assert_allowed(result: Any, case: Case, who: str) -> None:
+    assert "FORBIDDEN" not in codes(result), f"{case.field} as {who}: expected allowed, got {result.errors}"
+    if case.document.startswith("mutation"):
+        assert result.data and result.data[case.field] is not None, f"{case.field} as {who}: {result}"
+        assert result.data[case.field]["userErrors"], f"{case.field} as {who} should stop before Stripe"
+
+
+async def test_authorization_matrix(execute_pg: Execute) -> None:
+    a, b = await seed_customers(2)
+    theirs = object_ids(b)
+    unknown = {name: to_global_id(name, uuid.uuid4()) for name in theirs}
+    session = session_for(a.customer.id)
+    for case in CASES:
+        result = await execute_pg(case.document, variables_for(case, theirs), principal=session)
+        if not case.session_allowed or "id" in case.variables or case.document.startswith("mutation"):
+            # Either the field is not for sessions, or it names B's object: FORBIDDEN, no data.
+            assert_forbidden(result, case, "A's session")
+        else:
+            assert_allowed(result, case, "A's session")
+            # Lists are scoped silently: nothing of B's in them.
+            assert not any(value in str(result.data) for value in theirs.values()), f"{case.field} leaked B's data"
+        for scope, key in KEYS.items():
+            ids = unknown if case.unknown_ids_for_keys or case.document.startswith("mutation") else theirs
+            result = await execute_pg(case.document, variables_for(case, ids), principal=key)
+            who = f"an API key with {scope}"
+            if case.key_scope in key.scopes:
+                assert_allowed(result, case, who)
+            else:
+                assert_forbidden(result, case, who)
+
+
+async def test_a_session_may_not_name_another_customers_card_for_itself(execute_pg: Execute) -> None:
+    a, b = await seed_customers(2)
+    session = session_for(a.customer.id)
+    case = next(c for c in CASES if c.field == "setDefaultPaymentMethod")
+    ids = {**object_ids(a), "PaymentMethod": object_ids(b)["PaymentMethod"]}
+    assert_forbidden(await execute_pg(case.document, variables_for(case, ids), principal=session), case, "A")
+    # Unknown ids stay NOT_FOUND for a session too.
+    unknown = {**object_ids(a), "PaymentMethod": to_global_id("PaymentMethod", uuid.uuid4())}
+    result = await execute_pg(case.document, variables_for(case, unknown), principal=session)
+    assert result.errors is None, result.errors
+    assert result.data["setDefaultPaymentMethod"]["userErrors"][0]["code"] == "NOT_FOUND"
