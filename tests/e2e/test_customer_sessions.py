@@ -12,7 +12,9 @@ from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE
 from tests.e2e.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_CUSTOMER,
+    CREATE_SUBSCRIPTION,
     CUSTOMER_WITH_PAYMENT_METHODS,
+    PAY_INVOICE,
     PAYMENT_METHOD_FIELDS,
     REFUND_PAYMENT,
     customer_with_card,
@@ -22,7 +24,7 @@ from tests.e2e.operations import (
 )
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, create_test_card
+from tests.support.localstripe import LocalStripe, create_plan, create_test_card
 
 CREATE_SESSION = """
 mutation($key: String!, $input: CreateCustomerSessionInput!) {
@@ -167,3 +169,32 @@ async def test_idempotency_keys_are_scoped_to_the_session(
     assert one["setupIntentId"] != other["setupIntentId"]
     own_key = payload_of(await graphql.execute(setup, variables), "createSetupIntent")
     assert own_key["setupIntentId"] not in (one["setupIntentId"], other["setupIntentId"])
+
+
+async def test_a_session_cannot_read_another_customers_invoice_or_pay_it(
+    gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe
+) -> None:
+    a, _ = await customer_with_card(graphql, localstripe.url)
+    b, _ = await customer_with_card(graphql, localstripe.url)
+    plans = [create_plan(localstripe.url), create_plan(localstripe.url)]
+    invoices = {}
+    for owner, plan in zip((a, b), plans, strict=True):
+        body = await graphql.execute(
+            CREATE_SUBSCRIPTION, {"key": new_key(), "input": {"customerId": owner["id"], "priceId": plan}}
+        )
+        invoices[owner["id"]] = payload_of(body, "createSubscription")["subscription"]["latestInvoice"]["id"]
+    session = await create_session(graphql, a["id"])
+    async with GraphQLClient(gateway.url, token=session["token"]) as frontend:
+        own = await frontend.execute("query($id: ID!) { invoice(id: $id) { id status } }", {"id": invoices[a["id"]]})
+        assert own["data"]["invoice"] == {"id": invoices[a["id"]], "status": "PAID"}
+        by_id = await frontend.execute(
+            "query($id: ID!) { invoice(id: $id) { id amountDue customer { email } } }", {"id": invoices[b["id"]]}
+        )
+        assert forbidden(by_id, "invoice"), by_id
+        via_node = await frontend.execute(
+            "query($id: ID!) { node(id: $id) { id ... on Invoice { amountDue } } }", {"id": invoices[b["id"]]}
+        )
+        assert forbidden(via_node, "node"), via_node
+        assert b["email"] not in str(by_id) + str(via_node)
+        pay = await frontend.execute(PAY_INVOICE, {"key": new_key(), "input": {"id": invoices[b["id"]]}})
+        assert forbidden(pay, "payInvoice"), pay

@@ -8,9 +8,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
@@ -127,10 +129,24 @@ async def test_payment_succeeded_reaches_a_subscriber(
             result = await next_payload(ws, operation_id, deadline - time.monotonic())
             assert "errors" not in result, result
             event = result["data"]["paymentStatusChanged"]
+        arrived = datetime.now(UTC)
         assert event["status"] == "SUCCEEDED", event
         assert event["eventId"].startswith("evt_")
         assert event["payment"]["id"] == payment["id"]
         assert event["payment"]["status"] == "SUCCEEDED"
+    # Acceptance: the frame arrives within 2 s of the emulator's webhook reaching the gateway
+    # (the inbox row's creation time; both clocks are this machine's).
+    conn = await asyncpg.connect(gateway.database_url)
+    try:
+        received = await conn.fetchval(
+            "SELECT created_at FROM webhook_events WHERE stripe_event_id = $1", event["eventId"]
+        )
+    finally:
+        await conn.close()
+    assert received is not None
+    latency = (arrived - received).total_seconds()
+    print(f"webhook received -> WebSocket frame: {latency * 1000:.0f} ms")
+    assert latency < 2.0, f"{latency:.2f} s from webhook to frame"
 
 
 async def test_bad_token_closes_the_socket_with_4403(gateway: GatewayProcess) -> None:
