@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -26,6 +27,7 @@ from gateway.health import live, make_ready
 from gateway.http_guard import GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
+from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
 from gateway.webhooks import StripeWebhookEndpoint
@@ -54,7 +56,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings, stripe: StripeAdapter) -> None:
         super().__init__(
-            build_schema(),
+            with_graphql_metrics(build_schema(settings)),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
             connection_init_wait_timeout=timedelta(seconds=10),
@@ -143,5 +145,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),
         Route("/health/ready", make_ready(settings, stripe)),
+        # Open like /health: counts and timings only (see gateway.metrics).
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(HttpMetricsMiddleware, paths=known_paths)],
+    )

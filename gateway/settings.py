@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     idempotency_lock_timeout_seconds: float = 60.0
     db_pool_max_size: int = 10
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 15
+    graphql_max_tokens: int = 2000
     session_max_ttl_seconds: int = 3600
     """The longest a customer session token may live (`createCustomerSession.ttlSeconds`)."""
     session_default_ttl_seconds: int = 900

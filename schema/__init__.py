@@ -5,10 +5,13 @@ Every root field names its permission class here, in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from gateway.settings import Settings
 from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
 from resolvers import live as live_resolvers  # `schema.live` (a submodule of this package) shadows `live`
 from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
@@ -19,6 +22,7 @@ from schema.customers import (
     Customer,
     UpdateCustomerPayload,
 )
+from schema.extensions import gateway_extensions
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
 from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 from schema.payment_methods import (
@@ -134,14 +138,16 @@ class LiveUpdates:
     )
 
 
-def build_schema() -> strawberry.Schema:
-    """The gateway's schema with its caching extensions."""
+def build_schema(
+    settings: Settings | None = None, extra_extensions: Sequence[Callable[[], SchemaExtension]] = ()
+) -> strawberry.Schema:
+    """The gateway's schema with its caches, query limits and error masking (introspection off in production)."""
+    settings = settings or Settings(_env_file=None)  # type: ignore[call-arg]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=LiveUpdates,
         types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
-        # Factories: a fresh extension per request; both caches live at module level.
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
-        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[*gateway_extensions(settings), *extra_extensions],
+        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=settings.is_production),
     )
