@@ -331,6 +331,46 @@ def webhooks_replay(
         typer.echo(f"replayed {row.stripe_event_id} ({row.type}): {how}")
 
 
+@app.command("audit")
+def audit_command(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
+    operation: Annotated[
+        str | None, typer.Option(help="Only this operation (a mutation name or a Stripe event type).")
+    ] = None,
+) -> None:
+    """List audit entries (mutations and applied webhook events), newest first."""
+    from models import AuditEntry
+
+    async def fetch() -> list[AuditEntry]:
+        query = AuditEntry.all()
+        if operation is not None:
+            query = query.filter(operation=operation)
+        return await query.order_by("-id").limit(limit)
+
+    entries = _with_db(_settings(), fetch)
+    if not entries:
+        typer.echo("no audit entries" + (f" for {operation}" if operation else ""))
+        return
+    headers = ("occurred at", "principal", "operation", "outcome", "idempotency key", "stripe id", "objects")
+    rows = [
+        (
+            entry.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.principal,
+            entry.operation,
+            entry.outcome,
+            entry.idempotency_key or "",
+            entry.stripe_event_id or entry.stripe_request_id or "",
+            ",".join(entry.object_ids or []),
+        )
+        for entry in entries
+    ]
+    widths = [max(len(header), *(len(row[i]) for row in rows)) for i, header in enumerate(headers[:-1])]
+    typer.echo("  ".join(f"{header:{width}}" for header, width in zip(headers, widths, strict=False)) + "  objects")
+    for row in rows:
+        cells = "  ".join(f"{cell:{width}}" for cell, width in zip(row, widths, strict=False))
+        typer.echo(f"{cells}  {row[-1]}".rstrip())
+
+
 @app.command()
 def worker(
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,

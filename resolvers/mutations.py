@@ -4,6 +4,15 @@ A mutation supplies `execute(attempt)`, which validates, calls Stripe with
 `attempt.stripe_key(step)` keys, then, in ONE transaction, writes the mirror and
 calls `attempt.complete(response)`. This module turns every failure into the
 payload's `userErrors` and decides what the ledger keeps.
+
+Audit: every call that runs writes exactly ONE `AuditEntry` (`resolvers.audit`) when it
+finishes. A stored outcome (success, a Stripe decline) writes it inside the transaction
+that completes the ledger row, so the two commit or roll back together; an outcome that
+is not stored (a validation error, PROVIDER_UNAVAILABLE, an unexpected exception) writes
+it on its own. A replayed response writes none: the call that produced it already has
+its entry, and a replay does nothing with money. A key rejected by the ledger
+(IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, a malformed key) writes none either:
+nothing ran.
 """
 
 from __future__ import annotations
@@ -14,9 +23,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt, LedgerRejection, run_idempotent
-from gateway.stripe_client import ProviderError
+from gateway.stripe_client import ProviderError, last_stripe_request_id
+from resolvers import audit
 from resolvers.errors import MutationError, user_error
 from schema.context import Info
 
@@ -42,23 +53,72 @@ def provider_error_response(error: ProviderError, field: list[str] | None = None
     return {"userErrors": [user_error(error.code, error.message, field, error.decline_code)]}
 
 
+AuditWriter = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclasses.dataclass
+class _AuditedAttempt(Attempt):
+    """The attempt `execute` sees: completing it also writes the audit entry, in the same transaction."""
+
+    inner: Attempt | None = None
+    write_audit: AuditWriter | None = None
+
+    @classmethod
+    def wrap(cls, attempt: Attempt, write_audit: AuditWriter) -> _AuditedAttempt:
+        return cls(
+            attempt.record_id,
+            attempt.principal_scope,
+            attempt.key,
+            attempt.operation,
+            inner=attempt,
+            write_audit=write_audit,
+        )
+
+    async def complete(self, response: dict[str, Any]) -> None:
+        assert self.inner is not None and self.write_audit is not None
+        await self.inner.complete(response)
+        await self.write_audit(response)
+        self.completed = True
+
+
 async def run_mutation(
     info: Info, *, operation: str, idempotency_key: str, payload: Any, execute: Execute
 ) -> dict[str, Any]:
     """Run a mutation once per idempotency key and return its stored-form response."""
     ctx = info.context
+    audited = False
+
+    async def write_audit(response: dict[str, Any] | None, outcome: str | None = None) -> None:
+        nonlocal audited
+        await audit.record(
+            principal=ctx.principal.ledger_scope,
+            operation=operation,
+            outcome=outcome or audit.outcome_of(response or {}),
+            object_ids=audit.object_ids_of(response or {}),
+            idempotency_key=idempotency_key,
+            stripe_request_id=last_stripe_request_id.get(),
+            request_id=ctx.request_id,
+        )
+        audited = True
 
     async def guarded(attempt: Attempt) -> dict[str, Any]:
+        nonlocal audited
+        # Stripe's request id is per call: never report one left over from an earlier call.
+        last_stripe_request_id.set(None)
+        audited_attempt = _AuditedAttempt.wrap(attempt, write_audit)
         try:
-            return await execute(attempt)
-        except MutationError as error:
-            return {"userErrors": [error.as_user_error()]}
-        except ProviderError as error:
-            if error.transient:
+            return await execute(audited_attempt)
+        except BaseException as error:
+            # Raised out of `execute`: the transaction that wrote an entry (if any) rolled back with it.
+            audited = False
+            if isinstance(error, MutationError):
+                return {"userErrors": [error.as_user_error()]}
+            if not isinstance(error, ProviderError) or error.transient:
                 raise
             # Stripe decided (a decline, a refusal): the same key must give the same answer.
             response = provider_error_response(error)
-            await attempt.complete(response)
+            async with in_transaction():
+                await audited_attempt.complete(response)
             return response
 
     try:
@@ -74,7 +134,20 @@ async def run_mutation(
         return {"userErrors": [user_error(rejection.code, rejection.message, ["idempotencyKey"])]}
     except ProviderError as error:
         log.warning("stripe unavailable during %s (key released): %s", operation, error.message)
-        return provider_error_response(error)
+        response = provider_error_response(error)
+        if not audited:
+            await write_audit(response)
+        return response
+    except Exception:
+        if not audited:
+            try:
+                await write_audit(None, outcome="error")
+            except Exception:
+                log.exception("could not write the audit entry of a failed %s", operation)
+        raise
     if replayed:
         log.info("replayed %s for idempotency key", operation)
+    elif not audited:
+        # Not stored (a validation error, an unknown id): the entry stands alone.
+        await write_audit(response)
     return response

@@ -14,9 +14,11 @@ from strawberry.schema.config import StrawberryConfig
 from gateway.settings import Settings
 from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
 from resolvers import live as live_resolvers  # `schema.live` (a submodule of this package) shadows `live`
+from resolvers.audit import audit_events as resolve_audit_events
 from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
 from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
 from resolvers.sessions import create_customer_session as resolve_create_customer_session
+from schema.audit import AuditEvent
 from schema.customers import (
     CreateCustomerPayload,
     Customer,
@@ -33,7 +35,7 @@ from schema.payment_methods import (
     SetDefaultPaymentMethodPayload,
 )
 from schema.payments import CreatePaymentPayload, Payment, Refund, RefundPaymentPayload
-from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, CanWrite, CanWriteOwn
+from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, CanWrite, CanWriteOwn, IsAdmin
 from schema.prices import Price
 from schema.relay import Connection, Node
 from schema.sessions import CreateCustomerSessionPayload
@@ -74,6 +76,11 @@ class Query:
         resolver=resolve_viewer,
         permission_classes=[CanRead],
         description="The customer a customer session is bound to; null for API keys.",
+    )
+    audit_events: Connection[AuditEvent] = strawberry.field(
+        resolver=resolve_audit_events,
+        permission_classes=[IsAdmin],
+        description="The audit trail, newest first (admin keys only); `principal` and `operation` match exactly.",
     )
 
 

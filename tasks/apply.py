@@ -17,7 +17,9 @@
    (null `stripe_event_at`) counts as older than any event. Writes to one object are
    serialized by a transaction-scoped advisory lock (PostgreSQL), so the comparison
    and the write cannot interleave with another worker's, even for a row not created yet.
-4. The mirror writes and marking the row `processed` share ONE transaction. After the
+4. The mirror writes, marking the row `processed` and its audit entry (principal
+   `stripe`, operation = event type, outcome `processed` or `stale`) share ONE
+   transaction. A permanent failure writes an entry with outcome `failed`. After the
    commit, a `StatusMessage` is published for each payment, invoice or subscription
    whose status changed or was first confirmed by an event (best effort: a failed
    publish is logged, the event stays processed).
@@ -63,6 +65,7 @@ from gateway.mirror import (
 from gateway.pubsub import StatusKind, StatusMessage, StatusPublisher
 from gateway.stripe_client import ProviderError, StripeAdapter
 from models import (
+    AuditEntry,
     Customer,
     EventStatus,
     Invoice,
@@ -74,6 +77,7 @@ from models import (
     WebhookEvent,
 )
 from models.base import StripeMirrorModel
+from schema.relay import to_global_id
 from tasks.events import family_of
 
 __all__ = [
@@ -298,6 +302,8 @@ class _Applied:
 
     message: StatusMessage | None = None
     note: str | None = None
+    object_ids: list[str] = field(default_factory=list)
+    """Global ids of the objects the event was about (for the audit entry)."""
 
 
 async def _lock_object(connection: BaseDBAsyncClient, model: type[StripeMirrorModel], stripe_id: str) -> None:
@@ -342,6 +348,8 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                 raise _NeedsFresh
             if decision == "stale":
                 applied.note = "stale"
+                if existing is not None:
+                    applied.object_ids.append(str(to_global_id(target.model.__name__, existing.id)))
             else:
                 previous_status: str | None = getattr(existing, "status", None) if existing is not None else None
                 row = await target.upsert(target.obj)
@@ -350,6 +358,7 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                     # A fresh object is at least as new as the newest event applied before.
                     newest = max(newest, existing.stripe_event_at)
                 await target.model.filter(id=row.id).update(stripe_event_at=newest)
+                applied.object_ids.append(str(to_global_id(target.model.__name__, row.id)))
                 status: str | None = getattr(row, "status", None)
                 # The first event for a row our own API answer wrote is Stripe's confirmation of that
                 # status: subscribers hear of it even when the answer already had it (previous: none).
@@ -372,7 +381,30 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
         await WebhookEvent.filter(id=event.id).update(
             status=EventStatus.PROCESSED, processed_at=datetime.now(UTC), last_error=None
         )
+        await _audit(event.type, event.stripe_event_id, "stale" if applied.note == "stale" else "processed", applied)
     return applied
+
+
+AUDIT_PRINCIPAL: Final = "stripe"
+
+
+async def _audit(event_type: str, stripe_event_id: str, outcome: str, applied: _Applied | None = None) -> None:
+    """The audit entry of one applied (or failed) event; in the caller's transaction when there is one."""
+    await AuditEntry.create(
+        principal=AUDIT_PRINCIPAL,
+        operation=event_type[:64],
+        object_ids=list(applied.object_ids) if applied is not None else [],
+        stripe_event_id=stripe_event_id,
+        outcome=outcome,
+    )
+
+
+async def _audit_failure(event_type: str, stripe_event_id: str) -> None:
+    """Best effort: a database that is down too only gets a log line."""
+    try:
+        await _audit(event_type, stripe_event_id, "failed")
+    except Exception:
+        log.exception("could not write the audit entry of failed event %s", stripe_event_id)
 
 
 async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Applied:
@@ -516,6 +548,7 @@ async def process_event(
             raise TransientEventError(event_row_id, error) from exc
         log.error("event %s (%s) failed: %s", event.stripe_event_id, event.type, error)
         await _set_status(event_row_id, EventStatus.FAILED, error)
+        await _audit_failure(event.type, event.stripe_event_id)
         return EventStatus.FAILED
     if applied.note is not None:
         log.info("event %s (%s) processed: %s", event.stripe_event_id, event.type, applied.note)
@@ -530,6 +563,13 @@ async def process_event(
 
 async def mark_failed(event_row_id: UUID, error: str) -> None:
     """Mark the row failed with `error` (the actor's retries are exhausted); a processed or ignored row stays so."""
-    await WebhookEvent.filter(
-        id=event_row_id, status__in=[EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED]
+    # A row already failed has its audit entry: only a row that fails now gets one.
+    newly_failed = await WebhookEvent.filter(
+        id=event_row_id, status__in=[EventStatus.PENDING, EventStatus.PROCESSING]
     ).update(status=EventStatus.FAILED, last_error=error[:MAX_ERROR_CHARS])
+    if not newly_failed:
+        await WebhookEvent.filter(id=event_row_id, status=EventStatus.FAILED).update(last_error=error[:MAX_ERROR_CHARS])
+        return
+    event = await WebhookEvent.filter(id=event_row_id).only("id", "type", "stripe_event_id").first()
+    if event is not None:
+        await _audit_failure(event.type, event.stripe_event_id)

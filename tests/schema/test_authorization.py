@@ -76,6 +76,7 @@ def m(field: str, input_type: str) -> str:
 
 
 CASES = [
+    Case("auditEvents", q("auditEvents", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
     Case("node", q("node", "id"), {"id": "{Invoice}"}, True, Scope.READ),
     Case("customer", q("customer", "id"), {"id": "{Customer}"}, True, Scope.READ),
     Case("customers", q("customers", "", "{ edges { node { id } } }"), {}, False, Scope.READ),
