@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast
 import httpx
 import stripe
 
+from gateway.metrics import observe_stripe_call
+
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
@@ -393,8 +395,11 @@ class StripeAdapter:
         except (stripe.StripeError, TimeoutError) as exc:
             error = _to_provider_error(exc)
             last_stripe_request_id.set(error.request_id)
-            self._log_failure(operation, idempotency_key, error, exc, time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            observe_stripe_call(operation, elapsed, error.code)
+            self._log_failure(operation, idempotency_key, error, exc, elapsed)
             raise error from exc
+        observe_stripe_call(operation, time.monotonic() - started, None)
         response = getattr(obj, "last_response", None)
         request_id = response.request_id if response is not None else None
         if idempotency_key is None and response is not None:

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import dramatiq
 
+from gateway.metrics import observe_worker_event
 from tasks.broker import QUEUE, get_runtime
 from tasks.events import FAMILIES, actor_name
 
@@ -51,7 +52,8 @@ def _make_handler(family: str) -> Callable[[str], Awaitable[None]]:
         from tasks.apply import process_event
 
         runtime = get_runtime()
-        status = await runtime.run(process_event(UUID(event_row_id), runtime.stripe, runtime.publisher))
+        with observe_worker_event(family):
+            status = await runtime.run(process_event(UUID(event_row_id), runtime.stripe, runtime.publisher))
         log.info("event row %s (%s): %s", event_row_id, family, status)
 
     handle.__name__ = handle.__qualname__ = f"handle_{family}"

@@ -1,0 +1,275 @@
+"""Prometheus metrics of one gateway process, served at `GET /metrics` (text format, no auth).
+
+`/metrics` carries no secrets, only counts and timings; it is open like `/health/*`.
+Keep it off the public internet (scrape it on the private network, or block the path
+at the load balancer). Each process exposes its own metrics (no multi-process mode):
+the gateway's embedded worker is included; a separate `billing-gateway worker` process
+does not serve `/metrics`.
+
+Label values are bounded: unknown paths are "other", GraphQL operation names beyond
+`MAX_OPERATION_NAMES` distinct ones are "other", Stripe errors carry our
+`ProviderErrorCode`, never Stripe's free-form text.
+
+Metrics (all prefixed `gateway_`):
+
+    graphql_requests_total{operation_name, operation_type, outcome}   outcome: ok | error
+    graphql_request_duration_seconds{operation_name, operation_type}
+    http_requests_total{method, path, status}
+    http_request_duration_seconds{method, path}
+    stripe_request_duration_seconds{resource, action, outcome}        outcome: ok | error
+    stripe_errors_total{resource, action, code}
+    webhook_inbox_events{status}       computed on scrape (one GROUP BY on webhook_events)
+    worker_event_duration_seconds{family, outcome}                    outcome: ok | error
+    live_subscribers                   local GraphQL subscriptions of this process
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry import Schema
+from strawberry.extensions import SchemaExtension
+from tortoise import Tortoise
+
+from models.inbox import EventStatus
+
+__all__ = [
+    "GRAPHQL_DURATION",
+    "GRAPHQL_REQUESTS",
+    "HTTP_DURATION",
+    "HTTP_REQUESTS",
+    "INBOX_EVENTS",
+    "LIVE_SUBSCRIBERS",
+    "STRIPE_DURATION",
+    "STRIPE_ERRORS",
+    "WORKER_DURATION",
+    "GraphQLMetrics",
+    "HttpMetricsMiddleware",
+    "metrics_endpoint",
+    "observe_stripe_call",
+    "observe_worker_event",
+    "with_graphql_metrics",
+]
+
+log = logging.getLogger("gateway.metrics")
+
+MAX_OPERATION_NAMES: Final = 200
+"""Distinct GraphQL operation names kept as label values; later new names count as "other"."""
+INBOX_QUERY_TIMEOUT_SECONDS: Final = 2.0
+OTHER: Final = "other"
+
+_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+GRAPHQL_REQUESTS = Counter(
+    "gateway_graphql_requests",
+    "GraphQL operations executed, by operation name and type.",
+    ["operation_name", "operation_type", "outcome"],
+)
+GRAPHQL_DURATION = Histogram(
+    "gateway_graphql_request_duration_seconds",
+    "GraphQL operation latency (parsing, validation and execution).",
+    ["operation_name", "operation_type"],
+    buckets=_LATENCY_BUCKETS,
+)
+HTTP_REQUESTS = Counter(
+    "gateway_http_requests",
+    "HTTP requests answered, by route path and status code.",
+    ["method", "path", "status"],
+)
+HTTP_DURATION = Histogram(
+    "gateway_http_request_duration_seconds",
+    "HTTP request latency until the response ended.",
+    ["method", "path"],
+    buckets=_LATENCY_BUCKETS,
+)
+STRIPE_DURATION = Histogram(
+    "gateway_stripe_request_duration_seconds",
+    "Stripe API call latency, retries included.",
+    ["resource", "action", "outcome"],
+    buckets=_LATENCY_BUCKETS,
+)
+STRIPE_ERRORS = Counter(
+    "gateway_stripe_errors",
+    "Failed Stripe API calls, by our error code.",
+    ["resource", "action", "code"],
+)
+INBOX_EVENTS = Gauge(
+    "gateway_webhook_inbox_events",
+    "Rows of the webhook inbox by status (computed when scraped).",
+    ["status"],
+)
+WORKER_DURATION = Histogram(
+    "gateway_worker_event_duration_seconds",
+    "Time the worker took to process one inbox event (one attempt).",
+    ["family", "outcome"],
+    buckets=_LATENCY_BUCKETS,
+)
+LIVE_SUBSCRIBERS = Gauge(
+    "gateway_live_subscribers",
+    "Live GraphQL subscribers of this process.",
+)
+
+
+def _live_subscriber_count() -> float:
+    from gateway.live import active_hub
+
+    try:
+        return float(active_hub().subscriber_count)
+    except RuntimeError:  # no hub running in this process
+        return 0.0
+
+
+LIVE_SUBSCRIBERS.set_function(_live_subscriber_count)
+
+
+# -- GraphQL ---------------------------------------------------------------------------
+
+_NAME_RE: Final = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_names_lock = threading.Lock()
+_operation_names: set[str] = set()
+
+
+def _operation_label(name: str | None) -> str:
+    """A bounded label for a client-chosen operation name."""
+    if not name:
+        return "anonymous"
+    if not _NAME_RE.fullmatch(name):
+        return OTHER
+    with _names_lock:
+        if name in _operation_names:
+            return name
+        if len(_operation_names) >= MAX_OPERATION_NAMES:
+            return OTHER
+        _operation_names.add(name)
+        return name
+
+
+class GraphQLMetrics(SchemaExtension):
+    """Counts and times every GraphQL operation (HTTP and WebSocket), by name and type."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._record(time.perf_counter() - started)
+
+    def _record(self, elapsed: float) -> None:
+        context = self.execution_context
+        try:
+            operation_type = context.operation_type.value
+        except Exception:  # unparsable document, or no operation matching the name
+            operation_type = "unknown"
+        name = _operation_label(context.operation_name) if operation_type != "unknown" else OTHER
+        result = context.result
+        failed = bool(context.pre_execution_errors) or bool(getattr(result, "errors", None))
+        GRAPHQL_REQUESTS.labels(name, operation_type, "error" if failed else "ok").inc()
+        GRAPHQL_DURATION.labels(name, operation_type).observe(elapsed)
+
+
+# -- HTTP ------------------------------------------------------------------------------
+
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class HttpMetricsMiddleware:
+    """Pure ASGI middleware: counts and times HTTP requests by known path and status.
+
+    Paths not in `paths` are labelled "other" (no label per scanned URL). A request
+    whose app raised before answering counts as 500.
+    """
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        path_label = path if path in self.paths else OTHER
+        method = scope.get("method", "GET")
+        method_label = method if method in _METHODS else OTHER
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            HTTP_REQUESTS.labels(method_label, path_label, str(status)).inc()
+            HTTP_DURATION.labels(method_label, path_label).observe(time.perf_counter() - started)
+
+
+# -- Stripe and worker -----------------------------------------------------------------
+
+
+def observe_stripe_call(operation: str, elapsed: float, error_code: str | None) -> None:
+    """Record one Stripe call; `operation` is "<resource>.<action>" (resource may contain dots)."""
+    resource, _, action = operation.rpartition(".")
+    if not resource:
+        resource = action
+    STRIPE_DURATION.labels(resource, action, "ok" if error_code is None else "error").observe(elapsed)
+    if error_code is not None:
+        STRIPE_ERRORS.labels(resource, action, error_code).inc()
+
+
+@contextmanager
+def observe_worker_event(family: str) -> Iterator[None]:
+    """Time one processing attempt of an inbox event of `family`."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        WORKER_DURATION.labels(family, outcome).observe(time.perf_counter() - started)
+
+
+# -- The endpoint ----------------------------------------------------------------------
+
+
+async def _refresh_inbox_depth() -> None:
+    """Set the inbox gauge from one GROUP BY query; on failure keep the last values."""
+    try:
+        async with asyncio.timeout(INBOX_QUERY_TIMEOUT_SECONDS):
+            rows = await Tortoise.get_connection("default").execute_query_dict(
+                "SELECT status, COUNT(*) AS n FROM webhook_events GROUP BY status"
+            )
+    except Exception as exc:
+        log.warning("metrics: webhook inbox depth unavailable (%s)", type(exc).__name__)
+        return
+    counts = {str(row["status"]): int(row["n"]) for row in rows}
+    for status in EventStatus:
+        INBOX_EVENTS.labels(status.value).set(counts.pop(status.value, 0))
+    for unknown_status, count in counts.items():  # a status this code does not know yet
+        INBOX_EVENTS.labels(unknown_status).set(count)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """`GET /metrics`: this process's metrics in the Prometheus text format."""
+    await _refresh_inbox_depth()
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def with_graphql_metrics(schema: Schema) -> Schema:
+    """`schema` with `GraphQLMetrics` appended to its extensions (a fresh instance per operation)."""
+    schema.extensions = (*schema.extensions, GraphQLMetrics)
+    return schema

@@ -1,0 +1,67 @@
+"""`GET /metrics` of the real server: Prometheus text that moves when traffic flows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.operations import create_customer
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def _scrape(gateway: GatewayProcess) -> Samples:
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        response = await http.get("/metrics")  # no credentials: the endpoint is open
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith("text/plain"), response.headers
+    samples: Samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
+
+
+def _total(samples: Samples, name: str, **labels: str) -> float:
+    wanted = set(labels.items())
+    return sum(
+        value for (sample, sample_labels), value in samples.items() if sample == name and wanted <= sample_labels
+    )
+
+
+async def test_metrics_parse_and_move_with_traffic(gateway: GatewayProcess, graphql: GraphQLClient) -> None:
+    before = await _scrape(gateway)
+
+    await graphql.execute("query MetricsProbe { __typename }")
+    await create_customer(graphql)
+
+    after = await _scrape(gateway)
+
+    def moved(name: str, **labels: str) -> float:
+        return _total(after, name, **labels) - _total(before, name, **labels)
+
+    graphql_requests = "gateway_graphql_requests_total"
+    assert moved(graphql_requests, operation_name="MetricsProbe", operation_type="query", outcome="ok") == 1
+    assert moved(graphql_requests, operation_type="mutation", outcome="ok") >= 1
+    assert moved("gateway_graphql_request_duration_seconds_count", operation_type="mutation") >= 1
+    assert moved("gateway_http_requests_total", method="POST", path="/graphql", status="200") >= 2
+    # The scrape before counts itself once it has answered.
+    assert moved("gateway_http_requests_total", method="GET", path="/metrics", status="200") >= 1
+    assert moved("gateway_stripe_request_duration_seconds_count", resource="customers", action="create") >= 1
+
+    # customer.created comes back as a webhook, which the embedded worker processes.
+    worker_count = "gateway_worker_event_duration_seconds_count"
+    deadline = time.monotonic() + 20
+    while _total(after, worker_count) <= _total(before, worker_count) and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        after = await _scrape(gateway)
+    assert _total(after, worker_count) > _total(before, worker_count)
+
+    for status in ("pending", "processing", "processed", "failed", "ignored"):
+        assert ("gateway_webhook_inbox_events", frozenset({("status", status)})) in after, status
+    assert ("gateway_live_subscribers", frozenset()) in after
