@@ -122,3 +122,10 @@ async def test_graphiql_page_for_a_browser_outside_production(gateway: GatewayPr
         assert page.status_code == 200 and "graphiql" in page.text.lower()
         without_key = await http.get("/graphql", params={"query": "{ __typename }"})
         assert without_key.status_code == 401
+
+
+async def test_a_two_megabyte_body_is_413(graphql: GraphQLClient) -> None:
+    body = '{"query": "{ __typename }", "variables": {"padding": "' + "x" * 2_000_000 + '"}}'
+    response = await graphql.raw_post(body)
+    assert response.status_code == 413, response.text[:300]
+    assert response.json()["error"] == "payload_too_large"
