@@ -31,35 +31,32 @@ def visible_customers(principal: Principal) -> QuerySet[Customer]:
     return qs
 
 
-def visible_payment_methods(principal: Principal) -> QuerySet[PaymentMethod]:
-    qs = PaymentMethod.all()
+def _owned(model: type[M], principal: Principal) -> QuerySet[M]:
+    """Rows with a `customer` link: all for API keys, only its customer's for a session."""
+    qs = model.all()
     if principal.customer_id is not None:
         qs = qs.filter(customer_id=principal.customer_id)
     return qs
+
+
+def visible_payment_methods(principal: Principal) -> QuerySet[PaymentMethod]:
+    """Payment methods the principal may see."""
+    return _owned(PaymentMethod, principal)
 
 
 def visible_subscriptions(principal: Principal) -> QuerySet[Subscription]:
-    """Subscriptions the principal may see: all for API keys, its customer's for a session."""
-    qs = Subscription.all()
-    if principal.customer_id is not None:
-        qs = qs.filter(customer_id=principal.customer_id)
-    return qs
+    """Subscriptions the principal may see."""
+    return _owned(Subscription, principal)
 
 
 def visible_invoices(principal: Principal) -> QuerySet[Invoice]:
-    """Invoices the principal may see: all for API keys, its customer's for a session."""
-    qs = Invoice.all()
-    if principal.customer_id is not None:
-        qs = qs.filter(customer_id=principal.customer_id)
-    return qs
+    """Invoices the principal may see."""
+    return _owned(Invoice, principal)
 
 
 def visible_payments(principal: Principal) -> QuerySet[Payment]:
-    """Payments the principal may see: all for API keys, its customer's for a session."""
-    qs = Payment.all()
-    if principal.customer_id is not None:
-        qs = qs.filter(customer_id=principal.customer_id)
-    return qs
+    """Payments the principal may see."""
+    return _owned(Payment, principal)
 
 
 def visible_refunds(principal: Principal) -> QuerySet[Refund]:
