@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
     graphql_max_tokens: int = 2000
+    graphql_max_nodes: int = 5000
+    """Upper bound on the nodes one query may return, estimated from `first` along nested connections."""
+    rate_limit_reads_per_minute: int = 3000
+    """Queries and subscriptions per principal per minute (token bucket; a full minute may burst). 0 = off."""
+    rate_limit_mutations_per_minute: int = 600
+    """Mutations per principal per minute (a budget separate from reads). 0 = off."""
     session_max_ttl_seconds: int = 3600
     """The longest a customer session token may live (`createCustomerSession.ttlSeconds`)."""
     session_default_ttl_seconds: int = 900

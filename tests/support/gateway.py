@@ -52,6 +52,9 @@ def gateway_env(database_url: str, stripe_api_base: str | None = None, **overrid
         "GATEWAY_ENV": "test",
         "GATEWAY_SECRET": GATEWAY_SECRET,
         "STRIPE_TIMEOUT_SECONDS": "3",
+        # One key drives the whole e2e session; the rate-limit tests set their own budgets.
+        "RATE_LIMIT_READS_PER_MINUTE": "1000000",
+        "RATE_LIMIT_MUTATIONS_PER_MINUTE": "1000000",
     }
     if stripe_api_base is not None:
         env["STRIPE_API_BASE"] = stripe_api_base
