@@ -28,6 +28,7 @@ from gateway.http_guard import GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
+from gateway.rate_limit import RateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
 from gateway.webhooks import StripeWebhookEndpoint
@@ -63,6 +64,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.stripe = stripe
+        self.rate_limiter: RateLimiter | None = None
+        """Set by the lifespan (its Redis client belongs to the server's loop)."""
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         principal = request.scope.get("state", {}).get("principal", ANONYMOUS)
@@ -74,6 +77,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 stripe=self.stripe,
                 loaders=Loaders(),
                 request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+                rate_limiter=self.rate_limiter,
             )
         return Context(
             principal=principal,
@@ -81,6 +85,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
             stripe=self.stripe,
             loaders=Loaders(),
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            rate_limiter=self.rate_limiter,
+            response=cast("Response", response),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -125,9 +131,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # One upstream subscription (Redis pub/sub, or the in-memory bus) fanned out to this process's sockets.
         hub = LiveHub(settings.redis_url)
         await hub.start()
+        graphql.rate_limiter = RateLimiter(settings)
         try:
             yield
         finally:
+            await graphql.rate_limiter.aclose()
             purger.cancel()
             await hub.stop()
             if embedded_worker is not None:

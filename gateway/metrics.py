@@ -115,6 +115,11 @@ WORKER_DURATION = Histogram(
     ["family", "outcome"],
     buckets=_LATENCY_BUCKETS,
 )
+RATE_LIMITED = Counter(
+    "gateway_rate_limited",
+    "Operations refused because their principal's budget was spent, by budget.",
+    ["budget"],
+)
 LIVE_SUBSCRIBERS = Gauge(
     "gateway_live_subscribers",
     "Live GraphQL subscribers of this process.",

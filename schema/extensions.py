@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_operation_ast,
+)
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -16,8 +29,10 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types.graphql import OperationType
 
 from gateway.settings import Settings
+from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger("gateway.errors")
 
@@ -52,6 +67,100 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class RateLimit(SchemaExtension):
+    """Charge each operation to its principal's read or mutation budget before anything resolves.
+
+    Over HTTP a refusal is a 429 with `Retry-After`; over a WebSocket the operation gets
+    the same `RATE_LIMITED` error and the socket stays open.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        limiter = getattr(context, "rate_limiter", None)
+        if limiter is not None:
+            mutation = self.execution_context.operation_type is OperationType.MUTATION
+            decision = await limiter.take(context.principal, "mutation" if mutation else "read")
+            if not decision.allowed:
+                seconds = decision.retry_after_seconds
+                response = getattr(context, "response", None)
+                if response is not None:
+                    response.status_code = 429
+                    response.headers["Retry-After"] = str(seconds)
+                raise GraphQLError(
+                    f"rate limit exceeded for {'mutations' if mutation else 'reads'}; retry in {seconds} s",
+                    extensions={"code": "RATE_LIMITED", "retryAfter": seconds},
+                )
+        yield
+
+
+def estimated_nodes(
+    selection_set: SelectionSetNode,
+    parent: GraphQLObjectType,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    multiplier: int = 1,
+) -> int:
+    """How many connection nodes a selection may return: the product of `first` along each path."""
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            field = parent.fields.get(selection.name.value)
+            if field is None or selection.selection_set is None:
+                continue
+            count = multiplier
+            if "first" in field.args:
+                count = multiplier * _page_size(selection, variables)
+                total += count
+            child = get_named_type(field.type)
+            if isinstance(child, GraphQLObjectType):
+                total += estimated_nodes(selection.selection_set, child, fragments, variables, count)
+        elif isinstance(selection, InlineFragmentNode):
+            total += estimated_nodes(selection.selection_set, parent, fragments, variables, multiplier)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                total += estimated_nodes(fragment.selection_set, parent, fragments, variables, multiplier)
+    return total
+
+
+def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
+    for argument in field.arguments or ():
+        if argument.name.value != "first":
+            continue
+        value: Any = None
+        if isinstance(argument.value, IntValueNode):
+            value = int(argument.value.value)
+        elif isinstance(argument.value, VariableNode):
+            value = variables.get(argument.value.name.value)
+        if isinstance(value, int):
+            # Out-of-range sizes are refused by the resolver; here they count as the largest page.
+            return value if 0 <= value <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
+    return DEFAULT_PAGE_SIZE
+
+
+class MaxNodesLimiter(SchemaExtension):
+    """Refuse an operation whose nested connections could return more than `max_nodes` nodes."""
+
+    def __init__(self, *, max_nodes: int) -> None:
+        self.max_nodes = max_nodes
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document is not None else None
+        root = context.schema._schema.get_root_type(operation.operation) if operation is not None else None
+        if document is not None and operation is not None and root is not None:
+            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            nodes = estimated_nodes(operation.selection_set, root, fragments, context.variables or {})
+            if nodes > self.max_nodes:
+                raise GraphQLError(
+                    f"this query could return {nodes} nodes; the limit is {self.max_nodes}"
+                    " (ask for smaller `first` pages on nested connections)",
+                    extensions={"code": "QUERY_TOO_COMPLEX", "estimatedNodes": nodes},
+                )
+        yield
+
+
 def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories for every request's extensions: caches, limits before any resolver runs, masking."""
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -62,6 +171,8 @@ def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]
         lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         MaskUnexpectedErrors,
+        RateLimit,
+        lambda: MaxNodesLimiter(max_nodes=settings.graphql_max_nodes),
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -30,8 +30,9 @@ from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 
 API_KEY = Principal(kind="api_key", id="test-reader", scopes=effective_scopes([Scope.READ]))
-# The read-path tests nest deeper than the public depth limit (10): they test loaders, not limits.
-SCHEMA = build_schema(Settings(_env_file=None, graphql_max_depth=20))  # type: ignore[call-arg]
+# The read-path tests nest deeper and wider than the public limits (depth 10, 5,000 nodes):
+# they test loaders, not limits.
+SCHEMA = build_schema(Settings(_env_file=None, graphql_max_depth=20, graphql_max_nodes=1_000_000))  # type: ignore[call-arg]
 
 Execute = Callable[..., Awaitable[ExecutionResult]]
 

@@ -88,6 +88,43 @@ async def test_limits_are_settings() -> None:
     assert "depth" not in error_messages(result)
 
 
+WIDE = """
+query Wide($inner: Int) {
+  customers(first: 100) { edges { node { id invoices(first: $inner) { edges { node { id } } } } } }
+}
+"""
+
+
+async def test_a_query_that_could_return_too_many_nodes_is_refused_and_nothing_resolves() -> None:
+    schema = build_schema(settings(), extra_extensions=[CountResolvers])
+    stripe = StripeAdapter(settings())
+    context = Context(principal=ADMIN, settings=settings(), stripe=stripe, loaders=Loaders(), request_id="r")
+    try:
+        RESOLVED.clear()
+        # 100 customers x 100 invoices: 10,100 nodes against the default 5,000.
+        result = await schema.execute(WIDE, variable_values={"inner": 100}, context_value=context)
+        assert result.data is None and result.errors is not None
+        [error] = result.errors
+        assert error.extensions == {"code": "QUERY_TOO_COMPLEX", "estimatedNodes": 10_100}
+        assert RESOLVED == []
+        # Fragments count the same as inline fields.
+        fragment = (
+            "{ ...F } fragment F on Query"
+            " { customers(first: 100) { edges { node { payments(first: 60) { edges { node { id } } } } } } }"
+        )
+        spread = await schema.execute(fragment, context_value=context)
+        assert (spread.errors or [])[0].extensions == {"code": "QUERY_TOO_COMPLEX", "estimatedNodes": 6_100}
+    finally:
+        await stripe.aclose()
+
+
+async def test_a_wide_query_within_the_node_bound_passes_it(pg_database_factory: PgDatabaseFactory) -> None:
+    async with tortoise_on(await pg_database_factory("bgw_nodes")):
+        # 100 customers x the default page of 20 invoices: 2,100 nodes.
+        result = await run(WIDE, settings())
+    assert result.errors is None and result.data == {"customers": {"edges": []}}
+
+
 async def test_production_refuses_introspection() -> None:
     refused = await run("{ __schema { queryType { name } } }", settings(gateway_env="production"))
     assert refused.data is None and "introspection" in error_messages(refused).lower()
