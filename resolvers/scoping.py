@@ -113,8 +113,13 @@ async def is_foreign_to(principal: Principal, model: type[Model], pk: UUID) -> b
 
 
 def forbidden_error(type_name: str) -> GraphQLError:
-    """The GraphQL error for an object the caller may not see: `extensions.code` FORBIDDEN, no data."""
-    return GraphQLError(f"You are not allowed to see this {type_name}.", extensions={"code": "FORBIDDEN"})
+    """The GraphQL error for an object the caller may not see: `extensions.code` FORBIDDEN, no data.
+
+    `reason: OTHER_CUSTOMER` tells it from a scope refusal (a read key mutating), which has no reason.
+    """
+    return GraphQLError(
+        f"You are not allowed to see this {type_name}.", extensions={"code": "FORBIDDEN", "reason": "OTHER_CUSTOMER"}
+    )
 
 
 # --- filter arguments of list fields ----------------------------------------------------------------------

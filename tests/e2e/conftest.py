@@ -24,6 +24,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
+from tests.support.audit_check import UNCHECKED, check_audit_trail
 from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks, gateway_env
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
@@ -48,6 +49,27 @@ def pytest_runtest_makereport(
         for process in processes:
             report.sections.append((f"log of {process!r} ({process.log_path})", tail(process.log_path)))
     return report
+
+
+_audit_summary: list[str] = []
+
+
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def audit_trail_matches_every_mutation(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[None]:
+    """After the last e2e test (before any database is dropped): one audit entry per mutation that ran."""
+    yield
+    keys, mismatches = await check_audit_trail()
+    _audit_summary.append(
+        f"audit check: {keys} idempotency keys sent by e2e mutations, {len(mismatches)} mismatches"
+        + (f", {len(UNCHECKED)} mutations to unregistered gateways not checked" if UNCHECKED else "")
+    )
+    if mismatches:
+        pytest.fail("audit trail does not match the mutations sent:\n" + "\n".join(mismatches[:50]))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _audit_summary:
+        terminalreporter.write_line(line)
 
 
 @pytest_asyncio.fixture(scope="session")

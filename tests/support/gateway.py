@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
+from tests.support.audit_check import register_gateway
 from tests.support.localstripe import LocalStripe
 from tests.support.net import free_port, wait_for_http
 from tests.support.process import ManagedProcess, ServiceStartError, clean_env, run_logged
@@ -156,6 +157,8 @@ class GatewayProcess:
         self.env = dict(env)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        if "DATABASE_URL" in self.env:
+            register_gateway(self.url, self.env["DATABASE_URL"])
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.cli_log_path = log_dir / f"{name}-{self.port}-cli.log"
         self.workdir = workdir if workdir is not None else log_dir / f"{name}-{self.port}.cwd"

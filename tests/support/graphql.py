@@ -8,6 +8,8 @@ from typing import Any, Final
 
 import httpx
 
+from tests.support.audit_check import record_mutation
+
 
 class _Default:
     """Marker: use the client's own token."""
@@ -57,6 +59,8 @@ class GraphQLClient:
             body: dict[str, Any] = response.json()
         except json.JSONDecodeError as exc:
             raise AssertionError(f"POST /graphql answered non-JSON: {response.text[:1000]!r}") from exc
+        actual = self.token if isinstance(token, _Default) else token
+        record_mutation(self.base_url, actual, query, variables, body)
         return body
 
     async def raw_post(
