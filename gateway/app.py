@@ -24,7 +24,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
 from gateway.health import live, make_ready
-from gateway.http_guard import GraphQLHttpGate
+from gateway.http_guard import REQUEST_ID, GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
@@ -76,7 +76,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 settings=self.settings,
                 stripe=self.stripe,
                 loaders=Loaders(),
-                request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+                request_id=_request_id(request),
                 rate_limiter=self.rate_limiter,
             )
         return Context(
@@ -84,7 +84,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             stripe=self.stripe,
             loaders=Loaders(),
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            request_id=_request_id(request),
             rate_limiter=self.rate_limiter,
             response=cast("Response", response),
         )
@@ -100,6 +100,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except AuthenticationError:
             raise ConnectionRejectionError({"reason": "invalid token"}) from None
         return cast("UnsetType", UNSET)  # UNSET is typed Any
+
+
+def _request_id(request: Request | WebSocket) -> str:
+    """The client's `X-Request-Id` when it is a plausible id (the HTTP gate already checked), else a new one."""
+    given = request.headers.get("x-request-id") or ""
+    return given if REQUEST_ID.fullmatch(given.encode()) else uuid.uuid4().hex
 
 
 async def _purge_ledger_forever(settings: Settings) -> None:

@@ -100,6 +100,9 @@ def serve(
             ws_per_message_deflate=False,
             log_level="info",
             access_log=not settings.is_production,
+            # No handlers of uvicorn's own: its lines (access log included) go through
+            # `configure_logging`'s formatter, so they are redacted and JSON in production.
+            log_config=None,
         )
     finally:
         if sandbox is not None:

@@ -7,8 +7,12 @@ JSON body with a reason, an unauthenticated one a 401.
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from typing import Any
 
+import structlog
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +21,10 @@ from gateway.auth import AuthenticationError, authenticate_bearer
 from gateway.settings import Settings
 
 MAX_BODY_BYTES = 1_048_576
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects accepted in a body (or a GET's `variables`)."""
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+"""An `X-Request-Id` a client may choose; anything else is replaced with a new id."""
 
 
 def error_response(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -28,6 +36,11 @@ class GraphQLHttpGate:
 
     The principal goes to `scope["state"]["principal"]`. A GET with no query (the
     GraphiQL page, outside production) passes unauthenticated: it carries no data.
+
+    Every log line of the request carries `request_id` (the client's `X-Request-Id`, or a
+    new one, written into the request's headers so the GraphQL context reads the same id)
+    and, once authenticated, `principal` (its ledger scope: `api_key:<id>` or
+    `customer_session:<jti>`, never the token).
     """
 
     def __init__(
@@ -48,6 +61,11 @@ class GraphQLHttpGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = _request_id(scope)
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self._gate(scope, receive, send)
+
+    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method == "GET" and self.ide_enabled and "query" not in request.query_params:
             await self.app(scope, receive, send)
@@ -63,11 +81,14 @@ class GraphQLHttpGate:
         body = b""
         if request.method == "POST":
             rejection, body = await self._read_body(request)
-            if rejection is not None:
-                await rejection(scope, receive, send)
-                return
+        else:
+            rejection = _check_query_params(request)
+        if rejection is not None:
+            await rejection(scope, receive, send)
+            return
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, _replay(body) if request.method == "POST" else receive, send)
+        with structlog.contextvars.bound_contextvars(principal=principal.ledger_scope):
+            await self.app(scope, _replay(body) if request.method == "POST" else receive, _json_client_errors(send))
 
     async def _read_body(self, request: Request) -> tuple[JSONResponse | None, bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -87,14 +108,109 @@ class GraphQLHttpGate:
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
-            parsed: Any = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return error_response(400, "bad_request", "the body is not valid JSON"), b""
+            parsed: Any = load_json(body)
+        except ValueError as exc:
+            return error_response(400, "bad_request", f"the body: {exc}"), b""
         if not isinstance(parsed, dict):
             return error_response(400, "bad_request", "the body must be one JSON object (batching is off)"), b""
         if not isinstance(parsed.get("query"), str):
             return error_response(400, "bad_request", "the body needs a `query` string"), b""
         return None, body
+
+
+def load_json(data: bytes | str) -> Any:
+    """`json.loads`, refusing what would exhaust the stack later (ValueError with a reason).
+
+    Nesting deeper than `MAX_JSON_DEPTH` is refused here: the GraphQL app parses the body
+    again further down the stack, and `json` raises RecursionError (a 500) around 1,000 levels.
+    Python's 4,300-digit cap on integers is a ValueError too.
+    """
+    try:
+        parsed: Any = json.loads(data)
+    except RecursionError:
+        raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, an integer with too many digits
+        raise ValueError("not valid JSON") from None
+    if _depth(parsed) > MAX_JSON_DEPTH:
+        raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    return parsed
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _check_query_params(request: Request) -> JSONResponse | None:
+    """A GET's `variables` and `extensions` are JSON the GraphQL app parses: refuse what it cannot."""
+    for name in ("variables", "extensions"):
+        raw = request.query_params.get(name)
+        if raw is None:
+            continue
+        try:
+            load_json(raw)
+        except ValueError as exc:
+            return error_response(400, "bad_request", f"`{name}`: {exc}")
+    return None
+
+
+def _request_id(scope: Scope) -> str:
+    """The request's `X-Request-Id` when it is a plausible id, else a new one.
+
+    The scope's headers are rewritten to carry exactly that id, so the GraphQL context
+    (which reads the header) and the audit trail (64 characters) see the same, sane value.
+    """
+    headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
+    given = [value for name, value in headers if name == b"x-request-id"]
+    if len(given) == 1 and REQUEST_ID.fullmatch(given[0]):
+        return given[0].decode("ascii")
+    request_id = uuid.uuid4().hex
+    scope["headers"] = [(n, v) for n, v in headers if n != b"x-request-id"] + [(b"x-request-id", request_id.encode())]
+    return request_id
+
+
+def _json_client_errors(send: Send) -> Send:
+    """A send channel that turns a plain-text 4xx of the GraphQL app into the gate's JSON error body.
+
+    Strawberry answers a few requests that pass the gate in plain text (an empty `query`, an
+    unknown `operationName`, a mutation over GET, `variables` that are not an object); every
+    4xx of `/graphql` is `{"error", "message"}` JSON, so those are rewritten here.
+    """
+    held: Message | None = None
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start":
+            content_type = MutableHeaders(raw=list(message.get("headers", []))).get("content-type", "")
+            if 400 <= message["status"] < 500 and not content_type.startswith("application/json"):
+                held = message
+                return
+        elif held is not None and message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            reason = b"".join(chunks).decode("utf-8", "replace").strip() or "bad request"
+            rewritten = error_response(held["status"], "bad_request", reason)
+            headers = MutableHeaders(raw=list(held.get("headers", [])))
+            for name in ("content-type", "content-length"):
+                headers[name] = rewritten.headers[name]
+            await send({"type": "http.response.start", "status": held["status"], "headers": headers.raw})
+            await send({"type": "http.response.body", "body": rewritten.body})
+            return
+        await send(message)
+
+    return wrapped
 
 
 def _replay(body: bytes) -> Receive:

@@ -94,6 +94,9 @@ async def claim(settings: Settings, *, principal_scope: str, key: str, operation
     """Claim `key` for this call, or find its stored response; raises LedgerRejection."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise LedgerRejection("VALIDATION_FAILED", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters")
+    if "\x00" in key:
+        # PostgreSQL text cannot hold NUL: the insert below would fail as a crash, not a refusal.
+        raise LedgerRejection("VALIDATION_FAILED", "idempotencyKey must not contain NUL characters")
     ttl = timedelta(hours=settings.idempotency_ttl_hours)
     lock_timeout = timedelta(seconds=settings.idempotency_lock_timeout_seconds)
     for _ in range(3):

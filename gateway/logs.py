@@ -1,12 +1,48 @@
-"""Logging set-up: JSON lines in production, readable lines elsewhere."""
+"""Logging set-up: JSON lines in production, readable lines elsewhere, secrets redacted in both.
+
+Every record, whether logged through the stdlib (`logging.getLogger(...)`: the gateway,
+uvicorn, Dramatiq, the Stripe SDK) or through structlog, goes through one formatter:
+
+1. the shared pre-chain: context bound with `structlog.contextvars` (`request_id`,
+   `principal`, `idempotency_key`, `event_id`…), level, logger name, timestamp, and the
+   `extra=` fields the gateway passes (`STRUCTURED_EXTRAS`, e.g. `stripe_request_id`);
+2. `format_exc_info`: a traceback becomes the `exception` string, so it is redacted too;
+3. `redact_event`: every string in the event dict (the message, every value, the
+   traceback) goes through `gateway.redaction.redact`, and keys naming a credential
+   lose their value;
+4. the renderer (JSON, or console), then `redact_rendered`: one last pass over the
+   rendered line, for whatever a renderer made of a non-string value (a repr).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, Final
 
 import structlog
 
+from gateway.redaction import REDACTED, is_secret_key, redact, redact_value
 from gateway.settings import Settings
+
+STRUCTURED_EXTRAS: Final = ("stripe_operation", "stripe_request_id", "stripe_idempotency_key", "error_code")
+"""`extra=` fields of stdlib records that become keys of the structured line (the Stripe adapter's).
+
+`idempotency_key` is the CLIENT's key (bound by `resolvers.mutations.run_mutation`); the
+key sent to Stripe, derived from it, is `stripe_idempotency_key`."""
+
+
+def redact_event(logger: Any, method_name: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    """Redact every string of the event dict; a key naming a credential keeps no value at all."""
+    return {
+        key: (REDACTED if is_secret_key(key) and value else redact_value(value)) for key, value in event_dict.items()
+    }
+
+
+def redact_rendered(logger: Any, method_name: str, rendered: Any) -> Any:
+    """The last processor: redact the rendered line itself (a str, or bytes from a bytes renderer)."""
+    if isinstance(rendered, str):
+        return redact(rendered)
+    return rendered
 
 
 def configure_logging(settings: Settings) -> None:
@@ -32,7 +68,15 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared, processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=STRUCTURED_EXTRAS)],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # Tracebacks as text BEFORE redaction: an exception message may quote a secret.
+                structlog.processors.format_exc_info,
+                redact_event,
+                renderer,
+                redact_rendered,
+            ],
         )
     )
     root = logging.getLogger()

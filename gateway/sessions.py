@@ -4,12 +4,20 @@ A token is HS256-signed with `GATEWAY_SECRET` and carries `sub` (the customer's 
 `jti` (random, the session's id: its idempotency keys are scoped to it), `iat`, `exp`,
 `typ="customer_session"` and `iss="billing-gateway"`. Nothing is stored: a token is valid
 until it expires.
+
+HS256 is deterministic: signing the same claims with the same secret gives the same
+token, byte for byte. So the idempotency ledger keeps only a session's `SessionClaims`
+(no token: nothing in the database could be replayed as a credential), and a replayed
+`createCustomerSession` signs them again to answer the very token it answered first.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import jwt
@@ -22,19 +30,54 @@ ISSUER = "billing-gateway"
 TOKEN_TYPE = "customer_session"  # noqa: S105 - the `typ` claim, not a secret
 
 
+@dataclass(frozen=True)
+class SessionClaims:
+    """What varies between session tokens; `typ` and `iss` are constants added when signing."""
+
+    sub: str
+    """The customer's uuid."""
+    jti: str
+    iat: int
+    exp: int
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.exp, UTC)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form (JSON-ready)."""
+        return {"sub": self.sub, "jti": self.jti, "iat": self.iat, "exp": self.exp}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SessionClaims:
+        """Read the stored form back; ValueError when it is not one."""
+        sub, jti, iat, exp = (data.get(name) for name in ("sub", "jti", "iat", "exp"))
+        if not (isinstance(sub, str) and isinstance(jti, str) and type(iat) is int and type(exp) is int):
+            raise ValueError("not stored session claims")
+        return cls(sub=sub, jti=jti, iat=iat, exp=exp)
+
+
+def new_session_claims(customer_id: UUID, ttl_seconds: int) -> SessionClaims:
+    """Fresh claims for a session of `customer_id` lasting `ttl_seconds` (a new random `jti`)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return SessionClaims(
+        sub=str(customer_id),
+        jti=secrets.token_urlsafe(16),
+        iat=int(now.timestamp()),
+        exp=int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+    )
+
+
+def sign_session_claims(settings: Settings, claims: SessionClaims) -> str:
+    """The token for `claims`: the same claims and secret always give the same token."""
+    payload = {**claims.as_dict(), "typ": TOKEN_TYPE, "iss": ISSUER}
+    return jwt.encode(payload, settings.signing_secret(), algorithm=ALGORITHM)
+
+
 def issue_session_token(settings: Settings, customer_id: UUID, ttl_seconds: int) -> tuple[str, datetime]:
     """A signed session token for `customer_id`, valid `ttl_seconds`; returns it with its expiry."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    expires_at = now + timedelta(seconds=ttl_seconds)
-    claims = {
-        "sub": str(customer_id),
-        "jti": secrets.token_urlsafe(16),
-        "iat": int(now.timestamp()),
-        "exp": int(expires_at.timestamp()),
-        "typ": TOKEN_TYPE,
-        "iss": ISSUER,
-    }
-    return jwt.encode(claims, settings.signing_secret(), algorithm=ALGORITHM), expires_at
+    claims = new_session_claims(customer_id, ttl_seconds)
+    return sign_session_claims(settings, claims), claims.expires_at
 
 
 def verify_session_token(settings: Settings, token: str) -> Principal:

@@ -416,7 +416,7 @@ class StripeAdapter:
             extra={
                 "stripe_operation": operation,
                 "stripe_request_id": request_id,
-                "idempotency_key": idempotency_key,
+                "stripe_idempotency_key": idempotency_key,
             },
         )
         return _plain(obj)
@@ -448,7 +448,7 @@ class StripeAdapter:
             extra={
                 "stripe_operation": operation,
                 "stripe_request_id": error.request_id,
-                "idempotency_key": idempotency_key,
+                "stripe_idempotency_key": idempotency_key,
                 "error_code": error.code,
             },
         )

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
+import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
@@ -165,6 +166,11 @@ class StripeWebhookEndpoint:
 
         event_id: str = event["id"]
         event_type: str = event["type"]
+        with structlog.contextvars.bound_contextvars(event_id=event_id, event_type=event_type):
+            return await self._store(event, event_id, event_type)
+
+    async def _store(self, event: dict[str, Any], event_id: str, event_type: str) -> JSONResponse:
+        """Insert the verified event into the inbox (once), enqueue it, answer."""
         handled = family_of(event_type) is not None
         try:
             row_id = await insert_event(event, EventStatus.PENDING if handled else EventStatus.IGNORED)

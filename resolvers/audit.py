@@ -16,6 +16,7 @@ from uuid import UUID
 
 from models import AuditEntry
 from resolvers.pagination import paginate
+from resolvers.scoping import filter_text
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.relay import Connection, to_global_id
@@ -89,7 +90,7 @@ async def audit_events(
     """Audit entries, newest first; `principal` and `operation` match exactly."""
     qs = AuditEntry.all()
     if principal is not None:
-        qs = qs.filter(principal=principal)
+        qs = qs.filter(principal=filter_text(principal, "principal"))
     if operation is not None:
-        qs = qs.filter(operation=operation)
+        qs = qs.filter(operation=filter_text(operation, "operation"))
     return await paginate(qs, first, after, AuditEvent.from_model)

@@ -14,7 +14,7 @@ from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
 from resolvers.pagination import paginate
-from resolvers.scoping import visible_customers
+from resolvers.scoping import filter_text, visible_customers
 from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
 from schema.context import Info
 from schema.customers import (
@@ -38,7 +38,7 @@ async def customers(
     """Customers, newest first; `email` matches exactly, ignoring case."""
     qs = visible_customers(info.context.principal)
     if email is not None:
-        qs = qs.filter(email__iexact=email.strip())
+        qs = qs.filter(email__iexact=filter_text(email, "email").strip())
     return await paginate(qs, first, after, Customer.from_model)
 
 

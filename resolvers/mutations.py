@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+import structlog
+from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt, LedgerRejection, run_idempotent
@@ -84,7 +86,24 @@ class _AuditedAttempt(Attempt):
 async def run_mutation(
     info: Info, *, operation: str, idempotency_key: str, payload: Any, execute: Execute
 ) -> dict[str, Any]:
-    """Run a mutation once per idempotency key and return its stored-form response."""
+    """Run a mutation once per idempotency key and return its stored-form response.
+
+    Every log line of the call carries the request id, the principal, the operation and
+    the client's idempotency key (structlog context variables).
+    """
+    ctx = info.context
+    with structlog.contextvars.bound_contextvars(
+        request_id=ctx.request_id,
+        principal=ctx.principal.ledger_scope,
+        operation=operation,
+        idempotency_key=idempotency_key,
+    ):
+        return await _run_mutation(info, operation, idempotency_key, payload, execute)
+
+
+async def _run_mutation(
+    info: Info, operation: str, idempotency_key: str, payload: Any, execute: Execute
+) -> dict[str, Any]:
     ctx = info.context
     audited = False
 
@@ -133,15 +152,22 @@ async def run_mutation(
     except LedgerRejection as rejection:
         return {"userErrors": [user_error(rejection.code, rejection.message, ["idempotencyKey"])]}
     except ProviderError as error:
-        log.warning("stripe unavailable during %s (key released): %s", operation, error.message)
+        log.warning(
+            "stripe unavailable during %s (key released): %s",
+            operation,
+            error.message,
+            extra={"stripe_request_id": error.request_id},
+        )
         response = provider_error_response(error)
         if not audited:
             await write_audit(response)
         return response
-    except Exception:
+    except Exception as error:
         if not audited:
+            # Another customer's object named in the input: an attempt worth keeping, under its own outcome.
+            forbidden = isinstance(error, GraphQLError) and (error.extensions or {}).get("code") == "FORBIDDEN"
             try:
-                await write_audit(None, outcome="error")
+                await write_audit(None, outcome="FORBIDDEN" if forbidden else "error")
             except Exception:
                 log.exception("could not write the audit entry of a failed %s", operation)
         raise

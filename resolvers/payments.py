@@ -16,7 +16,7 @@ from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_customers, visible_payments
-from resolvers.validation import clean_amount, clean_currency, fetch
+from resolvers.validation import clean_amount, clean_currency, clean_text, fetch
 from schema.context import Info
 from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload
 from schema.relay import Connection
@@ -51,6 +51,8 @@ async def create_payment(info: Info, idempotency_key: str, input: CreatePaymentI
         description = None if input.description in (None, strawberry.UNSET) else input.description
         if description is not None and len(description) > 1000:
             raise MutationError("VALIDATION_FAILED", "description is at most 1000 characters", ["input", "description"])
+        if description is not None:
+            clean_text(description, "description", ["input", "description"])
         pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
         obj = await stripe.create_payment_intent(
             customer=customer.stripe_id,

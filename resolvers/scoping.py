@@ -139,6 +139,13 @@ def filter_id(value: str, type_name: str, argument: str) -> UUID:
         raise GraphQLError(f"`{argument}`: {exc}", extensions={"code": "VALIDATION_FAILED"}) from None
 
 
+def filter_text(value: str, argument: str) -> str:
+    """A text filter argument; NUL (which PostgreSQL text cannot hold) is a VALIDATION_FAILED error."""
+    if "\x00" in value:
+        raise GraphQLError(f"`{argument}` must not contain NUL characters", extensions={"code": "VALIDATION_FAILED"})
+    return value
+
+
 def with_status(qs: QuerySet[M], status: Enum) -> QuerySet[M]:
     """Rows whose Stripe status is the one a status enum member stands for.
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt
-from gateway.sessions import issue_session_token
+from gateway.sessions import SessionClaims, new_session_claims, sign_session_claims
+from gateway.settings import Settings
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
 from resolvers.scoping import visible_customers
@@ -22,7 +24,11 @@ MIN_TTL_SECONDS = 60
 async def create_customer_session(
     info: Info, idempotency_key: str, input: CreateCustomerSessionInput
 ) -> CreateCustomerSessionPayload:
-    """Issue a session token for a customer (no Stripe call); a replay answers the same token."""
+    """Issue a session token for a customer (no Stripe call); a replay answers the same token.
+
+    The ledger stores the session's claims only; the token is signed from them on the
+    way out, so the first answer and every replay carry the byte-identical token.
+    """
     settings = info.context.settings
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
@@ -38,8 +44,9 @@ async def create_customer_session(
                 f"ttlSeconds must be between {MIN_TTL_SECONDS} and {settings.session_max_ttl_seconds}",
                 ["input", "ttlSeconds"],
             )
-        token, expires_at = issue_session_token(settings, customer.id, ttl)
-        response = {"token": token, "expiresAt": expires_at.isoformat(), "userErrors": []}
+        claims = new_session_claims(customer.id, ttl)
+        # The ledger keeps the claims, never the token (see `gateway.sessions`).
+        response = {"session": claims.as_dict(), "expiresAt": claims.expires_at.isoformat(), "userErrors": []}
         async with in_transaction():
             await attempt.complete(response)
         return response
@@ -47,4 +54,17 @@ async def create_customer_session(
     data = await run_mutation(
         info, operation="createCustomerSession", idempotency_key=idempotency_key, payload=input, execute=execute
     )
-    return CreateCustomerSessionPayload.from_snapshot(data)
+    return CreateCustomerSessionPayload.from_snapshot(with_token(settings, data))
+
+
+def with_token(settings: Settings, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored response with its `session` claims signed into `token` (the same token on every replay).
+
+    A response stored before the ledger kept claims (it holds `token` itself) passes as it is.
+    """
+    stored = data.get("session")
+    if not isinstance(stored, Mapping):
+        return data
+    answer = {key: value for key, value in data.items() if key != "session"}
+    answer["token"] = sign_session_claims(settings, SessionClaims.from_dict(stored))
+    return answer

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from gateway.redaction import card_number_spans
 from resolvers.errors import MutationError
 from resolvers.scoping import forbidden_error, is_foreign
 from schema.relay import InvalidIdError, parse_typed_id
@@ -19,6 +20,21 @@ M = TypeVar("M", bound=Model)
 METADATA_MAX_KEYS = 50
 METADATA_MAX_KEY_LENGTH = 40
 METADATA_MAX_VALUE_LENGTH = 500
+
+
+def clean_text(value: str, what: str, field: list[str]) -> str:
+    """Free text the mirror keeps and Stripe receives, or VALIDATION_FAILED on `field`.
+
+    PostgreSQL text and jsonb cannot hold NUL (U+0000); and a card number must never pass
+    through the gateway (PCI SAQ A), not even in a name, a description or metadata.
+    """
+    if "\x00" in value:
+        raise MutationError("VALIDATION_FAILED", f"{what} must not contain NUL characters", field)
+    if card_number_spans(value):
+        raise MutationError(
+            "VALIDATION_FAILED", f"{what} must not contain a card number (collect cards with Stripe.js)", field
+        )
+    return value
 
 
 def clean_email(value: str, field: list[str]) -> str:
@@ -49,14 +65,14 @@ def clean_metadata(value: Any, field: list[str]) -> dict[str, str]:
                 f"metadata values are at most {METADATA_MAX_VALUE_LENGTH} characters",
                 [*field, key],
             )
-        cleaned[key] = item
+        cleaned[clean_text(key, "metadata keys", field)] = clean_text(item, "metadata values", field)
     return cleaned
 
 
 def clean_name(value: str | None, field: list[str]) -> str | None:
     if value is not None and len(value) > 256:
         raise MutationError("VALIDATION_FAILED", "name is at most 256 characters", field)
-    return value
+    return None if value is None else clean_text(value, "name", field)
 
 
 def typed_id(value: str, type_name: str, field: list[str]) -> UUID:

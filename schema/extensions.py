@@ -41,7 +41,11 @@ UNEXPECTED_ERROR = "Unexpected error"
 
 def is_unexpected(error: GraphQLError) -> bool:
     """A resolver crashed: no code a client could act on (validation and typed errors pass through)."""
-    return error.original_error is not None and not (error.extensions or {}).get("code")
+    original = error.original_error
+    if error.path is None and isinstance(original, GraphQLError):
+        # A variable that does not coerce to its type: the client's mistake, reported by graphql-core.
+        return False
+    return original is not None and not (error.extensions or {}).get("code")
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -44,6 +44,7 @@ from typing import Any, Final
 from uuid import UUID
 
 import asyncpg  # type: ignore[import-untyped]
+import structlog
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
 from tortoise.expressions import F, Q
@@ -526,14 +527,28 @@ async def process_event(
     apply), FAILED (a permanent error, recorded on the row). A row that is processed,
     ignored, or being processed by another live worker is left as it is and its status
     returned. Raises `TransientEventError` (row back to pending: retry later) and
-    `EventNotFoundError`.
+    `EventNotFoundError`. Its log lines carry `event_row_id`, and `event_id` (Stripe's) and
+    `event_type` once the row is read.
     """
+    with structlog.contextvars.bound_contextvars(event_row_id=str(event_row_id)):
+        return await _process_event(event_row_id, stripe, publisher, stale_after)
+
+
+async def _process_event(
+    event_row_id: UUID, stripe: StripeAdapter, publisher: StatusPublisher, stale_after: timedelta
+) -> EventStatus:
     if not await _claim(event_row_id, stale_after):
         current = await WebhookEvent.filter(id=event_row_id).only("id", "status").first()
         if current is None:
             raise EventNotFoundError(f"no webhook event row {event_row_id}")
         return EventStatus(current.status)
     event = await WebhookEvent.get(id=event_row_id)
+    with structlog.contextvars.bound_contextvars(event_id=event.stripe_event_id, event_type=event.type):
+        return await _process_claimed(event, stripe, publisher)
+
+
+async def _process_claimed(event: WebhookEvent, stripe: StripeAdapter, publisher: StatusPublisher) -> EventStatus:
+    event_row_id = event.id
     family = family_of(event.type)
     if family is None:
         await WebhookEvent.filter(id=event_row_id).update(status=EventStatus.IGNORED, processed_at=datetime.now(UTC))

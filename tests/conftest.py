@@ -15,6 +15,12 @@ Fixtures here (shared by unit, integration and e2e tests):
 Guards: when `CI` is set, any skipped test makes the run fail (tests that need a
 service fail when it is missing; they never skip). Every test without its own
 `@pytest.mark.timeout` gets `DEFAULT_TIMEOUT_SECONDS` (`E2E_TIMEOUT_SECONDS` under tests/e2e/).
+
+Secrets at rest (`tests.support.secret_scan`): every database `pg_database_factory` made is
+scanned just before it is dropped, and at the end of the session every `*.log` (but the
+Stripe emulator's) and SQLite file under the session's temporary directory, where the
+processes the tests start write. Any API key, session token, webhook secret or card
+number found fails the session, each finding listed in the summary.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ import pytest
 import pytest_asyncio
 import redis
 
-from tests.pg import create_database, drop_database, unique_name
+from tests.pg import create_database, database_url, drop_database, unique_name
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.localstripe import LocalStripe
+from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
 
 DEFAULT_TIMEOUT_SECONDS = 120
 E2E_TIMEOUT_SECONDS = 60
@@ -41,6 +48,10 @@ REDIS_PORT = 6379
 
 _skipped: list[str] = []
 _log_dirs: list[Path] = []
+_scan_roots: list[Path] = []
+_secret_findings: list[str] = []
+_scanned: dict[str, int] = {"log files": 0, "SQLite files": 0, "PostgreSQL databases": 0}
+MAX_FINDINGS_SHOWN = 200
 
 
 def _in_ci() -> bool:
@@ -68,22 +79,52 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI, a run with skipped tests fails."""
-    if _in_ci() and _skipped and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+    """In CI, a run with skipped tests fails; so does any run that left a secret in a log or a database."""
+    for root in _scan_roots:
+        try:
+            _scanned["log files"] += len(log_files(root))
+            _scanned["SQLite files"] += len(sqlite_files(root))
+            _secret_findings.extend(scan_log_files(root))
+        except OSError as exc:
+            _secret_findings.append(f"{root}: could not scan the logs: {exc!r}")
+    passing = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+    if _in_ci() and _skipped and exitstatus in passing:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _secret_findings and session.exitstatus in passing:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Name the process-log directory; say loudly why a CI run with skips failed."""
+    """Name the process-log directory; say loudly why a CI run with skips failed; report the secret scan."""
     for log_dir in _log_dirs:
         terminalreporter.write_line(f"logs of the processes started by the tests: {log_dir}")
     if _in_ci() and _skipped:
         terminalreporter.section("skipped tests are failures in CI", sep="=", red=True, bold=True)
         for nodeid in _skipped:
             terminalreporter.line(f"SKIPPED (not allowed when CI is set): {nodeid}", red=True)
+    if _secret_findings:
+        terminalreporter.section(
+            f"secrets at rest: {len(_secret_findings)} found in logs or databases", sep="=", red=True, bold=True
+        )
+        for finding in _secret_findings[:MAX_FINDINGS_SHOWN]:
+            terminalreporter.line(f"SECRET: {finding}", red=True)
+        if len(_secret_findings) > MAX_FINDINGS_SHOWN:
+            terminalreporter.line(f"... and {len(_secret_findings) - MAX_FINDINGS_SHOWN} more", red=True)
+    if _scan_roots:
+        counts = ", ".join(f"{count} {what}" for what, count in _scanned.items())
+        verdict = f"{len(_secret_findings)} finding(s)" if _secret_findings else "nothing found"
+        terminalreporter.write_line(
+            f"secret scan (API keys, session tokens, webhook secrets, card numbers) of {counts}: {verdict}"
+        )
 
 
 # --- processes and services -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _secret_scan_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Scan the session's temporary directory (every process log the tests captured) at session end."""
+    _scan_roots.append(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +147,13 @@ async def pg_database_factory() -> AsyncIterator[PgDatabaseFactory]:
 
     yield make
     for name in names:
+        # Scanned before it goes: acceptance asks for no secret at rest in any database the tests used.
+        try:
+            found = await scan_database(database_url(name))
+            _scanned["PostgreSQL databases"] += 1
+            _secret_findings.extend(f"database {name}: {finding}" for finding in found)
+        except Exception as exc:
+            _secret_findings.append(f"database {name}: could not be scanned: {exc!r}")
         await drop_database(name)
 
 

@@ -150,6 +150,29 @@ async def test_bad_metadata_is_a_validation_error(graphql: GraphQLClient) -> Non
     assert payload["userErrors"][0]["field"] == ["input", "metadata", "n"]
 
 
+async def test_a_card_number_in_free_text_is_refused_and_never_stored(
+    graphql: GraphQLClient, localstripe: LocalStripe
+) -> None:
+    before = count_customers(localstripe.url)
+    for field, extra in (
+        (["input", "name"], {"name": "Ann 4242 4242 4242 4242"}),
+        (["input", "metadata"], {"metadata": {"note": "card 4000-0000-0000-0002"}}),
+    ):
+        body = await graphql.execute(CREATE_CUSTOMER, {"key": new_key(), "input": {"email": unique_email(), **extra}})
+        payload = payload_of(body, "createCustomer")
+        assert payload["customer"] is None and error_codes(payload) == ["VALIDATION_FAILED"], payload
+        assert payload["userErrors"][0]["field"] == field
+        assert "card number" in payload["userErrors"][0]["message"]
+        assert "4242" not in str(body) and "0002" not in str(body)
+    # An order number that only looks long is fine: it fails the Luhn check.
+    ok = await graphql.execute(
+        CREATE_CUSTOMER,
+        {"key": new_key(), "input": {"email": unique_email(), "metadata": {"order": "4242424242424241"}}},
+    )
+    assert payload_of(ok, "createCustomer")["userErrors"] == []
+    assert count_customers(localstripe.url) == before + 1
+
+
 async def test_unknown_and_malformed_ids_are_not_found(graphql: GraphQLClient) -> None:
     unknown = base64.urlsafe_b64encode(b"Customer:01a209bf-0000-7000-8000-000000000000").decode().rstrip("=")
     for customer_id in (unknown, "garbage", ""):

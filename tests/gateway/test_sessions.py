@@ -9,7 +9,16 @@ import jwt
 import pytest
 
 from gateway.auth import AuthenticationError, authenticate_bearer
-from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE, issue_session_token, verify_session_token
+from gateway.sessions import (
+    ALGORITHM,
+    ISSUER,
+    TOKEN_TYPE,
+    SessionClaims,
+    issue_session_token,
+    new_session_claims,
+    sign_session_claims,
+    verify_session_token,
+)
 from gateway.settings import Settings
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"
@@ -112,3 +121,22 @@ async def test_bearer_header_routes_non_api_keys_to_session_tokens() -> None:
     assert principal.customer_id == customer_id
     with pytest.raises(AuthenticationError):
         await authenticate_bearer("Bearer not-a-token", SETTINGS)
+
+
+def test_signing_the_same_claims_again_gives_the_same_token() -> None:
+    claims = new_session_claims(uuid.uuid4(), 600)
+    token = sign_session_claims(SETTINGS, claims)
+    assert sign_session_claims(SETTINGS, SessionClaims.from_dict(claims.as_dict())) == token
+    principal = verify_session_token(SETTINGS, token)
+    assert principal.id == claims.jti and str(principal.customer_id) == claims.sub
+    other = Settings(gateway_secret="another-secret-of-at-least-32-bytes!", _env_file=None)  # type: ignore[call-arg]
+    assert sign_session_claims(other, claims) != token
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [{}, {"sub": "s", "jti": "j", "iat": 1, "exp": "2"}, {"sub": 1, "jti": "j", "iat": 1, "exp": 2}],
+)
+def test_stored_claims_of_the_wrong_shape_are_refused(stored: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="not stored session claims"):
+        SessionClaims.from_dict(stored)

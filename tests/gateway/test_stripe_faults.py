@@ -465,7 +465,7 @@ def test_messages_and_logs_never_carry_card_numbers_or_secrets(caplog: pytest.Lo
     ours = [r for r in caplog.records if r.name == "gateway.stripe"]
     assert ours
     assert ours[-1].stripe_request_id == "req_redact"  # type: ignore[attr-defined]
-    assert ours[-1].idempotency_key == "k-r"  # type: ignore[attr-defined]
+    assert ours[-1].stripe_idempotency_key == "k-r"  # type: ignore[attr-defined]
     assert "req_redact" in ours[-1].getMessage()
     assert "k-r" in ours[-1].getMessage()
 

@@ -57,8 +57,10 @@ def run_logged(
 ) -> str:
     """Run a command to completion; return its stdout.
 
-    stdout and stderr are appended to `log_path` too. A non-zero exit or a timeout
-    raises ServiceStartError with the tail of that log.
+    stderr (where the gateway logs) is appended to `log_path`; stdout, the command's
+    product output (`api-keys create` prints a raw key there by design), is appended to
+    `stdout_path(log_path)` instead, a file that is not a log and is not scanned for
+    secrets. A non-zero exit or a timeout raises ServiceStartError with the tails of both.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -74,11 +76,25 @@ def run_logged(
         )
     except subprocess.TimeoutExpired as exc:
         _append(log_path, args, _text(exc.stdout), _text(exc.stderr), None)
-        raise ServiceStartError(failure_message(f"{' '.join(args)} timed out after {timeout:.0f}s", log_path)) from exc
+        raise ServiceStartError(
+            _with_stdout(failure_message(f"{' '.join(args)} timed out after {timeout:.0f}s", log_path), log_path)
+        ) from exc
     _append(log_path, args, result.stdout, result.stderr, result.returncode)
     if result.returncode != 0:
-        raise ServiceStartError(failure_message(f"{' '.join(args)} exited with {result.returncode}", log_path))
+        raise ServiceStartError(
+            _with_stdout(failure_message(f"{' '.join(args)} exited with {result.returncode}", log_path), log_path)
+        )
     return result.stdout
+
+
+def stdout_path(log_path: Path) -> Path:
+    """Where `run_logged` keeps the stdout of the commands logged to `log_path` (`<name>.log.stdout`)."""
+    return log_path.with_name(f"{log_path.name}.stdout")
+
+
+def _with_stdout(message: str, log_path: Path) -> str:
+    out = stdout_path(log_path)
+    return f"{message}\n--- last {LOG_TAIL_LINES} lines of {out} ---\n{tail(out)}\n--- end of stdout ---"
 
 
 def _text(data: str | bytes | None) -> str:
@@ -88,8 +104,11 @@ def _text(data: str | bytes | None) -> str:
 
 
 def _append(log_path: Path, args: Sequence[str], stdout: str, stderr: str, returncode: int | None) -> None:
+    out = stdout_path(log_path)
+    with out.open("a") as product:
+        product.write(f"$ {' '.join(args)}\n{stdout}")
     with log_path.open("a") as log:
-        log.write(f"$ {' '.join(args)}\n{stdout}{stderr}[exit {returncode}]\n")
+        log.write(f"$ {' '.join(args)}\n{stderr}[exit {returncode}; stdout in {out.name}]\n")
 
 
 _live: set[ManagedProcess] = set()
