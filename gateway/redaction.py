@@ -45,8 +45,9 @@ _NAMED_SECRET = re.compile(
     r"([^\s\"',;}\]\[]+)"
 )
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)([^@\s/]+)(@)")
-_DIGIT_RUN = re.compile(r"(?<![\w-])(?>\d(?:[ -]?\d)*)(?![\w]|-\w)")
-"""A whole numeric token: digits, single spaces or dashes between them, no letter or dash-word around it."""
+_DIGIT_RUN = re.compile(r"(?<![\w-])(?<!\d\.)(?>\d(?:[ -]?\d)*)(?![\w]|-\w|\.\d)")
+"""A whole numeric token: digits, single spaces or dashes between them, no letter or dash-word around it,
+and not either side of a decimal point (`23.709466999662254` is a measurement, not a card)."""
 PAN_MIN_DIGITS: Final = 13
 PAN_MAX_DIGITS: Final = 19
 _MAX_PAN_GROUP: Final = 6

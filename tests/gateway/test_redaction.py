@@ -211,3 +211,9 @@ def test_console_lines_are_redacted_too(captured_logging: Callable[[bool], io.St
     assert "Traceback" in output and "ValueError: bad token [REDACTED_JWT] for card [REDACTED_PAN]" in output
     with pytest.raises(json.JSONDecodeError):
         json.loads(output.splitlines()[0])
+
+
+def test_decimal_measurements_are_not_card_numbers() -> None:
+    # The 15 digits after the point pass the Luhn check: a float's fraction is still no card.
+    assert card_number_spans("took 23.709466999662254 ms, 4242424242424242.0 s") == []
+    assert card_number_spans("card 4242424242424242.") == [(5, 21)]
