@@ -82,5 +82,7 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    # httpx logs every request at INFO; the Stripe adapter logs what matters.
+    # httpx and the Stripe SDK log every request at INFO; the Stripe adapter's own line carries
+    # the same facts (resource, outcome, Stripe request id), and each extra line costs a redaction pass.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("stripe").setLevel(logging.WARNING)

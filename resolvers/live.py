@@ -7,10 +7,12 @@ always narrowed to its own customer (even without a `customerId` argument).
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from tortoise.models import Model
@@ -62,8 +64,27 @@ async def _changes(
                 message=message,
                 status=to_enum(status_enum, message.status),
                 previous_status=None if previous is None else to_enum(status_enum, previous),
-                row=await model.get_or_none(id=message.object_id),
+                row=await _row(model, message),
             )
+
+
+# The same message reaches every matching subscriber of this process: read its row once.
+_ROW_READS: OrderedDict[tuple[str, str, str, str], asyncio.Task[Any]] = OrderedDict()
+ROW_READS_KEPT = 256
+
+
+async def _row(model: type[M], message: StatusMessage) -> M | None:
+    """The mirror row a message names, read once per message however many subscribers it reaches."""
+    key = (model.__name__, message.object_id, message.event_id, message.status)
+    task = _ROW_READS.get(key)
+    if task is None:
+        task = asyncio.ensure_future(model.get_or_none(id=message.object_id))
+        _ROW_READS[key] = task
+        while len(_ROW_READS) > ROW_READS_KEPT:
+            _ROW_READS.popitem(last=False)
+    # Shielded: a subscriber leaving must not cancel the read the others wait for.
+    row: M | None = await asyncio.shield(task)
+    return row
 
 
 async def payment_status_changed(

@@ -20,6 +20,7 @@ from graphql import (
     get_operation_ast,
 )
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -167,13 +168,18 @@ class MaxNodesLimiter(SchemaExtension):
 
 def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories for every request's extensions: caches, limits before any resolver runs, masking."""
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
         # Factories: a fresh extension per request; both caches live at module level.
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        # One rule tuple per process: strawberry's ValidationCache keys on the rule classes, and
+        # each limiter builds a new class per instance, so per-request limiters never hit the cache.
+        lambda: AddValidationRules(limit_rules),
         MaskUnexpectedErrors,
         RateLimit,
         lambda: MaxNodesLimiter(max_nodes=settings.graphql_max_nodes),
