@@ -1,0 +1,56 @@
+"""Gateway: `customer(id)` with 11 fields (its default payment method nested) over HTTP, API key auth.
+Baseline: `bench/baselines/read_api.py` `POST /b1`, Starlette + asyncpg running the same three statements
+(API-key lookup, the customer, its default payment method) and building the same JSON by hand.
+
+Closed loop at saturation; requests rotate over 50 customers. Before measuring, both sides'
+answers are compared: they must be the same JSON.
+"""
+
+from __future__ import annotations
+
+from bench.documents import SMALL_QUERY, check_same_answer, graphql_request
+from bench.harness import (
+    Benchmark,
+    Result,
+    RunConfig,
+    Stack,
+    Variant,
+    judge_min,
+    run_pair,
+    throughput_ratio,
+)
+from bench.load import LoadSpec
+
+ROTATE = 50
+TARGET = 0.5
+
+
+async def run(stack: Stack, config: RunConfig) -> list[Result]:
+    """Measure benchmark 1."""
+    server = await stack.start_uvicorn("baseline-read", "bench.baselines.read_api:app")
+    assert server.url is not None and stack.gateway is not None
+    baseline_url = server.url
+    ids = stack.seeded.customer_ids[:ROTATE]
+    gateway_requests = [graphql_request("/graphql", stack.api_key, SMALL_QUERY, {"id": cid}) for cid in ids]
+    baseline_requests = [graphql_request("/b1", stack.api_key, SMALL_QUERY, {"id": cid}) for cid in ids]
+    size = await check_same_answer(stack.gateway_url, gateway_requests[0], baseline_url, baseline_requests[0])
+    gateway, baseline = await run_pair(
+        stack,
+        config,
+        1,
+        "small query",
+        Variant(
+            "gateway", stack.gateway, LoadSpec(stack.gateway_url, gateway_requests, connections=config.concurrency)
+        ),
+        Variant(
+            "baseline",
+            server,
+            LoadSpec(baseline_url, baseline_requests, connections=config.concurrency),
+        ),
+    )
+    judge_min(gateway, throughput_ratio(gateway, baseline), TARGET, "throughput gw/base")
+    gateway.notes = f"answer {size} bytes of JSON, identical on both sides"
+    return [gateway, baseline]
+
+
+BENCHMARK = Benchmark(1, "small query", f"≥ {TARGET}x baseline throughput", run)
