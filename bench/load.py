@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
 import resource
 import sys
 import time
@@ -381,6 +382,9 @@ def _cpu_seconds() -> float:
 
 
 def _announce(line: str) -> None:
+    # The event loop may leave stdout non-blocking: a RESULT line over the 64 KiB pipe buffer
+    # would then be cut off mid-line while the harness is busy (seen in benchmark 4).
+    os.set_blocking(sys.stdout.fileno(), True)
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
