@@ -11,10 +11,15 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
 import asyncpg  # type: ignore[import-untyped]
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 
 POOL_MAX_SIZE = 10
 """The gateway's default `DB_POOL_MAX_SIZE` (Tortoise opens with min 1, max 10)."""
@@ -71,3 +76,18 @@ async def authenticate(conn: asyncpg.Connection | asyncpg.Pool, header: str | No
 def iso(value: Any) -> str | None:
     """A timestamp as the gateway's DateTime scalar writes it."""
     return value.isoformat() if value is not None else None
+
+
+async def health(request: Request) -> Response:
+    """Ready once the pool is open."""
+    return Response("ok")
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Open the pool for the process."""
+    app.state.pool = await create_pool()
+    try:
+        yield
+    finally:
+        await app.state.pool.close()

@@ -14,8 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -38,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bench.baselines.common import authenticate, create_pool, cursor, global_id, iso
+from bench.baselines.common import authenticate, cursor, global_id, health, iso, lifespan
 from bench.baselines.read_api import (
     PAGE_SQL,
     PM_COLUMNS,
@@ -250,21 +249,6 @@ async def graphql(request: Request) -> Response:
     if result.errors:
         answer["errors"] = [error.formatted for error in result.errors]
     return JSONResponse(answer)
-
-
-async def health(request: Request) -> Response:
-    """Ready once the pool is open."""
-    return Response("ok")
-
-
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Open the pool for the process."""
-    app.state.pool = await create_pool()
-    try:
-        yield
-    finally:
-        await app.state.pool.close()
 
 
 app = Starlette(

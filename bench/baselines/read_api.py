@@ -9,8 +9,6 @@ connection and runs exactly the statements the gateway runs, API-key lookup incl
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -19,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bench.baselines.common import authenticate, create_pool, cursor, global_id, iso, parse_global_id
+from bench.baselines.common import authenticate, cursor, global_id, health, iso, lifespan, parse_global_id
 
 CUSTOMER_COLUMNS = (
     '"id","stripe_id","email","name","metadata","created_at","updated_at","stripe_created","stripe_event_at",'
@@ -163,21 +161,6 @@ async def list_query(request: Request) -> Response:
         edges.append({"cursor": cursor(row["id"]), "node": node})
     page_info = {"hasNextPage": len(rows) > first, "endCursor": edges[-1]["cursor"] if edges else None}
     return JSONResponse({"data": {"customers": {"pageInfo": page_info, "edges": edges}}})
-
-
-async def health(request: Request) -> Response:
-    """Ready once the pool is open."""
-    return Response("ok")
-
-
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Open the pool for the process."""
-    app.state.pool = await create_pool()
-    try:
-        yield
-    finally:
-        await app.state.pool.close()
 
 
 app = Starlette(
