@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
+
 from tests.e2e.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_CUSTOMER,
@@ -19,6 +21,7 @@ from tests.e2e.operations import (
     payload_of,
     unique_email,
 )
+from tests.e2e.test_customer_sessions import create_session
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, create_test_card
@@ -103,3 +106,29 @@ async def test_only_admin_keys_read_the_trail(graphql: GraphQLClient, admin_api_
 
 def test_the_cli_says_so_when_nothing_matches(gateway: GatewayProcess) -> None:
     assert gateway.cli("audit", "--operation", "noSuchOperation").strip() == "no audit entries for noSuchOperation"
+
+
+async def test_naming_another_customers_object_is_kept_as_forbidden(
+    gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, admin_api_key: str
+) -> None:
+    """A session attaching a card to someone else: refused, and the attempt is in the trail."""
+    _, mine = await mutate(graphql, CREATE_CUSTOMER, "createCustomer", {"email": unique_email("own")})
+    _, theirs = await mutate(graphql, CREATE_CUSTOMER, "createCustomer", {"email": unique_email("other")})
+    session = await create_session(graphql, mine["customer"]["id"])
+    jti = jwt.decode(session["token"], options={"verify_signature": False})["jti"]
+    key = new_key()
+    async with GraphQLClient(gateway.url, token=session["token"]) as frontend:
+        body = await frontend.execute(
+            ATTACH_PAYMENT_METHOD,
+            {
+                "key": key,
+                "input": {
+                    "customerId": theirs["customer"]["id"],
+                    "stripePaymentMethodId": create_test_card(localstripe.url),
+                },
+            },
+        )
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "OTHER_CUSTOMER"}, body
+    [entry] = await entries(graphql, admin_api_key, f"customer_session:{jti}", "attachPaymentMethod")
+    assert (entry["idempotencyKey"], entry["outcome"], entry["objectIds"]) == (key, "FORBIDDEN", [])
