@@ -62,8 +62,9 @@ class Budget:
     per_second: float
 
     @classmethod
-    def per_minute(cls, count: int) -> Budget:
-        return cls(capacity=count, per_second=count / 60.0)
+    def per_minute(cls, count: int) -> Budget | None:
+        """A minute's budget of `count`; None when `count` is 0 (the limit is off)."""
+        return cls(capacity=count, per_second=count / 60.0) if count > 0 else None
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,8 @@ class RateLimiter:
 
     def __init__(self, settings: Settings, buckets: Buckets | None = None) -> None:
         self._budgets: dict[BudgetKind, Budget | None] = {
-            "read": Budget.per_minute(settings.rate_limit_reads_per_minute)
-            if settings.rate_limit_reads_per_minute > 0
-            else None,
-            "mutation": Budget.per_minute(settings.rate_limit_mutations_per_minute)
-            if settings.rate_limit_mutations_per_minute > 0
-            else None,
+            "read": Budget.per_minute(settings.rate_limit_reads_per_minute),
+            "mutation": Budget.per_minute(settings.rate_limit_mutations_per_minute),
         }
         if buckets is None:
             buckets = RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
