@@ -36,7 +36,7 @@ from gateway.webhooks import StripeWebhookEndpoint
 from resolvers.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
-from tasks.broker import enqueue_event
+from tasks.broker import LoopEnqueuer
 from tasks.worker import start_app_broker
 
 log = logging.getLogger("gateway.app")
@@ -126,7 +126,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     stripe = StripeAdapter(settings)
     graphql = GatewayGraphQL(settings, stripe)
     # The receiver stores each verified event, then hands its row id to the broker.
-    webhooks = StripeWebhookEndpoint(settings.webhook_secrets, enqueue=enqueue_event)
+    enqueuer = LoopEnqueuer(settings)
+    webhooks = StripeWebhookEndpoint(settings.webhook_secrets, enqueue=enqueuer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await graphql.rate_limiter.aclose()
+            await enqueuer.aclose()
             purger.cancel()
             await hub.stop()
             if embedded_worker is not None:

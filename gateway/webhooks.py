@@ -1,8 +1,10 @@
 """The Stripe webhook receiver, `POST /webhooks/stripe` (path 3 of DESIGN.md).
 
 raw bytes → signature check (every configured secret, 300 s tolerance) → one
-`INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id` into the inbox →
-enqueue the actor with the row id (off the event loop) → 200.
+`INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id` into the inbox, the
+row already marked `enqueued_at` → enqueue the actor with the row id (on the loop,
+`tasks.broker.LoopEnqueuer`) → 200. When the enqueue fails the mark is taken back, so
+the sweeper sends the row after its short grace period.
 
 Answers (all JSON):
 
@@ -14,16 +16,18 @@ Answers (all JSON):
                                                  retries the delivery later
 
 Once the row is committed the answer is 200 whatever happens to the enqueue: a row
-left `pending` (Redis down, no broker yet) is re-enqueued by the sweeper. Nothing of
+left `pending` (Redis down, no broker yet) is re-enqueued by the sweeper. Marking the
+row in the INSERT saves a second statement per event; the price is that a process
+killed between the commit and the Redis call leaves a row that looks sent, which the
+sweeper re-sends after `WEBHOOK_REQUEUE_AFTER_SECONDS` instead of the grace period. Nothing of
 the payload (it may carry card brand/last4, emails) or of the secrets is logged: only
 the event id and type.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
@@ -52,8 +56,8 @@ MAX_WEBHOOK_BODY_BYTES: Final = 1_048_576
 SIGNATURE_TOLERANCE_SECONDS: Final = 300
 """Stripe's own default: older signed requests are treated as replays."""
 
-EnqueueHook = Callable[[UUID, str], None]
-"""`enqueue(row_id, event_type)`: hands an inbox row to the workers. Blocking (a Redis call)."""
+EnqueueHook = Callable[[UUID, str], Awaitable[None]]
+"""`await enqueue(row_id, event_type)`: hands an inbox row to the workers (`tasks.broker.LoopEnqueuer`)."""
 
 log = logging.getLogger("gateway.webhooks")
 
@@ -71,6 +75,7 @@ _INSERT_COLUMNS: Final = (
     "payload",
     "status",
     "attempts",
+    "enqueued_at",
 )
 
 
@@ -82,8 +87,13 @@ def _too_large(limit: int) -> JSONResponse:
     return _error(413, "payload_too_large", f"the body is limited to {limit} bytes")
 
 
-async def insert_event(event: dict[str, Any], status: EventStatus) -> UUID | None:
+async def insert_event(
+    event: dict[str, Any], status: EventStatus, *, raw: bytes | None = None, enqueued: bool = False
+) -> UUID | None:
     """Store a verified event in the inbox; return the new row's id, or None when it was already there.
+
+    `raw` is the event's verified JSON text, stored as it came (no second encoding);
+    `enqueued` marks the row as handed to the broker (`enqueued_at` = now).
 
     One statement, `INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id`: it
     never raises on a duplicate and, unlike "select then insert", cannot store an
@@ -105,20 +115,19 @@ async def insert_event(event: dict[str, Any], status: EventStatus) -> UUID | Non
         "payload": event,
         "status": status,
         "attempts": 0,
+        "enqueued_at": now if enqueued else None,
     }
     fields_map = WebhookEvent._meta.fields_map
     # Each field converts its value exactly as Tortoise's own INSERT would (JSON text for
-    # the payload, the enum's value, …), and the executor renders the placeholders of this
-    # connection's driver (`$1` for asyncpg, `?` for SQLite), so one statement serves both.
-    params = [fields_map[name].to_db_value(values[name], WebhookEvent) for name in _INSERT_COLUMNS]
-    executor = conn.executor_class(WebhookEvent, conn)
-    context = conn.query_class.SQL_CONTEXT
-    placeholders = ", ".join(executor.parameter(i).get_sql(context) for i in range(len(_INSERT_COLUMNS)))
-    columns = ", ".join(f'"{WebhookEvent._meta.fields_db_projection[name]}"' for name in _INSERT_COLUMNS)
-    sql = (
-        f'INSERT INTO "{WebhookEvent._meta.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608 - fixed names
-        'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id"'
-    )
+    # the payload, the enum's value, …).
+    params: list[Any] = []
+    for name in _INSERT_COLUMNS:
+        if name == "payload" and raw is not None:
+            # Valid UTF-8 JSON already (verify_webhook parsed it): stored as it came, not encoded again.
+            params.append(raw.decode())
+        else:
+            params.append(fields_map[name].to_db_value(values[name], WebhookEvent))
+    sql = _insert_sql(conn)
     # `execute_query_dict` always fetches; Tortoise's asyncpg `execute_query` drops the
     # RETURNING rows of an INSERT.
     rows = await conn.execute_query_dict(sql, params)
@@ -128,11 +137,30 @@ async def insert_event(event: dict[str, Any], status: EventStatus) -> UUID | Non
     return UUID(str(rows[0]["id"]))
 
 
+_insert_sql_by_driver: dict[type, str] = {}
+
+
+def _insert_sql(conn: Any) -> str:
+    """The inbox INSERT in this connection's placeholder style (`$1` asyncpg, `?` SQLite), made once per driver."""
+    sql = _insert_sql_by_driver.get(type(conn))
+    if sql is None:
+        executor = conn.executor_class(WebhookEvent, conn)
+        context = conn.query_class.SQL_CONTEXT
+        placeholders = ", ".join(executor.parameter(i).get_sql(context) for i in range(len(_INSERT_COLUMNS)))
+        columns = ", ".join(f'"{WebhookEvent._meta.fields_db_projection[name]}"' for name in _INSERT_COLUMNS)
+        sql = (
+            f'INSERT INTO "{WebhookEvent._meta.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608 - fixed names
+            'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id"'
+        )
+        _insert_sql_by_driver[type(conn)] = sql
+    return sql
+
+
 class StripeWebhookEndpoint:
     """The receiver. Route `endpoint.handle` (a request → response method) at `POST /webhooks/stripe`.
 
     `secrets` are every accepted signing secret (`settings.webhook_secrets`); `enqueue`
-    is the broker hook (`tasks.broker.enqueue_event`), or None to leave new rows
+    is the broker hook (a `tasks.broker.LoopEnqueuer`), or None to leave new rows
     `pending` for the sweeper. No API key is asked for: the signature is the authentication.
     """
 
@@ -167,13 +195,16 @@ class StripeWebhookEndpoint:
         event_id: str = event["id"]
         event_type: str = event["type"]
         with structlog.contextvars.bound_contextvars(event_id=event_id, event_type=event_type):
-            return await self._store(event, event_id, event_type)
+            return await self._store(event, body, event_id, event_type)
 
-    async def _store(self, event: dict[str, Any], event_id: str, event_type: str) -> JSONResponse:
+    async def _store(self, event: dict[str, Any], body: bytes, event_id: str, event_type: str) -> JSONResponse:
         """Insert the verified event into the inbox (once), enqueue it, answer."""
         handled = family_of(event_type) is not None
+        will_enqueue = handled and self.enqueue is not None
         try:
-            row_id = await insert_event(event, EventStatus.PENDING if handled else EventStatus.IGNORED)
+            row_id = await insert_event(
+                event, EventStatus.PENDING if handled else EventStatus.IGNORED, raw=body, enqueued=will_enqueue
+            )
         except Exception:
             # Not committed: a 5xx makes Stripe deliver the event again later.
             log.exception("webhook %s (%s) could not be stored", event_id, event_type)
@@ -184,8 +215,10 @@ class StripeWebhookEndpoint:
             return JSONResponse({"received": True, "duplicate": True})
         if not handled:
             log.info("webhook %s stored as ignored: type %s is not applied", event_id, event_type)
+        elif self.enqueue is None:
+            log.info("webhook %s (%s) stored as pending: no broker hook is configured", event_id, event_type)
         else:
-            await self._enqueue(row_id, event_id, event_type)
+            await self._enqueue(self.enqueue, row_id, event_id, event_type)
         return JSONResponse({"received": True, "duplicate": False})
 
     async def _read_capped(self, request: Request) -> bytes | None:
@@ -202,14 +235,10 @@ class StripeWebhookEndpoint:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _enqueue(self, row_id: UUID, event_id: str, event_type: str) -> None:
-        """Hand the row to the workers; on any failure leave it `pending` for the sweeper."""
-        if self.enqueue is None:
-            log.info("webhook %s (%s) stored as pending: no broker hook is configured", event_id, event_type)
-            return
+    async def _enqueue(self, enqueue: EnqueueHook, row_id: UUID, event_id: str, event_type: str) -> None:
+        """Hand the row to the workers; on any failure unmark it, leaving it `pending` for the sweeper."""
         try:
-            # Dramatiq's `send()` is a blocking Redis call: keep it off the event loop.
-            await asyncio.to_thread(self.enqueue, row_id, event_type)
+            await enqueue(row_id, event_type)
         except Exception as exc:
             # Expected while the broker is down (one line per event, not a traceback each).
             log.warning(
@@ -219,12 +248,11 @@ class StripeWebhookEndpoint:
                 type(exc).__name__,
                 exc,
             )
-            return
-        try:
-            await WebhookEvent.filter(id=row_id).update(enqueued_at=datetime.now(UTC))
-        except Exception:
-            # The message is on its way; only the bookkeeping is missing.
-            log.exception("webhook %s (%s) enqueued but enqueued_at not recorded", event_id, event_type)
+            try:
+                await WebhookEvent.filter(id=row_id, status=EventStatus.PENDING).update(enqueued_at=None)
+            except Exception:
+                # The row still looks sent: the sweeper's long re-send rule picks it up.
+                log.exception("webhook %s (%s) not enqueued and still marked as sent", event_id, event_type)
 
 
 def _column_problem(event: dict[str, Any]) -> str | None:

@@ -168,19 +168,16 @@ async def inbox_db(
 
 
 class Hook:
-    """A fake `enqueue_event` that records its calls (and its thread), or raises."""
+    """A fake enqueue hook that records its calls and what the row looked like at that moment, or raises."""
 
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[tuple[uuid.UUID, str]] = []
         self.fail = fail
-        self.on_loop_thread: list[bool] = []
+        self.marked_when_called: list[bool] = []
 
-    def __call__(self, row_id: uuid.UUID, event_type: str) -> None:
-        try:
-            asyncio.get_running_loop()
-            self.on_loop_thread.append(True)
-        except RuntimeError:
-            self.on_loop_thread.append(False)
+    async def __call__(self, row_id: uuid.UUID, event_type: str) -> None:
+        row = await WebhookEvent.get(id=row_id)
+        self.marked_when_called.append(row.enqueued_at is not None)
         if self.fail:
             raise ConnectionError("redis is down")
         self.calls.append((row_id, event_type))
@@ -197,7 +194,7 @@ async def post(client: httpx.AsyncClient, payload: dict[str, Any]) -> httpx.Resp
     return await client.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": signed(body, SECRET)})
 
 
-async def test_new_event_is_stored_and_enqueued_off_the_loop(inbox_db: str) -> None:
+async def test_new_event_is_stored_marked_and_enqueued(inbox_db: str) -> None:
     hook = Hook()
     payload = event("invoice.paid")
     async with client_for(hook) as client:
@@ -206,7 +203,7 @@ async def test_new_event_is_stored_and_enqueued_off_the_loop(inbox_db: str) -> N
     assert response.json() == {"received": True, "duplicate": False}
     row = await WebhookEvent.get(stripe_event_id=payload["id"])
     assert hook.calls == [(row.id, "invoice.paid")]
-    assert hook.on_loop_thread == [False], "the blocking enqueue must run in a worker thread"
+    assert hook.marked_when_called == [True], "the INSERT itself marks the row as handed to the broker"
     assert row.status == EventStatus.PENDING
     assert row.enqueued_at is not None
     assert row.payload == payload
@@ -223,7 +220,8 @@ async def test_failing_enqueue_still_answers_200_and_leaves_the_row_pending(inbo
     assert response.status_code == 200, response.text
     row = await WebhookEvent.get(stripe_event_id=payload["id"])
     assert row.status == EventStatus.PENDING
-    assert row.enqueued_at is None, "enqueued_at is set only when the enqueue succeeded"
+    assert hook.marked_when_called == [True]
+    assert row.enqueued_at is None, "a failed enqueue takes the mark back, so the sweeper's grace rule applies"
 
 
 async def test_duplicate_is_a_no_op_and_not_enqueued_again(inbox_db: str) -> None:

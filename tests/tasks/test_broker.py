@@ -19,7 +19,7 @@ from models import EventStatus, WebhookEvent
 from tasks import sweeper
 from tasks.actors import MAX_RETRIES, RETRY_EXHAUSTED_ACTOR, should_retry
 from tasks.apply import TransientEventError
-from tasks.broker import QUEUE, configure_broker, enqueue_event, reset_broker
+from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
 from tasks.events import FAMILIES, actor_name
 from tasks.worker import start_embedded_worker
 from tests.support.aliases import PgDatabaseFactory
@@ -99,6 +99,52 @@ def test_enqueue_event_sends_the_row_id_to_the_family_actor(stub_broker: StubBro
     message = Message.decode(queue.get_nowait())
     assert message.actor_name == "stripe.subscription"
     assert message.args == (str(row_id),)
+
+
+async def test_loop_enqueuer_sends_what_dramatiq_send_sends(redis_url: str) -> None:
+    """The receiver's on-loop enqueue puts the same message on the Redis queue as `actor.send`."""
+    settings = Settings(_env_file=None, redis_url=redis_url)  # type: ignore[call-arg]
+    broker = configure_broker(settings)
+    enqueuer = LoopEnqueuer(settings)
+    try:
+        by_loop, by_send = UUID(int=1), UUID(int=2)
+        await enqueuer(by_loop, "invoice.paid")
+        await enqueuer(by_loop, "balance.available")  # ignored type: nothing sent
+        await asyncio.to_thread(enqueue_event, by_send, "invoice.paid")
+
+        def received() -> list[Any]:
+            consumer = broker.consume(QUEUE, prefetch=10, timeout=200)
+            messages = []
+            for proxy in consumer:
+                if proxy is None:
+                    break
+                messages.append(proxy)
+                consumer.ack(proxy)
+            consumer.close()
+            return messages
+
+        messages = await asyncio.to_thread(received)
+    finally:
+        await enqueuer.aclose()
+        reset_broker()
+    assert [(m.actor_name, m.args) for m in messages] == [
+        ("stripe.invoice", (str(by_loop),)),
+        ("stripe.invoice", (str(by_send),)),
+    ]
+    by_loop_message, by_send_message = messages
+    assert by_loop_message.queue_name == by_send_message.queue_name == QUEUE
+    assert by_loop_message.options.keys() == by_send_message.options.keys()
+    assert by_loop_message.options["redis_message_id"] != by_send_message.options["redis_message_id"]
+
+
+async def test_loop_enqueuer_uses_the_stub_broker_without_redis(stub_broker: StubBroker) -> None:
+    enqueuer = LoopEnqueuer(Settings(_env_file=None))  # type: ignore[call-arg]
+    await enqueuer(UUID(int=3), "customer.created")
+    await enqueuer.aclose()
+    from dramatiq import Message
+
+    message = Message.decode(stub_broker.queues[QUEUE].get_nowait())
+    assert (message.actor_name, message.args) == ("stripe.customer", (str(UUID(int=3)),))
 
 
 def test_retry_policy() -> None:
