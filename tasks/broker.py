@@ -192,9 +192,9 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
     async def _open(self) -> tuple[StripeAdapter, StatusPublisher]:
         from tortoise import Tortoise
 
-        from gateway.db import tortoise_config
+        from gateway.db import runtime_tortoise_config
 
-        await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
+        await Tortoise.init(config=runtime_tortoise_config(self.settings), _enable_global_fallback=True)
         # Tortoise connects lazily: probe now, so a wrong DATABASE_URL stops the worker at
         # boot with one line instead of failing every job later.
         await Tortoise.get_connection("default").execute_query("SELECT 1")
