@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -32,101 +31,143 @@ from schema.subscriptions import Subscription
 
 E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class _Change(Generic[E, M]):
-    """One status message, its statuses as the GraphQL enum, and the mirror row it names."""
-
-    message: StatusMessage
-    status: E
-    previous_status: E | None
-    row: M | None
-
-
-async def _changes(
+async def _events(
     info: Info,
     kind: StatusKind,
     customer_id: str | None,
     object_id: str | None,
     model: type[M],
-    status_enum: type[E],
     argument: str,
-) -> AsyncGenerator[_Change[E, M], None]:
+    build: Callable[[StatusMessage, M | None], T],
+) -> AsyncGenerator[T, None]:
     """The subscriber's filtered stream of one kind of status change, rows read after the worker's commit."""
     customer_pk = None if customer_id is None else filter_id(customer_id, "Customer", "customerId")
     object_pk = None if object_id is None else filter_id(object_id, model.__name__, argument)
     accept = status_filter(info.context.principal, kind, customer_pk, object_pk)
     async with active_hub().subscribe(accept) as messages:
         async for message in messages:
-            previous = message.previous_status
-            yield _Change(
-                message=message,
-                status=to_enum(status_enum, message.status),
-                previous_status=None if previous is None else to_enum(status_enum, previous),
-                row=await _row(model, message),
-            )
+            yield await _event(model, message, build)
 
 
-# The same message reaches every matching subscriber of this process: read its row once.
-_ROW_READS: OrderedDict[tuple[str, str, str, str], asyncio.Task[Any]] = OrderedDict()
-ROW_READS_KEPT = 256
+# The same message reaches every matching subscriber of this process: read its row and build its
+# event once. The event holds nothing of a subscriber (fields needing one read `info`), so it is shared.
+_EVENTS: OrderedDict[tuple[str, StatusMessage], _Shared[Any]] = OrderedDict()
+EVENTS_KEPT = 256
 
 
-async def _row(model: type[M], message: StatusMessage) -> M | None:
-    """The mirror row a message names, read once per message however many subscribers it reaches."""
-    key = (model.__name__, message.object_id, message.event_id, message.status)
-    task = _ROW_READS.get(key)
-    if task is None:
-        task = asyncio.ensure_future(model.get_or_none(id=message.object_id))
-        _ROW_READS[key] = task
-        while len(_ROW_READS) > ROW_READS_KEPT:
-            _ROW_READS.popitem(last=False)
-    # Shielded: a subscriber leaving must not cancel the read the others wait for.
-    row: M | None = await asyncio.shield(task)
-    return row
+class _Shared(Generic[T]):
+    """A task many subscribers wait for, each on its own future (cheaper than `asyncio.shield` for each).
+
+    A waiter cancelled (its subscriber left) cancels only its own future, never the task the others wait for.
+    """
+
+    __slots__ = ("task", "waiters")
+
+    def __init__(self, task: asyncio.Task[T]) -> None:
+        self.task = task
+        self.waiters: list[asyncio.Future[T]] = []
+        task.add_done_callback(self._settle)
+
+    def _settle(self, task: asyncio.Task[T]) -> None:
+        waiters, self.waiters = self.waiters, []
+        error = None if task.cancelled() else task.exception()  # retrieved even when every waiter left
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if task.cancelled():
+                waiter.cancel()
+            elif error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(task.result())
+
+    def wait(self) -> asyncio.Future[T]:
+        """The task's result as a future of the caller's own (already done when the task is)."""
+        if self.task.done():
+            return self.task
+        waiter: asyncio.Future[T] = self.task.get_loop().create_future()
+        self.waiters.append(waiter)
+        return waiter
+
+
+async def _event(model: type[M], message: StatusMessage, build: Callable[[StatusMessage, M | None], T]) -> T:
+    """The event of a message, built once per message however many subscribers it reaches."""
+    key = (model.__name__, message)
+    shared = _EVENTS.get(key)
+    if shared is None:
+        shared = _Shared(asyncio.ensure_future(_build(model, message, build)))
+        _EVENTS[key] = shared
+        while len(_EVENTS) > EVENTS_KEPT:
+            _EVENTS.popitem(last=False)
+    event: T = await shared.wait()
+    return event
+
+
+async def _build(model: type[M], message: StatusMessage, build: Callable[[StatusMessage, M | None], T]) -> T:
+    row: M | None = await model.get_or_none(id=message.object_id)
+    return build(message, row)
+
+
+def _previous(status_enum: type[E], message: StatusMessage) -> E | None:
+    previous = message.previous_status
+    return None if previous is None else to_enum(status_enum, previous)
+
+
+def _payment_event(message: StatusMessage, row: PaymentModel | None) -> PaymentStatusEvent:
+    return PaymentStatusEvent(
+        event_id=message.event_id,
+        occurred_at=message.occurred_at,
+        status=to_enum(PaymentStatus, message.status),
+        previous_status=_previous(PaymentStatus, message),
+        payment=None if row is None else Payment.from_model(row),
+    )
+
+
+def _invoice_event(message: StatusMessage, row: InvoiceModel | None) -> InvoiceStatusEvent:
+    return InvoiceStatusEvent(
+        event_id=message.event_id,
+        occurred_at=message.occurred_at,
+        status=to_enum(InvoiceStatus, message.status),
+        previous_status=_previous(InvoiceStatus, message),
+        invoice=None if row is None else Invoice.from_model(row),
+    )
+
+
+def _subscription_event(message: StatusMessage, row: SubscriptionModel | None) -> SubscriptionStatusEvent:
+    return SubscriptionStatusEvent(
+        event_id=message.event_id,
+        occurred_at=message.occurred_at,
+        status=to_enum(SubscriptionStatus, message.status),
+        previous_status=_previous(SubscriptionStatus, message),
+        subscription=None if row is None else Subscription.from_model(row),
+    )
 
 
 async def payment_status_changed(
     info: Info, customer_id: strawberry.ID | None = None, payment_id: strawberry.ID | None = None
 ) -> AsyncGenerator[PaymentStatusEvent, None]:
     """Status changes of payments, of one customer and/or one payment when given."""
-    async for change in _changes(info, "payment", customer_id, payment_id, PaymentModel, PaymentStatus, "paymentId"):
-        yield PaymentStatusEvent(
-            event_id=change.message.event_id,
-            occurred_at=change.message.occurred_at,
-            status=change.status,
-            previous_status=change.previous_status,
-            payment=None if change.row is None else Payment.from_model(change.row),
-        )
+    async for event in _events(info, "payment", customer_id, payment_id, PaymentModel, "paymentId", _payment_event):
+        yield event
 
 
 async def invoice_status_changed(
     info: Info, customer_id: strawberry.ID | None = None, invoice_id: strawberry.ID | None = None
 ) -> AsyncGenerator[InvoiceStatusEvent, None]:
     """Status changes of invoices, of one customer and/or one invoice when given."""
-    async for change in _changes(info, "invoice", customer_id, invoice_id, InvoiceModel, InvoiceStatus, "invoiceId"):
-        yield InvoiceStatusEvent(
-            event_id=change.message.event_id,
-            occurred_at=change.message.occurred_at,
-            status=change.status,
-            previous_status=change.previous_status,
-            invoice=None if change.row is None else Invoice.from_model(change.row),
-        )
+    async for event in _events(info, "invoice", customer_id, invoice_id, InvoiceModel, "invoiceId", _invoice_event):
+        yield event
 
 
 async def subscription_status_changed(
     info: Info, customer_id: strawberry.ID | None = None, subscription_id: strawberry.ID | None = None
 ) -> AsyncGenerator[SubscriptionStatusEvent, None]:
     """Status changes of subscriptions, of one customer and/or one subscription when given."""
-    changes = _changes(
-        info, "subscription", customer_id, subscription_id, SubscriptionModel, SubscriptionStatus, "subscriptionId"
+    events = _events(
+        info, "subscription", customer_id, subscription_id, SubscriptionModel, "subscriptionId", _subscription_event
     )
-    async for change in changes:
-        yield SubscriptionStatusEvent(
-            event_id=change.message.event_id,
-            occurred_at=change.message.occurred_at,
-            status=change.status,
-            previous_status=change.previous_status,
-            subscription=None if change.row is None else Subscription.from_model(change.row),
-        )
+    async for event in events:
+        yield event

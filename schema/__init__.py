@@ -24,6 +24,7 @@ from schema.customers import (
     Customer,
     UpdateCustomerPayload,
 )
+from schema.execution import CachingExecutor
 from schema.extensions import gateway_extensions
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
 from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
@@ -157,4 +158,5 @@ def build_schema(
         types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
         extensions=[*gateway_extensions(settings), *extra_extensions],
         config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=settings.is_production),
+        execution_context_class=CachingExecutor,
     )
