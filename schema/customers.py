@@ -59,7 +59,7 @@ class Customer(Node):
         row = await info.context.loaders.payment_method_by_stripe_id.load(stripe_id)
         if row is None or row.customer_id != self.model.id:
             return None
-        return PaymentMethod.from_model(row)
+        return PaymentMethod.from_model(row, owner=self.model)
 
     @strawberry.field(description="Payment methods attached to this customer, newest first.")
     async def payment_methods(
@@ -68,7 +68,8 @@ class Customer(Node):
         from schema.payment_methods import PaymentMethod
 
         loader = info.context.loaders.customer_payment_methods
-        return await load_page(loader, self.model.id, first, after, PaymentMethod.from_model)
+        owner = self.model
+        return await load_page(loader, owner.id, first, after, lambda row: PaymentMethod.from_model(row, owner))
 
     @strawberry.field(description="This customer's subscriptions, newest first.")
     async def subscriptions(

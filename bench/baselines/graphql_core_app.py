@@ -43,7 +43,6 @@ from bench.baselines.read_api import (
     PM_COLUMNS,
     SUB_COLUMNS,
     SUBSCRIPTION_STATUSES,
-    _customers_by_id_sql,
     _window_sql,
 )
 
@@ -109,13 +108,6 @@ def _pages(pool: asyncpg.Pool, table: str, columns: str, size: int) -> Batcher[A
     return Batcher(fetch, [])
 
 
-def _customers_by_id(pool: asyncpg.Pool) -> Batcher[Any, asyncpg.Record | None]:
-    async def fetch(ids: list[Any]) -> dict[Any, asyncpg.Record | None]:
-        return {row["id"]: row for row in await pool.fetch(_customers_by_id_sql(len(ids)), *ids)}
-
-    return Batcher(fetch, None)
-
-
 def _connection(rows: Sequence[asyncpg.Record], size: int, node: Callable[[asyncpg.Record], Any]) -> dict[str, Any]:
     edges = [{"cursor": cursor(row["id"]), "node": node(row)} for row in rows[:size]]
     return {
@@ -141,7 +133,8 @@ def _customer(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _payment_method(row: asyncpg.Record) -> dict[str, Any]:
+def _payment_method(row: asyncpg.Record, owner: asyncpg.Record) -> dict[str, Any]:
+    """A payment method fetched under its customer `owner` (whose row answers `isDefault`, as in the gateway)."""
     return {
         "_row": row,
         "id": global_id("PaymentMethod", row["id"]),
@@ -151,10 +144,11 @@ def _payment_method(row: asyncpg.Record) -> dict[str, Any]:
         "last4": row["last4"],
         "expMonth": row["exp_month"],
         "expYear": row["exp_year"],
+        "isDefault": owner["default_payment_method_stripe_id"] == row["stripe_id"],
     }
 
 
-def _subscription(row: asyncpg.Record) -> dict[str, Any]:
+def _subscription(row: asyncpg.Record, _owner: asyncpg.Record) -> dict[str, Any]:
     status = row["status"] if row["status"] in SUBSCRIPTION_STATUSES else "unknown"
     return {
         "_row": row,
@@ -178,23 +172,17 @@ async def resolve_customers(_: None, info: Info, first: int | None = None, **__:
     return _connection(rows, size, _customer)
 
 
-def _nested(name: str, table: str, columns: str, node: Callable[[asyncpg.Record], Any]) -> Callable[..., Any]:
+def _nested(
+    name: str, table: str, columns: str, node: Callable[[asyncpg.Record, asyncpg.Record], Any]
+) -> Callable[..., Any]:
     async def resolve(parent: dict[str, Any], info: Info, first: int | None = None, **_: Any) -> Any:
         size = DEFAULT_PAGE if first is None else first
         context: RequestContext = info.context
         pages = context.batcher(f"{name}:{size}", lambda: _pages(context.pool, table, columns, size))
-        return _connection(await pages.load(parent["_row"]["id"]), size, node)
+        owner = parent["_row"]
+        return _connection(await pages.load(owner["id"]), size, lambda row: node(row, owner))
 
     return resolve
-
-
-async def resolve_is_default(parent: dict[str, Any], info: Info) -> bool:
-    row = parent["_row"]
-    if row["customer_id"] is None:
-        return False
-    context: RequestContext = info.context
-    owner = await context.batcher("customer", lambda: _customers_by_id(context.pool)).load(row["customer_id"])
-    return owner is not None and owner["default_payment_method_stripe_id"] == row["stripe_id"]
 
 
 def make_schema() -> GraphQLSchema:
@@ -207,9 +195,6 @@ def make_schema() -> GraphQLSchema:
     assert isinstance(customer, GraphQLObjectType)
     customer.fields["paymentMethods"].resolve = _nested("pm", "payment_methods", PM_COLUMNS, _payment_method)
     customer.fields["subscriptions"].resolve = _nested("sub", "subscriptions", SUB_COLUMNS, _subscription)
-    payment_method = schema.type_map["PaymentMethod"]
-    assert isinstance(payment_method, GraphQLObjectType)
-    payment_method.fields["isDefault"].resolve = resolve_is_default
     date_time = schema.type_map["DateTime"]
     assert isinstance(date_time, GraphQLScalarType)
     # graphql-core 3.3 serialises through `coerce_output_value` (`serialize` is its older name).

@@ -55,10 +55,6 @@ def _window_sql(table: str, columns: str, count: int) -> str:
     )
 
 
-def _customers_by_id_sql(count: int) -> str:
-    return f'SELECT {CUSTOMER_COLUMNS} FROM "customers" WHERE "id" IN ({_in_list(1, count)})'
-
-
 def _unauthorized() -> JSONResponse:
     return JSONResponse({"error": "unauthorized", "message": "bad API key"}, status_code=401)
 
@@ -115,13 +111,11 @@ async def list_query(request: Request) -> Response:
         ids = [row["id"] for row in page]
         pms: list[asyncpg.Record] = []
         subs: list[asyncpg.Record] = []
-        owners: dict[Any, asyncpg.Record] = {}
         if ids:
             pms = await conn.fetch(_window_sql("payment_methods", PM_COLUMNS, len(ids)), *ids, nested + 1)
-            owner_ids = list(dict.fromkeys(pm["customer_id"] for pm in pms))
-            if owner_ids:
-                owners = {r["id"]: r for r in await conn.fetch(_customers_by_id_sql(len(owner_ids)), *owner_ids)}
             subs = await conn.fetch(_window_sql("subscriptions", SUB_COLUMNS, len(ids)), *ids, nested + 1)
+    # A payment method's owner is the page's customer it was fetched under (as in the gateway).
+    owners = {row["id"]: row for row in page}
     pms_of: dict[Any, list[dict[str, Any]]] = {}
     for pm in pms:
         owner = owners.get(pm["customer_id"])
