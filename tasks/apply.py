@@ -45,9 +45,9 @@ from uuid import UUID
 
 import asyncpg  # type: ignore[import-untyped]
 import structlog
+from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
-from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from gateway.mirror import (
@@ -63,6 +63,7 @@ from gateway.mirror import (
     upsert_refund,
     upsert_subscription,
 )
+from gateway.mirror.common import Statement, db_value, python_value, quoted
 from gateway.pubsub import StatusKind, StatusMessage, StatusPublisher
 from gateway.stripe_client import ProviderError, StripeAdapter
 from models import (
@@ -77,7 +78,7 @@ from models import (
     Subscription,
     WebhookEvent,
 )
-from models.base import StripeMirrorModel
+from models.base import StripeMirrorModel, uuid7
 from schema.relay import to_global_id
 from tasks.events import family_of
 
@@ -120,7 +121,8 @@ class EventNotFoundError(LookupError):
 # --- what one event writes ----------------------------------------------------------------------------------
 
 Fetch = Callable[[StripeAdapter, str], Awaitable[dict[str, Any]]]
-Upsert = Callable[[StripeObject], Awaitable[StripeMirrorModel]]
+Upsert = Callable[[StripeObject, datetime], Awaitable[StripeMirrorModel]]
+"""`upsert(obj, stripe_event_at)`: the mirror write, with the `stripe_event_at` it stamps on the row."""
 
 
 @dataclass(frozen=True)
@@ -191,32 +193,32 @@ def _as_deleted_customer(event_obj: StripeObject) -> Callable[[StripeObject], St
     return adjust
 
 
-async def _upsert_customer(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_customer(obj)
+async def _upsert_customer(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_customer(obj, stripe_event_at=event_at)
 
 
-async def _upsert_payment_method(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_payment_method(obj)
+async def _upsert_payment_method(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_payment_method(obj, stripe_event_at=event_at)
 
 
-async def _upsert_subscription(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_subscription(obj)
+async def _upsert_subscription(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_subscription(obj, stripe_event_at=event_at)
 
 
-async def _upsert_invoice(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_invoice(obj)
+async def _upsert_invoice(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_invoice(obj, stripe_event_at=event_at)
 
 
-async def _upsert_payment(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_payment(obj)
+async def _upsert_payment(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_payment(obj, stripe_event_at=event_at)
 
 
-async def _upsert_refund(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_refund(obj)
+async def _upsert_refund(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_refund(obj, stripe_event_at=event_at)
 
 
-async def _upsert_price(obj: StripeObject) -> StripeMirrorModel:
-    return await upsert_price(obj)
+async def _upsert_price(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
+    return await upsert_price(obj, stripe_event_at=event_at)
 
 
 async def _target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe: StripeAdapter) -> _Target | None:
@@ -316,7 +318,40 @@ async def _lock_object(connection: BaseDBAsyncClient, model: type[StripeMirrorMo
         await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"{model.__name__}:{stripe_id}"])
 
 
-def _decide(event_at: datetime, existing: StripeMirrorModel | None) -> str:
+@dataclass(frozen=True)
+class _Existing:
+    """What the ordering needs of the target's row, read under its lock."""
+
+    id: UUID
+    stripe_event_at: datetime | None
+    synced_at: datetime | None
+    status: str | None
+
+
+async def _read_existing(
+    connection: BaseDBAsyncClient, model: type[StripeMirrorModel], stripe_id: str
+) -> _Existing | None:
+    """The target's row (the columns `_decide` and the status message need), or None: one prepared SELECT."""
+    statement = Statement(connection)
+    has_status = "status" in model._meta.fields_map
+    columns = ("id", "stripe_event_at", "synced_at", "status") if has_status else ("id", "stripe_event_at", "synced_at")
+    sql = (
+        f'SELECT {quoted(columns)} FROM "{model._meta.db_table}" '  # noqa: S608 - fixed names
+        f'WHERE "stripe_id" = {statement.param(stripe_id)}'
+    )
+    rows = await connection.execute_query_dict(sql, statement.params)
+    if not rows:
+        return None
+    row = rows[0]
+    return _Existing(
+        id=python_value(model, "id", row["id"]),
+        stripe_event_at=python_value(model, "stripe_event_at", row["stripe_event_at"]),
+        synced_at=python_value(model, "synced_at", row["synced_at"]),
+        status=row["status"] if has_status else None,
+    )
+
+
+def _decide(event_at: datetime, existing: _Existing | None) -> str:
     """`apply`, `stale` or `refetch` for an event's copy of an object, given the object's row."""
     if existing is None:
         return "apply"
@@ -333,6 +368,22 @@ def _decide(event_at: datetime, existing: StripeMirrorModel | None) -> str:
     return "refetch"  # Same second: the order of the two events is unknowable from `created`.
 
 
+_CUSTOMER_LINKED: Final[tuple[type[StripeMirrorModel], ...]] = (PaymentMethod, Payment)
+"""Targets whose customer link is optional in the mirror, but which an event only writes with it."""
+
+
+def _check_customer_linked(target: _Target, row: StripeMirrorModel) -> None:
+    """Raise `MissingParentError` when the object names a customer that is not mirrored yet.
+
+    The upsert links the customer only when its row exists; raising here rolls the write
+    back, so the customer is fetched first (`_apply`) and the write redone with the link.
+    """
+    if target.model in _CUSTOMER_LINKED and getattr(row, "customer_id", None) is None:
+        customer_id = stripe_id_of(target.obj.get("customer"))
+        if customer_id is not None:
+            raise MissingParentError("customer", customer_id)
+
+
 async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> _Applied:
     """The mirror write (ordered) and the inbox row's completion, in one transaction."""
     applied = _Applied()
@@ -343,7 +394,7 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
         else:
             stripe_id = target.stripe_id
             await _lock_object(connection, target.model, stripe_id)
-            existing = await target.model.filter(stripe_id=stripe_id).first()
+            existing = await _read_existing(connection, target.model, stripe_id)
             decision = "apply" if target.fresh else _decide(event_at, existing)
             if decision == "refetch":
                 raise _NeedsFresh
@@ -352,13 +403,13 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                 if existing is not None:
                     applied.object_ids.append(str(to_global_id(target.model.__name__, existing.id)))
             else:
-                previous_status: str | None = getattr(existing, "status", None) if existing is not None else None
-                row = await target.upsert(target.obj)
+                previous_status = existing.status if existing is not None else None
                 newest = event_at
                 if existing is not None and existing.stripe_event_at is not None:
                     # A fresh object is at least as new as the newest event applied before.
                     newest = max(newest, existing.stripe_event_at)
-                await target.model.filter(id=row.id).update(stripe_event_at=newest)
+                row = await target.upsert(target.obj, newest)
+                _check_customer_linked(target, row)
                 applied.object_ids.append(str(to_global_id(target.model.__name__, row.id)))
                 status: str | None = getattr(row, "status", None)
                 # The first event for a row our own API answer wrote is Stripe's confirmation of that
@@ -379,11 +430,43 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                         event_id=event.stripe_event_id,
                         occurred_at=event_at,
                     )
-        await WebhookEvent.filter(id=event.id).update(
-            status=EventStatus.PROCESSED, processed_at=datetime.now(UTC), last_error=None
-        )
-        await _audit(event.type, event.stripe_event_id, "stale" if applied.note == "stale" else "processed", applied)
+        await _complete(connection, event, "stale" if applied.note == "stale" else "processed", applied)
     return applied
+
+
+async def _complete(connection: BaseDBAsyncClient, event: WebhookEvent, outcome: str, applied: _Applied) -> None:
+    """Mark the inbox row `processed` and write its audit entry, in the caller's transaction.
+
+    PostgreSQL: one statement (the UPDATE in a data-modifying WITH); SQLite: two. The
+    columns are those `WebhookEvent.filter(…).update(…)` and `AuditEntry.create(…)` write.
+    """
+    now = datetime.now(UTC)
+    statement = Statement(connection)
+    param = statement.param
+    done = (
+        f'UPDATE "webhook_events" SET "status" = {param(EventStatus.PROCESSED.value)}, '  # noqa: S608 - fixed names
+        f'"processed_at" = {param(db_value(WebhookEvent, "processed_at", now))}, "last_error" = NULL '
+        f'WHERE "id" = {param(db_value(WebhookEvent, "id", event.id))}'
+    )
+    postgres = connection.capabilities.dialect == "postgres"
+    if not postgres:
+        await connection.execute_query(done, statement.params)
+        statement = Statement(connection)
+        param = statement.param
+    entry = {
+        "id": uuid7(),
+        "occurred_at": now,
+        "principal": AUDIT_PRINCIPAL,
+        "operation": event.type[:64],
+        "object_ids": list(applied.object_ids),
+        "stripe_event_id": event.stripe_event_id,
+        "outcome": outcome,
+    }
+    audit = (
+        f'INSERT INTO "audit_entries" ({quoted(entry)}) '  # noqa: S608 - fixed names
+        f"VALUES ({', '.join(param(db_value(AuditEntry, name, value)) for name, value in entry.items())})"
+    )
+    await connection.execute_query(f"WITH done AS ({done}) {audit}" if postgres else audit, statement.params)
 
 
 AUDIT_PRINCIPAL: Final = "stripe"
@@ -415,8 +498,8 @@ async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Ap
     if not isinstance(obj, Mapping):
         raise InvalidStripeObjectError(f"event {event.stripe_event_id} has no data.object")
     target = await _target_of(event, family, obj, stripe)
-    if target is not None and target.model in (PaymentMethod, Payment):
-        await _ensure_customer(target.obj, stripe)
+    # A customer the object names but the mirror lacks is found inside the transaction
+    # (`_check_customer_linked`), which rolls back and lands in `MissingParentError` below.
     parents_fetched: set[tuple[str, str]] = set()
     for _ in range(_MAX_ROUNDS):
         try:
@@ -445,21 +528,50 @@ async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Ap
 # --- the inbox row's life -----------------------------------------------------------------------------------
 
 
-async def _claim(event_row_id: UUID, stale_after: timedelta) -> bool:
-    """Move the row to `processing` if nobody else may be applying it; True when this call got it.
+_CLAIM_RETURNS: Final = (
+    "id",
+    "created_at",
+    "updated_at",
+    "stripe_event_id",
+    "type",
+    "api_version",
+    "livemode",
+    "stripe_created",
+    "payload",
+    "status",
+    "attempts",
+    "last_error",
+    "enqueued_at",
+    "processing_started_at",
+    "processed_at",
+)
+"""Every column of `webhook_events`: the claim returns the whole row."""
+
+
+async def _claim(event_row_id: UUID, stale_after: timedelta) -> WebhookEvent | None:
+    """Move the row to `processing` if nobody else may be applying it; the row when this call got it, else None.
 
     One UPDATE with the condition in its WHERE: under concurrency PostgreSQL re-checks
-    the condition on the row version the other worker committed, so only one wins.
+    the condition on the row version the other worker committed, so only one wins. Its
+    RETURNING reads the claimed row in the same statement.
     """
     now = datetime.now(UTC)
-    claimable = Q(status__in=[EventStatus.PENDING, EventStatus.FAILED]) | (
-        Q(status=EventStatus.PROCESSING)
-        & (Q(processing_started_at__lt=now - stale_after) | Q(processing_started_at__isnull=True))
+    connection = Tortoise.get_connection("default")
+    statement = Statement(connection)
+    param = statement.param
+    at = db_value(WebhookEvent, "processing_started_at", now)
+    sql = (
+        f'UPDATE "webhook_events" SET "status" = {param(EventStatus.PROCESSING.value)}, '  # noqa: S608 - fixed names
+        f'"attempts" = "attempts" + 1, "processing_started_at" = {param(at)} '
+        f'WHERE "id" = {param(db_value(WebhookEvent, "id", event_row_id))} AND ('
+        f'"status" IN ({param(EventStatus.PENDING.value)}, {param(EventStatus.FAILED.value)}) '
+        f'OR ("status" = {param(EventStatus.PROCESSING.value)} AND ('
+        f'"processing_started_at" < {param(db_value(WebhookEvent, "processing_started_at", now - stale_after))} '
+        f'OR "processing_started_at" IS NULL))) '
+        f"RETURNING {quoted(_CLAIM_RETURNS)}"
     )
-    updated = await WebhookEvent.filter(Q(id=event_row_id) & claimable).update(
-        status=EventStatus.PROCESSING, attempts=F("attempts") + 1, processing_started_at=now
-    )
-    return bool(updated)
+    rows = await connection.execute_query_dict(sql, statement.params)
+    return WebhookEvent._init_from_db(**rows[0]) if rows else None
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -537,12 +649,12 @@ async def process_event(
 async def _process_event(
     event_row_id: UUID, stripe: StripeAdapter, publisher: StatusPublisher, stale_after: timedelta
 ) -> EventStatus:
-    if not await _claim(event_row_id, stale_after):
+    event = await _claim(event_row_id, stale_after)
+    if event is None:
         current = await WebhookEvent.filter(id=event_row_id).only("id", "status").first()
         if current is None:
             raise EventNotFoundError(f"no webhook event row {event_row_id}")
         return EventStatus(current.status)
-    event = await WebhookEvent.get(id=event_row_id)
     with structlog.contextvars.bound_contextvars(event_id=event.stripe_event_id, event_type=event.type):
         return await _process_claimed(event, stripe, publisher)
 

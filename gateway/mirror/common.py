@@ -10,9 +10,12 @@ Exceptions raised by the mirror:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.models import Model
 
 StripeObject = Mapping[str, Any]
 """A Stripe object as a plain mapping (`StripeClient` answers and webhook payloads are plain dicts)."""
@@ -129,3 +132,48 @@ def required_str(obj: StripeObject, key: str) -> str:
     if value is None or value == "":
         raise InvalidStripeObjectError(f"{obj.get('object', 'object')} {obj.get('id')} has no {key}")
     return str(value)
+
+
+# --- single statements, portable across asyncpg and SQLite ------------------------------------------------
+
+
+class Statement:
+    """One SQL statement's parameters, with the placeholders of `connection`'s driver.
+
+    `param(value)` appends a parameter and returns its placeholder (`$n` for asyncpg, `?`
+    for SQLite), so a statement built left to right is valid on both. Values go in as the
+    database expects them: convert them with `db_value` (what Tortoise's own queries do).
+    """
+
+    __slots__ = ("_numbered", "params")
+
+    def __init__(self, connection: BaseDBAsyncClient) -> None:
+        dialect = connection.capabilities.dialect
+        if dialect not in ("postgres", "sqlite"):
+            raise NotImplementedError(f"no placeholders for the {dialect} dialect")
+        self._numbered = dialect == "postgres"
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self._numbered else "?"
+
+
+def db_value(model: type[Model], name: str, value: Any) -> Any:
+    """`value` of the field `name` as Tortoise would send it to the database."""
+    return model._meta.fields_map[name].to_db_value(value, model)
+
+
+def python_value(model: type[Model], name: str, value: Any) -> Any:
+    """A column's value as read from the database, as Tortoise would hand it to Python."""
+    return model._meta.fields_map[name].to_python_value(value)
+
+
+def in_transaction_now(connection: BaseDBAsyncClient) -> bool:
+    """True when `connection` (from `Tortoise.get_connection`) is this task's open transaction."""
+    return isinstance(connection, TransactionalDBClient)
+
+
+def quoted(names: Iterable[str]) -> str:
+    """`"a", "b"`: fixed column names (never user input)."""
+    return ", ".join(f'"{name}"' for name in names)

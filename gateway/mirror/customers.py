@@ -30,11 +30,15 @@ def customer_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def upsert_customer(obj: StripeObject) -> Customer:
-    """Create or update the mirror row of a Stripe customer, and link the payments that were waiting for it."""
-    customer, _ = await Customer.update_or_create(
-        defaults={**customer_fields(obj), **synced_now()}, stripe_id=obj["id"]
-    )
+async def upsert_customer(obj: StripeObject, *, stripe_event_at: datetime | None = None) -> Customer:
+    """Create or update the mirror row of a Stripe customer, and link the payments that were waiting for it.
+
+    `stripe_event_at` (the applied event's `created`) is written with the row when given.
+    """
+    defaults = {**customer_fields(obj), **synced_now()}
+    if stripe_event_at is not None:
+        defaults["stripe_event_at"] = stripe_event_at
+    customer, _ = await Customer.update_or_create(defaults=defaults, stripe_id=obj["id"])
     # A payment may be mirrored before its customer (webhooks arrive in any order); it kept the id.
     await Payment.filter(customer_stripe_id=customer.stripe_id, customer_id__isnull=True).update(
         customer_id=customer.id
@@ -55,8 +59,13 @@ def payment_method_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def upsert_payment_method(obj: StripeObject, customer: Customer | None = None) -> PaymentMethod:
-    """Create or update the mirror row of a Stripe payment method (no card number, ever)."""
+async def upsert_payment_method(
+    obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
+) -> PaymentMethod:
+    """Create or update the mirror row of a Stripe payment method (no card number, ever).
+
+    `stripe_event_at` (the applied event's `created`) is written with the row when given.
+    """
     customer_stripe_id = stripe_id_of(obj.get("customer"))
     if customer is None and customer_stripe_id is not None:
         customer = await Customer.get_or_none(stripe_id=customer_stripe_id)
@@ -66,6 +75,8 @@ async def upsert_payment_method(obj: StripeObject, customer: Customer | None = N
         "customer": customer if customer_stripe_id is not None else None,
         "detached_at": None if customer_stripe_id is not None else datetime.now(UTC),
     }
+    if stripe_event_at is not None:
+        defaults["stripe_event_at"] = stripe_event_at
     payment_method, _ = await PaymentMethod.update_or_create(defaults=defaults, stripe_id=obj["id"])
     return payment_method
 

@@ -8,6 +8,7 @@ the PaymentIntent in `invoice.payment_intent`; current versions moved them to
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -83,13 +84,16 @@ def invoice_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def upsert_invoice(obj: StripeObject, customer: Customer | None = None) -> Invoice:
+async def upsert_invoice(
+    obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
+) -> Invoice:
     """Create or update the mirror row of a Stripe invoice and link it both ways.
 
     The subscription is linked when mirrored (else its id waits in
     `subscription_stripe_id`); the invoice's payment, and payments that named this
     invoice before it was mirrored, are linked to it. Raises `MissingParentError`
-    when its customer is not mirrored yet.
+    when its customer is not mirrored yet. `stripe_event_at` (the applied event's
+    `created`) is written with the row when given.
     """
     stripe_id = object_id(obj)
     customer = await require_customer(obj, customer)
@@ -98,6 +102,8 @@ async def upsert_invoice(obj: StripeObject, customer: Customer | None = None) ->
         **synced_now(),
         "customer": customer,
     }
+    if stripe_event_at is not None:
+        defaults["stripe_event_at"] = stripe_event_at
     async with in_transaction():
         subscription_stripe_id = defaults.get("subscription_stripe_id")
         if subscription_stripe_id is not None:

@@ -11,27 +11,35 @@ sum of the mirrored refunds that hold money back, never less than that last figu
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from gateway.mirror.common import (
     InvalidStripeObjectError,
     MissingParentError,
+    Statement,
     StripeObject,
     amount_of,
     currency_of,
+    db_value,
     expanded,
+    in_transaction_now,
     list_data,
     mirror_fields,
     object_id,
     optional_int,
+    quoted,
     required_str,
     stripe_id_of,
     synced_now,
     without_none,
 )
-from models import Customer, Invoice, Payment, Refund
+from models import Customer, Payment, Refund
+from models.base import uuid7
 
 REFUND_STATUSES_COUNTED = ("pending", "succeeded", "requires_action")
 """Refund statuses whose amount is taken off the payment (failed and canceled ones gave it back)."""
@@ -105,41 +113,135 @@ async def _refresh_amount_refunded(payment: Payment, *, dirty: bool = False) -> 
         await payment.save(update_fields=["amount_refunded", "charge_amount_refunded", "updated_at"])
 
 
-async def upsert_payment(obj: StripeObject, customer: Customer | None = None) -> Payment:
+_PAYMENT_COLUMNS: Final = (
+    "id",
+    "created_at",
+    "updated_at",
+    "stripe_id",
+    "livemode",
+    "stripe_created",
+    "stripe_event_at",
+    "synced_at",
+    "customer_id",
+    "invoice_id",
+    "status",
+    "amount",
+    "amount_received",
+    "amount_refunded",
+    "charge_amount_refunded",
+    "currency",
+    "description",
+    "client_secret",
+    "payment_method_stripe_id",
+    "latest_charge_stripe_id",
+    "customer_stripe_id",
+    "invoice_stripe_id",
+    "failure_code",
+    "decline_code",
+    "failure_message",
+)
+"""Every column of `payments`, in the order the upsert lists them."""
+
+_KEPT_WHEN_NULL: Final = ("invoice_id", "invoice_stripe_id")
+"""Links an update keeps when this answer does not find them (see `without_none`)."""
+
+
+async def upsert_payment(
+    obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
+) -> Payment:
     """Create or update the mirror row of a Stripe PaymentIntent.
 
     The customer and invoice are linked when mirrored; otherwise their ids wait in
     `customer_stripe_id` / `invoice_stripe_id` and the later customer or invoice
     upsert links them. In current API versions the invoice is found by the invoice
-    that names this intent.
+    that names this intent. `stripe_event_at` (the applied event's `created`) is
+    written with the row when given, and left as it is otherwise.
+
+    One statement, `INSERT … ON CONFLICT (stripe_id) DO UPDATE … RETURNING`, finds the
+    customer and invoice rows in subqueries and locks the row it updates for the rest of
+    the transaction; an updated row whose answer lacks the charge's figure then has its
+    `amount_refunded` recomputed from its refunds (a new row has none yet).
     """
     stripe_id = object_id(obj)
-    defaults: dict[str, Any] = {**without_none(payment_fields(obj), *_STICKY), **synced_now()}
+    fields: dict[str, Any] = {**without_none(payment_fields(obj), *_STICKY), **synced_now()}
     if customer is not None:
-        if defaults["customer_stripe_id"] not in (None, customer.stripe_id):
+        if fields["customer_stripe_id"] not in (None, customer.stripe_id):
             raise InvalidStripeObjectError(
-                f"payment_intent {stripe_id} belongs to {defaults['customer_stripe_id']}, not {customer.stripe_id}"
+                f"payment_intent {stripe_id} belongs to {fields['customer_stripe_id']}, not {customer.stripe_id}"
             )
-        defaults["customer_stripe_id"] = customer.stripe_id
-    elif defaults["customer_stripe_id"] is not None:
-        customer = await Customer.get_or_none(stripe_id=defaults["customer_stripe_id"])
-    defaults["customer"] = customer
-    async with in_transaction():
-        invoice_stripe_id = defaults.get("invoice_stripe_id")
-        if invoice_stripe_id is not None:
-            invoice = await Invoice.get_or_none(stripe_id=invoice_stripe_id)
+        fields["customer_stripe_id"] = customer.stripe_id
+    if stripe_event_at is not None:
+        fields["stripe_event_at"] = stripe_event_at
+    charge_figure = fields.get("charge_amount_refunded")
+    if charge_figure is not None:
+        # The charge is Stripe's own figure and this answer carries it: take it as is.
+        fields["amount_refunded"] = charge_figure
+    connection = Tortoise.get_connection("default")
+    if in_transaction_now(connection):
+        return await _upsert_payment_row(connection, stripe_id, fields, customer)
+    async with in_transaction() as transaction:
+        return await _upsert_payment_row(transaction, stripe_id, fields, customer)
+
+
+async def _upsert_payment_row(
+    connection: BaseDBAsyncClient, stripe_id: str, fields: dict[str, Any], customer: Customer | None
+) -> Payment:
+    """The upsert statement of `upsert_payment`, in the caller's transaction."""
+    statement = Statement(connection)
+    param = statement.param
+    now = datetime.now(UTC)
+    row_id = uuid7()
+    invoice_stripe_id = fields.get("invoice_stripe_id")
+    # The invoice it names, else the newest one naming this intent (current API versions).
+    invoice_where = '"stripe_id" = {}' if invoice_stripe_id is not None else '"payment_intent_stripe_id" = {}'
+    invoice_key = invoice_stripe_id if invoice_stripe_id is not None else stripe_id
+    newest_invoice = 'FROM "invoices" WHERE ' + invoice_where + ' ORDER BY "created_at" DESC, "id" DESC LIMIT 1'
+    values: list[str] = []
+    updated: list[str] = []
+    for column in _PAYMENT_COLUMNS:
+        if column == "id":
+            values.append(param(db_value(Payment, "id", row_id)))
+        elif column in ("created_at", "updated_at"):
+            values.append(param(db_value(Payment, column, now)))
+        elif column == "stripe_id":
+            values.append(param(stripe_id))
+        elif column == "customer_id":
+            if customer is not None:
+                values.append(param(db_value(Payment, "id", customer.id)))
+            elif fields["customer_stripe_id"] is not None:
+                customer_key = param(fields["customer_stripe_id"])
+                values.append(f'(SELECT "id" FROM "customers" WHERE "stripe_id" = {customer_key})')  # noqa: S608
+            else:
+                values.append("NULL")
+        elif column == "invoice_id":
+            values.append(f'(SELECT "id" {newest_invoice.format(param(invoice_key))})')
+        elif column == "invoice_stripe_id" and invoice_stripe_id is None:
+            values.append(f'(SELECT "stripe_id" {newest_invoice.format(param(invoice_key))})')
+        elif column in fields:
+            values.append(param(db_value(Payment, column, fields[column])))
         else:
-            invoice = await Invoice.filter(payment_intent_stripe_id=stripe_id).order_by("-created_at").first()
-        if invoice is not None:
-            defaults["invoice"] = invoice
-            defaults["invoice_stripe_id"] = invoice.stripe_id
-        if defaults.get("charge_amount_refunded") is not None:
-            # The charge is Stripe's own figure and this answer carries it: take it as is.
-            defaults["amount_refunded"] = defaults["charge_amount_refunded"]
-        # update_or_create locks the row for the rest of this transaction (see _refresh_amount_refunded).
-        payment, _ = await Payment.update_or_create(defaults=defaults, stripe_id=stripe_id)
-        if defaults.get("charge_amount_refunded") is None:
-            await _refresh_amount_refunded(payment)
+            # A new row without this answer's figure: what Tortoise would have created.
+            default = Payment._meta.fields_map[column].default
+            values.append(param(db_value(Payment, column, default() if callable(default) else default)))
+        if column in ("id", "created_at", "stripe_id"):
+            continue
+        if column in _KEPT_WHEN_NULL:
+            updated.append(f'"{column}" = COALESCE(EXCLUDED."{column}", "payments"."{column}")')
+        elif column in fields or column in ("updated_at", "customer_id"):
+            updated.append(f'"{column}" = EXCLUDED."{column}"')
+    columns = quoted(_PAYMENT_COLUMNS)
+    sql = (
+        f'INSERT INTO "payments" ({columns}) VALUES ({", ".join(values)}) '  # noqa: S608 - fixed names
+        f'ON CONFLICT ("stripe_id") DO UPDATE SET {", ".join(updated)} RETURNING {columns}'
+    )
+    rows = await connection.execute_query_dict(sql, statement.params)
+    payment = Payment._init_from_db(**rows[0])
+    if customer is not None:
+        payment.customer = customer
+    inserted = payment.id == row_id
+    if not inserted and fields.get("charge_amount_refunded") is None:
+        # The statement holds the row's lock until the transaction ends (see _refresh_amount_refunded).
+        await _refresh_amount_refunded(payment)
     return payment
 
 
@@ -180,16 +282,21 @@ async def _locked_payment(obj: StripeObject, payment: Payment | None) -> Payment
     raise InvalidStripeObjectError(f"refund {obj.get('id')} names neither a payment_intent nor a charge")
 
 
-async def upsert_refund(obj: StripeObject, payment: Payment | None = None) -> Refund:
+async def upsert_refund(
+    obj: StripeObject, payment: Payment | None = None, *, stripe_event_at: datetime | None = None
+) -> Refund:
     """Create or update the mirror row of a Stripe refund, then recompute its payment's `amount_refunded`.
 
     The payment is `payment`, else the one named by `payment_intent`, else the one
     whose latest charge is the refund's `charge`; when it is not mirrored yet this
     raises `MissingParentError` (`payment_intent` or `charge`, with the id). The
-    `payment` passed in gets the new `amount_refunded` too.
+    `payment` passed in gets the new `amount_refunded` too. `stripe_event_at` (the applied
+    event's `created`) is written with the refund's row when given.
     """
     stripe_id = object_id(obj)
     fields = refund_fields(obj)
+    if stripe_event_at is not None:
+        fields["stripe_event_at"] = stripe_event_at
     async with in_transaction():
         locked = await _locked_payment(obj, payment)
         # An expanded charge is a fresher figure than the one the payment row holds.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from gateway.mirror.common import (
@@ -51,7 +52,10 @@ def price_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def upsert_price(obj: StripeObject) -> Price:
-    """Create or update the mirror row of a Stripe price (or legacy plan)."""
-    price, _ = await Price.update_or_create(defaults={**price_fields(obj), **synced_now()}, stripe_id=object_id(obj))
+async def upsert_price(obj: StripeObject, *, stripe_event_at: datetime | None = None) -> Price:
+    """Create or update the mirror row of a Stripe price (or legacy plan); `stripe_event_at` as in the others."""
+    defaults = {**price_fields(obj), **synced_now()}
+    if stripe_event_at is not None:
+        defaults["stripe_event_at"] = stripe_event_at
+    price, _ = await Price.update_or_create(defaults=defaults, stripe_id=object_id(obj))
     return price

@@ -95,16 +95,21 @@ def subscription_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def upsert_subscription(obj: StripeObject, customer: Customer | None = None) -> Subscription:
+async def upsert_subscription(
+    obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
+) -> Subscription:
     """Create or update the mirror rows of a Stripe subscription and its items.
 
     Items no longer listed are deleted (only when the list is complete). Invoices
     mirrored before this subscription are linked to it. Raises `MissingParentError`
-    when its customer is not mirrored yet.
+    when its customer is not mirrored yet. `stripe_event_at` (the applied event's
+    `created`) is written with the subscription's row when given.
     """
     stripe_id = object_id(obj)
     customer = await require_customer(obj, customer)
     fields = subscription_fields(obj)
+    if stripe_event_at is not None:
+        fields["stripe_event_at"] = stripe_event_at
     items_list = obj.get("items")
     items = list_data(items_list)
     item_rows = [(object_id(item), subscription_item_fields(item, obj)) for item in items]
