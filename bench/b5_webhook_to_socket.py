@@ -14,8 +14,9 @@ no clock is shared across processes). Throughput is frames received per second o
 window; CPU is the gateway's and the worker's, over the window.
 
 The details split each event at the inbox row's timestamps (CLOCK_REALTIME, one machine):
-`receive` POST written → row inserted, `enqueue` row → `enqueued_at` (the Dramatiq send
-on a thread, then an UPDATE), `queue` → the worker claims the row, `apply` → the row is
+`receive` POST written → row inserted, `queue` → the worker claims the row (the send to
+Redis, the wait in the queue, the worker's poll; the INSERT stamps `enqueued_at`, so there
+is no separate enqueue stage since that change), `apply` → the row is
 processed (mirror write, audit, in one transaction), `fanout` → the frame is read
 (commit, PUBLISH, hub, filter, row read, GraphQL execution, send); `machine_busy_pct` and
 `cpu_s_by_command` show how busy all cores were (PostgreSQL included). No baseline: the
@@ -48,7 +49,7 @@ RATE: Final = 100.0
 SMOKE_RATE: Final = 40.0
 FLOOR_RATE: Final = 25.0
 """A rate far below what the machine can apply, for a row showing the latency without queueing."""
-STAGES: Final = ("receive", "enqueue", "queue", "apply", "fanout")
+STAGES: Final = ("receive", "queue", "apply", "fanout")
 
 
 def _ms(later: datetime | float | None, earlier: datetime | float | None) -> float | None:
@@ -64,7 +65,7 @@ async def _stages(stack: Stack, events: list[list[Any]]) -> dict[str, float | st
     conn = await asyncpg.connect(stack.database_url)
     try:
         rows = await conn.fetch(
-            "SELECT stripe_event_id, created_at, enqueued_at, processing_started_at, processed_at, attempts "
+            "SELECT stripe_event_id, created_at, processing_started_at, processed_at, attempts "
             "FROM webhook_events WHERE stripe_event_id = ANY($1::text[])",
             [event_id for event_id, _, _ in events],
         )
@@ -79,7 +80,7 @@ async def _stages(stack: Stack, events: list[list[Any]]) -> dict[str, float | st
             continue
         retried += row["attempts"] > 1
         frame_wall = sent_wall + latency_ms / 1000
-        points = (sent_wall, row["created_at"], row["enqueued_at"], row["processing_started_at"], row["processed_at"])
+        points = (sent_wall, row["created_at"], row["processing_started_at"], row["processed_at"])
         for stage, later, earlier in zip(STAGES, (*points[1:], frame_wall), points, strict=True):
             value = _ms(later, earlier)
             if value is not None:

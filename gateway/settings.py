@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     """A silent worker counts as dead after this; its messages are re-queued."""
     worker_maintenance_chance: int = 1000
     """Per million Redis commands: how often the broker's re-queue maintenance runs."""
-    worker_timeout_ms: int = 100
-    """Idle poll interval of a worker (Dramatiq's 1 s would add webhook latency)."""
+    worker_timeout_ms: int = 25
+    """Longest idle poll interval of a worker (Dramatiq's 1 s would add webhook latency; bench/changes.md)."""
     webhook_sweep_interval_seconds: float = 5.0
     webhook_pending_grace_seconds: float = 10.0
     """A `pending` row never sent is sent by the sweeper after this."""

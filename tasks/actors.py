@@ -54,7 +54,8 @@ def _make_handler(family: str) -> Callable[[str], Awaitable[None]]:
         runtime = get_runtime()
         with observe_worker_event(family):
             status = await runtime.run(process_event(UUID(event_row_id), runtime.stripe, runtime.publisher))
-        log.info("event row %s (%s): %s", event_row_id, family, status)
+        # DEBUG: `process_event` already logs the outcome at INFO with the event's id and type.
+        log.debug("event row %s (%s): %s", event_row_id, family, status)
 
     handle.__name__ = handle.__qualname__ = f"handle_{family}"
     return handle

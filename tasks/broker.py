@@ -25,13 +25,15 @@ Tuning knobs (environment variables; defaults are the production values):
 
 - `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (60): after this long without a heartbeat a
   worker counts as dead and the messages it held go back to the queue. Idle
-  consumers poll every `WORKER_TIMEOUT_MS` and every poll is a heartbeat, so a few
-  seconds is safe; tests that SIGKILL a worker set it to ~3.
+  consumers poll at least every `WORKER_TIMEOUT_MS` and every poll is a heartbeat, so a
+  few seconds is safe; tests that SIGKILL a worker set it to ~3.
 - `WORKER_MAINTENANCE_CHANCE` (1000 per million Redis commands): how often a command
-  also runs the maintenance that re-queues dead workers' messages. With 100 ms polls
-  that is about once a minute per worker; tests set 1000000 (every command).
-- `WORKER_TIMEOUT_MS` (100): how long an idle consumer sleeps between polls (Dramatiq's
-  default of 1 s would add up to 1 s of webhook latency).
+  also runs the maintenance that re-queues dead workers' messages. With 25 ms polls
+  that is every 10-20 s per idle worker; tests set 1000000 (every command).
+- `WORKER_TIMEOUT_MS` (25): the longest an idle consumer sleeps between polls (Dramatiq
+  backs off from 5 ms up to it). Dramatiq's default of 1 s would add up to 1 s of webhook
+  latency, 100 ms added ~15 ms at the median at 25 events/s (bench/changes.md); an idle
+  worker's polls cost about 1% of a core.
 """
 
 from __future__ import annotations
