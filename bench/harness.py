@@ -632,9 +632,18 @@ def summarize(
 
 
 async def run_pair(
-    stack: Stack, config: RunConfig, number: int, name: str, gateway: Variant, baseline: Variant
+    stack: Stack,
+    config: RunConfig,
+    number: int,
+    name: str,
+    gateway: Variant,
+    baseline: Variant,
+    before_each: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[Result, Result]:
-    """Run the gateway and its baseline alternately (ABBA…), `config.rounds` rounds each; one Result per side."""
+    """Run the gateway and its baseline alternately (ABBA…), `config.rounds` rounds each; one Result per side.
+
+    `before_each` runs before every side's run (warm-up included), e.g. to reset a shared emulator.
+    """
     runs: dict[str, list[LoadRun]] = {gateway.label: [], baseline.label: []}
     profiles: dict[str, list[Path]] = {gateway.label: [], baseline.label: []}
     for round_index in range(config.rounds):
@@ -646,6 +655,8 @@ async def run_pair(
             if stack.profile:
                 profile = stack.log_dir / f"profile-b{number}-{variant.label}-r{round_index}.txt"
                 profiles[variant.label].append(profile)
+            if before_each is not None:
+                await before_each()
             runs[variant.label].append(await stack.run_load(spec, measured, profile))
     results = []
     for variant in (gateway, baseline):
