@@ -359,11 +359,15 @@ class Stack:
             create_api_key, self.database_url, "read,write,admin", "bench-admin", env=env, log_path=cli_log
         )
         self.seeded = await seed(self.database_url, self.seed_customers)
+        self.gateway = await self.start_gateway("gateway")
+
+    async def start_gateway(self, name: str) -> ServerProcess:
+        """A `billing-gateway serve` process on the stack's database, Redis and localstripe (production settings)."""
         port = free_port()
-        self.gateway = await self.start_server(
-            "gateway",
+        return await self.start_server(
+            name,
             [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
+            env=self.gateway_env(),
             port=port,
             health_path="/health/live",
         )
