@@ -37,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
+from gateway.mirror.common import Statement, quoted
 from gateway.stripe_client import WebhookSignatureError, verify_webhook
 from models.base import uuid7
 from models.inbox import EventStatus, WebhookEvent
@@ -144,10 +145,9 @@ def _insert_sql(conn: Any) -> str:
     """The inbox INSERT in this connection's placeholder style (`$1` asyncpg, `?` SQLite), made once per driver."""
     sql = _insert_sql_by_driver.get(type(conn))
     if sql is None:
-        executor = conn.executor_class(WebhookEvent, conn)
-        context = conn.query_class.SQL_CONTEXT
-        placeholders = ", ".join(executor.parameter(i).get_sql(context) for i in range(len(_INSERT_COLUMNS)))
-        columns = ", ".join(f'"{WebhookEvent._meta.fields_db_projection[name]}"' for name in _INSERT_COLUMNS)
+        statement = Statement(conn)
+        placeholders = ", ".join(statement.param(None) for _ in _INSERT_COLUMNS)
+        columns = quoted(WebhookEvent._meta.fields_db_projection[name] for name in _INSERT_COLUMNS)
         sql = (
             f'INSERT INTO "{WebhookEvent._meta.db_table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608 - fixed names
             'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id"'

@@ -40,7 +40,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from uuid import UUID
 
 import asyncpg  # type: ignore[import-untyped]
@@ -121,8 +121,14 @@ class EventNotFoundError(LookupError):
 # --- what one event writes ----------------------------------------------------------------------------------
 
 Fetch = Callable[[StripeAdapter, str], Awaitable[dict[str, Any]]]
-Upsert = Callable[[StripeObject, datetime], Awaitable[StripeMirrorModel]]
-"""`upsert(obj, stripe_event_at)`: the mirror write, with the `stripe_event_at` it stamps on the row."""
+
+
+class Upsert(Protocol):
+    """`upsert(obj, stripe_event_at=…)`: the mirror write (`gateway.mirror`), stamping the event's time on the row."""
+
+    def __call__(
+        self, obj: StripeObject, *, stripe_event_at: datetime | None = None
+    ) -> Awaitable[StripeMirrorModel]: ...
 
 
 @dataclass(frozen=True)
@@ -193,51 +199,23 @@ def _as_deleted_customer(event_obj: StripeObject) -> Callable[[StripeObject], St
     return adjust
 
 
-async def _upsert_customer(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_customer(obj, stripe_event_at=event_at)
-
-
-async def _upsert_payment_method(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_payment_method(obj, stripe_event_at=event_at)
-
-
-async def _upsert_subscription(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_subscription(obj, stripe_event_at=event_at)
-
-
-async def _upsert_invoice(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_invoice(obj, stripe_event_at=event_at)
-
-
-async def _upsert_payment(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_payment(obj, stripe_event_at=event_at)
-
-
-async def _upsert_refund(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_refund(obj, stripe_event_at=event_at)
-
-
-async def _upsert_price(obj: StripeObject, event_at: datetime) -> StripeMirrorModel:
-    return await upsert_price(obj, stripe_event_at=event_at)
-
-
 async def _target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe: StripeAdapter) -> _Target | None:
     """What the event writes; None when there is nothing to mirror (a charge of no PaymentIntent)."""
     if family == "customer":
         if event.type == "customer.deleted":
             # The event carries the customer as it was; our row keeps its fields, flagged deleted.
             obj = {**obj, "deleted": True}
-        return _Target(Customer, obj, _upsert_customer, _fetch_customer, on_fresh=_as_deleted_customer(obj))
+        return _Target(Customer, obj, upsert_customer, _fetch_customer, on_fresh=_as_deleted_customer(obj))
     if family == "payment_method":
-        return _Target(PaymentMethod, obj, _upsert_payment_method, _fetch_payment_method)
+        return _Target(PaymentMethod, obj, upsert_payment_method, _fetch_payment_method)
     if family == "subscription":
-        return _Target(Subscription, obj, _upsert_subscription, _fetch_subscription, kind="subscription")
+        return _Target(Subscription, obj, upsert_subscription, _fetch_subscription, kind="subscription")
     if family == "invoice":
-        return _Target(Invoice, obj, _upsert_invoice, _fetch_invoice, kind="invoice")
+        return _Target(Invoice, obj, upsert_invoice, _fetch_invoice, kind="invoice")
     if family == "payment_intent":
-        return _Target(Payment, obj, _upsert_payment, _fetch_payment_intent, kind="payment")
+        return _Target(Payment, obj, upsert_payment, _fetch_payment_intent, kind="payment")
     if family == "price":
-        return _Target(Price, obj, _upsert_price, _price_fetcher(obj))
+        return _Target(Price, obj, upsert_price, _price_fetcher(obj))
     if family == "refund":
         if obj.get("object") == "charge" or event.type.startswith("charge."):
             # charge.refunded: what the mirror keeps is on the PaymentIntent (amount refunded):
@@ -246,8 +224,8 @@ async def _target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe
             if intent_id is None:
                 return None
             fresh = await _fetch_payment_intent(stripe, intent_id)
-            return _Target(Payment, fresh, _upsert_payment, _fetch_payment_intent, kind="payment", fresh=True)
-        return _Target(Refund, obj, _upsert_refund, _fetch_refund)
+            return _Target(Payment, fresh, upsert_payment, _fetch_payment_intent, kind="payment", fresh=True)
+        return _Target(Refund, obj, upsert_refund, _fetch_refund)
     raise InvalidStripeObjectError(f"no handler for event family {family!r}")
 
 
@@ -408,7 +386,7 @@ async def _apply_in_transaction(event: WebhookEvent, target: _Target | None) -> 
                 if existing is not None and existing.stripe_event_at is not None:
                     # A fresh object is at least as new as the newest event applied before.
                     newest = max(newest, existing.stripe_event_at)
-                row = await target.upsert(target.obj, newest)
+                row = await target.upsert(target.obj, stripe_event_at=newest)
                 _check_customer_linked(target, row)
                 applied.object_ids.append(str(to_global_id(target.model.__name__, row.id)))
                 status: str | None = getattr(row, "status", None)
@@ -528,23 +506,7 @@ async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Ap
 # --- the inbox row's life -----------------------------------------------------------------------------------
 
 
-_CLAIM_RETURNS: Final = (
-    "id",
-    "created_at",
-    "updated_at",
-    "stripe_event_id",
-    "type",
-    "api_version",
-    "livemode",
-    "stripe_created",
-    "payload",
-    "status",
-    "attempts",
-    "last_error",
-    "enqueued_at",
-    "processing_started_at",
-    "processed_at",
-)
+_CLAIM_RETURNS: Final = tuple(WebhookEvent._meta.fields_db_projection.values())
 """Every column of `webhook_events`: the claim returns the whole row."""
 
 
