@@ -33,6 +33,7 @@ from gateway.rate_limit import RateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
 from gateway.webhooks import StripeWebhookEndpoint
+from gateway.ws import GatewayTransportWSHandler
 from resolvers.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
@@ -55,6 +56,9 @@ class SocketContext(Context):
 
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with the gateway's typed context."""
+
+    # A shared subscription result's JSON is encoded once for all its sockets (see gateway.ws).
+    graphql_transport_ws_handler_class = GatewayTransportWSHandler
 
     def __init__(self, settings: Settings, stripe: StripeAdapter) -> None:
         super().__init__(
