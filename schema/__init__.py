@@ -25,7 +25,7 @@ from schema.customers import (
     UpdateCustomerPayload,
 )
 from schema.execution import CachingExecutor
-from schema.extensions import gateway_extensions
+from schema.extensions import GatewaySchema, gateway_extensions
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
 from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 from schema.payment_methods import (
@@ -151,7 +151,7 @@ def build_schema(
 ) -> strawberry.Schema:
     """The gateway's schema with its caches, query limits and error masking (introspection off in production)."""
     settings = settings or Settings(_env_file=None)  # type: ignore[call-arg]
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=LiveUpdates,

@@ -156,3 +156,25 @@ async def test_typed_errors_are_not_masked(pg_database_factory: PgDatabaseFactor
         result = await run("{ customers(first: 101) { edges { node { id } } } }", settings(gateway_env="production"))
     [error] = result.errors or []
     assert error.extensions == {"code": "VALIDATION_FAILED"}
+
+
+class ReportsResults(SchemaExtension):
+    """An extension that reports a result, as a tracing extension would."""
+
+    def get_results(self) -> dict[str, Any]:
+        return {"reported": True}
+
+
+async def test_extensions_that_report_results_still_do_and_the_others_are_not_asked() -> None:
+    asked: list[str] = []
+
+    class CountsAsks(SchemaExtension):
+        def get_results(self) -> dict[str, Any]:
+            asked.append("counts")
+            return {}
+
+    schema = build_schema(settings(), extra_extensions=[ReportsResults, CountsAsks])
+    result = await schema.execute("{ __typename }")
+    assert result.errors is None
+    assert result.extensions == {"reported": True}
+    assert asked == ["counts"], "an extension overriding get_results is asked once per result"
