@@ -21,6 +21,10 @@ Metrics (all prefixed `gateway_`):
     webhook_inbox_events{status}       computed on scrape (one GROUP BY on webhook_events)
     worker_event_duration_seconds{family, outcome}                    outcome: ok | error
     live_subscribers                   local GraphQL subscriptions of this process
+    live_results_total{outcome}        per-event executions of subscriptions: shared (another
+                                       subscriber's result), executed (run and offered to the
+                                       identical subscribers), unshared, bypassed (not eligible)
+    live_frame_encodings_total{outcome}   JSON of shared results: encoded | reused
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -136,6 +142,50 @@ def _live_subscriber_count() -> float:
 
 
 LIVE_SUBSCRIBERS.set_function(_live_subscriber_count)
+
+
+class LiveSharingCollector(Collector):
+    """The counters of `schema.execution.ResultSharingCache`, read when scraped."""
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        # Without it the registry would call `collect` at registration, while this module imports.
+        yield from self._families({})
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        # Imported here: the schema package imports this module.
+        from schema.execution import result_sharing_cache
+
+        cache = result_sharing_cache()
+        yield from self._families(
+            {
+                ("results", "shared"): cache.hits,
+                ("results", "executed"): cache.misses,
+                ("results", "unshared"): cache.unshared,
+                ("results", "bypassed"): cache.bypassed,
+                ("encodings", "encoded"): cache.payload_encodes,
+                ("encodings", "reused"): cache.payload_reuses,
+            }
+        )
+
+    @staticmethod
+    def _families(values: dict[tuple[str, str], int]) -> Iterator[CounterMetricFamily]:
+        results = CounterMetricFamily(
+            "gateway_live_results",
+            "Per-event executions of live subscriptions, by whether their result was shared.",
+            labels=["outcome"],
+        )
+        encodings = CounterMetricFamily(
+            "gateway_live_frame_encodings",
+            "JSON encodings of shared live results: encoded once, then reused per socket.",
+            labels=["outcome"],
+        )
+        for (family, outcome), value in values.items():
+            (results if family == "results" else encodings).add_metric([outcome], value)
+        yield results
+        yield encodings
+
+
+REGISTRY.register(LiveSharingCollector())
 
 
 # -- GraphQL ---------------------------------------------------------------------------

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.operations import create_customer
+from tests.e2e.operations import create_customer, customer_with_card
+from tests.e2e.test_live import live_socket, subscribe, wait_subscribed
+from tests.e2e.test_live_sessions import create_payment
+from tests.e2e.test_live_sharing import WATCH, until_succeeded
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -65,3 +70,28 @@ async def test_metrics_parse_and_move_with_traffic(gateway: GatewayProcess, grap
     for status in ("pending", "processing", "processed", "failed", "ignored"):
         assert ("gateway_webhook_inbox_events", frozenset({("status", status)})) in after, status
     assert ("gateway_live_subscribers", frozenset()) in after
+
+
+async def test_identical_live_subscribers_share_results_and_metrics_show_it(
+    gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
+) -> None:
+    """Three sockets, same key, document and variables: one execution per event, the others reuse it."""
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    variables = {"customerId": customer["id"], "withPayment": True}
+    before = await _scrape(gateway)
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(live_socket(gateway, api_key)) for _ in range(3)]
+        operations = [await subscribe(ws, WATCH, variables) for ws in sockets]
+        await wait_subscribed(0.5)
+        await create_payment(graphql, customer["id"], 4242)
+        await asyncio.gather(*(until_succeeded(ws, {op}, 20) for ws, op in zip(sockets, operations, strict=True)))
+    after = await _scrape(gateway)
+
+    def moved(name: str, outcome: str) -> float:
+        return _total(after, name, outcome=outcome) - _total(before, name, outcome=outcome)
+
+    executed, shared = moved("gateway_live_results_total", "executed"), moved("gateway_live_results_total", "shared")
+    assert executed >= 1, "at least one event (SUCCEEDED) was executed once for the three"
+    assert shared >= 2 * executed, (executed, shared)
+    assert moved("gateway_live_frame_encodings_total", "encoded") >= 1
+    assert moved("gateway_live_frame_encodings_total", "reused") >= 2
