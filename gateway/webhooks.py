@@ -129,16 +129,13 @@ async def insert_event(
         else:
             params.append(fields_map[name].to_db_value(values[name], WebhookEvent))
     sql = _insert_sql(conn)
-    if conn.capabilities.dialect == "postgres":
-        # The pool's connection directly: Tortoise's wrappers (exception translation, a dict
-        # per row) were a tenth of the receiver's CPU, for one statement whose errors all end in 503.
-        async with conn.acquire_connection() as connection:
-            row_id = await connection.fetchval(sql, *params)
-        return None if row_id is None else UUID(str(row_id))
-    # `execute_query_dict` always fetches; Tortoise's `execute_query` drops the RETURNING rows of an INSERT.
+    # `execute_query_dict` always fetches; Tortoise's asyncpg `execute_query` drops the
+    # RETURNING rows of an INSERT.
     rows = await conn.execute_query_dict(sql, params)
-    # SQLite returns the text form of the id.
-    return UUID(str(rows[0]["id"])) if rows else None
+    if not rows:
+        return None
+    # asyncpg returns a UUID, SQLite the text form.
+    return UUID(str(rows[0]["id"]))
 
 
 _insert_sql_by_driver: dict[type, str] = {}
