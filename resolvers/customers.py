@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from tortoise.transactions import in_transaction
@@ -11,9 +14,10 @@ from gateway.idempotency import Attempt
 from gateway.mirror import upsert_customer
 from resolvers import snapshots
 from resolvers.errors import MutationError
+from resolvers.loaders import PageLoader
 from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
-from resolvers.pagination import paginate
+from resolvers.pagination import nested_pages, paginate
 from resolvers.scoping import filter_text, visible_customers
 from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
 from schema.context import Info
@@ -39,7 +43,45 @@ async def customers(
     qs = visible_customers(info.context.principal)
     if email is not None:
         qs = qs.filter(email__iexact=filter_text(email, "email").strip())
-    return await paginate(qs, first, after, Customer.from_model)
+    page = await paginate(qs, first, after, Customer.from_model, whole_rows=True)
+    await prefetch_nested_pages(info, [edge.node.model.id for edge in page.edges])
+    return page
+
+
+_NESTED = {
+    "paymentMethods": "customer_payment_methods",
+    "subscriptions": "customer_subscriptions",
+    "invoices": "customer_invoices",
+    "payments": "customer_payments",
+}
+"""A customer's nested connections (GraphQL name) and the `Loaders` attribute of their page loader."""
+
+
+async def prefetch_nested_pages(info: Info, customer_ids: list[UUID]) -> None:
+    """Fetch the nested pages the selection asks of every customer of a page, before their fields resolve.
+
+    The statements are the ones the nested fields' loaders would batch (one per nested
+    connection and cursor), run once here; each customer's nested field then answers from
+    the loader's `ready` pages without an awaitable per customer (`resolvers.loaders.page_of`).
+    """
+    if not customer_ids:
+        return
+    raw = info._raw_info
+    # Strawberry's resolve info carries the coerced variables; graphql-core's own, a VariableValues.
+    values: Any = raw.variable_values
+    variables: Mapping[str, Any] = values if isinstance(values, Mapping) else values.coerced
+    wanted = nested_pages(raw.field_nodes, raw.fragments, variables, _NESTED)
+    if not wanted:
+        return
+    loaders = info.context.loaders
+    fetches = []
+    for name, pages in wanted.items():
+        loader: PageLoader[Any] = getattr(loaders, name)
+        fetches.append(loader.prefetch(customer_ids, pages))
+    if len(fetches) == 1:
+        await fetches[0]
+    else:
+        await asyncio.gather(*fetches)
 
 
 async def create_customer(info: Info, idempotency_key: str, input: CreateCustomerInput) -> CreateCustomerPayload:

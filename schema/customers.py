@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from models import Customer as CustomerModel
-from resolvers.loaders import load_page
+from resolvers.loaders import page_of
 from resolvers.snapshots import load
 from schema.context import Info
 from schema.errors import UserError, user_errors
@@ -25,6 +26,11 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 PaymentMethodRef = Annotated["PaymentMethod", strawberry.lazy("schema.payment_methods")]
 PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
+
+# The page arguments of the nested connections, named explicitly: strawberry then takes the
+# GraphQL name as given instead of converting `first`/`after` to camel case on every call.
+First: TypeAlias = Annotated[int | None, strawberry.argument(name="first")]
+After: TypeAlias = Annotated[str | None, strawberry.argument(name="after")]
 
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
@@ -61,36 +67,53 @@ class Customer(Node):
             return None
         return PaymentMethod.from_model(row, owner=self.model)
 
-    @strawberry.field(description="Payment methods attached to this customer, newest first.")
-    async def payment_methods(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[PaymentMethodRef]:
+    # The nested connections are synchronous when the customers' list fetched their pages ahead
+    # (`resolvers.customers.prefetch_nested_pages`): a page of 100 customers then resolves them
+    # without an awaitable per customer. Otherwise they go through their batching loader.
+    @strawberry.field(
+        graphql_type=Connection[PaymentMethodRef],
+        description="Payment methods attached to this customer, newest first.",
+    )
+    def payment_methods(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[PaymentMethodRef] | Awaitable[Connection[PaymentMethodRef]]:
         from schema.payment_methods import PaymentMethod
 
-        loader = info.context.loaders.customer_payment_methods
         owner = self.model
-        return await load_page(loader, owner.id, first, after, lambda row: PaymentMethod.from_model(row, owner))
+        return page_of(
+            info.context.loaders.customer_payment_methods,
+            owner.id,
+            first,
+            after,
+            lambda row: PaymentMethod.from_model(row, owner),
+        )
 
-    @strawberry.field(description="This customer's subscriptions, newest first.")
-    async def subscriptions(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[SubscriptionRef]:
+    @strawberry.field(
+        graphql_type=Connection[SubscriptionRef], description="This customer's subscriptions, newest first."
+    )
+    def subscriptions(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[SubscriptionRef] | Awaitable[Connection[SubscriptionRef]]:
         from schema.subscriptions import Subscription
 
         loader = info.context.loaders.customer_subscriptions
-        return await load_page(loader, self.model.id, first, after, Subscription.from_model)
+        return page_of(loader, self.model.id, first, after, Subscription.from_model)
 
-    @strawberry.field(description="This customer's invoices, newest first.")
-    async def invoices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[InvoiceRef]:
+    @strawberry.field(graphql_type=Connection[InvoiceRef], description="This customer's invoices, newest first.")
+    def invoices(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[InvoiceRef] | Awaitable[Connection[InvoiceRef]]:
         from schema.invoices import Invoice
 
-        return await load_page(info.context.loaders.customer_invoices, self.model.id, first, after, Invoice.from_model)
+        return page_of(info.context.loaders.customer_invoices, self.model.id, first, after, Invoice.from_model)
 
-    @strawberry.field(description="This customer's payments, newest first.")
-    async def payments(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[PaymentRef]:
+    @strawberry.field(graphql_type=Connection[PaymentRef], description="This customer's payments, newest first.")
+    def payments(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[PaymentRef] | Awaitable[Connection[PaymentRef]]:
         from schema.payments import Payment
 
-        return await load_page(info.context.loaders.customer_payments, self.model.id, first, after, Payment.from_model)
+        return page_of(info.context.loaders.customer_payments, self.model.id, first, after, Payment.from_model)
 
 
 def customer_from_snapshot(data: dict[str, Any] | None) -> Customer | None:
