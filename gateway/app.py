@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +46,22 @@ log = logging.getLogger("gateway.app")
 
 ANONYMOUS = Principal(kind="api_key", id="anonymous")
 LEDGER_PURGE_INTERVAL_SECONDS = 600.0
+
+_socket_principals: weakref.WeakValueDictionary[tuple[object, ...], Principal] = weakref.WeakValueDictionary()
+"""One object per distinct principal among the open sockets (many sockets of one key share it; ~0.5 KiB each).
+
+Keyed by the principal's field values, not by the principal (a key is held strongly): an entry goes
+when the last socket holding its principal does.
+"""
+
+
+def _shared_principal(principal: Principal) -> Principal:
+    """An equal principal, the same object for every socket authenticated as it while any of them holds it.
+
+    `Principal` is a frozen dataclass compared by value: its fields are all that anything reads of it.
+    """
+    key = tuple(getattr(principal, field.name) for field in dataclasses.fields(principal))
+    return _socket_principals.setdefault(key, principal)
 
 
 @dataclass
@@ -101,7 +119,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if not isinstance(header, str):
             raise ConnectionRejectionError({"reason": "missing authorization in connection_init payload"})
         try:
-            context.principal = await authenticate_bearer(header)
+            context.principal = _shared_principal(await authenticate_bearer(header))
         except AuthenticationError:
             raise ConnectionRejectionError({"reason": "invalid token"}) from None
         return cast("UnsetType", UNSET)  # UNSET is typed Any

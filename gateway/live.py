@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -59,6 +60,75 @@ class _Closed:
 _CLOSED: Final = _Closed()
 
 
+class _Inbox:
+    """A bounded FIFO with `asyncio.Queue`'s `put_nowait`/`get_nowait`/`get`/`full`/`empty`, light while idle.
+
+    A subscriber is idle nearly all its life, and there are thousands per process. An
+    `asyncio.Queue` allocates four deques when it is made (its items, getters, putters, and its
+    `join()` event's waiters: ~3 KiB); this holds no deque until a message arrives and lets it
+    go once drained, and keeps its waiting getters in a list made on the first wait. Every put
+    wakes every waiting getter, and each one checks again (one consumer per subscription in
+    practice; with more, none can miss an item). There is no `put()`: the hub never waits.
+    """
+
+    __slots__ = ("_getters", "_items", "_maxsize")
+
+    def __init__(self, maxsize: int = 0) -> None:
+        self._maxsize = maxsize
+        self._items: deque[StatusMessage | _Closed] | None = None
+        self._getters: list[asyncio.Future[None]] | None = None
+
+    def qsize(self) -> int:
+        items = self._items
+        return 0 if items is None else len(items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        """As `asyncio.Queue.full`: never full when `maxsize` <= 0."""
+        return 0 < self._maxsize <= self.qsize()
+
+    def put_nowait(self, item: StatusMessage | _Closed) -> None:
+        if self.full():
+            raise asyncio.QueueFull
+        items = self._items
+        if items is None:
+            items = self._items = deque()
+        items.append(item)
+        getters = self._getters
+        if getters:
+            self._getters = None
+            for getter in getters:
+                if not getter.done():
+                    getter.set_result(None)
+
+    def get_nowait(self) -> StatusMessage | _Closed:
+        items = self._items
+        if not items:
+            raise asyncio.QueueEmpty
+        item = items.popleft()
+        if not items:
+            self._items = None
+        return item
+
+    async def get(self) -> StatusMessage | _Closed:
+        while self.empty():
+            await self.wait()
+        return self.get_nowait()
+
+    def wait(self) -> asyncio.Future[None]:
+        """A future done at the next put (await it directly, then check `empty()` again)."""
+        getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        getters = self._getters
+        if getters is None:
+            self._getters = [getter]
+        else:
+            getters[:] = [waiting for waiting in getters if not waiting.done()]  # the cancelled ones
+            getters.append(getter)
+        return getter
+
+
 class LiveSubscription:
     """One local subscriber: an async iterator of the messages its filter accepts.
 
@@ -69,7 +139,7 @@ class LiveSubscription:
     def __init__(self, hub: LiveHub, accept: MessageFilter, maxsize: int) -> None:
         self._hub = hub
         self._accept = accept
-        self._queue: asyncio.Queue[StatusMessage | _Closed] = asyncio.Queue(maxsize=maxsize)
+        self._queue = _Inbox(maxsize)
         self.dropped = 0
         """Messages dropped because this subscriber was `maxsize` messages behind."""
 
@@ -91,7 +161,10 @@ class LiveSubscription:
         return self
 
     async def __anext__(self) -> StatusMessage:
-        item = await self._queue.get()
+        queue = self._queue
+        while queue.empty():
+            await queue.wait()  # a future, not `get()`'s coroutine: one frame less per idle subscriber
+        item = queue.get_nowait()
         if isinstance(item, _Closed):
             raise StopAsyncIteration
         return item

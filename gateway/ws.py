@@ -9,10 +9,16 @@ of the same dict, keys in the same order), as text.
 Only `next` messages whose payload is exactly `{"data": <a shared result's data>}` take this path;
 anything with errors or extensions, anything of another result, and every other message goes
 through strawberry's `send_json`. The path is off when the view's `encode_json` is not strawberry's.
+
+The handler also lets go of its `connection_init` timeout task once that task is done (cancelled by
+`connection_init`, or timed out): strawberry keeps it for the connection's life, and a cancelled
+task holds its `CancelledError` with the traceback and frames of the sleep it cancelled (~1 KiB
+per socket). Nothing reads it once done (`shutdown` only cancels and awaits it while it runs).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any, cast
@@ -40,6 +46,16 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._splice = isinstance(self.websocket, ASGIWebSocketAdapter) and (
             getattr(type(self.view), "encode_json", None) is BaseView.encode_json
         )
+
+    def on_request_accepted(self) -> None:
+        super().on_request_accepted()
+        task = self.connection_init_timeout_task
+        if task is not None:
+            task.add_done_callback(self._forget_init_timeout)
+
+    def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
+        if self.connection_init_timeout_task is task:
+            self.connection_init_timeout_task = None
 
     async def send_message(self, message: Message) -> None:
         if self._splice and message["type"] == "next":

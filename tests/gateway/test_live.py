@@ -138,3 +138,52 @@ async def test_filters_by_kind_customer_and_object(bus_and_hub: tuple[InMemoryBu
     assert drain(of_object) == ["evt_2"]
     assert drain(own_session) == ["evt_0"], "a session sees only its own customer's events"
     assert drain(invoices) == ["evt_4"]
+
+
+async def test_a_reader_that_gave_up_waiting_still_gets_the_next_message(
+    bus_and_hub: tuple[InMemoryBus, LiveHub],
+) -> None:
+    bus, hub = bus_and_hub
+    subscriber = hub.subscribe()
+    for _ in range(3):  # timed out waits leave nothing behind that could swallow a wake-up
+        try:
+            await next_within(subscriber, timeout=0.01)
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("nothing was published yet")
+    sent = message(1)
+    await bus.publish(sent)
+    assert await next_within(subscriber) == sent
+    assert subscriber._queue.empty()
+
+
+async def test_two_readers_of_one_subscription_share_its_messages(bus_and_hub: tuple[InMemoryBus, LiveHub]) -> None:
+    bus, hub = bus_and_hub
+    subscriber = hub.subscribe()
+    readers = [asyncio.create_task(next_within(subscriber)) for _ in range(2)]
+    await asyncio.sleep(0)
+    sent = [message(1), message(2)]
+    for item in sent:
+        await bus.publish(item)
+    assert sorted((await asyncio.gather(*readers)), key=lambda item: item.event_id) == sent
+
+
+async def test_an_idle_subscription_holds_no_buffer() -> None:
+    hub = LiveHub(bus=InMemoryBus(), queue_size=2)
+    await hub.start()
+    try:
+        subscriber = hub.subscribe()
+        queue = subscriber._queue
+        assert (queue.empty(), queue.full(), queue.qsize()) == (True, False, 0)
+        waiting = asyncio.create_task(anext(subscriber))
+        await asyncio.sleep(0)
+        hub.dispatch(message(1))
+        assert (await waiting).event_id == "evt_1"
+        assert queue._items is None, "drained: its deque is let go"
+        for n in range(2, 5):
+            hub.dispatch(message(n))
+        assert (queue.qsize(), queue.full(), subscriber.dropped) == (2, True, 1)
+        assert [(await next_within(subscriber)).event_id for _ in range(2)] == ["evt_3", "evt_4"]
+    finally:
+        await hub.stop()
