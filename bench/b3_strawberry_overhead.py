@@ -55,4 +55,6 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
     return [gateway, baseline]
 
 
-BENCHMARK = Benchmark(3, "strawberry stack vs raw graphql-core", f"≤ {TARGET}x baseline cost (server CPU) per request", run)
+BENCHMARK = Benchmark(
+    3, "strawberry stack vs raw graphql-core", f"≤ {TARGET}x baseline cost (server CPU) per request", run
+)
