@@ -198,24 +198,15 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
         baseline.stop()
     targets = swarm.result["targets"]
     gw, base = targets["gateway"], targets["baseline"]
-    gw_window, base_window = swarm.windows.get(gateway.name), swarm.windows.get(baseline.name)
-    gw_row = _row(
-        "gateway",
-        gw["rounds"],
-        count,
-        sum(r["cpu_seconds"] for r in gw["rounds"]),
-        gw_window.peak_rss_mib if gw_window else None,
-    )
-    base_row = _row(
-        "baseline",
-        base["rounds"],
-        count,
-        sum(r["cpu_seconds"] for r in base["rounds"]),
-        base_window.peak_rss_mib if base_window else None,
-    )
-    for row, server in ((gw_row, gateway), (base_row, baseline)):
+    rows = []
+    for label, target, server in (("gateway", gw, gateway), ("baseline", base, baseline)):
+        window = swarm.windows.get(server.name)
+        cpu = sum(r["cpu_seconds"] for r in target["rounds"])
+        row = _row(label, target["rounds"], count, cpu, window.peak_rss_mib if window else None)
         if server.name in swarm.profiles:
             row.extra["profile"] = str(swarm.profiles[server.name])
+        rows.append(row)
+    gw_row, base_row = rows
     gw_row.extra.update(swarm.machine)
     _memory(gw_row, gw)
     _memory(base_row, base)

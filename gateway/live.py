@@ -61,14 +61,15 @@ _CLOSED: Final = _Closed()
 
 
 class _Inbox:
-    """A bounded FIFO with `asyncio.Queue`'s `put_nowait`/`get_nowait`/`get`/`full`/`empty`, light while idle.
+    """A bounded FIFO with `asyncio.Queue`'s `put_nowait`/`get_nowait`/`full`/`empty`, light while idle.
 
     A subscriber is idle nearly all its life, and there are thousands per process. An
     `asyncio.Queue` allocates four deques when it is made (its items, getters, putters, and its
     `join()` event's waiters: ~3 KiB); this holds no deque until a message arrives and lets it
     go once drained, and keeps its waiting getters in a list made on the first wait. Every put
     wakes every waiting getter, and each one checks again (one consumer per subscription in
-    practice; with more, none can miss an item). There is no `put()`: the hub never waits.
+    practice; with more, none can miss an item). There is no `put()`: the hub never waits; and no
+    `get()`: the reader awaits `wait()`'s future directly (one coroutine frame less per idle subscriber).
     """
 
     __slots__ = ("_getters", "_items", "_maxsize")
@@ -111,11 +112,6 @@ class _Inbox:
         if not items:
             self._items = None
         return item
-
-    async def get(self) -> StatusMessage | _Closed:
-        while self.empty():
-            await self.wait()
-        return self.get_nowait()
 
     def wait(self) -> asyncio.Future[None]:
         """A future done at the next put (await it directly, then check `empty()` again)."""
