@@ -9,8 +9,10 @@ Fixtures here (shared by unit, integration and e2e tests):
 - `localstripe` (session): a running `LocalStripe` emulator shared by the session.
 - `localstripe_factory` (function): `make() -> LocalStripe`, a fresh emulator of
   its own, stopped when the test ends (for tests that stop/restart or need empty state).
-- `redis_url` (function): `redis://127.0.0.1:6379/<n>` on an empty logical database,
-  flushed when the test ends.
+- `redis_server` (session): the suite's own `redis-server` on a free port (never the
+  machine's shared Redis).
+- `redis_url` (function): `redis://127.0.0.1:<port>/<n>` on a logical database of that
+  server, flushed when the test ends.
 
 Guards: when `CI` is set, any skipped test makes the run fail (tests that need a
 service fail when it is missing; they never skip). Every test without its own
@@ -25,6 +27,7 @@ number found fails the session, each finding listed in the summary.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -36,12 +39,11 @@ import redis
 from tests.pg import create_database, database_url, drop_database, unique_name
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.localstripe import LocalStripe
+from tests.support.redis_server import RedisServer
 from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
 
 DEFAULT_TIMEOUT_SECONDS = 120
 E2E_TIMEOUT_SECONDS = 60
-REDIS_HOST = "127.0.0.1"
-REDIS_PORT = 6379
 
 
 # --- guards -----------------------------------------------------------------------------------------------
@@ -188,27 +190,31 @@ def localstripe_factory(test_logs: Path) -> Iterator[LocalStripeFactory]:
         emulator.stop()
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis URL on an empty logical database (1-15) of the local server, flushed after the test.
+@pytest.fixture(scope="session")
+def redis_server(test_logs: Path) -> Iterator[RedisServer]:
+    """The session's own `redis-server` on a free port: the suite never touches a Redis it did not start.
 
-    Fails (never skips) when Redis does not answer. Pub/sub channels are server-wide,
-    not per database: tests run one at a time, so that is no problem here.
+    Fails (never skips) when `redis-server` is not installed or does not start.
     """
-    admin = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=5)
+    server = RedisServer(test_logs)
     try:
-        admin.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} does not answer ({exc!r}); start it (see .ci/run)")
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        pytest.fail(f"could not start the tests' own redis-server ({exc!r}); install redis-server (see .ci/run)")
+    yield server
+    server.stop()
+
+
+_next_redis_db = itertools.count()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """A Redis URL on a logical database (1-15) of the session's own redis-server, flushed after the test."""
+    db = 1 + next(_next_redis_db) % 15
+    yield f"redis://127.0.0.1:{redis_server.port}/{db}"
+    client = redis.Redis(host="127.0.0.1", port=redis_server.port, db=db, socket_timeout=5)
+    try:
+        client.flushdb()
     finally:
-        admin.close()
-    for db in range(1, 16):
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_timeout=5)
-        try:
-            if client.dbsize() == 0:
-                yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
-                client.flushdb()
-                return
-        finally:
-            client.close()
-    pytest.fail("no empty Redis logical database among 1-15")
+        client.close()
