@@ -89,6 +89,19 @@ def test_sqlite_scan_finds_a_planted_secret() -> None:
     assert len(findings) == 1 and findings[0].startswith("table idempotency_records: signed JWT"), findings
 
 
+def test_sqlite_scan_keeps_columns_apart() -> None:
+    # The walkthrough's inbox row on 2026-12-04: api_version, livemode and the event time side by side
+    # read as `2017-08-15 0 2026-12-04 14`, a 13-digit Luhn-valid number, when columns were joined by spaces.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "billing-gateway.sqlite3"
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE webhook_events (api_version TEXT, livemode INT, stripe_created TEXT)")
+            conn.execute("INSERT INTO webhook_events VALUES ('2017-08-15', 0, '2026-12-04 14:00:40+00:00')")
+        conn.close()
+        assert find_secrets("2017-08-15 0 2026-12-04 14:00:40") != []  # the shape that fooled the scan
+        assert scan_sqlite(path) == []
+
+
 async def test_database_scan_finds_a_planted_secret_in_text_and_json_columns() -> None:
     name = unique_name("bgw_scan")
     url = await create_database(name)
