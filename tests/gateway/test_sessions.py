@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from gateway.auth import AuthenticationError, authenticate_bearer
+from gateway.revocations import revocations
 from gateway.sessions import (
     ALGORITHM,
     ISSUER,
@@ -22,7 +23,6 @@ from gateway.sessions import (
     sign_session_claims,
     verify_session_token,
 )
-from gateway.revocations import revocations
 from gateway.settings import Settings
 from models import ApiKey, CustomerSession
 from tests.support.aliases import PgDatabaseFactory
