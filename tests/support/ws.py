@@ -55,3 +55,5 @@ async def wait_closed(ws: ClientConnection, timeout: float) -> tuple[int | None,
                 await ws.send(json.dumps({"type": "pong"}))
     except websockets.ConnectionClosed:
         return ws.close_code, ws.close_reason
+    except TimeoutError:
+        raise AssertionError(f"the server did not close the socket within {timeout} s") from None
