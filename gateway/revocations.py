@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -69,19 +70,22 @@ class Revocations:
     refresh_seconds: float = REFRESH_SECONDS
     snapshot: Snapshot = field(default_factory=Snapshot)
     _reading: asyncio.Task[Snapshot] | None = None
+    _floor: float = float("-inf")
+    """Reads begun before this (`forget`) are too old to use."""
 
     async def current(self) -> Snapshot:
         """A snapshot at most `refresh_seconds` old (read now if it is older)."""
-        if time.monotonic() - self.snapshot.taken_at <= self.refresh_seconds:
+        now = time.monotonic()
+        if self.snapshot.taken_at >= self._floor and now - self.snapshot.taken_at <= self.refresh_seconds:
             return self.snapshot
         reading = self._reading
         if reading is None or reading.done() or reading.get_loop() is not asyncio.get_running_loop():
             reading = self._reading = asyncio.ensure_future(read_snapshot())
         # Shielded: one caller going away must not cancel the read the others wait for.
         snapshot = await asyncio.shield(reading)
-        if snapshot.taken_at > self.snapshot.taken_at:
+        if snapshot.taken_at > self.snapshot.taken_at and snapshot.taken_at >= self._floor:
             self.snapshot = snapshot
-        return self.snapshot
+        return snapshot
 
     async def check(self, principal: Principal) -> None:
         """AuthenticationError when `principal` is a revoked customer session."""
@@ -91,8 +95,13 @@ class Revocations:
             raise AuthenticationError("revoked session token")
 
     def forget(self) -> None:
-        """Drop the snapshot: the next check reads the database (after a revocation by this process)."""
+        """Drop the snapshot and any read in flight: the next check reads the database again.
+
+        Called after this process committed a revocation, so the process that revoked a session refuses it at once.
+        """
         self.snapshot = Snapshot()
+        self._reading = None
+        self._floor = time.monotonic()
 
 
 Close = Callable[[str], Coroutine[Any, Any, None]]
@@ -124,7 +133,8 @@ class SessionWatch:
             watched.expiry = loop.call_later(delay, self._close_soon, watched, "session expired")
         self._watched.add(watched)
         if self._task is None or self._task.done():
-            self._task = loop.create_task(self._poll())
+            # A context of its own: not the bound log context of the socket that happened to start it.
+            self._task = loop.create_task(self._poll(), context=contextvars.Context())
 
         def unwatch() -> None:
             if watched.expiry is not None:
