@@ -15,7 +15,7 @@ from gateway.sessions import SessionClaims, new_session_claims, sign_session_cla
 from gateway.settings import Settings
 from models import Customer, CustomerSession
 from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
+from resolvers.mutations import Execute, run_mutation
 from resolvers.scoping import forbidden_error, visible_customers
 from resolvers.snapshots import dump
 from resolvers.validation import fetch
@@ -131,10 +131,7 @@ async def revoke_customer_session(
             await attempt.complete(response)
         return response
 
-    data = await run_mutation(
-        info, operation="revokeCustomerSession", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    revocations.forget()
+    data = await run_revocation(info, "revokeCustomerSession", idempotency_key, input, execute)
     return RevokeCustomerSessionPayload.from_snapshot(data)
 
 
@@ -155,11 +152,19 @@ async def revoke_customer_sessions(
             await attempt.complete(response)
         return response
 
+    data = await run_revocation(info, "revokeCustomerSessions", idempotency_key, input, execute)
+    return RevokeCustomerSessionsPayload.from_snapshot(data)
+
+
+async def run_revocation(
+    info: Info, operation: str, idempotency_key: str, input: Any, execute: Execute
+) -> dict[str, Any]:
+    """`run_mutation`, then this process forgets its revocation snapshot: it refuses the session at once."""
     data = await run_mutation(
-        info, operation="revokeCustomerSessions", idempotency_key=idempotency_key, payload=input, execute=execute
+        info, operation=operation, idempotency_key=idempotency_key, payload=input, execute=execute
     )
     revocations.forget()
-    return RevokeCustomerSessionsPayload.from_snapshot(data)
+    return data
 
 
 def session_snapshot(row: CustomerSession) -> dict[str, Any]:

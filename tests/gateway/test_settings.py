@@ -71,6 +71,18 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path, monkeypat
     assert (tmp_path / ".gateway-secret").stat().st_mode & 0o077 == 0
 
 
+def production_with(secret: str) -> Settings:
+    """Complete production settings with this GATEWAY_SECRET."""
+    return settings(
+        gateway_env="production",
+        database_url="postgres://db/x",
+        redis_url="redis://r",
+        stripe_api_key="sk_live_x",
+        stripe_webhook_secret="whsec_x",
+        gateway_secret=secret,
+    )
+
+
 @pytest.mark.parametrize(
     "secret",
     [
@@ -83,16 +95,8 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path, monkeypat
     ],
 )
 def test_production_refuses_a_weak_gateway_secret(secret: str) -> None:
-    weak = settings(
-        gateway_env="production",
-        database_url="postgres://db/x",
-        redis_url="redis://r",
-        stripe_api_key="sk_live_x",
-        stripe_webhook_secret="whsec_x",
-        gateway_secret=secret,
-    )
     with pytest.raises(ConfigurationError, match="GATEWAY_SECRET") as refused:
-        weak.validate_for_startup()
+        production_with(secret).validate_for_startup()
     assert GENERATE in str(refused.value) and "\n" not in str(refused.value)
 
 
@@ -105,14 +109,7 @@ def test_production_refuses_a_weak_gateway_secret(secret: str) -> None:
     ],
 )
 def test_production_accepts_32_random_bytes(secret: str) -> None:
-    settings(
-        gateway_env="production",
-        database_url="postgres://db/x",
-        redis_url="redis://r",
-        stripe_api_key="sk_live_x",
-        stripe_webhook_secret="whsec_x",
-        gateway_secret=secret,
-    ).validate_for_startup()
+    production_with(secret).validate_for_startup()
 
 
 def test_session_ttl_bounds_must_be_ordered() -> None:
