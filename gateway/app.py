@@ -32,6 +32,8 @@ from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
 from gateway.rate_limit import RateLimiter
+from gateway.revocations import purge_expired_sessions
+from gateway.revocations import shutdown as stop_session_watch
 from gateway.settings import Settings, get_settings
 from gateway.stripe_client import StripeAdapter
 from gateway.webhooks import StripeWebhookEndpoint
@@ -138,6 +140,9 @@ async def _purge_ledger_forever(settings: Settings) -> None:
             purged = await purge_expired(settings)
             if purged:
                 log.info("purged %d expired idempotency records", purged)
+            sessions = await purge_expired_sessions()
+            if sessions:
+                log.info("purged %d customer sessions expired a day ago", sessions)
         except Exception:
             log.exception("idempotency purge failed; retrying next interval")
 
@@ -172,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await enqueuer.aclose()
             purger.cancel()
             await hub.stop()
+            await stop_session_watch()
             if embedded_worker is not None:
                 await embedded_worker.aclose()
             await stripe.aclose()

@@ -51,6 +51,10 @@ class Principal:
     scopes: frozenset[Scope] = field(default_factory=frozenset)
     customer_id: UUID | None = None
     """Set for customer sessions: the only customer this principal may see or act for."""
+    expires_at: int | None = None
+    """Customer sessions: when the token expires (a Unix time)."""
+    minted_by: str | None = None
+    """Customer sessions: the id of the API key that created it (revoking the key revokes the session)."""
 
     @property
     def ledger_scope(self) -> str:
@@ -124,7 +128,8 @@ async def authenticate_bearer(header: str | None, settings: Settings | None = No
     """Resolve an `Authorization: Bearer …` header value to a principal.
 
     A token starting `bgk_` is an API key; anything else must be a customer session token,
-    checked with `settings` (the process's settings when not given).
+    checked with `settings` (the process's settings when not given) and against the revoked
+    sessions (`gateway.revocations`).
     """
     if not header:
         raise AuthenticationError("missing Authorization header")
@@ -134,8 +139,11 @@ async def authenticate_bearer(header: str | None, settings: Settings | None = No
         raise AuthenticationError("expected 'Authorization: Bearer <token>'")
     if token.startswith(API_KEY_PREFIX):
         return await authenticate_api_key(token)
-    # Imported here: gateway.sessions imports this module.
+    # Imported here: gateway.sessions and gateway.revocations import this module.
+    from gateway.revocations import revocations
     from gateway.sessions import verify_session_token
     from gateway.settings import get_settings
 
-    return verify_session_token(settings or get_settings(), token)
+    principal = verify_session_token(settings or get_settings(), token)
+    await revocations.check(principal)
+    return principal

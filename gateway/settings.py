@@ -7,6 +7,7 @@ that `billing-gateway serve` runs with no configuration at all.
 from __future__ import annotations
 
 import secrets
+import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -60,6 +61,8 @@ class Settings(BaseSettings):
     session_max_ttl_seconds: int = 3600
     """The longest a customer session token may live (`createCustomerSession.ttlSeconds`)."""
     session_default_ttl_seconds: int = 900
+    session_min_ttl_seconds: int = 60
+    """The shortest `createCustomerSession.ttlSeconds` accepted (tests lower it to watch a session expire)."""
 
     # Workers and the webhook inbox (production values; tests shorten them).
     worker_heartbeat_timeout_seconds: float = 60.0
@@ -122,6 +125,18 @@ class Settings(BaseSettings):
                     raise ConfigurationError(f"{name.upper()} is required when GATEWAY_ENV=production")
             if not self.database_url or not self.database_url.startswith(("postgres://", "postgresql://")):
                 raise ConfigurationError("DATABASE_URL must be a postgres:// URL when GATEWAY_ENV=production")
+            weakness = secret_weakness(self.gateway_secret or "")
+            if weakness is not None:
+                raise ConfigurationError(
+                    f"GATEWAY_SECRET {weakness}: it needs at least {MIN_SECRET_BYTES} random bytes"
+                    " (43+ characters of url-safe base64, or 64+ hex digits); generate one with"
+                    ' python -c "import secrets; print(secrets.token_urlsafe(32))"'
+                )
+        if not 1 <= self.session_min_ttl_seconds <= self.session_default_ttl_seconds <= self.session_max_ttl_seconds:
+            raise ConfigurationError(
+                "SESSION_MIN_TTL_SECONDS (at least 1) <= SESSION_DEFAULT_TTL_SECONDS <= SESSION_MAX_TTL_SECONDS"
+                " must hold"
+            )
         if self.stripe_api_key and not self.stripe_webhook_secret:
             raise ConfigurationError("STRIPE_WEBHOOK_SECRET is required when STRIPE_API_KEY is set")
         for secret in self.stripe_webhook_secret:
@@ -140,6 +155,40 @@ class Settings(BaseSettings):
         SECRET_FILE.write_text(secret + "\n")
         SECRET_FILE.chmod(0o600)
         return secret
+
+
+MIN_SECRET_BYTES = 32
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "-_+/=")
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why `secret` cannot sign session tokens (a phrase), or None when it looks like 32 random bytes.
+
+    Its length is judged by the alphabet it is written in: hex digits carry 4 bits each (64 needed),
+    base64 characters 6 (43 needed), anything else counts as raw bytes (32 needed). Obviously
+    low-entropy values (few distinct characters, or a short run repeated) are refused whatever their length.
+    """
+    if not secret:
+        return "is empty"
+    chars = frozenset(secret)
+    if chars <= _HEX:
+        needed, unit = 2 * MIN_SECRET_BYTES, "hex digits"
+    elif chars <= _BASE64:
+        needed, unit = -(-MIN_SECRET_BYTES * 4 // 3), "base64 characters"
+    else:
+        needed, unit = MIN_SECRET_BYTES, "bytes"
+    size = len(secret) if unit != "bytes" else len(secret.encode())
+    if size < needed:
+        return f"is too short ({size} {unit}, at least {needed} needed)"
+    if len(chars) < 8 or _repeats(secret):
+        return "is not random (a few characters, or a short run repeated)"
+    return None
+
+
+def _repeats(text: str) -> bool:
+    """Whether `text` is a shorter string repeated (at least twice, the last copy possibly cut short)."""
+    return any(text[period:] == text[:-period] for period in range(1, len(text) // 2 + 1))
 
 
 @lru_cache(maxsize=1)

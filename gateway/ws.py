@@ -10,6 +10,9 @@ Only `next` messages whose payload is exactly `{"data": <a shared result's data>
 anything with errors or extensions, anything of another result, and every other message goes
 through strawberry's `send_json`. The path is off when the view's `encode_json` is not strawberry's.
 
+Sockets of customer sessions are watched (`gateway.revocations.SessionWatch`): closed with 4403 when
+the session is revoked or its token expires.
+
 The handler also lets go of its `connection_init` timeout task once that task is done (cancelled by
 `connection_init`, or timed out): strawberry keeps it for the connection's life, and a cancelled
 task holds its `CancelledError` with the traceback and frames of the sleep it cancelled (~1 KiB
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from starlette.websockets import WebSocketDisconnect
@@ -28,8 +31,9 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.base import BaseView
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
+from gateway.revocations import WS_CLOSE_CODE, session_watch
 from schema.context import Context
 from schema.execution import ResultSharingCache, result_sharing_cache
 
@@ -46,6 +50,25 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._splice = isinstance(self.websocket, ASGIWebSocketAdapter) and (
             getattr(type(self.view), "encode_json", None) is BaseView.encode_json
         )
+        self._unwatch: Callable[[], None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        principal = self.context.principal
+        if self.connection_acknowledged and principal.kind == "customer_session" and self._unwatch is None:
+            # Closed at the token's expiry, or within a second of its revocation (gateway.revocations).
+            self._unwatch = session_watch.watch(principal, self._close_ended_session)
+
+    async def _close_ended_session(self, reason: str) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=WS_CLOSE_CODE, reason=reason)
+
+    async def shutdown(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        await super().shutdown()
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()

@@ -1,4 +1,4 @@
-"""Tortoise models: the Stripe mirror, the webhook inbox, the idempotency ledger, API keys, audit."""
+"""Tortoise models: the Stripe mirror, the webhook inbox, the idempotency ledger, API keys, customer sessions, audit."""
 
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
@@ -9,12 +9,14 @@ from models.invoices import Invoice
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
 from models.prices import Price
+from models.sessions import CustomerSession
 from models.subscriptions import Subscription, SubscriptionItem
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
     "Customer",
+    "CustomerSession",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",

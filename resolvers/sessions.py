@@ -1,24 +1,35 @@
-"""`createCustomerSession`: a short-lived token a frontend uses to act for one customer."""
+"""Customer sessions: `createCustomerSession` issues a token for a frontend; the revoke mutations end them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt
+from gateway.revocations import revocations
 from gateway.sessions import SessionClaims, new_session_claims, sign_session_claims
 from gateway.settings import Settings
+from models import Customer, CustomerSession
 from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
-from resolvers.scoping import visible_customers
+from resolvers.mutations import Execute, run_mutation
+from resolvers.scoping import forbidden_error, visible_customers
+from resolvers.snapshots import dump
 from resolvers.validation import fetch
 from schema.context import Info
-from schema.sessions import CreateCustomerSessionInput, CreateCustomerSessionPayload
+from schema.sessions import (
+    CreateCustomerSessionInput,
+    CreateCustomerSessionPayload,
+    RevokeCustomerSessionInput,
+    RevokeCustomerSessionPayload,
+    RevokeCustomerSessionsInput,
+    RevokeCustomerSessionsPayload,
+)
 
-MIN_TTL_SECONDS = 60
+SESSION_ID_MAX_LENGTH = 64
 
 
 async def create_customer_session(
@@ -27,27 +38,40 @@ async def create_customer_session(
     """Issue a session token for a customer (no Stripe call); a replay answers the same token.
 
     The ledger stores the session's claims only; the token is signed from them on the
-    way out, so the first answer and every replay carry the byte-identical token.
+    way out, so the first answer and every replay carry the byte-identical token. The
+    session's row (`customer_sessions`, what revocation marks) is written in the same
+    transaction as the ledger's answer.
     """
     settings = info.context.settings
+    principal = info.context.principal
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
-        customer = await fetch(
-            visible_customers(info.context.principal), input.customer_id, "Customer", ["input", "customerId"]
-        )
+        customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
         ttl = input.ttl_seconds
         if ttl is None or ttl is strawberry.UNSET:
             ttl = settings.session_default_ttl_seconds
-        if not MIN_TTL_SECONDS <= ttl <= settings.session_max_ttl_seconds:
+        if not settings.session_min_ttl_seconds <= ttl <= settings.session_max_ttl_seconds:
             raise MutationError(
                 "VALIDATION_FAILED",
-                f"ttlSeconds must be between {MIN_TTL_SECONDS} and {settings.session_max_ttl_seconds}",
+                f"ttlSeconds must be between {settings.session_min_ttl_seconds} and {settings.session_max_ttl_seconds}",
                 ["input", "ttlSeconds"],
             )
-        claims = new_session_claims(customer.id, ttl)
+        claims = new_session_claims(customer.id, ttl, minted_by=principal.id)
         # The ledger keeps the claims, never the token (see `gateway.sessions`).
-        response = {"session": claims.as_dict(), "expiresAt": claims.expires_at.isoformat(), "userErrors": []}
+        response = {
+            "session": claims.as_dict(),
+            "sessionId": claims.jti,
+            "expiresAt": claims.expires_at.isoformat(),
+            "userErrors": [],
+        }
         async with in_transaction():
+            await CustomerSession.create(
+                jti=claims.jti,
+                customer_id=customer.id,
+                minted_by=principal.id,
+                issued_at=datetime.fromtimestamp(claims.iat, UTC),
+                expires_at=claims.expires_at,
+            )
             await attempt.complete(response)
         return response
 
@@ -68,3 +92,86 @@ def with_token(settings: Settings, data: dict[str, Any]) -> dict[str, Any]:
     answer = {key: value for key, value in data.items() if key != "session"}
     answer["token"] = sign_session_claims(settings, SessionClaims.from_dict(stored))
     return answer
+
+
+async def revoke_customer_session(
+    info: Info, idempotency_key: str, input: RevokeCustomerSessionInput | None = None
+) -> RevokeCustomerSessionPayload:
+    """Revoke one session: its token is refused from now on, by every gateway process within a second.
+
+    An API key with `write` may revoke any session; a customer session itself (no `sessionId`)
+    or another session of its own customer. Revoking a revoked session answers it as it is.
+    """
+    principal = info.context.principal
+    given = None if input is None or input.session_id is strawberry.UNSET else input.session_id
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        field = ["input", "sessionId"]
+        if given is None and principal.kind != "customer_session":
+            raise MutationError("VALIDATION_FAILED", "sessionId is required (only a session may revoke itself)", field)
+        session_id = principal.id if given is None else str(given)
+        row = None
+        if 0 < len(session_id) <= SESSION_ID_MAX_LENGTH and "\x00" not in session_id:
+            row = await CustomerSession.get_or_none(jti=session_id)
+        if row is None:
+            raise MutationError("NOT_FOUND", "no CustomerSession with this id", field)
+        if principal.customer_id is not None and row.customer_id != principal.customer_id:
+            raise forbidden_error("CustomerSession")
+        async with in_transaction():
+            await CustomerSession.filter(id=row.id, revoked_at__isnull=True).update(
+                revoked_at=datetime.now(UTC), revoked_by=principal.ledger_scope
+            )
+            row = await CustomerSession.get(id=row.id)
+            customer = await Customer.get_or_none(id=row.customer_id)
+            response: dict[str, Any] = {
+                "session": session_snapshot(row),
+                "customer": dump(customer) if customer is not None else None,
+                "userErrors": [],
+            }
+            await attempt.complete(response)
+        return response
+
+    data = await run_revocation(info, "revokeCustomerSession", idempotency_key, input, execute)
+    return RevokeCustomerSessionPayload.from_snapshot(data)
+
+
+async def revoke_customer_sessions(
+    info: Info, idempotency_key: str, input: RevokeCustomerSessionsInput
+) -> RevokeCustomerSessionsPayload:
+    """Revoke every live session of a customer (log out everywhere); sessions created afterwards work."""
+    principal = info.context.principal
+
+    async def execute(attempt: Attempt) -> dict[str, Any]:
+        customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
+        now = datetime.now(UTC)
+        async with in_transaction():
+            revoked = await CustomerSession.filter(
+                customer_id=customer.id, revoked_at__isnull=True, expires_at__gt=now
+            ).update(revoked_at=now, revoked_by=principal.ledger_scope)
+            response = {"customer": dump(customer), "revokedCount": revoked, "userErrors": []}
+            await attempt.complete(response)
+        return response
+
+    data = await run_revocation(info, "revokeCustomerSessions", idempotency_key, input, execute)
+    return RevokeCustomerSessionsPayload.from_snapshot(data)
+
+
+async def run_revocation(
+    info: Info, operation: str, idempotency_key: str, input: Any, execute: Execute
+) -> dict[str, Any]:
+    """`run_mutation`, then this process forgets its revocation snapshot: it refuses the session at once."""
+    data = await run_mutation(
+        info, operation=operation, idempotency_key=idempotency_key, payload=input, execute=execute
+    )
+    revocations.forget()
+    return data
+
+
+def session_snapshot(row: CustomerSession) -> dict[str, Any]:
+    """A session row in a stored response (the claims' times, never a token)."""
+    return {
+        "id": row.jti,
+        "issuedAt": row.issued_at.isoformat(),
+        "expiresAt": row.expires_at.isoformat(),
+        "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
+    }

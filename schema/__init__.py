@@ -18,6 +18,8 @@ from resolvers.audit import audit_events as resolve_audit_events
 from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
 from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
 from resolvers.sessions import create_customer_session as resolve_create_customer_session
+from resolvers.sessions import revoke_customer_session as resolve_revoke_customer_session
+from resolvers.sessions import revoke_customer_sessions as resolve_revoke_customer_sessions
 from schema.audit import AuditEvent
 from schema.customers import (
     CreateCustomerPayload,
@@ -39,7 +41,11 @@ from schema.payments import CreatePaymentPayload, Payment, Refund, RefundPayment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, CanWrite, CanWriteOwn, IsAdmin
 from schema.prices import Price
 from schema.relay import Connection, Node
-from schema.sessions import CreateCustomerSessionPayload
+from schema.sessions import (
+    CreateCustomerSessionPayload,
+    RevokeCustomerSessionPayload,
+    RevokeCustomerSessionsPayload,
+)
 from schema.subscriptions import (
     CancelSubscriptionPayload,
     CreateSubscriptionPayload,
@@ -127,6 +133,19 @@ class Mutation:
         resolver=resolve_create_customer_session,
         permission_classes=[CanWrite],
         description="A short-lived token bound to one customer, for a frontend (API keys with `write` only).",
+    )
+    revoke_customer_session: RevokeCustomerSessionPayload = strawberry.mutation(
+        resolver=resolve_revoke_customer_session,
+        permission_classes=[CanWriteOwn],
+        description="Revoke one customer session: its token is refused by every gateway process within a second "
+        "and its open WebSocket connections are closed (4403). API keys with `write` revoke any session; a "
+        "session revokes itself (no `sessionId`) or another session of its own customer.",
+    )
+    revoke_customer_sessions: RevokeCustomerSessionsPayload = strawberry.mutation(
+        resolver=resolve_revoke_customer_sessions,
+        permission_classes=[CanWriteOwn],
+        description="Revoke every live session of a customer (API keys with `write`, or a session of that "
+        "customer: log out everywhere). Sessions created afterwards work.",
     )
 
 

@@ -6,8 +6,8 @@ Object-level rules (a customer session sees only its own customer) live in
 
 What a customer session may do (API.md, issue 5): read `viewer`, its own customer and
 its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
-`createSetupIntent`, `attach/detach/setDefaultPaymentMethod` and `payInvoice` for
-itself (`CanWriteOwn`). Every other root field is for API keys only.
+`createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice` and
+`revokeCustomerSession(s)` for itself (`CanWriteOwn`). Every other root field is for API keys only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Customer sessions: the mutation's input and payload."""
+"""Customer sessions: the mutations' inputs and payloads."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from schema.customers import Customer, customer_from_snapshot
 from schema.errors import UserError, user_errors
 
 
@@ -24,6 +25,9 @@ class CreateCustomerSessionPayload:
     token: str | None = strawberry.field(
         description="A bearer token for `/graphql` bound to one customer; send it as `Authorization: Bearer …`."
     )
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The session's id (the token's `jti`), for `revokeCustomerSession`."
+    )
     expires_at: datetime | None
     user_errors: list[UserError]
 
@@ -32,6 +36,72 @@ class CreateCustomerSessionPayload:
         expires_at = data.get("expiresAt")
         return cls(
             token=data.get("token"),
+            session_id=data.get("sessionId"),
             expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
+            user_errors=user_errors(data),
+        )
+
+
+@strawberry.type(description="One customer session (a token `createCustomerSession` issued; never the token).")
+class CustomerSession:
+    id: strawberry.ID = strawberry.field(description="The session's id: the token's `jti`.")
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> CustomerSession:
+        revoked_at = data.get("revokedAt")
+        return cls(
+            id=strawberry.ID(data["id"]),
+            issued_at=datetime.fromisoformat(data["issuedAt"]),
+            expires_at=datetime.fromisoformat(data["expiresAt"]),
+            revoked_at=datetime.fromisoformat(revoked_at) if revoked_at else None,
+        )
+
+
+@strawberry.input
+class RevokeCustomerSessionInput:
+    session_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The session to revoke (`createCustomerSession.sessionId`). A customer session may leave it "
+        "out to revoke itself (log out); it may name only sessions of its own customer.",
+    )
+
+
+@strawberry.type
+class RevokeCustomerSessionPayload:
+    session: CustomerSession | None
+    customer: Customer | None
+    user_errors: list[UserError]
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> RevokeCustomerSessionPayload:
+        session = data.get("session")
+        return cls(
+            session=CustomerSession.from_snapshot(session) if session else None,
+            customer=customer_from_snapshot(data.get("customer")),
+            user_errors=user_errors(data),
+        )
+
+
+@strawberry.input
+class RevokeCustomerSessionsInput:
+    customer_id: strawberry.ID
+
+
+@strawberry.type
+class RevokeCustomerSessionsPayload:
+    customer: Customer | None
+    revoked_count: int | None = strawberry.field(
+        description="How many sessions this call revoked (sessions already revoked or expired are not counted)."
+    )
+    user_errors: list[UserError]
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> RevokeCustomerSessionsPayload:
+        return cls(
+            customer=customer_from_snapshot(data.get("customer")),
+            revoked_count=data.get("revokedCount"),
             user_errors=user_errors(data),
         )

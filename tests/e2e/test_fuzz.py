@@ -112,7 +112,14 @@ class FuzzTarget:
     """
 
     def __init__(
-        self, process: GatewayProcess, http: httpx.Client, pools: Pools, admin_key: str, read_key: str, session: str
+        self,
+        process: GatewayProcess,
+        http: httpx.Client,
+        pools: Pools,
+        admin_key: str,
+        read_key: str,
+        session: str,
+        session_customer: str,
     ) -> None:
         self.process = process
         self.http = http
@@ -120,6 +127,7 @@ class FuzzTarget:
         self.admin_key = admin_key
         self.read_key = read_key
         self.session_token = session
+        self.session_customer = session_customer
         self.stats = FuzzStats()
         self.strategies: dict[str, st.SearchStrategy[GraphQLRequest]] = {}
 
@@ -134,6 +142,14 @@ class FuzzTarget:
             else:
                 self.strategies[kind] = graphql_requests(self.pools, None if kind == "any" else kind)
         return self.strategies[kind]
+
+    def renew_session(self) -> None:
+        """A new session for the same customer (the fuzzer may revoke the current one)."""
+        variables = {"key": new_key(), "input": {"customerId": self.session_customer, "ttlSeconds": 3600}}
+        response = self.http.post(
+            "/graphql", json={"query": CREATE_SESSION, "variables": variables}, headers=_headers(self.admin_key)
+        )
+        self.session_token = response.json()["data"]["createCustomerSession"]["token"]
 
     def post_graphql(self, request: GraphQLRequest, token: str, test: str) -> httpx.Response:
         """POST one request; check every property of the answer; return it."""
@@ -174,7 +190,7 @@ def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"}
 
 
-async def _seed(client: GraphQLClient, emulator: LocalStripe) -> tuple[Pools, str]:
+async def _seed(client: GraphQLClient, emulator: LocalStripe) -> tuple[Pools, str, str]:
     """Customers with cards, an active and an incomplete subscription, a payment and a refund; a session."""
     plan = create_plan(emulator.url, amount=1500)
     paying, card = await customer_with_card(client, emulator.url)
@@ -215,7 +231,7 @@ async def _seed(client: GraphQLClient, emulator: LocalStripe) -> tuple[Pools, st
         plans=plans,
         cards=cards,
     )
-    return pools, token
+    return pools, token, paying["id"]
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -235,10 +251,10 @@ async def fuzz(
         admin_key = await asyncio.to_thread(process.create_api_key, "read,write,admin", "fuzz-admin")
         read_key = await asyncio.to_thread(process.create_api_key, "read", "fuzz-read")
         async with GraphQLClient(process.url, token=admin_key) as client:
-            pools, session_token = await _seed(client, emulator)
+            pools, session_token, session_customer = await _seed(client, emulator)
         started = time.monotonic()
         with httpx.Client(base_url=process.url, timeout=30.0) as http:
-            target = FuzzTarget(process, http, pools, admin_key, read_key, session_token)
+            target = FuzzTarget(process, http, pools, admin_key, read_key, session_token, session_customer)
             yield target
         _print_summary(request.config, target, time.monotonic() - started)
     finally:
@@ -288,7 +304,10 @@ def test_fuzzed_operations_as_read_key(fuzz: FuzzTarget, data: st.DataObject) ->
 @given(data=st.data())
 def test_fuzzed_operations_as_customer_session(fuzz: FuzzTarget, data: st.DataObject) -> None:
     request = data.draw(fuzz.strategy("any"), label="request")
-    fuzz.post_graphql(request, fuzz.session_token, "operations/session")
+    response = fuzz.post_graphql(request, fuzz.session_token, "operations/session")
+    if response.status_code == 401:
+        # The session revoked itself (`revokeCustomerSession(s)`), or an admin call did: go on with a new one.
+        fuzz.renew_session()
 
 
 @seed(SEED)

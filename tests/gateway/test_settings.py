@@ -12,6 +12,8 @@ import pytest
 from gateway.settings import ConfigurationError, Settings
 
 CLI = Path(sys.executable).with_name("billing-gateway")
+STRONG_SECRET = "Zk3n8QmT1vR0xWc5bYp7LhJ2sUa9dEfG4iKoNqVtX6w"
+GENERATE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 def settings(**values: object) -> Settings:
@@ -42,7 +44,7 @@ def test_production_names_the_missing_setting(missing: str) -> None:
         "redis_url": "redis://r",
         "stripe_api_key": "sk_live_x",
         "stripe_webhook_secret": "whsec_x",
-        "gateway_secret": "s" * 32,
+        "gateway_secret": STRONG_SECRET,
     }
     settings(**complete).validate_for_startup()
     del complete[missing]
@@ -67,3 +69,51 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path, monkeypat
     first = settings().signing_secret()
     assert first == settings().signing_secret()
     assert (tmp_path / ".gateway-secret").stat().st_mode & 0o077 == 0
+
+
+def production_with(secret: str) -> Settings:
+    """Complete production settings with this GATEWAY_SECRET."""
+    return settings(
+        gateway_env="production",
+        database_url="postgres://db/x",
+        redis_url="redis://r",
+        stripe_api_key="sk_live_x",
+        stripe_webhook_secret="whsec_x",
+        gateway_secret=secret,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "x",
+        "s" * 64,
+        "passwordpasswordpasswordpasswordpasswordpassword",
+        "0123456789abcdef" * 4,
+        "a3f9" * 8,  # 32 hex digits: 16 bytes
+        "Zk3n8QmT1vR0xWc5bYp7LhJ2sUa9dEf",  # 31 base64 characters
+    ],
+)
+def test_production_refuses_a_weak_gateway_secret(secret: str) -> None:
+    with pytest.raises(ConfigurationError, match="GATEWAY_SECRET") as refused:
+        production_with(secret).validate_for_startup()
+    assert GENERATE in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        STRONG_SECRET,
+        "9f2c41d7e8b03a65c1f4e7d29ab80c3f5e6d17a2b49c08f3e1d6a7b54c2f9e08",  # 64 hex digits
+        "ein geheimes Passwort, länger als 32 Bytes!",  # raw bytes
+    ],
+)
+def test_production_accepts_32_random_bytes(secret: str) -> None:
+    production_with(secret).validate_for_startup()
+
+
+def test_session_ttl_bounds_must_be_ordered() -> None:
+    settings(session_min_ttl_seconds=1).validate_for_startup()
+    for bad in ({"session_min_ttl_seconds": 0}, {"session_default_ttl_seconds": 7200}):
+        with pytest.raises(ConfigurationError, match="SESSION_MIN_TTL_SECONDS"):
+            settings(**bad).validate_for_startup()

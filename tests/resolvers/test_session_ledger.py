@@ -41,7 +41,7 @@ async def test_the_ledger_stores_claims_and_a_replay_answers_the_same_token(
     record = await IdempotencyRecord.get(principal=WRITER.ledger_scope, key=key)
     assert record.response is not None and "token" not in record.response
     claims = record.response["session"]
-    assert set(claims) == {"sub", "jti", "iat", "exp"} and claims["sub"] == str(entry.customer.id)
+    assert set(claims) == {"sub", "jti", "iat", "exp", "minted_by"} and claims["sub"] == str(entry.customer.id)
     assert first["token"] not in str(record.response) and find_secrets(str(record.response)) == []
     principal = verify_session_token(pg_mirror, first["token"])
     assert principal.id == claims["jti"] and principal.customer_id == entry.customer.id

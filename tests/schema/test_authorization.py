@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphql import GraphQLObjectType
 
 from gateway.auth import Principal, Scope, effective_scopes
+from models import CustomerSession
 from schema import build_schema
 from schema.relay import to_global_id
 from tests.resolvers.conftest import Execute, execute_pg, pg_mirror, session_for
@@ -164,6 +166,20 @@ CASES = [
         False,
         Scope.WRITE,
     ),
+    Case(
+        "revokeCustomerSession",
+        m("revokeCustomerSession", "RevokeCustomerSessionInput"),
+        {"sessionId": "{CustomerSession}"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "revokeCustomerSessions",
+        m("revokeCustomerSessions", "RevokeCustomerSessionsInput"),
+        {"customerId": "{Customer}"},
+        True,
+        Scope.WRITE,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
@@ -199,6 +215,19 @@ def object_ids(entry: SeededCustomer) -> dict[str, str]:
     }
 
 
+async def session_row(customer_id: uuid.UUID) -> str:
+    """A live session of the customer (its row only: the matrix needs no token); returns its id."""
+    now = datetime.now(UTC)
+    row = await CustomerSession.create(
+        jti=uuid.uuid4().hex,
+        customer_id=customer_id,
+        minted_by="matrix",
+        issued_at=now,
+        expires_at=now + timedelta(minutes=10),
+    )
+    return row.jti
+
+
 def codes(result: Any) -> list[str]:
     return [(error.extensions or {}).get("code") for error in result.errors or []]
 
@@ -219,6 +248,9 @@ async def test_authorization_matrix(execute_pg: Execute) -> None:
     a, b = await seed_customers(2)
     theirs = object_ids(b)
     unknown = {name: to_global_id(name, uuid.uuid4()) for name in theirs}
+    # Sessions are named by their `jti`, not a global id.
+    theirs["CustomerSession"] = await session_row(b.customer.id)
+    unknown["CustomerSession"] = "no-such-session"
     session = session_for(a.customer.id)
     for case in CASES:
         result = await execute_pg(case.document, variables_for(case, theirs), principal=session)
