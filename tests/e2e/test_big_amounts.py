@@ -35,7 +35,7 @@ from tests.e2e.test_webhook_receiver import signature
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import WEBHOOK_SECRET, GatewayFactory
 from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import create_plan, stripe_request
+from tests.support.localstripe import confirmed_payment_intent, create_plan, stripe_request
 
 BIG = 10**12
 LARGEST_INPUT = 999_999_999_999
@@ -159,18 +159,7 @@ async def test_amounts_of_twelve_and_thirteen_digits_round_trip_exactly(
                 exactly(p1["amountReceived"], LARGEST_INPUT)
 
                 # --- webhook only: a PaymentIntent of 10^12 made at the emulator.
-                intent = stripe_request(
-                    emulator.url,
-                    "POST",
-                    "/v1/payment_intents",
-                    data={
-                        "customer": customer["stripeId"],
-                        "amount": str(BIG),
-                        "currency": CURRENCY,
-                        "payment_method": card["stripeId"],
-                        "confirm": "true",
-                    },
-                )
+                intent = confirmed_payment_intent(emulator.url, customer["stripeId"], card["stripeId"], BIG, CURRENCY)
 
                 # --- mutation: an invoice of 10^12 (the subscription's first), paid with the default card.
                 body = await client.execute(
