@@ -66,32 +66,58 @@ def assert_typed(errors: list[dict[str, Any]], code: str) -> None:
         assert error["message"] != "Unexpected error", errors
 
 
+ARGUMENT_TYPOS: list[dict[str, Any]] = [
+    {"query": "{ customers(frist: 1) { edges { node { id } } } }"},  # a field argument
+    {"query": "{ __typename @include(iff: true) }"},  # a directive argument
+    {"query": '{ customers(first: 1, emial: "a@b.io") { edges { node { id } } } }'},
+]
+OTHER_TYPOS: list[dict[str, Any]] = [
+    # graphql-core suggests enum values and input fields too, while validating literals ...
+    {"query": "{ subscriptions(status: ACTIV) { edges { node { id } } } }"},
+    {"query": 'mutation { createCustomer(idempotencyKey: "t", input: {emial: "a@b.io"}) { userErrors { code } } }'},
+    # ... and while coercing variables (the executor's suggestions).
+    {
+        "query": "query($s: SubscriptionStatus) { subscriptions(status: $s) { edges { node { id } } } }",
+        "variables": {"s": "ACTIV"},
+    },
+    {
+        "query": 'mutation($i: CreateCustomerInput!) { createCustomer(idempotencyKey: "t", input: $i) { __typename } }',
+        "variables": {"i": {"email": "a@b.io", "nmae": "x"}},
+    },
+]
+
+
+def messages_of(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    errors = response.json()["errors"]
+    assert errors, response.text
+    return [error["message"] for error in errors]
+
+
 @pytest.mark.timeout(120)
-async def test_production_suggests_no_argument_names(gateway_factory: GatewayFactory, redis_url: str) -> None:
+async def test_production_suggests_no_names(gateway_factory: GatewayFactory, redis_url: str) -> None:
     gateway = await gateway_factory(gateway_env="production", redis_url=redis_url)
     key = gateway.create_api_key("read,write", name="prod-suggestions")
-    typos = [
-        "{ customers(frist: 1) { edges { node { id } } } }",  # a field argument
-        "{ __typename @include(iff: true) }",  # a directive argument
-        '{ customers(first: 1, emial: "a@b.io") { edges { node { id } } } }',
-    ]
-    for query in typos:
-        response = await post_raw(gateway, key, {"query": query})
-        assert response.status_code == 200, response.text
-        errors = response.json()["errors"]
-        assert errors and all("Did you mean" not in error["message"] for error in errors), errors
-        assert any("Unknown argument" in error["message"] for error in errors), errors
+    for body in ARGUMENT_TYPOS:
+        messages = messages_of(await post_raw(gateway, key, body))
+        assert all("Did you mean" not in message for message in messages), messages
+        assert any("Unknown argument" in message for message in messages), messages
+    for body in OTHER_TYPOS:
+        messages = messages_of(await post_raw(gateway, key, body))
+        assert all("Did you mean" not in message for message in messages), messages
     async with live_socket(gateway, key) as ws:
         message = await socket_answer(ws, {"query": 'subscription { paymentStatusChanged(custmerId: "x") { status } }'})
         errors = errors_of(message)
         assert errors and all("Did you mean" not in error["message"] for error in errors), errors
 
 
-async def test_a_development_gateway_still_suggests(gateway: GatewayProcess, api_key: str) -> None:
-    """Outside production the hint stays (it helps whoever writes the query)."""
-    response = await post_raw(gateway, api_key, {"query": "{ customers(frist: 1) { edges { node { id } } } }"})
-    [error] = response.json()["errors"]
-    assert "Did you mean" in error["message"], error
+@pytest.mark.parametrize("body", ARGUMENT_TYPOS + OTHER_TYPOS)
+async def test_a_development_gateway_still_suggests(
+    gateway: GatewayProcess, api_key: str, body: dict[str, Any]
+) -> None:
+    """Outside production the hints stay (they help whoever writes the query); the same typos as above."""
+    messages = messages_of(await post_raw(gateway, api_key, body))
+    assert any("Did you mean" in message for message in messages), messages
 
 
 LONE_SURROGATE = "\ud800"
