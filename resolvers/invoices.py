@@ -23,6 +23,7 @@ from resolvers.validation import fetch
 from schema.context import Info
 from schema.enums import InvoiceStatus
 from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
+from schema.money import MinorUnits
 from schema.relay import Connection, InvalidIdError, parse_typed_id
 
 
@@ -67,9 +68,9 @@ async def upcoming_invoice(info: Info, subscription_id: strawberry.ID) -> Invoic
     except ProviderError as error:
         raise GraphQLError(error.message, extensions={"code": error.code}) from None
     return InvoicePreview(
-        amount_due=int(preview.get("amount_due") or 0),
-        subtotal=int(preview.get("subtotal") or 0),
-        total=int(preview.get("total") or 0),
+        amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
+        subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
+        total=MinorUnits(int(preview.get("total") or 0)),
         currency=str(preview.get("currency") or ""),
         period_start=from_timestamp(preview.get("period_start")),
         period_end=from_timestamp(preview.get("period_end")),

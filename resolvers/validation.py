@@ -99,8 +99,9 @@ async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -
     return row
 
 
-# Stripe's ceiling for one charge in most currencies (eight digits of minor units).
-MAX_AMOUNT = 99_999_999
+# Stripe's ceiling for one charge: 12 digits of minor units (IDR's; most currencies stop at eight,
+# and Stripe refuses those above it with its own error). See docs/money-and-graphql.md.
+MAX_AMOUNT = 999_999_999_999
 # ISO 4217 codes that name no money: funds, metals, testing, "no currency".
 NON_MONEY_CURRENCIES = frozenset(
     {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
@@ -112,7 +113,7 @@ def clean_amount(value: int | None, field: list[str], *, maximum: int = MAX_AMOU
     if value is None or value < 1:
         raise MutationError("VALIDATION_FAILED", "amount must be a positive integer in minor units (cents)", field)
     if value > maximum:
-        raise MutationError("VALIDATION_FAILED", f"amount must be at most {maximum}", field)
+        raise MutationError("VALIDATION_FAILED", f"amount must be at most {maximum:,} minor units", field)
     return value
 
 

@@ -26,10 +26,11 @@ from schema.customers import (
     Customer,
     UpdateCustomerPayload,
 )
-from schema.execution import CachingExecutor
+from schema.execution import CachingExecutor, SuggestionFreeExecutor
 from schema.extensions import GatewaySchema, gateway_extensions
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
 from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
+from schema.money import SCALAR_MAP as MONEY_SCALARS
 from schema.payment_methods import (
     AttachPaymentMethodPayload,
     CreateSetupIntentPayload,
@@ -176,6 +177,9 @@ def build_schema(
         subscription=LiveUpdates,
         types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
         extensions=[*gateway_extensions(settings), *extra_extensions],
-        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=settings.is_production),
-        execution_context_class=CachingExecutor,
+        config=StrawberryConfig(
+            auto_camel_case=True, disable_field_suggestions=settings.is_production, scalar_map=MONEY_SCALARS
+        ),
+        # In production no error names what the client did not type (see CachedValidation too).
+        execution_context_class=SuggestionFreeExecutor if settings.is_production else CachingExecutor,
     )

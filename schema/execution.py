@@ -78,6 +78,7 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLObjectType,
     InlineFragmentNode,
     ListValueNode,
@@ -87,7 +88,7 @@ from graphql import (
     VariableNode,
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, FragmentDetails, collect_subfields
-from graphql.execution.executor import CollectedErrors
+from graphql.execution.executor import CollectedErrors, Executor
 from graphql.pyutils import AwaitableOrValue, RefMap
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -97,6 +98,7 @@ __all__ = [
     "CachingExecutor",
     "CollectedFieldsCache",
     "ResultSharingCache",
+    "SuggestionFreeExecutor",
     "collected_fields_cache",
     "result_sharing_cache",
 ]
@@ -551,3 +553,16 @@ class CachingExecutor(StrawberryGraphQLCoreExecutionContext):
             field_details_list,
             self.hide_suggestions,
         )
+
+
+class SuggestionFreeExecutor(CachingExecutor):
+    """`CachingExecutor` with graphql-core's `hide_suggestions` on: the production executor.
+
+    Coercing variables suggests names too ("Did you mean the enum value 'ACTIVE'?", an input
+    field's name); strawberry passes no `hide_suggestions`, so the executor class sets it.
+    """
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> list[GraphQLError] | Executor[Any]:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)

@@ -5,24 +5,30 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
-from functools import partial
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from functools import lru_cache, partial
 from typing import Any, Final
 
 import strawberry
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
     get_operation_ast,
+    validate,
 )
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -32,11 +38,14 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.context import OperationContextManager, WrappedHook
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
@@ -48,9 +57,27 @@ log = logging.getLogger("gateway.errors")
 UNEXPECTED_ERROR = "Unexpected error"
 
 
+REQUEST_ERRORS: Final = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+"""strawberry's errors about the request itself (no query, no operation to run): the client's to fix.
+
+Over HTTP strawberry answers them 400; over a WebSocket they arrive wrapped in a GraphQL error.
+"""
+
+
+def request_error_message(error: Exception) -> str:
+    """What a client is told about one of `REQUEST_ERRORS` (strawberry's own wording, as over HTTP)."""
+    if isinstance(error, CannotGetOperationTypeError):
+        return error.as_http_error_reason()
+    if isinstance(error, InvalidOperationTypeError):
+        return error.as_http_error_reason("WebSocket")
+    return "No GraphQL query found in the request"
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """A resolver crashed: no code a client could act on (validation and typed errors pass through)."""
     original = error.original_error
+    if isinstance(original, REQUEST_ERRORS):
+        return True  # typed by `MaskUnexpectedErrors.anonymise_error`, not hidden
     if error.path is None and isinstance(original, GraphQLError):
         # A variable that does not coerce to its type: the client's mistake, reported by graphql-core.
         return False
@@ -70,6 +97,8 @@ class MaskUnexpectedErrors(MaskErrors):
             super()._process_result(result)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, REQUEST_ERRORS):
+            return GraphQLError(request_error_message(error.original_error), extensions={"code": "VALIDATION_FAILED"})
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         log.error(
@@ -180,6 +209,39 @@ class MaxNodesLimiter(SchemaExtension):
         yield
 
 
+@lru_cache(maxsize=1024)
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...], hide_suggestions: bool
+) -> list[GraphQLError]:
+    # strawberry's `validate_document`, with graphql-core's `hide_suggestions` passed through.
+    return validate(
+        schema,
+        document,
+        (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+        hide_suggestions=hide_suggestions,
+    )
+
+
+class CachedValidation(SchemaExtension):
+    """strawberry's `ValidationCache`, except that in production no rule suggests a name.
+
+    strawberry's `disable_field_suggestions` only cuts "Did you mean" from unknown-field errors;
+    graphql-core's rules also suggest argument, type, enum value and input field names, each
+    a piece of the schema. `hide_suggestions` turns them all off at the source.
+    """
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        self.hide_suggestions = hide_suggestions
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            context.schema._schema, context.graphql_document, context.validation_rules, self.hide_suggestions
+        )
+        yield
+
+
 def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories for every request's extensions: caches, limits before any resolver runs, masking."""
     limit_rules = [
@@ -189,9 +251,9 @@ def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]
     extensions: list[Callable[[], SchemaExtension]] = [
         # Factories: a fresh extension per request; both caches live at module level.
         lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: CachedValidation(hide_suggestions=settings.is_production),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        # One rule tuple per process: strawberry's ValidationCache keys on the rule classes, and
+        # One rule tuple per process: the validation cache keys on the rule classes, and
         # each limiter builds a new class per instance, so per-request limiters never hit the cache.
         lambda: AddValidationRules(limit_rules),
         MaskUnexpectedErrors,
@@ -337,3 +399,158 @@ class GatewaySchema(strawberry.Schema):
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
         return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
+    def _create_execution_context(  # strawberry's signature
+        self,
+        query: str | None,
+        allowed_operation_types: Iterable[OperationType],
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionContext:
+        return GatewayExecutionContext(
+            query=query,
+            schema=self,
+            allowed_operations=allowed_operation_types,
+            context=context_value,
+            root_value=root_value,
+            variables=variable_values,
+            provided_operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+
+    async def _prepare_operation_async(
+        self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
+    ) -> PreExecutionError | None:
+        """strawberry's, after checks no transport makes (blank documents, lone surrogates), parse errors caught.
+
+        Both transports (HTTP and graphql-transport-ws) come through here inside the operation's
+        extensions, so a refusal is counted, logged and answered like any validation error.
+        """
+        if context.graphql_document is None and not (context.query or "").strip(_IGNORED_CHARACTERS):
+            raise MissingQueryError  # HTTP: 400; WebSocket: a typed error (`MaskUnexpectedErrors`)
+        requested = context.requested_operation_name if isinstance(context, GatewayExecutionContext) else None
+        refusal = lone_surrogate_error(context.query, context.variables, requested)
+        if refusal is not None:
+            context.pre_execution_errors = [refusal]
+            return PreExecutionError(data=None, errors=[refusal])
+        try:
+            return await super()._prepare_operation_async(context, extensions_runner)
+        except GraphQLError as error:
+            # Raised by a parsing extension (ParserCache's syntax error, MaxTokensLimiter), outside
+            # strawberry's own `try`: `execute` caught it, but `stream` let it kill the socket's task,
+            # so the client got a bare `complete`. Now it is the parse error strawberry answers.
+            context.pre_execution_errors = [error]
+            return PreExecutionError(data=None, errors=[error])
+
+
+_IGNORED_CHARACTERS: Final = " \t\n\r,\ufeff"
+"""What GraphQL's lexer skips between tokens: a document of only these holds no operation."""
+
+
+class OperationNameRequired(CannotGetOperationTypeError):
+    """A document holds several operations and the request names none (GraphQL spec, GetOperation)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(None)
+        self.count = count
+
+    def as_http_error_reason(self) -> str:
+        return f"the document holds {self.count} operations: name the one to run in `operationName`"
+
+
+class GatewayExecutionContext(ExecutionContext):
+    """strawberry's execution context, except that it never picks the first of several operations.
+
+    strawberry falls back to the first operation's name when the request names none, so a
+    document holding two operations ran the first; the spec makes that a request error.
+    """
+
+    @property
+    def requested_operation_name(self) -> str | None:
+        """The request's `operationName` (None when it names none)."""
+        return self._provided_operation_name
+
+    def _operations(self) -> list[OperationDefinitionNode]:
+        document = self.graphql_document
+        if document is None:
+            return []
+        return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+    @property
+    def operation_name(self) -> str | None:
+        if self._provided_operation_name is not None:
+            return self._provided_operation_name
+        operations = self._operations()
+        if len(operations) != 1 or operations[0].name is None:
+            return None
+        return operations[0].name.value
+
+    @property
+    def operation_type(self) -> OperationType:
+        if self._provided_operation_name is None and (count := len(self._operations())) > 1:
+            raise OperationNameRequired(count)
+        return super().operation_type
+
+
+def _first_lone_surrogate(text: str) -> int | None:
+    """Where the first lone surrogate of `text` is (UTF-8 cannot encode one, so nor can PostgreSQL), or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _surrogate_path(value: object) -> list[str | int] | None:
+    """The path to the first string (value or key) holding a lone surrogate in decoded JSON, or None."""
+    stack: list[tuple[object, list[str | int]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if _first_lone_surrogate(item) is not None:
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _first_lone_surrogate(key) is not None:
+                    return path
+                stack.append((child, [*path, key]))
+        elif isinstance(item, list):
+            stack.extend((child, [*path, index]) for index, child in enumerate(item))
+    return None
+
+
+def lone_surrogate_error(
+    query: str | None, variables: Mapping[str, Any] | None, operation_name: str | None
+) -> GraphQLError | None:
+    """A `VALIDATION_FAILED` error when the document, a variable or the operation name holds a lone surrogate.
+
+    JSON may escape one (`"\\ud800"`), and Python decodes it into a string that no UTF-8 text
+    (PostgreSQL, a log line, the answer) can hold. GraphQL's lexer refuses it in a document
+    only as a syntax error (which closes a WebSocket), and in variables nothing did.
+    """
+    reason = "text must be valid Unicode (a lone UTF-16 surrogate is not)"
+    code = {"code": "VALIDATION_FAILED"}
+    index = _first_lone_surrogate(query) if query else None
+    if query and index is not None:
+        line = query.count("\n", 0, index) + 1
+        column = index - (query.rfind("\n", 0, index) + 1) + 1
+        return GraphQLError(
+            f"the document holds a lone surrogate U+{ord(query[index]):04X} at line {line}, column {column}: {reason}",
+            extensions=code,
+        )
+    if operation_name and _first_lone_surrogate(operation_name) is not None:
+        return GraphQLError(
+            f"`operationName` holds a lone surrogate: {reason}", extensions={"code": "VALIDATION_FAILED"}
+        )
+    path = _surrogate_path(variables) if variables else None
+    if path is not None:
+        where = "$" + ".".join(str(part) for part in path) if path else "the variables"
+        return GraphQLError(
+            f"variable `{where}` holds a lone surrogate: {reason}", extensions={"code": "VALIDATION_FAILED"}
+        )
+    return None

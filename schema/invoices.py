@@ -13,6 +13,7 @@ from resolvers.snapshots import load
 from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
 from schema.errors import UserError, user_errors
+from schema.money import MinorUnits
 from schema.relay import Node, to_global_id
 
 if TYPE_CHECKING:
@@ -30,10 +31,10 @@ class Invoice(Node):
     id: strawberry.ID
     stripe_id: str
     status: InvoiceStatus
-    amount_due: int
-    amount_paid: int
-    amount_remaining: int
-    total: int
+    amount_due: MinorUnits
+    amount_paid: MinorUnits
+    amount_remaining: MinorUnits
+    total: MinorUnits
     currency: str
     number: str | None
     hosted_invoice_url: str | None
@@ -110,9 +111,9 @@ def invoice_from_snapshot(data: dict[str, Any] | None) -> Invoice | None:
 
 @strawberry.type(description="What a subscription's next invoice will be, computed by Stripe; not stored.")
 class InvoicePreview:
-    amount_due: int
-    subtotal: int
-    total: int
+    amount_due: MinorUnits
+    subtotal: MinorUnits
+    total: MinorUnits
     currency: str
     period_start: datetime | None
     period_end: datetime | None

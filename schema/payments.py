@@ -15,6 +15,7 @@ from resolvers.snapshots import load
 from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
 from schema.errors import UserError, user_errors
+from schema.money import MinorUnits
 from schema.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ class Payment(Node):
     id: strawberry.ID
     stripe_id: str
     status: PaymentStatus
-    amount: int
-    amount_received: int
-    amount_refunded: int
+    amount: MinorUnits
+    amount_received: MinorUnits
+    amount_refunded: MinorUnits
     currency: str
     description: str | None
     client_secret: str | None = strawberry.field(description="For Stripe.js to confirm the payment in a browser.")
@@ -96,7 +97,7 @@ class Payment(Node):
 class Refund(Node):
     id: strawberry.ID
     stripe_id: str
-    amount: int
+    amount: MinorUnits
     currency: str
     status: RefundStatus
     reason: str | None
@@ -138,7 +139,9 @@ def refund_from_snapshot(data: dict[str, Any] | None) -> Refund | None:
 @strawberry.input
 class CreatePaymentInput:
     customer_id: strawberry.ID
-    amount: int = strawberry.field(description="In the currency's minor unit (cents).")
+    amount: MinorUnits = strawberry.field(
+        description="In the currency's minor unit (cents): 1 to 999,999,999,999 (Stripe's 12 digits)."
+    )
     currency: str = strawberry.field(description="ISO 4217 code, e.g. `usd`.")
     payment_method_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
@@ -149,7 +152,9 @@ class CreatePaymentInput:
 @strawberry.input
 class RefundPaymentInput:
     payment_id: strawberry.ID
-    amount: int | None = strawberry.field(default=strawberry.UNSET, description="Default: all that is left.")
+    amount: MinorUnits | None = strawberry.field(
+        default=strawberry.UNSET, description="In minor units, at most what is left; default: all that is left."
+    )
 
 
 @strawberry.type

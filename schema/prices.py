@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from models import Price as PriceModel
+from schema.money import MinorUnits
 from schema.relay import Node, to_global_id
 
 
@@ -13,7 +14,7 @@ class Price(Node):
     id: strawberry.ID
     stripe_id: str = strawberry.field(description="The id to pass as `priceId` (a `price_…` id, or a plan id).")
     currency: str
-    unit_amount: int | None
+    unit_amount: MinorUnits | None
     interval: str | None = strawberry.field(description="`day`, `week`, `month` or `year`; null for one-off prices.")
     interval_count: int | None
     nickname: str | None

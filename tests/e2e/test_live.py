@@ -22,7 +22,7 @@ from tests.e2e.test_webhook_faults import wait_ready, worker_process
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, stripe_request
+from tests.support.localstripe import LocalStripe, confirmed_payment_intent
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
 
@@ -85,18 +85,7 @@ async def test_payment_made_at_the_emulator_reaches_a_subscriber(
     async with live_socket(gateway, api_key) as ws:
         operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
         await wait_subscribed()
-        intent = stripe_request(
-            localstripe.url,
-            "POST",
-            "/v1/payment_intents",
-            data={
-                "customer": customer["stripeId"],
-                "amount": "900",
-                "currency": "usd",
-                "payment_method": card["stripeId"],
-                "confirm": "true",
-            },
-        )
+        intent = confirmed_payment_intent(localstripe.url, customer["stripeId"], card["stripeId"], 900, "usd")
         deadline = time.monotonic() + 10
         event: dict[str, Any] = {}
         while time.monotonic() < deadline and event.get("status") != "SUCCEEDED":
@@ -189,18 +178,7 @@ async def test_a_webhook_at_one_process_reaches_a_subscriber_of_another(
         async with live_socket(first, api_key) as ws:
             operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
             await wait_subscribed()
-            intent = stripe_request(
-                emulator.url,
-                "POST",
-                "/v1/payment_intents",
-                data={
-                    "customer": customer["stripeId"],
-                    "amount": "1234",
-                    "currency": "usd",
-                    "payment_method": card["stripeId"],
-                    "confirm": "true",
-                },
-            )
+            intent = confirmed_payment_intent(emulator.url, customer["stripeId"], card["stripeId"], 1234, "usd")
             deadline = time.monotonic() + 10
             received: dict[str, Any] = {}
             while time.monotonic() < deadline and received.get("status") != "SUCCEEDED":

@@ -165,6 +165,12 @@ INTS = st.one_of(
     st.sampled_from((0, 1, 59, 60, 99, 100, 101, 730, 731, 3600, 3601, 10_000, 10_001, 99_999_999, 100_000_000)),
 )
 
+AMOUNTS = st.one_of(
+    INTS,
+    st.sampled_from((999_999_999_999, 10**12, 2**31, 2**53 - 1, 2**53, -(2**53), 2**63)),
+)
+"""Amounts in minor units (`MinorUnits`): 32-bit ones, and the edges of Stripe's 12 digits and of a JSON number."""
+
 NAMES = st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,12}", fullmatch=True)
 """GraphQL names: object keys in a JSON literal."""
 
@@ -205,6 +211,7 @@ def custom_scalars(pools: Pools) -> dict[str, st.SearchStrategy[graphql.ValueNod
         "String": plain_strings(pools).map(nodes.String),
         "Int": INTS.map(nodes.Int),
         "JSON": json_literals(pools),
+        "MinorUnits": AMOUNTS.map(nodes.Int),
         "DateTime": datetimes.map(nodes.String),
     }
 
@@ -334,7 +341,7 @@ def field_values(pools: Pools, input_name: str, field_name: str) -> st.SearchStr
             st.sampled_from(("xts", "xxx", "us", "", f"us{NUL}")),
         ),
         "amount": mostly(
-            st.integers(min_value=1, max_value=100_000), st.one_of(ints, st.sampled_from((0, 99_999_999)))
+            st.integers(min_value=1, max_value=100_000), st.one_of(AMOUNTS, st.sampled_from((0, 999_999_999_999)))
         ),
         "quantity": mostly(
             st.integers(min_value=1, max_value=20), st.one_of(st.sampled_from((0, 10_000, 10_001)), ints)

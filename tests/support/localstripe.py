@@ -151,6 +151,22 @@ def create_plan(url: str, amount: int = 2000, currency: str = "usd", interval: s
     return plan_id
 
 
+def confirmed_payment_intent(url: str, customer: str, payment_method: str, amount: int, currency: str = "usd") -> Any:
+    """A PaymentIntent made and confirmed at the emulator, outside the gateway (as another Stripe client would)."""
+    return stripe_request(
+        url,
+        "POST",
+        "/v1/payment_intents",
+        data={
+            "customer": customer,
+            "amount": str(amount),
+            "currency": currency,
+            "payment_method": payment_method,
+            "confirm": "true",
+        },
+    )
+
+
 def list_all(url: str, path: str, **params: Any) -> list[dict[str, Any]]:
     """Every object of a list endpoint of the emulator (all pages)."""
     items: list[dict[str, Any]] = []
