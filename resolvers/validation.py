@@ -99,9 +99,9 @@ async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -
     return row
 
 
-# Stripe's ceiling for one charge: 12 digits of minor units (IDR's; most currencies stop at eight,
-# and Stripe refuses those above it with its own error). See docs/money-and-graphql.md.
-MAX_AMOUNT = 999_999_999_999
+# The most a MinorUnits value carries exactly. Stripe's own ceiling depends on the currency (8 digits
+# for most, up to 12): Stripe judges it and its refusal comes back typed. See docs/money-and-graphql.md.
+MAX_AMOUNT = 2**53 - 1
 # ISO 4217 codes that name no money: funds, metals, testing, "no currency".
 NON_MONEY_CURRENCIES = frozenset(
     {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}

@@ -93,7 +93,6 @@ async def test_payment_input_errors_send_nothing_to_stripe(graphql: GraphQLClien
         (-5, "usd", "amount"),
         (100, "usdollar", "currency"),
         (100, "zzz", "currency"),
-        (10**12, "usd", "amount"),  # past Stripe's 12 digits (999,999,999,999)
     ):
         payload = await pay(graphql, customer["id"], amount, currency)
         assert error_codes(payload) == ["VALIDATION_FAILED"], (amount, currency, payload)
