@@ -12,8 +12,9 @@ from gateway.idempotency import Attempt
 from gateway.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
 from gateway.stripe_client import ProviderError
 from models import Customer as CustomerModel
+from models import Invoice as InvoiceModel
 from resolvers import snapshots
-from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
+from resolvers.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
@@ -97,19 +98,25 @@ async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) 
                     "the Stripe emulator pays invoices with the default payment method only",
                     ["input", "paymentMethodId"],
                 )
-        obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
-        invoice, payment = await invoice_with_payment(stripe, obj["id"])
-        subscription_id = invoice_subscription_id(invoice or obj)
-        subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
-        async with in_transaction():
-            if subscription is not None:
-                await upsert_subscription(subscription, customer)
-            row = await upsert_invoice(invoice or obj, customer)
-            if payment is not None:
-                await upsert_payment(payment, customer)
-            response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
-            await attempt.complete(response)
-        return response
+        # Held across the Stripe call, in every process; the status is read again inside it:
+        # a payment that finished while we waited is in the mirror by then.
+        async with locked_money(info, "invoice", str(row.id)):
+            row = await InvoiceModel.get(id=row.id)
+            if row.status not in PAYABLE_STATUSES:
+                raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+            obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
+            invoice, payment = await invoice_with_payment(stripe, obj["id"])
+            subscription_id = invoice_subscription_id(invoice or obj)
+            subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
+            async with in_transaction():
+                if subscription is not None:
+                    await upsert_subscription(subscription, customer)
+                row = await upsert_invoice(invoice or obj, customer)
+                if payment is not None:
+                    await upsert_payment(payment, customer)
+                response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
+                await attempt.complete(response)
+            return response
 
     data = await run_mutation(
         info, operation="payInvoice", idempotency_key=idempotency_key, payload=input, execute=execute

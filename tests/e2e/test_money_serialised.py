@@ -20,7 +20,9 @@ AMOUNT, REFUND, ATTEMPTS = 1000, 300, 10
 
 
 async def refund(client: GraphQLClient, payment_id: str, amount: int) -> dict[str, Any]:
-    body = await client.execute(REFUND_PAYMENT, {"key": new_key(), "input": {"paymentId": payment_id, "amount": amount}})
+    body = await client.execute(
+        REFUND_PAYMENT, {"key": new_key(), "input": {"paymentId": payment_id, "amount": amount}}
+    )
     return payload_of(body, "refundPayment")
 
 
@@ -43,14 +45,10 @@ async def test_ten_concurrent_refunds_over_two_gateways_never_exceed_the_payment
         payment = paid["payment"]
 
         clients = [one, two]
-        answers = await asyncio.gather(
-            *(refund(clients[i % 2], payment["id"], REFUND) for i in range(ATTEMPTS))
-        )
+        answers = await asyncio.gather(*(refund(clients[i % 2], payment["id"], REFUND) for i in range(ATTEMPTS)))
         succeeded = [a for a in answers if a["userErrors"] == []]
         refused = [a for a in answers if a["userErrors"] != []]
-        at_sandbox = [
-            r["amount"] for r in list_all(emulator.url, "/v1/refunds", payment_intent=payment["stripeId"])
-        ]
+        at_sandbox = [r["amount"] for r in list_all(emulator.url, "/v1/refunds", payment_intent=payment["stripeId"])]
         mirrored = (await one.execute(PAYMENT_REFUNDS, {"id": payment["id"]}))["data"]["payment"]
         summary = (
             f"{len(succeeded)} refunds succeeded, {len(refused)} refused; sandbox refunded {sum(at_sandbox)} "
