@@ -10,6 +10,7 @@ mirror and the emulator begin together.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -58,6 +59,8 @@ class StripeSandbox:
                     str(self.port),
                     *(["--from-scratch"] if self.fresh else []),
                     *([] if self.idempotency else ["--no-idempotency"]),
+                    "--parent",
+                    str(os.getpid()),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -23,7 +23,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -116,13 +119,27 @@ class IdempotencyLayer:
         return response
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Stop when the gateway is gone: uvicorn re-raises SIGTERM, so `serve` dies before it can stop us."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run localstripe (its own app and start-up) with the idempotency layer in front."""
     parser = argparse.ArgumentParser(prog="python -m gateway.sandbox_server")
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--from-scratch", action="store_true")
     parser.add_argument("--no-idempotency", action="store_true", help="bare localstripe: Idempotency-Key ignored")
+    parser.add_argument("--parent", type=int, default=None, help="exit when this process (the gateway) is gone")
     args = parser.parse_args(argv)
+    if args.parent is not None:
+        _exit_with_parent(args.parent)
 
     from localstripe import server  # a development dependency: imported only here
 
