@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http
 import json
 import logging
 import time
@@ -22,20 +21,11 @@ import pytest
 
 from gateway.settings import Settings
 from gateway.stripe_client import STRIPE_API_VERSION, ProviderError, StripeAdapter, last_stripe_request_id
+from tests.support.http_server import OneRequestServer, Seen, write_response
 
 API_KEY = "sk_test_faultsecret123"
 MARGIN_SECONDS = 1.0
 T = TypeVar("T")
-
-
-@dataclass
-class Seen:
-    """One request as the server received it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -57,56 +47,15 @@ Action = Reply | Hang | Drop
 Behaviour = Callable[[int, Seen], Action]  # (0-based request number, request) -> what to do
 
 
-class FaultServer:
-    """A minimal HTTP/1.1 server: one request per connection, `Connection: close`."""
+class FaultServer(OneRequestServer):
+    """Plays Stripe: each request gets what `behaviour` says."""
 
     def __init__(self, behaviour: Behaviour) -> None:
+        super().__init__()
         self.behaviour = behaviour
-        self.requests: list[Seen] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._server: asyncio.Server | None = None
-        self.base_url = ""
 
-    async def __aenter__(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._on_connection, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            await self._serve_one(reader, writer)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-
-    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = request_line.split(" ", 2)
-        headers = {}
-        for line in header_lines:
-            if line:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        seen = Seen(method, path, headers, body)
-        number = len(self.requests)
-        self.requests.append(seen)
-        action = self.behaviour(number, seen)
+    async def respond(self, seen: Seen, writer: asyncio.StreamWriter) -> None:
+        action = self.behaviour(len(self.requests) - 1, seen)
         if isinstance(action, Hang):
             await asyncio.Event().wait()  # until the test tears the server down
         if isinstance(action, Drop):
@@ -114,15 +63,7 @@ class FaultServer:
         assert isinstance(action, Reply)
         payload = action.body if isinstance(action.body, bytes) else json.dumps(action.body).encode()
         content_type = "text/html" if isinstance(action.body, bytes) else "application/json"
-        lines = [
-            f"HTTP/1.1 {action.status} {http.HTTPStatus(action.status).phrase}",
-            f"Content-Type: {content_type}",
-            f"Content-Length: {len(payload)}",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in action.headers.items()),
-        ]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
-        await writer.drain()
+        await write_response(writer, action.status, payload, content_type, action.headers)
 
 
 @contextlib.asynccontextmanager
