@@ -25,6 +25,7 @@ from typing import Any, Final, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 
 from gateway.settings import Settings
 
@@ -132,12 +133,15 @@ async def money_lock(settings: Settings, kind: str, object_id: str) -> AsyncIter
         async with _local_lock(name, kind, wait):
             yield
         return
-    pool = await _lock_pool(settings)
     try:
+        pool = await _lock_pool(settings)
         # The pool may be exhausted by other holders: waiting for a connection counts too.
         connection = await pool.acquire(timeout=wait)
     except TimeoutError:
         raise ObjectBusyError(kind, wait) from None
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
+        # The database is down: the same error Tortoise raises for its own pool.
+        raise DBConnectionError(f"the money-lock pool cannot reach the database: {error}") from error
     try:
         transaction = connection.transaction()
         await transaction.start()
