@@ -12,9 +12,10 @@ processes. A claim whose holder died (its lock older than
 same derived idempotency keys, so Stripe answers with what it already did instead
 of doing it twice; where Stripe's idempotency is not there (an emulator), the retry
 adopts the object its predecessor created, found by its metadata tag
-(`Attempt.resumed`, `gateway.stripe_client`). Calls that never started executing (bad input, an unknown id)
-or whose outcome is unknown (Stripe unreachable) release the claim, so the client
-may retry with the same key; every other outcome, errors included, is stored.
+(`Attempt.resumed`, `gateway.stripe_client`). Calls that never started executing
+(bad input, an unknown id) or whose outcome is unknown (Stripe unreachable) release
+the claim, so the client may retry with the same key; every other outcome, errors
+included, is stored.
 """
 
 from __future__ import annotations

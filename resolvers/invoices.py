@@ -78,14 +78,19 @@ async def upcoming_invoice(info: Info, subscription_id: strawberry.ID) -> Invoic
     )
 
 
+def payable(row: InvoiceModel) -> InvoiceModel:
+    """`row`, if it may be paid now (else VALIDATION_FAILED)."""
+    if row.status not in PAYABLE_STATUSES:
+        raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+    return row
+
+
 async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) -> PayInvoicePayload:
     """Try to pay an open invoice now, with the customer's default card or the one named."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
         principal, stripe = info.context.principal, info.context.stripe
-        row = await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"])
-        if row.status not in PAYABLE_STATUSES:
-            raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+        row = payable(await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"]))
         customer = await CustomerModel.get(id=row.customer_id)
         pm = None
         if input.payment_method_id not in (None, strawberry.UNSET):
@@ -101,9 +106,7 @@ async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) 
         # Held across the Stripe call, in every process; the status is read again inside it:
         # a payment that finished while we waited is in the mirror by then.
         async with locked_money(info, "invoice", str(row.id)):
-            row = await InvoiceModel.get(id=row.id)
-            if row.status not in PAYABLE_STATUSES:
-                raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+            row = payable(await InvoiceModel.get(id=row.id))
             obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
             invoice, payment = await invoice_with_payment(stripe, obj["id"])
             subscription_id = invoice_subscription_id(invoice or obj)
