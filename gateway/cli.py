@@ -71,7 +71,9 @@ def serve(
     sandbox = None
     if settings.uses_sandbox:
         fresh = settings.is_sqlite and not Path(settings.effective_database_url.removeprefix("sqlite://")).exists()
-        sandbox = StripeSandbox(settings.sandbox_port, Path("localstripe.log"), fresh=fresh)
+        sandbox = StripeSandbox(
+            settings.sandbox_port, Path("localstripe.log"), fresh=fresh, idempotency=settings.sandbox_idempotency
+        )
         try:
             sandbox.start()
             sandbox.deliver_webhooks_to(f"http://{_client_host(host)}:{port}/webhooks/stripe")

@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
+from gateway.locks import close_lock_pool
 from gateway.settings import Settings
 
 MODEL_MODULES = ["models", "aerich.models"]
@@ -61,5 +62,6 @@ async def open_db(settings: Settings) -> None:
 
 
 async def close_db() -> None:
-    """Close every Tortoise connection."""
+    """Close every Tortoise connection, and the money-lock pool (`gateway.locks`) if one was opened."""
+    await close_lock_pool()
     await Tortoise.close_connections()

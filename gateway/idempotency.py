@@ -10,9 +10,12 @@ The claim is a row under a UNIQUE (principal, key) constraint, so it holds acros
 processes. A claim whose holder died (its lock older than
 `idempotency_lock_timeout_seconds`) is taken over; the retry calls Stripe with the
 same derived idempotency keys, so Stripe answers with what it already did instead
-of doing it twice. Calls that never started executing (bad input, an unknown id)
-or whose outcome is unknown (Stripe unreachable) release the claim, so the client
-may retry with the same key; every other outcome, errors included, is stored.
+of doing it twice; where Stripe's idempotency is not there (an emulator), the retry
+adopts the object its predecessor created, found by its metadata tag
+(`Attempt.resumed`, `gateway.stripe_client`). Calls that never started executing
+(bad input, an unknown id) or whose outcome is unknown (Stripe unreachable) release
+the claim, so the client may retry with the same key; every other outcome, errors
+included, is stored.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class Attempt:
     key: str
     operation: str
     completed: bool = False
+    resumed: bool = False
+    """True when this claim was taken over from a holder that may have reached Stripe before it died:
+    objects it creates are looked for (by their `bgw_attempt` tag) before being created again."""
 
     def stripe_key(self, step: str) -> str:
         """The Stripe idempotency key for one named step of this call."""
@@ -132,7 +138,7 @@ async def claim(settings: Settings, *, principal_scope: str, key: str, operation
                 id=existing.id, status=LedgerStatus.IN_PROGRESS, locked_at=existing.locked_at
             ).update(locked_at=now)
             if taken:
-                return Claim(attempt=Attempt(existing.id, principal_scope, key, operation))
+                return Claim(attempt=Attempt(existing.id, principal_scope, key, operation, resumed=True))
         raise LedgerRejection("IDEMPOTENCY_KEY_IN_PROGRESS", "a call with this idempotencyKey is still running")
     raise LedgerRejection("IDEMPOTENCY_KEY_IN_PROGRESS", "a call with this idempotencyKey is still running")
 

@@ -1,14 +1,16 @@
 """The local Stripe emulator `serve` starts when no Stripe key is configured.
 
 localstripe is a development dependency, not a core one: production never runs it.
-It runs as its own process and is stopped with the gateway. localstripe keeps its
+It runs as its own process (`gateway.sandbox_server`: localstripe's app behind a layer
+that honours `Idempotency-Key` as Stripe does) and is stopped with the gateway. localstripe keeps its
 state in /tmp/localstripe.pickle; a new embedded database starts it empty, so the
 mirror and the emulator begin together.
 """
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -25,25 +27,21 @@ class SandboxError(Exception):
     """The emulator is not installed or did not start."""
 
 
-def _executable() -> str:
-    beside_python = Path(sys.executable).with_name("localstripe")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("localstripe")
-    if found is None:
+def _check_installed() -> None:
+    if importlib.util.find_spec("localstripe") is None:
         raise SandboxError(
             "the Stripe sandbox needs localstripe (a development dependency): run `uv sync`, "
             "or set STRIPE_API_KEY to use Stripe itself"
         )
-    return found
 
 
 class StripeSandbox:
-    """A localstripe process on 127.0.0.1:`port`."""
+    """A localstripe process on 127.0.0.1:`port`, behind the idempotency layer unless `idempotency=False`."""
 
-    def __init__(self, port: int, log_path: Path, *, fresh: bool = False) -> None:
+    def __init__(self, port: int, log_path: Path, *, fresh: bool = False, idempotency: bool = True) -> None:
         self.port = port
         self.fresh = fresh
+        self.idempotency = idempotency
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
@@ -51,8 +49,19 @@ class StripeSandbox:
     def start(self) -> None:
         """Start the emulator and wait until it answers."""
         with self.log_path.open("ab") as log:
+            _check_installed()
             self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [_executable(), "--port", str(self.port), *(["--from-scratch"] if self.fresh else [])],
+                [
+                    sys.executable,
+                    "-m",
+                    "gateway.sandbox_server",
+                    "--port",
+                    str(self.port),
+                    *(["--from-scratch"] if self.fresh else []),
+                    *([] if self.idempotency else ["--no-idempotency"]),
+                    "--parent",
+                    str(os.getpid()),
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     sandbox_port: int = 8420
     idempotency_ttl_hours: int = 24
     idempotency_lock_timeout_seconds: float = 60.0
+    money_lock_wait_seconds: float = 5.0
+    """How long a refund or invoice payment waits for another one on the same object (then OBJECT_BUSY)."""
+    sandbox_idempotency: bool = True
+    """The sandbox `serve` starts honours `Idempotency-Key` as Stripe does; false = bare localstripe behaviour."""
     db_pool_max_size: int = 10
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15

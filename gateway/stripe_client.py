@@ -19,6 +19,15 @@ attempt carries the same `Idempotency-Key`. Each attempt gets an equal share of 
 deadline so that a hung first attempt cannot use up the whole budget. A 429 is not
 retried here unless Stripe says so with `Stripe-Should-Retry: true` (the SDK's rule);
 it surfaces as PROVIDER_UNAVAILABLE so that the caller retries later with the same key.
+
+Objects the gateway creates (customers, setup intents, payment intents, refunds,
+subscriptions) are tagged: `metadata[bgw_attempt]` = the call's Stripe idempotency key
+(derived from the ledger claim and the step). Their creation does not rely on Stripe's
+idempotency alone (an emulator ignores it): the adapter retries a create itself, and
+before a retry, or before the first try of a claim taken over from a dead process
+(`resumed`), it lists that customer's (payment intent's, email's) objects and ADOPTS
+the one carrying the tag instead of creating another. Keys starting with `bgw_` are
+reserved: clients cannot set them and the mirror does not show them.
 """
 
 from __future__ import annotations
@@ -42,7 +51,9 @@ if TYPE_CHECKING:
     from gateway.settings import Settings
 
 __all__ = [
+    "RESERVED_METADATA_PREFIX",
     "STRIPE_API_VERSION",
+    "TAG_KEY",
     "ProviderError",
     "ProviderErrorCode",
     "StripeAdapter",
@@ -68,6 +79,12 @@ last_stripe_request_id: contextvars.ContextVar[str | None] = contextvars.Context
 )
 """Stripe's `Request-Id` of the latest call in this context (None when Stripe sent none),
 for audit rows and logs. Reset at the start of every call."""
+
+TAG_KEY: Final = "bgw_attempt"
+"""The metadata key carrying the Stripe idempotency key of the call that created an object."""
+RESERVED_METADATA_PREFIX: Final = "bgw_"
+"""Metadata keys the gateway keeps for itself (refused in client input, dropped from the mirror)."""
+_RETRY_BACKOFF_SECONDS: Final = (0.5, 1.0, 2.0)
 
 ProviderErrorCode = Literal[
     "CARD_DECLINED",
@@ -310,6 +327,8 @@ class StripeAdapter:
         self._deadline = float(settings.stripe_timeout_seconds)
         self._max_retries = max(0, int(settings.stripe_max_retries))
         self._emulator = settings.is_stripe_emulator
+        # Tagged objects are looked for no further back than a key is remembered (plus an hour).
+        self._lookback_seconds = (settings.idempotency_ttl_hours + 1) * 3600
         per_attempt = self._deadline / (self._max_retries + 1)
         self._http_client = stripe.HTTPXClient(
             timeout=httpx.Timeout(per_attempt, connect=min(per_attempt, _MAX_CONNECT_TIMEOUT_SECONDS))
@@ -453,6 +472,97 @@ class StripeAdapter:
             },
         )
 
+    async def create_tagged(
+        self,
+        resource: str,
+        params: dict[str, Any],
+        *,
+        idempotency_key: str,
+        resumed: bool,
+        scope: dict[str, Any],
+        expected: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create one `resource` tagged with its idempotency key, adopting it if an earlier try made it.
+
+        `scope` narrows the look-up list (e.g. `{"customer": "cus_1"}`): filters this
+        Stripe endpoint supports (the emulator's subset is the caller's business).
+        `expected` are top-level fields an adopted object must have (else the key was
+        used for another request: PROVIDER_ERROR, as Stripe's idempotency_error). The
+        SDK does not retry here; this loop does, under the same overall deadline, and
+        looks for the tagged object before every retry: a timed-out first try may
+        have been carried out all the same.
+        """
+        tagged = {**params, "metadata": {**(params.get("metadata") or {}), TAG_KEY: idempotency_key}}
+        method = self._resolve(resource, "create")
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key, "max_network_retries": 0}
+        operation = f"{resource}.create"
+        started = time.monotonic()
+        look_first = resumed
+        try:
+            async with asyncio.timeout(self._deadline):
+                for retry in range(self._max_retries + 1):
+                    if look_first:
+                        found = await self._find_tagged(resource, idempotency_key, scope)
+                        if found is not None:
+                            return self._adopt(operation, found, idempotency_key, expected)
+                    try:
+                        return await self._invoke(
+                            operation, method, (), tagged, options, self._deadline, idempotency_key
+                        )
+                    except ProviderError as error:
+                        if not error.transient or error.http_status == 429 or retry == self._max_retries:
+                            raise
+                    look_first = True
+                    await asyncio.sleep(_RETRY_BACKOFF_SECONDS[min(retry, len(_RETRY_BACKOFF_SECONDS) - 1)])
+        except TimeoutError:
+            elapsed = time.monotonic() - started
+            gave_up = ProviderError("PROVIDER_UNAVAILABLE", _GENERIC_MESSAGES["PROVIDER_UNAVAILABLE"])
+            observe_stripe_call(operation, elapsed, gave_up.code)
+            logger.warning(
+                "stripe %s gave up after %.0f ms idempotency_key=%s",
+                operation,
+                elapsed * 1000,
+                idempotency_key,
+                extra={"stripe_operation": operation, "stripe_idempotency_key": idempotency_key},
+            )
+            raise gave_up from None
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _find_tagged(self, resource: str, tag: str, scope: dict[str, Any]) -> dict[str, Any] | None:
+        """The `resource` whose `metadata[bgw_attempt]` is `tag`, within `scope` and the look-back window."""
+        params: dict[str, Any] = {"limit": 100, **scope}
+        if not self._emulator:
+            # localstripe knows no `created` filter; Stripe lists newest first, so this bounds the pages.
+            params["created"] = {"gte": int(time.time()) - self._lookback_seconds}
+        async for obj in self.list_all(resource, params):
+            if (obj.get("metadata") or {}).get(TAG_KEY) == tag:
+                return obj
+        return None
+
+    def _adopt(
+        self, operation: str, found: dict[str, Any], idempotency_key: str, expected: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        differs = sorted(k for k, v in (expected or {}).items() if found.get(k) != v)
+        if differs:
+            logger.error(
+                "stripe %s: %s tagged with idempotency_key=%s differs in %s; not adopted",
+                operation,
+                found.get("id"),
+                idempotency_key,
+                ", ".join(differs),
+            )
+            raise ProviderError(
+                "PROVIDER_ERROR", "this idempotency key was already used at the payment provider for another request"
+            )
+        logger.warning(
+            "stripe %s: adopted %s created by an earlier try of idempotency_key=%s (not created again)",
+            operation,
+            found.get("id"),
+            idempotency_key,
+            extra={"stripe_operation": operation, "stripe_idempotency_key": idempotency_key},
+        )
+        return found
+
     async def list_all(self, resource: str, params: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield every object of `resource`'s list as plain dicts, following `has_more` pages.
 
@@ -488,22 +598,32 @@ class StripeAdapter:
     # Typed conveniences for the GraphQL mutations: thin wrappers over `call`.
 
     async def create_customer(
-        self, *, email: str, name: str | None, metadata: dict[str, str], idempotency_key: str
+        self, *, email: str, name: str | None, metadata: dict[str, str], idempotency_key: str, resumed: bool = False
     ) -> dict[str, Any]:
-        """Create a customer."""
+        """Create a customer (tagged; see `create_tagged`)."""
         params: dict[str, Any] = {"email": email, "metadata": metadata}
         if name is not None:
             params["name"] = name
-        return await self.call("customers", "create", params=params, idempotency_key=idempotency_key)
+        return await self.create_tagged(
+            "customers", params, idempotency_key=idempotency_key, resumed=resumed, scope={"email": email}
+        )
 
     async def update_customer(self, stripe_id: str, *, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Update a customer with Stripe's own parameters (email, name, metadata, ...)."""
         return await self.call("customers", "update", stripe_id, params=params, idempotency_key=idempotency_key)
 
-    async def create_setup_intent(self, *, customer: str, idempotency_key: str) -> dict[str, Any]:
-        """Create a SetupIntent to save a card for later off-session charges."""
+    async def create_setup_intent(
+        self, *, customer: str, idempotency_key: str, resumed: bool = False
+    ) -> dict[str, Any]:
+        """Create a SetupIntent to save a card for later off-session charges (tagged)."""
         params: dict[str, Any] = {"customer": customer, "payment_method_types": ["card"], "usage": "off_session"}
-        return await self.call("setup_intents", "create", params=params, idempotency_key=idempotency_key)
+        return await self.create_tagged(
+            "setup_intents", params, idempotency_key=idempotency_key, resumed=resumed, scope=self._by_customer(customer)
+        )
+
+    def _by_customer(self, customer: str) -> dict[str, Any]:
+        """The look-up scope of a customer's objects (localstripe cannot filter its payment/setup intents)."""
+        return {} if self._emulator else {"customer": customer}
 
     async def attach_payment_method(
         self, payment_method: str, *, customer: str, idempotency_key: str
@@ -550,8 +670,9 @@ class StripeAdapter:
         payment_method: str | None,
         trial_days: int | None,
         idempotency_key: str,
+        resumed: bool = False,
     ) -> dict[str, Any]:
-        """Create a subscription that charges at once; an unpaid first invoice leaves it `incomplete`."""
+        """Create a subscription that charges at once; an unpaid first invoice leaves it `incomplete` (tagged)."""
         item_key = "plan" if self._emulator else "price"
         params: dict[str, Any] = {
             "customer": customer,
@@ -562,7 +683,14 @@ class StripeAdapter:
             params["default_payment_method"] = payment_method
         if trial_days is not None:
             params["trial_period_days"] = trial_days
-        return await self.call("subscriptions", "create", params=params, idempotency_key=idempotency_key)
+        return await self.create_tagged(
+            "subscriptions",
+            params,
+            idempotency_key=idempotency_key,
+            resumed=resumed,
+            scope={"customer": customer, "status": "all"},
+            expected={"customer": customer},
+        )
 
     async def update_subscription_item(
         self,
@@ -626,8 +754,9 @@ class StripeAdapter:
         payment_method: str,
         description: str | None,
         idempotency_key: str,
+        resumed: bool = False,
     ) -> dict[str, Any]:
-        """Create and confirm a card PaymentIntent; 3-D Secure leaves it `requires_action`."""
+        """Create and confirm a card PaymentIntent; 3-D Secure leaves it `requires_action` (tagged)."""
         params: dict[str, Any] = {
             "customer": customer,
             "amount": amount,
@@ -640,20 +769,31 @@ class StripeAdapter:
             params["payment_method_types"] = ["card"]
             if description is not None:
                 params["description"] = description
-        return await self.call("payment_intents", "create", params=params, idempotency_key=idempotency_key)
+        return await self.create_tagged(
+            "payment_intents",
+            params,
+            idempotency_key=idempotency_key,
+            resumed=resumed,
+            scope=self._by_customer(customer),
+            expected={"customer": customer, "amount": amount, "currency": currency},
+        )
 
     async def retrieve_payment_intent(self, payment_intent: str) -> dict[str, Any]:
         """A PaymentIntent with its latest charge (for the amount refunded)."""
         params = None if self._emulator else {"expand": ["latest_charge"]}
         return await self.call("payment_intents", "retrieve", payment_intent, params=params)
 
-    async def create_refund(self, *, payment_intent: str, amount: int, idempotency_key: str) -> dict[str, Any]:
-        """Refund part or all of a PaymentIntent's charge."""
-        return await self.call(
+    async def create_refund(
+        self, *, payment_intent: str, amount: int, idempotency_key: str, resumed: bool = False
+    ) -> dict[str, Any]:
+        """Refund part or all of a PaymentIntent's charge (tagged)."""
+        return await self.create_tagged(
             "refunds",
-            "create",
-            params={"payment_intent": payment_intent, "amount": amount},
+            {"payment_intent": payment_intent, "amount": amount},
             idempotency_key=idempotency_key,
+            resumed=resumed,
+            scope={"payment_intent": payment_intent},
+            expected={"amount": amount},
         )
 
 

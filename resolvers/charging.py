@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import strawberry
 
 from gateway.auth import Principal
+from gateway.locks import ObjectBusyError, money_lock
 from gateway.mirror import invoice_payment_intent_id
 from gateway.stripe_client import StripeAdapter
 from models import Customer
 from resolvers.errors import MutationError, user_error
 from resolvers.scoping import visible_payment_methods
 from resolvers.validation import fetch
+from schema.context import Info
 
 # Stripe error codes of a last_payment_error that mean the card itself said no.
 DECLINE_CODES = frozenset({"card_declined", "expired_card", "incorrect_cvc", "incorrect_number", "insufficient_funds"})
@@ -61,3 +65,13 @@ async def invoice_with_payment(
     payment_intent_id = invoice_payment_intent_id(invoice)
     payment = await stripe.retrieve_payment_intent(payment_intent_id) if payment_intent_id else None
     return invoice, payment
+
+
+@asynccontextmanager
+async def locked_money(info: Info, kind: str, object_id: str) -> AsyncIterator[None]:
+    """The money lock of one payment or invoice (`gateway.locks`); a too long wait is the userError OBJECT_BUSY."""
+    try:
+        async with money_lock(info.context.settings, kind, object_id):
+            yield
+    except ObjectBusyError as busy:
+        raise MutationError("OBJECT_BUSY", str(busy), ["input"]) from None

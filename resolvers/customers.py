@@ -92,7 +92,11 @@ async def create_customer(info: Info, idempotency_key: str, input: CreateCustome
         name = clean_name(input.name or None, ["input", "name"])
         metadata = clean_metadata(input.metadata, ["input", "metadata"]) if input.metadata else {}
         obj = await info.context.stripe.create_customer(
-            email=email, name=name, metadata=metadata, idempotency_key=attempt.stripe_key("customer")
+            email=email,
+            name=name,
+            metadata=metadata,
+            idempotency_key=attempt.stripe_key("customer"),
+            resumed=attempt.resumed,
         )
         async with in_transaction():
             row = await upsert_customer(obj)

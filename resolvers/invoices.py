@@ -12,8 +12,9 @@ from gateway.idempotency import Attempt
 from gateway.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
 from gateway.stripe_client import ProviderError
 from models import Customer as CustomerModel
+from models import Invoice as InvoiceModel
 from resolvers import snapshots
-from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
+from resolvers.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
@@ -78,14 +79,19 @@ async def upcoming_invoice(info: Info, subscription_id: strawberry.ID) -> Invoic
     )
 
 
+def payable(row: InvoiceModel) -> InvoiceModel:
+    """`row`, if it may be paid now (else VALIDATION_FAILED)."""
+    if row.status not in PAYABLE_STATUSES:
+        raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+    return row
+
+
 async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) -> PayInvoicePayload:
     """Try to pay an open invoice now, with the customer's default card or the one named."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
         principal, stripe = info.context.principal, info.context.stripe
-        row = await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"])
-        if row.status not in PAYABLE_STATUSES:
-            raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+        row = payable(await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"]))
         customer = await CustomerModel.get(id=row.customer_id)
         pm = None
         if input.payment_method_id not in (None, strawberry.UNSET):
@@ -98,19 +104,23 @@ async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) 
                     "the Stripe emulator pays invoices with the default payment method only",
                     ["input", "paymentMethodId"],
                 )
-        obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
-        invoice, payment = await invoice_with_payment(stripe, obj["id"])
-        subscription_id = invoice_subscription_id(invoice or obj)
-        subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
-        async with in_transaction():
-            if subscription is not None:
-                await upsert_subscription(subscription, customer)
-            row = await upsert_invoice(invoice or obj, customer)
-            if payment is not None:
-                await upsert_payment(payment, customer)
-            response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
-            await attempt.complete(response)
-        return response
+        # Held across the Stripe call, in every process; the status is read again inside it:
+        # a payment that finished while we waited is in the mirror by then.
+        async with locked_money(info, "invoice", str(row.id)):
+            row = payable(await InvoiceModel.get(id=row.id))
+            obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
+            invoice, payment = await invoice_with_payment(stripe, obj["id"])
+            subscription_id = invoice_subscription_id(invoice or obj)
+            subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
+            async with in_transaction():
+                if subscription is not None:
+                    await upsert_subscription(subscription, customer)
+                row = await upsert_invoice(invoice or obj, customer)
+                if payment is not None:
+                    await upsert_payment(payment, customer)
+                response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
+                await attempt.complete(response)
+            return response
 
     data = await run_mutation(
         info, operation="payInvoice", idempotency_key=idempotency_key, payload=input, execute=execute

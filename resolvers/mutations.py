@@ -72,6 +72,7 @@ class _AuditedAttempt(Attempt):
             attempt.principal_scope,
             attempt.key,
             attempt.operation,
+            resumed=attempt.resumed,
             inner=attempt,
             write_audit=write_audit,
         )

@@ -45,7 +45,7 @@ async def create_setup_intent(
             visible_customers(info.context.principal), input.customer_id, "Customer", ["input", "customerId"]
         )
         intent = await info.context.stripe.create_setup_intent(
-            customer=customer.stripe_id, idempotency_key=attempt.stripe_key("setup_intent")
+            customer=customer.stripe_id, idempotency_key=attempt.stripe_key("setup_intent"), resumed=attempt.resumed
         )
         response = {"clientSecret": intent.get("client_secret"), "setupIntentId": intent["id"], "userErrors": []}
         async with in_transaction():

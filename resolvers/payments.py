@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from gateway.idempotency import Attempt
 from gateway.mirror import upsert_payment, upsert_refund
 from resolvers import snapshots
-from resolvers.charging import payment_failure, payment_method_to_charge
+from resolvers.charging import locked_money, payment_failure, payment_method_to_charge
 from resolvers.errors import MutationError
 from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
@@ -61,6 +61,7 @@ async def create_payment(info: Info, idempotency_key: str, input: CreatePaymentI
             payment_method=pm,
             description=description,
             idempotency_key=attempt.stripe_key("payment_intent"),
+            resumed=attempt.resumed,
         )
         async with in_transaction():
             row = await upsert_payment(obj, customer)
@@ -78,7 +79,7 @@ async def refund_payment(info: Info, idempotency_key: str, input: RefundPaymentI
     """Refund all that is left of a payment, or part of it; never more than is left."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal, stripe = info.context.principal, info.context.stripe
+        principal = info.context.principal
         row = await fetch(visible_payments(principal), input.payment_id, "Payment", ["input", "paymentId"])
         if row.status not in REFUNDABLE_STATUSES:
             raise MutationError(
@@ -86,28 +87,41 @@ async def refund_payment(info: Info, idempotency_key: str, input: RefundPaymentI
                 f"the payment is {row.status}; only succeeded payments can be refunded",
                 ["input", "paymentId"],
             )
-        # Refunds made elsewhere (the dashboard) count too: read the charge back first.
-        async with in_transaction():
-            row = await upsert_payment(await stripe.retrieve_payment_intent(row.stripe_id))
-        left = (row.amount_received or row.amount) - row.amount_refunded
-        if left <= 0:
-            raise MutationError("VALIDATION_FAILED", "nothing is left to refund", ["input", "amount"])
-        if input.amount in (None, strawberry.UNSET):
-            amount = left
-        else:
-            amount = clean_amount(input.amount, ["input", "amount"])
-            if amount > left:
-                raise MutationError("VALIDATION_FAILED", f"only {left} is left to refund", ["input", "amount"])
-        obj = await stripe.create_refund(
-            payment_intent=row.stripe_id, amount=amount, idempotency_key=attempt.stripe_key("refund")
+        requested = (
+            None if input.amount in (None, strawberry.UNSET) else clean_amount(input.amount, ["input", "amount"])
         )
-        async with in_transaction():
-            refund = await upsert_refund(obj, row)
-            response = {"refund": snapshots.dump(refund), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        # Held across the Stripe call, in every process: what is left is read and spent as one step.
+        async with locked_money(info, "payment", str(row.id)):
+            return await refund_within_lock(info, attempt, row.stripe_id, requested)
 
     data = await run_mutation(
         info, operation="refundPayment", idempotency_key=idempotency_key, payload=input, execute=execute
     )
     return RefundPaymentPayload.from_snapshot(data)
+
+
+async def refund_within_lock(
+    info: Info, attempt: Attempt, payment_intent: str, requested: int | None
+) -> dict[str, Any]:
+    """Refund `requested` (or all that is left) of a payment whose money lock the caller holds."""
+    stripe = info.context.stripe
+    # Refunds made elsewhere (the dashboard) count too: read the charge back first.
+    async with in_transaction():
+        row = await upsert_payment(await stripe.retrieve_payment_intent(payment_intent))
+    left = (row.amount_received or row.amount) - row.amount_refunded
+    if left <= 0:
+        raise MutationError("VALIDATION_FAILED", "nothing is left to refund", ["input", "amount"])
+    amount = left if requested is None else requested
+    if amount > left:
+        raise MutationError("VALIDATION_FAILED", f"only {left} is left to refund", ["input", "amount"])
+    obj = await stripe.create_refund(
+        payment_intent=row.stripe_id,
+        amount=amount,
+        idempotency_key=attempt.stripe_key("refund"),
+        resumed=attempt.resumed,
+    )
+    async with in_transaction():
+        refund = await upsert_refund(obj, row)
+        response = {"refund": snapshots.dump(refund), "userErrors": []}
+        await attempt.complete(response)
+    return response

@@ -89,6 +89,7 @@ async def create_subscription(
             payment_method=pm,
             trial_days=trial_days,
             idempotency_key=attempt.stripe_key("subscription"),
+            resumed=attempt.resumed,
         )
         invoice, payment = await invoice_with_payment(stripe, stripe_id_of(obj.get("latest_invoice")))
         async with in_transaction():

@@ -11,6 +11,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from gateway.redaction import card_number_spans
+from gateway.stripe_client import RESERVED_METADATA_PREFIX
 from resolvers.errors import MutationError
 from resolvers.scoping import forbidden_error, is_foreign
 from schema.relay import InvalidIdError, parse_typed_id
@@ -58,6 +59,12 @@ def clean_metadata(value: Any, field: list[str]) -> dict[str, str]:
                 "VALIDATION_FAILED",
                 f"metadata keys are 1-{METADATA_MAX_KEY_LENGTH} characters and values are strings",
                 [*field, str(key)],
+            )
+        if key.startswith(RESERVED_METADATA_PREFIX):
+            raise MutationError(
+                "VALIDATION_FAILED",
+                f"metadata keys starting with {RESERVED_METADATA_PREFIX} are reserved",
+                [*field, key],
             )
         if len(item) > METADATA_MAX_VALUE_LENGTH:
             raise MutationError(

@@ -16,6 +16,11 @@ class UserErrorCode(Enum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     IDEMPOTENCY_KEY_IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
+    OBJECT_BUSY = strawberry.enum_value(
+        "OBJECT_BUSY",
+        description="Another refund or payment of the same payment or invoice is still running; "
+        "nothing was sent to Stripe: retry with the same idempotency key.",
+    )
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_ERROR = "PROVIDER_ERROR"
 

@@ -50,6 +50,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
+from gateway.locks import lock_object
 from gateway.mirror import (
     InvalidStripeObjectError,
     MissingParentError,
@@ -293,7 +294,7 @@ async def _lock_object(connection: BaseDBAsyncClient, model: type[StripeMirrorMo
     SQLite (embedded mode) serializes all writers already.
     """
     if connection.capabilities.dialect == "postgres":
-        await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"{model.__name__}:{stripe_id}"])
+        await lock_object(connection, f"{model.__name__}:{stripe_id}")
 
 
 @dataclass(frozen=True)

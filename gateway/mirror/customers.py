@@ -13,6 +13,7 @@ from gateway.mirror.common import (
     stripe_id_of,
     synced_now,
 )
+from gateway.stripe_client import RESERVED_METADATA_PREFIX
 from models import Customer, Payment, PaymentMethod
 
 
@@ -24,7 +25,12 @@ def customer_fields(obj: StripeObject) -> dict[str, Any]:
         "email": obj.get("email"),
         "name": obj.get("name"),
         # Stripe deletes a key set to ""; emulators may keep it, so never mirror empty values.
-        "metadata": {k: v for k, v in (obj.get("metadata") or {}).items() if v != ""},
+        # The gateway's own tag (`bgw_attempt`) is not the client's metadata.
+        "metadata": {
+            k: v
+            for k, v in (obj.get("metadata") or {}).items()
+            if v != "" and not k.startswith(RESERVED_METADATA_PREFIX)
+        },
         "default_payment_method_stripe_id": stripe_id_of(invoice_settings.get("default_payment_method")),
         "deleted": bool(obj.get("deleted", False)),
     }

@@ -27,7 +27,9 @@ async def test_create_then_read_a_customer(graphql: GraphQLClient, localstripe: 
     assert created["metadata"] == {"plan": "gold"}
     assert created["stripeId"].startswith("cus_")
     [at_stripe] = list_customers(localstripe.url, email)
-    assert at_stripe["id"] == created["stripeId"] and at_stripe["metadata"] == {"plan": "gold"}
+    # At Stripe the customer also carries the gateway's tag (its creating call); clients never see it.
+    assert at_stripe["id"] == created["stripeId"]
+    assert at_stripe["metadata"] == {"plan": "gold", "bgw_attempt": at_stripe["metadata"]["bgw_attempt"]}
 
     body = await graphql.execute(CUSTOMER_WITH_PAYMENT_METHODS, {"id": created["id"]})
     assert body["data"]["customer"]["stripeId"] == created["stripeId"]
@@ -75,7 +77,11 @@ async def test_update_customer_replaces_name_and_metadata(graphql: GraphQLClient
     [at_stripe] = [c for c in list_customers(localstripe.url) if c["id"] == customer["stripeId"]]
     # localstripe keeps keys unset with "" (Stripe deletes them); the gateway sent the unset.
     assert at_stripe["name"] == "Grace"
-    assert {k: v for k, v in at_stripe["metadata"].items() if v != ""} == {"b": "3"}
+    # The gateway's tag is not the client's metadata: replacing the metadata keeps it.
+    assert {k: v for k, v in at_stripe["metadata"].items() if v != ""} == {
+        "b": "3",
+        "bgw_attempt": at_stripe["metadata"]["bgw_attempt"],
+    }
     assert at_stripe["metadata"].get("a", "") == ""
 
 
@@ -198,3 +204,12 @@ async def test_a_read_key_cannot_mutate_and_nothing_is_done(
         listed = await client.execute("{ customers(first: 1) { edges { node { id } } } }")
         assert "errors" not in listed
     assert count_customers(localstripe.url, email) == 0
+
+
+async def test_metadata_keys_of_the_gateway_are_reserved(graphql: GraphQLClient) -> None:
+    body = await graphql.execute(
+        CREATE_CUSTOMER, {"key": new_key(), "input": {"email": unique_email(), "metadata": {"bgw_attempt": "x"}}}
+    )
+    payload = payload_of(body, "createCustomer")
+    assert error_codes(payload) == ["VALIDATION_FAILED"] and payload["customer"] is None
+    assert payload["userErrors"][0]["field"] == ["input", "metadata", "bgw_attempt"]

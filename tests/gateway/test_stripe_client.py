@@ -151,10 +151,17 @@ def test_create_update_and_retrieve_customer(localstripe_base: str) -> None:
     created, updated, fetched = _run(localstripe_base, body)
     assert created["object"] == "customer"
     assert created["id"].startswith("cus_")
-    assert (created["email"], created["name"], created["metadata"]) == ("ada@example.com", "Ada", {"tenant": "t1"})
+    # The created object carries its creating call's idempotency key as a tag (adopted on a retry).
+    tag = {"bgw_attempt": created["metadata"]["bgw_attempt"]}
+    assert tag["bgw_attempt"].startswith("test-")
+    assert (created["email"], created["name"], created["metadata"]) == (
+        "ada@example.com",
+        "Ada",
+        {"tenant": "t1", **tag},
+    )
     assert updated["id"] == created["id"]
     assert updated["email"] == "ada@lovelace.dev"
-    assert updated["metadata"] == {"tenant": "t1", "plan": "pro"}
+    assert updated["metadata"] == {"tenant": "t1", "plan": "pro", **tag}
     assert fetched == updated
     for value in (created, updated, fetched):
         _assert_plain_json(value)
@@ -167,7 +174,7 @@ def test_create_customer_without_name_sends_no_name(localstripe_base: str) -> No
 
     customer = _run(localstripe_base, body)
     assert customer["name"] is None
-    assert customer["metadata"] == {}
+    assert list(customer["metadata"]) == ["bgw_attempt"]
 
 
 def test_payment_method_attach_set_default_detach(localstripe_base: str) -> None:

@@ -47,6 +47,7 @@ def test_real_stripe_gets_prices_and_proration_behavior() -> None:
             "items[0][quantity]": ["2"],
             "payment_behavior": ["allow_incomplete"],
             "default_payment_method": ["pm_1"],
+            "metadata[bgw_attempt]": ["k1"],
         }
         assert create.headers["idempotency-key"] == "k1"
         assert form(update) == {

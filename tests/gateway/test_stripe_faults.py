@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http
 import json
 import logging
 import time
@@ -22,20 +21,11 @@ import pytest
 
 from gateway.settings import Settings
 from gateway.stripe_client import STRIPE_API_VERSION, ProviderError, StripeAdapter, last_stripe_request_id
+from tests.support.http_server import OneRequestServer, Seen, write_response
 
 API_KEY = "sk_test_faultsecret123"
 MARGIN_SECONDS = 1.0
 T = TypeVar("T")
-
-
-@dataclass
-class Seen:
-    """One request as the server received it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -57,56 +47,15 @@ Action = Reply | Hang | Drop
 Behaviour = Callable[[int, Seen], Action]  # (0-based request number, request) -> what to do
 
 
-class FaultServer:
-    """A minimal HTTP/1.1 server: one request per connection, `Connection: close`."""
+class FaultServer(OneRequestServer):
+    """Plays Stripe: each request gets what `behaviour` says."""
 
     def __init__(self, behaviour: Behaviour) -> None:
+        super().__init__()
         self.behaviour = behaviour
-        self.requests: list[Seen] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._server: asyncio.Server | None = None
-        self.base_url = ""
 
-    async def __aenter__(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._on_connection, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            await self._serve_one(reader, writer)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-
-    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = request_line.split(" ", 2)
-        headers = {}
-        for line in header_lines:
-            if line:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        seen = Seen(method, path, headers, body)
-        number = len(self.requests)
-        self.requests.append(seen)
-        action = self.behaviour(number, seen)
+    async def respond(self, seen: Seen, writer: asyncio.StreamWriter) -> None:
+        action = self.behaviour(len(self.requests) - 1, seen)
         if isinstance(action, Hang):
             await asyncio.Event().wait()  # until the test tears the server down
         if isinstance(action, Drop):
@@ -114,15 +63,7 @@ class FaultServer:
         assert isinstance(action, Reply)
         payload = action.body if isinstance(action.body, bytes) else json.dumps(action.body).encode()
         content_type = "text/html" if isinstance(action.body, bytes) else "application/json"
-        lines = [
-            f"HTTP/1.1 {action.status} {http.HTTPStatus(action.status).phrase}",
-            f"Content-Type: {content_type}",
-            f"Content-Length: {len(payload)}",
-            "Connection: close",
-            *(f"{name}: {value}" for name, value in action.headers.items()),
-        ]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
-        await writer.drain()
+        await write_response(writer, action.status, payload, content_type, action.headers)
 
 
 @contextlib.asynccontextmanager
@@ -170,22 +111,97 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 CUSTOMER = {"id": "cus_ok", "object": "customer", "email": "a@example.com", "metadata": {}}
 
 
+def posts_fail(status: int, body: object, listed: list[dict[str, Any]] | None = None) -> Behaviour:
+    """POSTs answer `status` (numbered Request-Ids); the look-ups between tries list `listed`."""
+
+    def behaviour(number: int, seen: Seen) -> Action:
+        if seen.method == "GET":
+            return Reply(200, {"object": "list", "data": listed or [], "has_more": False})
+        return Reply(status, body, {"Request-Id": f"req_{number}"})
+
+    return behaviour
+
+
+def posts(server: FaultServer) -> list[Seen]:
+    return [seen for seen in server.requests if seen.method == "POST"]
+
+
 def test_5xx_is_retried_with_the_same_idempotency_key_then_unavailable() -> None:
     async def main() -> None:
-        async with stripe_double(numbered(500, error_body("api_error", "Something went wrong"))) as (server, adapter):
+        async with stripe_double(posts_fail(500, error_body("api_error", "Something went wrong"))) as (
+            server,
+            adapter,
+        ):
             error, elapsed = await failure(
                 adapter.create_customer(email="a@example.com", name=None, metadata={}, idempotency_key="idem-500")
             )
-            assert last_stripe_request_id.get() == "req_2"
-        assert len(server.requests) == 3  # the first attempt + stripe_max_retries
-        assert {seen.headers["idempotency-key"] for seen in server.requests} == {"idem-500"}
+            assert last_stripe_request_id.get() == "req_4"
+        # The first try + stripe_max_retries, each retry after looking for the tagged customer.
+        assert [seen.method for seen in server.requests] == ["POST", "GET", "POST", "GET", "POST"]
+        assert {seen.headers["idempotency-key"] for seen in posts(server)} == {"idem-500"}
         assert {seen.headers["stripe-version"] for seen in server.requests} == {STRIPE_API_VERSION}
-        assert all(seen.method == "POST" and seen.path == "/v1/customers" for seen in server.requests)
+        assert all(seen.path == "/v1/customers" for seen in posts(server))
+        assert all(seen.path.startswith("/v1/customers?") for seen in server.requests if seen.method == "GET")
         assert error.code == "PROVIDER_UNAVAILABLE"
         assert error.transient
         assert error.http_status == 500
-        assert error.request_id == "req_2"
+        assert error.request_id == "req_4"
         assert elapsed < 5.0 + MARGIN_SECONDS
+
+    run(main)
+
+
+def test_a_create_that_timed_out_but_happened_is_adopted_not_repeated() -> None:
+    made = {**CUSTOMER, "id": "cus_made", "metadata": {"bgw_attempt": "idem-held", "plan": "gold"}}
+    other = {**CUSTOMER, "id": "cus_other", "metadata": {"bgw_attempt": "another-key"}}
+
+    def behaviour(number: int, seen: Seen) -> Action:
+        if seen.method == "POST":
+            return Hang()  # Stripe made the customer; its answer never arrives
+        return Reply(200, {"object": "list", "data": [other, made], "has_more": False})
+
+    async def main() -> None:
+        async with stripe_double(behaviour, stripe_timeout_seconds=3.0) as (server, adapter):
+            customer = await adapter.create_customer(
+                email="a@example.com", name=None, metadata={"plan": "gold"}, idempotency_key="idem-held"
+            )
+        assert customer["id"] == "cus_made"
+        assert [seen.method for seen in server.requests] == ["POST", "GET"]
+        assert b"metadata[bgw_attempt]=idem-held" in posts(server)[0].body.replace(b"%5B", b"[").replace(b"%5D", b"]")
+
+    run(main)
+
+
+def test_a_resumed_attempt_looks_before_it_creates() -> None:
+    made = {"id": "re_made", "object": "refund", "amount": 300, "metadata": {"bgw_attempt": "idem-resumed"}}
+
+    async def main() -> None:
+        async with stripe_double(posts_fail(500, error_body("api_error", "never sent"), [made])) as (server, adapter):
+            refund = await adapter.create_refund(
+                payment_intent="pi_1", amount=300, idempotency_key="idem-resumed", resumed=True
+            )
+            assert refund["id"] == "re_made"
+            # The same key for another amount is another request: refused like Stripe's idempotency_error.
+            error, _ = await failure(
+                adapter.create_refund(payment_intent="pi_1", amount=500, idempotency_key="idem-resumed", resumed=True)
+            )
+            assert error.code == "PROVIDER_ERROR"
+        assert posts(server) == []
+        assert all("payment_intent=pi_1" in seen.path for seen in server.requests)
+
+    run(main)
+
+
+def test_a_failed_look_up_does_not_create_again() -> None:
+    async def main() -> None:
+        async with stripe_double(numbered(503, error_body("api_error", "Down"))) as (server, adapter):
+            error, _ = await failure(
+                adapter.create_customer(email="a@example.com", name=None, metadata={}, idempotency_key="idem-blind")
+            )
+        assert error.code == "PROVIDER_UNAVAILABLE"
+        # One POST, then look-ups only (the SDK retries a read): never a second POST without knowing.
+        assert len(posts(server)) == 1
+        assert {seen.method for seen in server.requests[1:]} == {"GET"}
 
     run(main)
 
@@ -206,6 +222,8 @@ def test_5xx_then_success_returns_the_object() -> None:
     def behaviour(number: int, seen: Seen) -> Action:
         if number == 0:
             return Reply(503, error_body("api_error", "Try again"), {"Request-Id": "req_fail"})
+        if seen.method == "GET":
+            return Reply(200, {"object": "list", "data": [], "has_more": False})
         return Reply(200, CUSTOMER, {"Request-Id": "req_ok", "Idempotency-Key": seen.headers["idempotency-key"]})
 
     async def main() -> None:
@@ -216,7 +234,7 @@ def test_5xx_then_success_returns_the_object() -> None:
             assert last_stripe_request_id.get() == "req_ok"
         assert customer == CUSTOMER
         assert type(customer) is dict
-        assert [seen.headers["idempotency-key"] for seen in server.requests] == ["idem-flaky", "idem-flaky"]
+        assert [seen.headers["idempotency-key"] for seen in posts(server)] == ["idem-flaky", "idem-flaky"]
 
     run(main)
 
@@ -250,9 +268,10 @@ def test_hanging_stripe_gives_up_within_the_deadline() -> None:
         assert error.code == "PROVIDER_UNAVAILABLE"
         assert error.transient
         assert elapsed < deadline + MARGIN_SECONDS
-        # Each attempt gets a share of the deadline, so a hung first attempt still leaves room to retry.
-        assert len(server.requests) >= 2
-        assert {seen.headers["idempotency-key"] for seen in server.requests} == {"idem-hang"}
+        # Each attempt gets a share of the deadline, so a hung first attempt still leaves room to look
+        # for what it may have created (the look-up hangs too: no second POST without knowing).
+        assert [seen.method for seen in server.requests[:2]] == ["POST", "GET"]
+        assert {seen.headers["idempotency-key"] for seen in posts(server)} == {"idem-hang"}
 
     run(main)
 

@@ -32,7 +32,7 @@ from graphql import (
     parse,
 )
 
-RELEASED = frozenset({"VALIDATION_FAILED", "NOT_FOUND", "PROVIDER_UNAVAILABLE"})
+RELEASED = frozenset({"VALIDATION_FAILED", "NOT_FOUND", "PROVIDER_UNAVAILABLE", "OBJECT_BUSY"})
 REFUSED_BY_LEDGER = frozenset({"IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_KEY_IN_PROGRESS"})
 
 _databases: dict[str, str] = {}
