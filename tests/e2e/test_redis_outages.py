@@ -11,10 +11,11 @@ import socket
 import struct
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection
@@ -209,3 +210,165 @@ async def test_aborted_sockets_leave_the_live_subscriber_gauge(
             abort(aborted)
             # No event is published meanwhile: the sockets' death alone must remove their subscribers.
             await wait_for_metric(gateway.url, "gateway_live_subscribers", lambda v: v == 1, timeout=10)
+
+
+# -- item 9: rate limits while Redis is down ----------------------------------------------
+
+READS_PER_MINUTE = 5
+VIEWER = "query { viewer { id } }"
+
+
+async def read(http: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await http.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.timeout(120)
+async def test_with_redis_stopped_the_read_limit_still_applies_per_process(
+    gateway_factory: GatewayFactory, test_logs: Path
+) -> None:
+    with own_redis(test_logs) as redis_server:
+        gateway = await gateway_factory(
+            redis_url=redis_server.url,
+            register_webhooks=False,
+            rate_limit_reads_per_minute=str(READS_PER_MINUTE),
+        )
+        key = gateway.create_api_key("read", name="limited-while-redis-down")
+        other = gateway.create_api_key("read", name="probe-after-redis-returns")
+        redis_server.stop()
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+            answers = [await read(http, key) for _ in range(READS_PER_MINUTE + 3)]
+            statuses = [answer.status_code for answer in answers]
+            assert statuses == [200] * READS_PER_MINUTE + [429] * 3, statuses
+            refused = answers[-1]
+            assert 1 <= int(refused.headers["retry-after"]) <= 60, refused.headers
+            assert [error["extensions"]["code"] for error in refused.json()["errors"]] == ["RATE_LIMITED"]
+            await wait_for_metric(gateway.url, "gateway_rate_limit_fallback", lambda v: v == 1, timeout=5)
+            assert "limiting with this process's own buckets" in gateway.log_text()
+
+            # Redis back: the limiter returns to the shared buckets by itself.
+            redis_server.start()
+            deadline = time.monotonic() + 20
+            while True:
+                # 200 or 429 (its own budget may run out meanwhile): either way the limiter answered.
+                assert (await read(http, other)).status_code in (200, 429)
+                if "back to the shared buckets" in gateway.log_text():
+                    break
+                assert time.monotonic() < deadline, "the limiter did not go back to Redis"
+                await asyncio.sleep(0.5)
+            await wait_for_metric(gateway.url, "gateway_rate_limit_fallback", lambda v: v == 0, timeout=5)
+        client = aioredis.Redis.from_url(redis_server.url)
+        try:
+            assert await client.keys("bgw:ratelimit:read:*"), "the shared buckets are used again"
+        finally:
+            await client.aclose()
+
+
+# -- item 10: readiness with a soft dependency down ---------------------------------------
+
+
+async def ready(gateway: GatewayProcess) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+        response = await http.get("/health/ready")
+    body: dict[str, Any] = response.json()
+    return response.status_code, body
+
+
+async def wait_ready_status(
+    gateway: GatewayProcess, status: str, *, degraded: str | None = None, timeout: float = 20.0
+) -> dict[str, Any]:
+    """Poll `/health/ready` until its status is `status` (and `degraded` names that check); it must answer 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code, body = await ready(gateway)
+        assert code == 200, (code, body)
+        if body["status"] == status and (degraded is None or degraded in body["degraded"]):
+            return body
+        assert time.monotonic() < deadline, f"readiness still {code} {body}"
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.timeout(120)
+async def test_readiness_with_redis_stopped_is_200_degraded_and_metrics_show_it(
+    gateway_factory: GatewayFactory, test_logs: Path
+) -> None:
+    with own_redis(test_logs) as redis_server:
+        gateway = await gateway_factory(redis_url=redis_server.url, register_webhooks=False)
+        body = await wait_ready_status(gateway, "ok")
+        assert body["degraded"] == [] and body["checks"]["redis"]["ok"] is True, body
+
+        redis_server.stop()
+        body = await wait_ready_status(gateway, "degraded", degraded="redis")
+        assert body["checks"]["database"]["ok"] is True, body
+        assert body["checks"]["redis"]["ok"] is False, body
+        assert "redis" in body["degraded"], body
+        await wait_for_metric(gateway.url, "gateway_dependency_up", lambda v: v == 0, timeout=5, dependency="redis")
+        await wait_for_metric(gateway.url, "gateway_dependency_up", lambda v: v == 1, timeout=5, dependency="database")
+        await wait_for_metric(gateway.url, "gateway_live_upstream_connected", lambda v: v == 0, timeout=5)
+        # Still serving: reads work without Redis.
+        key = gateway.create_api_key("read", name="reads-without-redis")
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+            answer = await read(http, key)
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+
+        redis_server.start()
+        body = await wait_ready_status(gateway, "ok", timeout=30)
+        assert body["checks"]["liveUpdates"]["ok"] is True, body
+        await wait_for_metric(gateway.url, "gateway_dependency_up", lambda v: v == 1, timeout=5, dependency="redis")
+
+
+@pytest.mark.timeout(120)
+async def test_readiness_with_stripe_stopped_is_200_degraded_and_metrics_show_it(
+    gateway_factory: GatewayFactory, localstripe_factory: LocalStripeFactory
+) -> None:
+    emulator = localstripe_factory()
+    gateway = await gateway_factory(localstripe=emulator, register_webhooks=False)
+    await wait_ready_status(gateway, "ok")
+    emulator.stop()
+    body = await wait_ready_status(gateway, "degraded", degraded="stripe")
+    assert body["checks"]["stripe"]["ok"] is False and body["checks"]["database"]["ok"] is True, body
+    assert body["degraded"] == ["stripe"], body
+    await wait_for_metric(gateway.url, "gateway_dependency_up", lambda v: v == 0, timeout=5, dependency="stripe")
+    await wait_for_metric(gateway.url, "gateway_dependency_up", lambda v: v == 1, timeout=5, dependency="database")
+
+
+# -- item 11: Redis connections after a burst of subscribes -------------------------------
+
+SOCKETS = 50
+SUBSCRIBES_PER_SOCKET = 20
+CONNECTION_BOUND = 10
+"""The rate limiter's pool (`gateway.rate_limit.REDIS_POOL_SIZE`, 8), the live hub's subscription, one spare."""
+
+
+async def gateway_connections(redis_server: RedisServer) -> int:
+    """Clients on this Redis that are not this test's own connection (only the gateway connects to it)."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    try:
+        own = await client.client_id()
+        return sum(1 for entry in await client.client_list() if int(entry["id"]) != own)
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.timeout(180)
+async def test_redis_connections_come_back_under_a_bound_after_1000_subscribes(
+    gateway_factory: GatewayFactory, test_logs: Path
+) -> None:
+    with own_redis(test_logs) as redis_server:
+        gateway = await gateway_factory(redis_url=redis_server.url, register_webhooks=False)
+        api_key = gateway.create_api_key("read", name="many-subscribes")
+        before = await gateway_connections(redis_server)
+        async with AsyncExitStack() as sockets:
+            opened = [await sockets.enter_async_context(live_socket(gateway, api_key)) for _ in range(SOCKETS)]
+            # Every subscribe sent at once: their rate-limit checks reach Redis together.
+            await asyncio.gather(
+                *(subscribe(ws, WATCH_STATUS, {}) for ws in opened for _ in range(SUBSCRIBES_PER_SOCKET))
+            )
+            total = SOCKETS * SUBSCRIBES_PER_SOCKET
+            await wait_for_metric(gateway.url, "gateway_live_subscribers", lambda v: v == total, timeout=60)
+            during = await gateway_connections(redis_server)
+        await wait_for_metric(gateway.url, "gateway_live_subscribers", lambda v: v == 0, timeout=30)
+        deadline = time.monotonic() + 30
+        while (after := await gateway_connections(redis_server)) > CONNECTION_BOUND:
+            assert time.monotonic() < deadline, f"{after} Redis connections (before {before}, during {during})"
+            await asyncio.sleep(0.2)
+        print(f"gateway Redis connections: before {before}, with {total} subscribers {during}, after {after}")
