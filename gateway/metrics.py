@@ -44,7 +44,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -57,6 +57,9 @@ from strawberry.extensions import SchemaExtension
 from tortoise import Tortoise
 
 from models.inbox import EventStatus
+
+if TYPE_CHECKING:
+    from gateway.live import LiveHub
 
 __all__ = [
     "GRAPHQL_DURATION",
@@ -141,32 +144,26 @@ LIVE_SUBSCRIBERS = Gauge(
 )
 
 
-def _live_subscriber_count() -> float:
-    from gateway.live import active_hub
+def _of_live_hub(read: Callable[[LiveHub], float]) -> Callable[[], float]:
+    """A gauge function reading this process's live hub; 0 when none runs."""
 
-    try:
-        return float(active_hub().subscriber_count)
-    except RuntimeError:  # no hub running in this process
-        return 0.0
+    def value() -> float:
+        from gateway.live import active_hub
+
+        try:
+            return read(active_hub())
+        except RuntimeError:  # no hub running in this process
+            return 0.0
+
+    return value
 
 
-LIVE_SUBSCRIBERS.set_function(_live_subscriber_count)
+LIVE_SUBSCRIBERS.set_function(_of_live_hub(lambda hub: float(hub.subscriber_count)))
 LIVE_UPSTREAM_CONNECTED = Gauge(
     "gateway_live_upstream_connected",
     "1 while this process's live hub holds its upstream (Redis pub/sub) subscription.",
 )
-
-
-def _live_upstream_connected() -> float:
-    from gateway.live import active_hub
-
-    try:
-        return float(active_hub().connected)
-    except RuntimeError:
-        return 0.0
-
-
-LIVE_UPSTREAM_CONNECTED.set_function(_live_upstream_connected)
+LIVE_UPSTREAM_CONNECTED.set_function(_of_live_hub(lambda hub: float(hub.connected)))
 LIVE_RESUBSCRIPTIONS = Counter(
     "gateway_live_resubscriptions",
     "Times the live hub subscribed to Redis again after losing its subscription (messages may be lost).",

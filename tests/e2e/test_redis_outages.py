@@ -53,6 +53,15 @@ def own_redis(test_logs: Path) -> Iterator[RedisServer]:
 
 
 @asynccontextmanager
+async def gateway_on_own_redis(
+    gateway_factory: GatewayFactory, test_logs: Path, **env: str
+) -> AsyncIterator[tuple[RedisServer, GatewayProcess]]:
+    """A gateway (no webhooks) on a redis-server of this test's own, which the test may stop and start."""
+    with own_redis(test_logs) as redis_server:
+        yield redis_server, await gateway_factory(redis_url=redis_server.url, register_webhooks=False, **env)
+
+
+@asynccontextmanager
 async def running_worker(gateway: GatewayProcess, log_path: Path) -> AsyncIterator[ManagedProcess]:
     """One worker thread (events applied in order), the sweeper at test pace (production: 5 s, 10 s)."""
     env = {**gateway.env, "WEBHOOK_SWEEP_INTERVAL_SECONDS": "0.5", "WEBHOOK_PENDING_GRACE_SECONDS": "1"}
@@ -195,8 +204,7 @@ async def test_aborted_sockets_leave_the_live_subscriber_gauge(
     gateway_factory: GatewayFactory, test_logs: Path
 ) -> None:
     """Sockets reset while their subscription is being set up (its rate-limit check in Redis), and one reset later."""
-    with own_redis(test_logs) as redis_server:
-        gateway = await gateway_factory(redis_url=redis_server.url, register_webhooks=False)
+    async with gateway_on_own_redis(gateway_factory, test_logs) as (_, gateway):
         api_key = gateway.create_api_key("read", name="abort")
         async with live_socket(gateway, api_key) as kept, live_socket(gateway, api_key) as aborted:
             await subscribe(kept, WATCH_STATUS, {})
@@ -226,12 +234,8 @@ async def read(http: httpx.AsyncClient, token: str) -> httpx.Response:
 async def test_with_redis_stopped_the_read_limit_still_applies_per_process(
     gateway_factory: GatewayFactory, test_logs: Path
 ) -> None:
-    with own_redis(test_logs) as redis_server:
-        gateway = await gateway_factory(
-            redis_url=redis_server.url,
-            register_webhooks=False,
-            rate_limit_reads_per_minute=str(READS_PER_MINUTE),
-        )
+    limit = {"rate_limit_reads_per_minute": str(READS_PER_MINUTE)}
+    async with gateway_on_own_redis(gateway_factory, test_logs, **limit) as (redis_server, gateway):
         key = gateway.create_api_key("read", name="limited-while-redis-down")
         other = gateway.create_api_key("read", name="probe-after-redis-returns")
         redis_server.stop()
@@ -291,8 +295,7 @@ async def wait_ready_status(
 async def test_readiness_with_redis_stopped_is_200_degraded_and_metrics_show_it(
     gateway_factory: GatewayFactory, test_logs: Path
 ) -> None:
-    with own_redis(test_logs) as redis_server:
-        gateway = await gateway_factory(redis_url=redis_server.url, register_webhooks=False)
+    async with gateway_on_own_redis(gateway_factory, test_logs) as (redis_server, gateway):
         body = await wait_ready_status(gateway, "ok")
         assert body["degraded"] == [] and body["checks"]["redis"]["ok"] is True, body
 
@@ -353,8 +356,7 @@ async def gateway_connections(redis_server: RedisServer) -> int:
 async def test_redis_connections_come_back_under_a_bound_after_1000_subscribes(
     gateway_factory: GatewayFactory, test_logs: Path
 ) -> None:
-    with own_redis(test_logs) as redis_server:
-        gateway = await gateway_factory(redis_url=redis_server.url, register_webhooks=False)
+    async with gateway_on_own_redis(gateway_factory, test_logs) as (redis_server, gateway):
         api_key = gateway.create_api_key("read", name="many-subscribes")
         before = await gateway_connections(redis_server)
         async with AsyncExitStack() as sockets:

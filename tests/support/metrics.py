@@ -19,6 +19,7 @@ async def scrape(base_url: str) -> Samples:
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
         response = await http.get("/metrics")
     assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith("text/plain"), response.headers
     samples: Samples = {}
     for family in text_string_to_metric_families(response.text):
         for sample in family.samples:
