@@ -30,7 +30,7 @@ from tortoise import Tortoise
 
 from gateway.live import active_hub
 from gateway.metrics import DEPENDENCY_UP, on_scrape
-from gateway.redis_calls import CLIENT_NAME_PREFIX
+from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
 from gateway.settings import Settings
 from gateway.stripe_client import StripeAdapter
 
@@ -82,7 +82,7 @@ class DependencyChecks:
             client_name=f"{CLIENT_NAME_PREFIX}:health",
         )
         try:
-            await client.ping()
+            await honour_cancellation(client.ping())  # so the check's timeout is not lost
         finally:
             await client.aclose()
 
