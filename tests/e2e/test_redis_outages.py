@@ -162,7 +162,7 @@ async def test_a_status_change_after_redis_restarts_reaches_the_subscriber_flagg
     with own_redis(test_logs) as redis_server:
         emulator = localstripe_factory()
         gateway = await gateway_factory(localstripe=emulator, redis_url=redis_server.url)
-        async with running_worker(gateway, test_logs / f"restart-worker-{redis_server.port}.log"):
+        async with running_worker(gateway, test_logs / f"restart-worker-{redis_server.port}.log") as worker:
             api_key = gateway.create_api_key("read,write", name="redis-restart")
             async with GraphQLClient(gateway.url, api_key) as client:
                 customer, card = await customer_with_card(client, emulator.url)
@@ -183,6 +183,8 @@ async def test_a_status_change_after_redis_restarts_reaches_the_subscriber_flagg
                 # The first status message the worker publishes after the restart: the new row.
                 after = pay(emulator.url, customer, card, 2200)
                 received = await events_until(ws, operation_id, after, "SUCCEEDED", timeout=30)
+            # The scenario happened: the worker's pooled connection had died with the old server.
+            assert "retrying on a fresh connection" in worker.log_text()
         assert received[0]["resumedAfterGap"] is True, received
         assert all(event["resumedAfterGap"] is False for event in received[1:]), received
         ours = [event for event in received if event["payment"]["stripeId"] == after]
