@@ -1,21 +1,45 @@
-"""Liveness and readiness: is the process up, and can it reach what it needs."""
+"""Liveness and readiness: is the process up, and can it serve (docs/degraded-mode.md).
+
+Readiness means "this process can serve": the database is its one hard dependency (reads,
+the webhook receiver's inbox, the idempotency ledger and every mutation need it). Redis and
+Stripe are soft: without Redis, webhooks are still stored (the sweeper enqueues them later),
+reads and mutations are served and rate limits count per process; without Stripe, reads and
+webhooks work and mutations answer `PROVIDER_UNAVAILABLE`. So:
+
+- database down: 503, `status: unavailable` (take this process out of rotation);
+- Redis or Stripe down: 200, `status: degraded`, the failing check marked (keep it in rotation,
+  alert on it);
+- all up: 200, `status: ok`.
+
+Each check's result is also the gauge `gateway_dependency_up{dependency}`. Checks run at most
+once per `CACHE_SECONDS` (a probe and a scrape arriving together share one run), each within
+`CHECK_TIMEOUT_SECONDS`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
+from gateway.live import active_hub
+from gateway.metrics import DEPENDENCY_UP, on_scrape
+from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
 from gateway.settings import Settings
 from gateway.stripe_client import StripeAdapter
 
-CHECK_TIMEOUT_SECONDS = 2.0
+CHECK_TIMEOUT_SECONDS: Final = 2.0
+CACHE_SECONDS: Final = 1.0
+"""Results this recent are answered again instead of checking anew."""
+HARD_DEPENDENCIES: Final = frozenset({"database"})
+
+Check = Callable[[], Awaitable[Any]]
 
 
 async def live(request: Request) -> JSONResponse:
@@ -23,7 +47,7 @@ async def live(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def _timed(check: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+async def _timed(check: Check) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
@@ -37,25 +61,81 @@ async def _database() -> None:
     await Tortoise.get_connection("default").execute_query("SELECT 1")
 
 
-def make_ready(settings: Settings, stripe: StripeAdapter) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """The readiness endpoint: database, Redis (when configured) and Stripe, each reported."""
+class DependencyChecks:
+    """The readiness checks of one process, run together, their results kept `CACHE_SECONDS`."""
 
-    async def _redis() -> None:
-        assert settings.redis_url is not None
-        client = redis.from_url(settings.redis_url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS)
+    def __init__(self, settings: Settings, stripe: StripeAdapter) -> None:
+        self._checks: dict[str, Check] = {"database": _database, "stripe": stripe.ping}
+        self._redis_url = settings.redis_url
+        if self._redis_url:
+            self._checks["redis"] = self._redis
+        self._results: dict[str, dict[str, Any]] = {}
+        self._checked_at = -CACHE_SECONDS
+        self._running: asyncio.Future[dict[str, dict[str, Any]]] | None = None
+
+    async def _redis(self) -> None:
+        assert self._redis_url is not None
+        client = redis.from_url(
+            self._redis_url,
+            socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
+            socket_timeout=CHECK_TIMEOUT_SECONDS,
+            client_name=f"{CLIENT_NAME_PREFIX}:health",
+        )
         try:
-            await client.ping()
+            await honour_cancellation(client.ping())  # so the check's timeout is not lost
         finally:
             await client.aclose()
 
+    async def results(self) -> dict[str, dict[str, Any]]:
+        """Every check's latest result (run now unless a run ended less than `CACHE_SECONDS` ago)."""
+        if time.monotonic() - self._checked_at < CACHE_SECONDS:
+            return self._results
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._run())
+        running = self._running
+        # Shielded: a probe that gives up must not cancel the run others wait for.
+        return await asyncio.shield(running)
+
+    async def _run(self) -> dict[str, dict[str, Any]]:
+        try:
+            outcomes = await asyncio.gather(*(_timed(check) for check in self._checks.values()))
+            results = dict(zip(self._checks, outcomes, strict=True))
+            for name, result in results.items():
+                DEPENDENCY_UP.labels(dependency=name).set(1 if result["ok"] else 0)
+            self._results, self._checked_at = results, time.monotonic()
+            return results
+        finally:
+            self._running = None
+
+    async def refresh_metrics(self) -> None:
+        """For `/metrics`: run the checks when stale (never raises)."""
+        await self.results()
+
+
+def _live_updates() -> dict[str, Any]:
+    """Whether this process's live hub holds its upstream subscription (not a check: it reconnects by itself)."""
+    try:
+        return {"ok": active_hub().connected}
+    except RuntimeError:
+        return {"ok": False, "error": "not running"}
+
+
+def make_ready(settings: Settings, stripe: StripeAdapter) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The readiness endpoint: 503 only when a hard dependency (the database) fails; else 200, `ok` or `degraded`."""
+    checks = DependencyChecks(settings, stripe)
+    on_scrape("dependencies", checks.refresh_metrics)
+
     async def ready(request: Request) -> JSONResponse:
-        checks: dict[str, Callable[[], Awaitable[Any]]] = {"database": _database, "stripe": stripe.ping}
+        results = dict(await checks.results())
+        serving = all(results[name]["ok"] for name in HARD_DEPENDENCIES if name in results)
+        healthy = all(result["ok"] for result in results.values())
         if settings.redis_url:
-            checks["redis"] = _redis
-        results = dict(zip(checks, await asyncio.gather(*(_timed(c) for c in checks.values())), strict=True))
-        healthy = all(r["ok"] for r in results.values())
+            results["liveUpdates"] = _live_updates()
+            healthy = healthy and results["liveUpdates"]["ok"]
+        status = "ok" if healthy else "degraded" if serving else "unavailable"
+        degraded = sorted(name for name, result in results.items() if not result["ok"])
         return JSONResponse(
-            {"status": "ok" if healthy else "unavailable", "checks": results}, status_code=200 if healthy else 503
+            {"status": status, "degraded": degraded, "checks": results}, status_code=200 if serving else 503
         )
 
     return ready

@@ -16,6 +16,12 @@ re-reads the objects it cares about.
 Redis: if the connection drops, the hub reconnects with exponential backoff (up to
 `MAX_BACKOFF_SECONDS`); messages published while it was disconnected are lost, as with
 Redis pub/sub itself.
+
+Gaps: a subscriber learns that messages may be missing before the one it is given: that
+message is a copy with `resumed_after_gap=True` (GraphQL `resumedAfterGap`). It is set on
+the first message after the hub subscribed to Redis again (every subscriber present then is
+told: a marker goes into each queue, so messages queued before the loss are not flagged),
+and on the first message after a subscriber's own queue overflowed. docs/degraded-mode.md.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from gateway.metrics import LIVE_GAPS, LIVE_RESUBSCRIPTIONS
 from gateway.pubsub import CHANNEL, InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
+from gateway.redis_calls import CLIENT_NAME_PREFIX
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -47,6 +56,8 @@ INITIAL_BACKOFF_SECONDS: Final = 0.2
 MAX_BACKOFF_SECONDS: Final = 10.0
 START_WAIT_SECONDS: Final = 5.0
 """How long `start()` waits for the first upstream subscription before going on without it."""
+STOP_CANCEL_INTERVAL_SECONDS: Final = 1.0
+"""`stop()` cancels the upstream task again after this (redis-py can swallow a cancellation)."""
 
 MessageFilter = Callable[[StatusMessage], bool]
 
@@ -58,6 +69,15 @@ class _Closed:
 
 
 _CLOSED: Final = _Closed()
+
+
+class _Gap:
+    """Put into every subscriber's queue when the hub subscribed upstream again: what follows comes after a gap."""
+
+
+_GAP: Final = _Gap()
+
+_Item = StatusMessage | _Closed | _Gap
 
 
 class _Inbox:
@@ -76,7 +96,7 @@ class _Inbox:
 
     def __init__(self, maxsize: int = 0) -> None:
         self._maxsize = maxsize
-        self._items: deque[StatusMessage | _Closed] | None = None
+        self._items: deque[_Item] | None = None
         self._getters: list[asyncio.Future[None]] | None = None
 
     def qsize(self) -> int:
@@ -90,7 +110,7 @@ class _Inbox:
         """As `asyncio.Queue.full`: never full when `maxsize` <= 0."""
         return 0 < self._maxsize <= self.qsize()
 
-    def put_nowait(self, item: StatusMessage | _Closed) -> None:
+    def put_nowait(self, item: _Item) -> None:
         if self.full():
             raise asyncio.QueueFull
         items = self._items
@@ -104,7 +124,7 @@ class _Inbox:
                 if not getter.done():
                     getter.set_result(None)
 
-    def get_nowait(self) -> StatusMessage | _Closed:
+    def get_nowait(self) -> _Item:
         items = self._items
         if not items:
             raise asyncio.QueueEmpty
@@ -138,11 +158,13 @@ class LiveSubscription:
         self._queue = _Inbox(maxsize)
         self.dropped = 0
         """Messages dropped because this subscriber was `maxsize` messages behind."""
+        self._after_gap = False
+        """The next message handed out is flagged `resumed_after_gap`."""
 
     def accepts(self, message: StatusMessage) -> bool:
         return self._accept(message)
 
-    def offer(self, message: StatusMessage | _Closed) -> bool:
+    def offer(self, message: _Item) -> bool:
         """Enqueue without ever waiting; drop the oldest queued message when full. True when one was dropped."""
         dropped = False
         if self._queue.full():
@@ -150,6 +172,9 @@ class LiveSubscription:
                 self._queue.get_nowait()
                 self.dropped += 1
                 dropped = True
+                if not self._after_gap:
+                    self._after_gap = True
+                    LIVE_GAPS.labels(reason="overflow").inc()
         self._queue.put_nowait(message)
         return dropped
 
@@ -158,12 +183,18 @@ class LiveSubscription:
 
     async def __anext__(self) -> StatusMessage:
         queue = self._queue
-        while queue.empty():
-            await queue.wait()  # a future, not `get()`'s coroutine: one frame less per idle subscriber
-        item = queue.get_nowait()
-        if isinstance(item, _Closed):
-            raise StopAsyncIteration
-        return item
+        while True:
+            while queue.empty():
+                await queue.wait()  # a future, not `get()`'s coroutine: one frame less per idle subscriber
+            item = queue.get_nowait()
+            if isinstance(item, StatusMessage):
+                if self._after_gap:
+                    self._after_gap = False
+                    return replace(item, resumed_after_gap=True)
+                return item
+            if isinstance(item, _Closed):
+                raise StopAsyncIteration
+            self._after_gap = True  # a `_Gap`
 
     async def aclose(self) -> None:
         """Stop receiving messages."""
@@ -195,6 +226,7 @@ class LiveHub:
         """Messages dropped across all subscribers (overflowing queues)."""
         self.received = 0
         """Messages received from upstream."""
+        self._subscribed_before = False
 
     @property
     def subscriber_count(self) -> int:
@@ -230,6 +262,8 @@ class LiveHub:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
+            while not (await asyncio.wait({task}, timeout=STOP_CANCEL_INTERVAL_SECONDS))[0]:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._connected.clear()
@@ -245,6 +279,17 @@ class LiveHub:
 
     def _discard(self, subscription: LiveSubscription) -> None:
         self._subscribers.discard(subscription)
+
+    def _subscribed(self) -> None:
+        """The upstream subscription is (again) in place: whoever was subscribed meanwhile may have missed messages."""
+        if self._subscribed_before:
+            LIVE_RESUBSCRIPTIONS.inc()
+        self._subscribed_before = True
+        if self._subscribers:
+            LIVE_GAPS.labels(reason="resubscribed").inc(len(self._subscribers))
+            for subscriber in list(self._subscribers):
+                subscriber.offer(_GAP)
+        self._connected.set()
 
     def dispatch(self, message: StatusMessage) -> None:
         """Offer one message to every local subscriber that accepts it (never waits)."""
@@ -273,11 +318,13 @@ class LiveHub:
     async def _run_redis(self, redis_url: str) -> None:
         backoff = INITIAL_BACKOFF_SECONDS
         while True:
-            client: aioredis.Redis = aioredis.Redis.from_url(redis_url, health_check_interval=15)
+            client: aioredis.Redis = aioredis.Redis.from_url(
+                redis_url, health_check_interval=15, client_name=f"{CLIENT_NAME_PREFIX}:live"
+            )
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(CHANNEL)
-                    self._connected.set()
+                    self._subscribed()
                     backoff = INITIAL_BACKOFF_SECONDS
                     log.info("live updates: subscribed to Redis channel %s", CHANNEL)
                     async for raw in pubsub.listen():

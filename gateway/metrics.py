@@ -21,6 +21,14 @@ Metrics (all prefixed `gateway_`):
     webhook_inbox_events{status}       computed on scrape (one GROUP BY on webhook_events)
     worker_event_duration_seconds{family, outcome}                    outcome: ok | error
     live_subscribers                   local GraphQL subscriptions of this process
+    live_upstream_connected            1 while the live hub holds its Redis (or in-memory) subscription
+    live_resubscriptions_total         the hub's Redis subscription re-established after a loss (each
+                                       marks a gap for every subscriber: `resumedAfterGap`)
+    live_gaps_total{reason}            subscribers told of a gap: resubscribed | overflow
+    dependency_up{dependency}          1/0 per readiness check: database, redis, stripe (refreshed by
+                                       /health/ready and by each scrape, at most once a second)
+    rate_limit_fallback                1 while the rate limiter uses this process's own buckets (Redis down)
+    rate_limit_redis_errors_total      rate-limit checks Redis did not answer in time
     live_results_total{outcome}        per-event executions of subscriptions: shared (another
                                        subscriber's result), executed (run and offered to the
                                        identical subscribers), unshared, bypassed (not eligible)
@@ -34,9 +42,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -49,6 +57,9 @@ from strawberry.extensions import SchemaExtension
 from tortoise import Tortoise
 
 from models.inbox import EventStatus
+
+if TYPE_CHECKING:
+    from gateway.live import LiveHub
 
 __all__ = [
     "GRAPHQL_DURATION",
@@ -65,6 +76,7 @@ __all__ = [
     "metrics_endpoint",
     "observe_stripe_call",
     "observe_worker_event",
+    "on_scrape",
     "with_graphql_metrics",
 ]
 
@@ -132,16 +144,55 @@ LIVE_SUBSCRIBERS = Gauge(
 )
 
 
-def _live_subscriber_count() -> float:
-    from gateway.live import active_hub
+def _of_live_hub(read: Callable[[LiveHub], float]) -> Callable[[], float]:
+    """A gauge function reading this process's live hub; 0 when none runs."""
 
-    try:
-        return float(active_hub().subscriber_count)
-    except RuntimeError:  # no hub running in this process
-        return 0.0
+    def value() -> float:
+        from gateway.live import active_hub
+
+        try:
+            return read(active_hub())
+        except RuntimeError:  # no hub running in this process
+            return 0.0
+
+    return value
 
 
-LIVE_SUBSCRIBERS.set_function(_live_subscriber_count)
+LIVE_SUBSCRIBERS.set_function(_of_live_hub(lambda hub: float(hub.subscriber_count)))
+LIVE_UPSTREAM_CONNECTED = Gauge(
+    "gateway_live_upstream_connected",
+    "1 while this process's live hub holds its upstream (Redis pub/sub) subscription.",
+)
+LIVE_UPSTREAM_CONNECTED.set_function(_of_live_hub(lambda hub: float(hub.connected)))
+LIVE_RESUBSCRIPTIONS = Counter(
+    "gateway_live_resubscriptions",
+    "Times the live hub subscribed to Redis again after losing its subscription (messages may be lost).",
+)
+LIVE_GAPS = Counter(
+    "gateway_live_gaps",
+    "Subscribers whose next event is flagged resumedAfterGap, by reason (resubscribed, overflow).",
+    ["reason"],
+)
+DEPENDENCY_UP = Gauge(
+    "gateway_dependency_up",
+    "1 when the last readiness check of the dependency passed, else 0.",
+    ["dependency"],
+)
+RATE_LIMIT_FALLBACK = Gauge(
+    "gateway_rate_limit_fallback",
+    "1 while the rate limiter counts in this process's memory because Redis does not answer.",
+)
+RATE_LIMIT_REDIS_ERRORS = Counter(
+    "gateway_rate_limit_redis_errors",
+    "Rate-limit checks that Redis failed to answer in time (each fell back to memory).",
+)
+
+_scrape_hooks: dict[str, Callable[[], Awaitable[None]]] = {}
+
+
+def on_scrape(name: str, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run `hook` before each `/metrics` answer (the last one given a `name`; it bounds its own time, never raises)."""
+    _scrape_hooks[name] = hook
 
 
 class LiveSharingCollector(Collector):
@@ -320,7 +371,7 @@ async def _refresh_inbox_depth() -> None:
 
 async def metrics_endpoint(request: Request) -> Response:
     """`GET /metrics`: this process's metrics in the Prometheus text format."""
-    await _refresh_inbox_depth()
+    await asyncio.gather(_refresh_inbox_depth(), *(hook() for hook in list(_scrape_hooks.values())))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -9,7 +9,10 @@ fans the messages out to its WebSocket subscribers.
 - `InMemoryBus`: embedded mode (no `REDIS_URL`) and tests; one process, any thread.
 
 `make_publisher(settings)` picks one. Publishing is best effort: a message nobody
-listens to is dropped, as with Redis pub/sub itself; the mirror stays the truth.
+listens to is dropped, as with Redis pub/sub itself; the mirror stays the truth. A
+publish that fails on a connection Redis closed (Redis restarted) is sent once more on
+a fresh connection. A subscriber learns that its stream may have a hole from
+`StatusMessage.resumed_after_gap` (set by `gateway.live`; docs/degraded-mode.md).
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast, get_args
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from gateway.redis_calls import CLIENT_NAME_PREFIX
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -44,6 +51,9 @@ __all__ = [
 CHANNEL: Final = "billing-gateway:status"
 """The Redis pub/sub channel every status message is published on."""
 
+PUBLISH_TIMEOUT_SECONDS: Final = 5.0
+"""Connect and answer deadline of one PUBLISH: a hung Redis must not hold the worker's event for long."""
+
 DEFAULT_QUEUE_SIZE: Final = 1000
 """Messages kept per in-memory subscriber before the oldest are dropped (a slow consumer must not block workers)."""
 
@@ -61,6 +71,10 @@ class StatusMessage:
     encode); `stripe_id` is Stripe's id of the object. `status` and `previous_status`
     are Stripe's lower-case values; `previous_status` is None when the row is new.
     `event_id` is the Stripe event id, `occurred_at` the event's `created` (aware UTC).
+
+    `resumed_after_gap` is never published: a gateway process sets it on the copy it hands
+    to one local subscriber when messages may have been lost before this one (its Redis
+    subscription was re-established, or that subscriber fell behind).
     """
 
     kind: StatusKind
@@ -71,10 +85,11 @@ class StatusMessage:
     previous_status: str | None
     event_id: str
     occurred_at: datetime
+    resumed_after_gap: bool = field(default=False, kw_only=True)
 
     def to_json(self) -> str:
-        """The message as one compact JSON object (`occurred_at` in ISO 8601)."""
-        data: dict[str, Any] = asdict(self)
+        """The message as one compact JSON object (`occurred_at` in ISO 8601; the local gap flag left out)."""
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name in _WIRE_FIELDS}
         data["occurred_at"] = self.occurred_at.isoformat()
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
@@ -104,6 +119,9 @@ class StatusMessage:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"not a status message: {exc!r}") from exc
+
+
+_WIRE_FIELDS: Final = frozenset(f.name for f in fields(StatusMessage)) - {"resumed_after_gap"}
 
 
 class StatusPublisher(Protocol):
@@ -208,11 +226,27 @@ class RedisPublisher:
 
     def __init__(self, redis_url: str) -> None:
         """Prepare the client; it connects on first publish (from the loop that publishes)."""
-        self._client: aioredis.Redis = aioredis.Redis.from_url(redis_url)
+        self._client: aioredis.Redis = aioredis.Redis.from_url(
+            redis_url,
+            socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
+            socket_timeout=PUBLISH_TIMEOUT_SECONDS,
+            client_name=f"{CLIENT_NAME_PREFIX}:publisher",
+        )
 
     async def publish(self, message: StatusMessage) -> None:
-        """PUBLISH the message; raises redis errors (callers log them: live messages are best effort)."""
-        await self._client.publish(CHANNEL, message.to_json())
+        """PUBLISH the message, once more on a fresh connection if the first one was dead.
+
+        Raises redis errors when the second try fails too (callers log them: live messages are best effort).
+        """
+        payload = message.to_json()
+        try:
+            await self._client.publish(CHANNEL, payload)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            # After a Redis restart every pooled connection is dead; redis-py drops only the one
+            # that failed, so drop the idle ones too before the second try.
+            log.warning("status message %s: publish failed (%s); retrying on a fresh connection", message.event_id, exc)
+            await self._client.connection_pool.disconnect(inuse_connections=False)
+            await self._client.publish(CHANNEL, payload)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -2,13 +2,24 @@
 
 A bucket holds a minute's budget and refills continuously. With Redis the buckets live
 there (one Lua script per check, so every gateway process draws from the same bucket);
-embedded, they live in this process's memory. When Redis cannot answer, requests are
-served and the failure is logged: the limiter protects the gateway, it must not take
-billing down with it.
+embedded, they live in this process's memory.
+
+When Redis cannot answer (down, or slower than `REDIS_TIMEOUT_SECONDS`), the limiter falls
+back to buckets in this process's memory: the limit still applies, per process (N gateway
+processes let through up to N budgets), and billing is not taken down with Redis. For
+`REDIS_RETRY_SECONDS` after a failure, requests go straight to memory (a hung Redis costs
+one timeout, not one per request); then the next request tries Redis again, and the limiter
+goes back to it as soon as it answers. A warning is logged at most every
+`FAILURE_LOG_INTERVAL_SECONDS`; `gateway_rate_limit_fallback` is 1 while in memory and
+`gateway_rate_limit_redis_errors_total` counts the failures (docs/degraded-mode.md).
+
+Redis connections: one bounded pool (`REDIS_POOL_SIZE`), so a burst of requests cannot leave
+the process holding one idle connection per request it once served concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -20,7 +31,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.auth import Principal
-from gateway.metrics import RATE_LIMITED
+from gateway.metrics import RATE_LIMIT_FALLBACK, RATE_LIMIT_REDIS_ERRORS, RATE_LIMITED
+from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.rate_limit")
@@ -28,6 +40,10 @@ log = logging.getLogger("gateway.rate_limit")
 BudgetKind = Literal["read", "mutation"]
 KEY_PREFIX = "bgw:ratelimit"
 REDIS_TIMEOUT_SECONDS = 0.5
+REDIS_RETRY_SECONDS = 2.0
+"""After Redis failed, how long requests use the in-memory buckets before Redis is tried again."""
+REDIS_POOL_SIZE = 8
+"""Most Redis connections the limiter holds; a request finding none free within the timeout falls back."""
 FAILURE_LOG_INTERVAL_SECONDS = 30.0
 MEMORY_BUCKETS_MAX = 100_000
 
@@ -114,13 +130,21 @@ class RedisBuckets:
     """Buckets in Redis, shared by every gateway process on it."""
 
     def __init__(self, redis_url: str) -> None:
-        self._client: aioredis.Redis = aioredis.Redis.from_url(
-            redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=REDIS_POOL_SIZE,
+            timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            client_name=f"{CLIENT_NAME_PREFIX}:rate-limit",
         )
+        self._client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._script = self._client.register_script(TAKE_SCRIPT)
 
     async def take(self, key: str, budget: Budget) -> float:
-        wait_ms = await self._script(keys=[key], args=[budget.capacity, budget.per_second])
+        # The whole call, waiting for a free connection included, within the timeout.
+        async with asyncio.timeout(REDIS_TIMEOUT_SECONDS * 2):
+            wait_ms = await honour_cancellation(self._script(keys=[key], args=[budget.capacity, budget.per_second]))
         return int(wait_ms) / 1000.0
 
     async def aclose(self) -> None:
@@ -138,8 +162,18 @@ class RateLimiter:
         if buckets is None:
             buckets = RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
         self._buckets = buckets
+        self._shared = not isinstance(buckets, MemoryBuckets)
+        """Whether `buckets` is shared (Redis) and so may fail; then `_fallback` stands in for it."""
+        self._fallback = MemoryBuckets()
+        self._use_fallback_until = -math.inf
         self._last_failure_log = -math.inf
-        log.info("rate limiter: %s", "redis" if isinstance(buckets, RedisBuckets) else "in memory")
+        RATE_LIMIT_FALLBACK.set(0)
+        log.info("rate limiter: %s", "redis" if self._shared else "in memory")
+
+    @property
+    def degraded(self) -> bool:
+        """True while the shared buckets are unreachable and this process counts on its own."""
+        return self._use_fallback_until > -math.inf
 
     async def take(self, principal: Principal, kind: BudgetKind) -> Decision:
         """Charge one request of `kind` to `principal`."""
@@ -147,21 +181,38 @@ class RateLimiter:
         if budget is None:
             return ALLOWED
         key = f"{KEY_PREFIX}:{kind}:{principal.kind}:{principal.id}"
-        try:
-            wait = await self._buckets.take(key, budget)
-        except (RedisError, OSError):
-            self._log_failure()
-            return ALLOWED
+        wait = await self._take(key, budget)
         if wait <= 0:
             return ALLOWED
         RATE_LIMITED.labels(budget=kind).inc()
         return Decision(allowed=False, retry_after_seconds=max(1, math.ceil(wait)))
 
-    def _log_failure(self) -> None:
+    async def _take(self, key: str, budget: Budget) -> float:
+        """From the shared buckets, or this process's while they are unreachable."""
+        if not self._shared or time.monotonic() < self._use_fallback_until:
+            return await (self._fallback if self._shared else self._buckets).take(key, budget)
+        try:
+            wait = await self._buckets.take(key, budget)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._failed(exc)
+            return await self._fallback.take(key, budget)
+        if self.degraded:
+            self._use_fallback_until = -math.inf
+            RATE_LIMIT_FALLBACK.set(0)
+            log.warning("rate limiter: Redis answers again; back to the shared buckets")
+        return wait
+
+    def _failed(self, exc: BaseException) -> None:
         now = time.monotonic()
+        self._use_fallback_until = now + REDIS_RETRY_SECONDS
+        RATE_LIMIT_FALLBACK.set(1)
+        RATE_LIMIT_REDIS_ERRORS.inc()
         if now - self._last_failure_log >= FAILURE_LOG_INTERVAL_SECONDS:
             self._last_failure_log = now
-            log.warning("rate limiter cannot reach Redis; serving requests unlimited until it answers", exc_info=True)
+            log.warning(
+                "rate limiter cannot reach Redis (%s); limiting with this process's own buckets until it answers",
+                type(exc).__name__ if isinstance(exc, TimeoutError) else exc,
+            )
 
     async def aclose(self) -> None:
         await self._buckets.aclose()

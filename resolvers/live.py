@@ -122,6 +122,7 @@ def _payment_event(message: StatusMessage, row: PaymentModel | None) -> PaymentS
         occurred_at=message.occurred_at,
         status=to_enum(PaymentStatus, message.status),
         previous_status=_previous(PaymentStatus, message),
+        resumed_after_gap=message.resumed_after_gap,
         payment=None if row is None else Payment.from_model(row),
     )
 
@@ -132,6 +133,7 @@ def _invoice_event(message: StatusMessage, row: InvoiceModel | None) -> InvoiceS
         occurred_at=message.occurred_at,
         status=to_enum(InvoiceStatus, message.status),
         previous_status=_previous(InvoiceStatus, message),
+        resumed_after_gap=message.resumed_after_gap,
         invoice=None if row is None else Invoice.from_model(row),
     )
 
@@ -142,6 +144,7 @@ def _subscription_event(message: StatusMessage, row: SubscriptionModel | None) -
         occurred_at=message.occurred_at,
         status=to_enum(SubscriptionStatus, message.status),
         previous_status=_previous(SubscriptionStatus, message),
+        resumed_after_gap=message.resumed_after_gap,
         subscription=None if row is None else Subscription.from_model(row),
     )
 

@@ -1,13 +1,14 @@
 """The events of the GraphQL subscriptions (live status changes), and who may subscribe to them.
 
 Each event carries the Stripe event id, when it happened, the status and the previous
-status, and the object as the mirror holds it after the worker's commit.
+status, the object as the mirror holds it after the worker's commit, and whether events
+may have been lost before it (`resumedAfterGap`, docs/degraded-mode.md).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import strawberry
 from graphql import GraphQLErrorExtensions
@@ -25,6 +26,11 @@ from schema.invoices import Invoice
 from schema.payments import Payment
 from schema.subscriptions import Subscription
 
+GAP_DESCRIPTION: Final = (
+    "True when events of this subscription may have been lost before this one (the gateway's link to the "
+    "event bus was re-established, or this subscriber fell behind): re-read the objects you follow."
+)
+
 
 @strawberry.type(description="A payment's status changed (one Stripe event applied to the mirror).")
 class PaymentStatusEvent:
@@ -33,6 +39,7 @@ class PaymentStatusEvent:
     status: PaymentStatus
     previous_status: PaymentStatus | None = strawberry.field(description="Null when the payment is new to the mirror.")
     payment: Payment | None = strawberry.field(description="The payment as mirrored after the change.")
+    resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
 @strawberry.type(description="An invoice's status changed (one Stripe event applied to the mirror).")
@@ -42,6 +49,7 @@ class InvoiceStatusEvent:
     status: InvoiceStatus
     previous_status: InvoiceStatus | None = strawberry.field(description="Null when the invoice is new to the mirror.")
     invoice: Invoice | None = strawberry.field(description="The invoice as mirrored after the change.")
+    resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
 @strawberry.type(description="A subscription's status changed (one Stripe event applied to the mirror).")
@@ -53,6 +61,7 @@ class SubscriptionStatusEvent:
         description="Null when the subscription is new to the mirror."
     )
     subscription: Subscription | None = strawberry.field(description="The subscription as mirrored after the change.")
+    resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
 class _CanWatch(BasePermission):

@@ -6,9 +6,6 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.e2e.operations import create_customer, customer_with_card
 from tests.e2e.test_live import live_socket, subscribe, wait_subscribed
 from tests.e2e.test_live_sessions import create_payment
@@ -16,27 +13,11 @@ from tests.e2e.test_live_sharing import WATCH, until_succeeded
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+from tests.support.metrics import Samples, scrape, total
 
 
 async def _scrape(gateway: GatewayProcess) -> Samples:
-    async with httpx.AsyncClient(base_url=gateway.url) as http:
-        response = await http.get("/metrics")  # no credentials: the endpoint is open
-    assert response.status_code == 200, response.text[:500]
-    assert response.headers["content-type"].startswith("text/plain"), response.headers
-    samples: Samples = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return samples
-
-
-def _total(samples: Samples, name: str, **labels: str) -> float:
-    wanted = set(labels.items())
-    return sum(
-        value for (sample, sample_labels), value in samples.items() if sample == name and wanted <= sample_labels
-    )
+    return await scrape(gateway.url)  # no credentials: the endpoint is open
 
 
 async def test_metrics_parse_and_move_with_traffic(gateway: GatewayProcess, graphql: GraphQLClient) -> None:
@@ -48,7 +29,7 @@ async def test_metrics_parse_and_move_with_traffic(gateway: GatewayProcess, grap
     after = await _scrape(gateway)
 
     def moved(name: str, **labels: str) -> float:
-        return _total(after, name, **labels) - _total(before, name, **labels)
+        return total(after, name, **labels) - total(before, name, **labels)
 
     graphql_requests = "gateway_graphql_requests_total"
     assert moved(graphql_requests, operation_name="MetricsProbe", operation_type="query", outcome="ok") == 1
@@ -62,10 +43,10 @@ async def test_metrics_parse_and_move_with_traffic(gateway: GatewayProcess, grap
     # customer.created comes back as a webhook, which the embedded worker processes.
     worker_count = "gateway_worker_event_duration_seconds_count"
     deadline = time.monotonic() + 20
-    while _total(after, worker_count) <= _total(before, worker_count) and time.monotonic() < deadline:
+    while total(after, worker_count) <= total(before, worker_count) and time.monotonic() < deadline:
         await asyncio.sleep(0.25)
         after = await _scrape(gateway)
-    assert _total(after, worker_count) > _total(before, worker_count)
+    assert total(after, worker_count) > total(before, worker_count)
 
     for status in ("pending", "processing", "processed", "failed", "ignored"):
         assert ("gateway_webhook_inbox_events", frozenset({("status", status)})) in after, status
@@ -88,7 +69,7 @@ async def test_identical_live_subscribers_share_results_and_metrics_show_it(
     after = await _scrape(gateway)
 
     def moved(name: str, outcome: str) -> float:
-        return _total(after, name, outcome=outcome) - _total(before, name, outcome=outcome)
+        return total(after, name, outcome=outcome) - total(before, name, outcome=outcome)
 
     executed, shared = moved("gateway_live_results_total", "executed"), moved("gateway_live_results_total", "shared")
     assert executed >= 1, "at least one event (SUCCEEDED) was executed once for the three"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest_asyncio
@@ -82,7 +83,29 @@ async def test_a_subscriber_that_never_reads_does_not_stop_the_others(
     assert stuck.dropped == 40
     assert hub.dropped == 40
     kept = [await next_within(stuck) for _ in range(10)]
-    assert kept == sent[-10:]
+    # The first of them tells the subscriber that messages were lost before it; the rest do not.
+    assert [item.resumed_after_gap for item in kept] == [True] + [False] * 9
+    assert [replace(item, resumed_after_gap=False) for item in kept] == sent[-10:]
+    assert all(not item.resumed_after_gap for item in got)
+
+
+async def test_a_resubscription_flags_the_next_message_after_those_already_queued(
+    bus_and_hub: tuple[InMemoryBus, LiveHub],
+) -> None:
+    bus, hub = bus_and_hub
+    subscriber = hub.subscribe()
+    before = message(1)
+    await bus.publish(before)
+    await asyncio.sleep(0)
+    hub._subscribed()  # what the Redis loop does once it has subscribed again after a loss
+    after = [message(2), message(3)]
+    for item in after:
+        await bus.publish(item)
+    received = [await next_within(subscriber) for _ in range(3)]
+    assert received == [before, replace(after[0], resumed_after_gap=True), after[1]]
+    late = hub.subscribe()  # subscribed after the gap: nothing to flag
+    await bus.publish(message(4))
+    assert (await next_within(late)).resumed_after_gap is False
 
 
 async def test_stop_ends_every_subscription(bus_and_hub: tuple[InMemoryBus, LiveHub]) -> None:

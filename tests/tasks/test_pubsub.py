@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -18,6 +20,7 @@ from gateway.pubsub import (
     make_publisher,
 )
 from gateway.settings import Settings
+from tests.support.redis_server import RedisServer
 
 
 def message(status: str = "active", previous: str | None = "incomplete", event_id: str = "evt_1") -> StatusMessage:
@@ -101,3 +104,32 @@ async def test_redis_publisher_publishes_json_on_the_channel(redis_url: str) -> 
         await publisher.aclose()
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await listener.aclose()
+
+
+def test_the_local_gap_flag_is_never_published() -> None:
+    flagged = replace(message(), resumed_after_gap=True)
+    assert "resumed_after_gap" not in flagged.to_json()
+    assert StatusMessage.from_json(flagged.to_json()) == message()
+
+
+async def test_the_first_publish_after_redis_restarts_is_sent_on_a_fresh_connection(test_logs: Path) -> None:
+    server = RedisServer(test_logs)
+    server.start()
+    publisher = RedisPublisher(server.url)
+    listener = aioredis.Redis.from_url(server.url)
+    try:
+        await publisher.publish(message(event_id="evt_before"))  # the publisher now holds a connection
+        server.stop()
+        server.start()
+        pubsub = listener.pubsub()
+        await pubsub.subscribe(CHANNEL)
+        assert (await pubsub.get_message(timeout=2))["type"] == "subscribe"  # type: ignore[index]
+        await publisher.publish(message(event_id="evt_after"))  # its connection died with the old server
+        received = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+        assert received is not None
+        assert StatusMessage.from_json(received["data"]).event_id == "evt_after"
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+    finally:
+        await publisher.aclose()
+        await listener.aclose()
+        server.stop()

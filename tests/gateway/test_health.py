@@ -1,0 +1,33 @@
+"""`/health/ready`'s verdict: the database is the one hard dependency (docs/degraded-mode.md).
+
+The e2e tests stop Redis and Stripe under a real server (tests/e2e/test_redis_outages.py); here the
+database is unreachable (Tortoise not initialised) and Stripe is a closed port.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+
+from gateway.health import make_ready
+from gateway.settings import Settings
+from gateway.stripe_client import StripeAdapter
+from tests.support.net import free_port
+
+
+async def test_without_the_database_readiness_is_503_unavailable() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, stripe_api_key="sk_test_health", stripe_api_base=f"http://127.0.0.1:{free_port()}"
+    )
+    stripe = StripeAdapter(settings)
+    try:
+        ready = make_ready(settings, stripe)
+        response = await ready(Request({"type": "http", "method": "GET", "path": "/health/ready", "headers": []}))
+    finally:
+        await stripe.aclose()
+    body = json.loads(bytes(response.body))
+    assert response.status_code == 503, body
+    assert body["status"] == "unavailable", body
+    assert body["checks"]["database"]["ok"] is False, body
+    assert body["degraded"] == ["database", "stripe"], body
