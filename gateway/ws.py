@@ -28,12 +28,15 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.base import BaseView
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
+from gateway.db import is_database_unavailable
 from schema.context import Context
 from schema.execution import ResultSharingCache, result_sharing_cache
 
-__all__ = ["GatewayTransportWSHandler"]
+__all__ = ["WS_TRY_AGAIN_LATER", "GatewayTransportWSHandler"]
+
+WS_TRY_AGAIN_LATER = 1013
 
 
 class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -46,6 +49,19 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._splice = isinstance(self.websocket, ASGIWebSocketAdapter) and (
             getattr(type(self.view), "encode_json", None) is BaseView.encode_json
         )
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """strawberry's; a token that cannot be checked because the database is down closes with 1013.
+
+        1013 is WebSocket's "Try Again Later": graphql-ws clients reconnect after it (4403 would
+        tell them the token is bad). The reason is the code an HTTP client gets, `SERVICE_UNAVAILABLE`.
+        """
+        try:
+            await super().handle_connection_init(message)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            await self.websocket.close(code=WS_TRY_AGAIN_LATER, reason="SERVICE_UNAVAILABLE")
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
