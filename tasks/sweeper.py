@@ -155,7 +155,8 @@ async def replay(event_id: str | None = None, *, failed: bool = False, send: boo
         raise ValueError("give an event id or failed=True")
     from gateway.webhooks import UNSTORABLE_PREFIX
 
-    rows = await query.exclude(last_error__startswith=UNSTORABLE_PREFIX).order_by("stripe_created")
+    storable = Q(last_error__isnull=True) | ~Q(last_error__startswith=UNSTORABLE_PREFIX)
+    rows = await query.filter(storable).order_by("stripe_created")
     replayed: list[Replayed] = []
     for row in rows:
         if family_of(row.type) is None:
