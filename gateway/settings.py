@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     session_default_ttl_seconds: int = 900
 
     # Workers and the webhook inbox (production values; tests shorten them).
-    worker_heartbeat_timeout_seconds: float = 10.0
+    worker_heartbeat_timeout_seconds: float = 5.0
     """A silent worker counts as dead after this; its messages are re-queued (docs/outages.md: the trade-off)."""
     worker_maintenance_chance: int = 20000
     """Per million Redis commands: how often the broker's re-queue maintenance runs."""
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     """A `pending` row never sent is sent by the sweeper after this."""
     webhook_requeue_after_seconds: float = 900.0
     """A `pending` row sent this long ago is sent again (longer than the whole retry schedule)."""
-    webhook_processing_stale_seconds: float = 10.0
+    webhook_processing_stale_seconds: float = 6.0
     """A `processing` row whose claim was not renewed for this long (its worker died) is taken back.
 
     A live run renews its claim every third of this, so it only bounds how long a dead worker's row waits."""

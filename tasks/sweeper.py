@@ -14,7 +14,7 @@ Knobs (environment variables, defaults in brackets):
 `WEBHOOK_SWEEP_INTERVAL_SECONDS` [5], `WEBHOOK_PENDING_GRACE_SECONDS` [10] (a pending
 row never enqueued is sent after this), `WEBHOOK_REQUEUE_AFTER_SECONDS` [900] (a pending
 row enqueued this long ago is sent again: longer than the whole retry schedule, so
-Dramatiq's own backoff is not doubled), `WEBHOOK_PROCESSING_STALE_SECONDS` [10] (a
+Dramatiq's own backoff is not doubled), `WEBHOOK_PROCESSING_STALE_SECONDS` [6] (a
 `processing` row whose claim was not renewed for this long is taken back; a live run renews
 it every third of that, `tasks.apply`).
 """

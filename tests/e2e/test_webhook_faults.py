@@ -6,9 +6,9 @@ killed here: never the machine's shared Redis on 6379).
 
 The Redis-outage test shortens the sweeper (`WEBHOOK_SWEEP_INTERVAL_SECONDS` 0.5 instead of
 5, `WEBHOOK_PENDING_GRACE_SECONDS` 1 instead of 10). The SIGKILL test runs on the production
-defaults: a dead worker's messages come back after `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (10)
+defaults: a dead worker's messages come back after `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (5)
 through Dramatiq's maintenance, and its rows in `processing` are claimed again once their
-claim is `WEBHOOK_PROCESSING_STALE_SECONDS` (10) old (docs/outages.md).
+claim is `WEBHOOK_PROCESSING_STALE_SECONDS` (6) old (docs/outages.md).
 """
 
 from __future__ import annotations
