@@ -89,7 +89,8 @@ _OTHER_SERVICES: Final = frozenset({"httpx", "httpcore", "stripe", "redis", "gat
 """Top modules of the exceptions of other services (the gateway's own wrap Stripe's: `ProviderError`)."""
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
+def exception_causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, then what caused it (`__cause__`, else `__context__`), each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -106,7 +107,7 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     """
     if exc is None:
         return False
-    for cause in _causes(exc):
+    for cause in exception_causes(exc):
         if type(cause).__module__.split(".")[0] in _OTHER_SERVICES:
             return False  # a refused connection to Stripe or Redis is not the database's
         if isinstance(cause, _UNAVAILABLE):

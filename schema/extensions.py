@@ -93,6 +93,14 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+def _refuse_http(context: object, status: int, retry_after: int) -> None:
+    """Over HTTP, answer `status` with `Retry-After` (a WebSocket context has no response: only the error tells)."""
+    response = getattr(context, "response", None)
+    if response is not None:
+        response.status_code = status
+        response.headers["Retry-After"] = str(retry_after)
+
+
 def _service_unavailable(error: GraphQLError, context: object, request_id: str | None) -> GraphQLError:
     seconds = DATABASE_RETRY_AFTER_SECONDS
     log.warning(
@@ -101,10 +109,7 @@ def _service_unavailable(error: GraphQLError, context: object, request_id: str |
         request_id,
         error.original_error,
     )
-    response = getattr(context, "response", None)
-    if response is not None:
-        response.status_code = 503
-        response.headers["Retry-After"] = str(seconds)
+    _refuse_http(context, 503, seconds)
     return GraphQLError(
         f"the service is unavailable (its database cannot be reached); retry in {seconds} s",
         nodes=error.nodes,
@@ -128,10 +133,7 @@ class RateLimit(SchemaExtension):
             decision = await limiter.take(context.principal, "mutation" if mutation else "read")
             if not decision.allowed:
                 seconds = decision.retry_after_seconds
-                response = getattr(context, "response", None)
-                if response is not None:
-                    response.status_code = 429
-                    response.headers["Retry-After"] = str(seconds)
+                _refuse_http(context, 429, seconds)
                 raise GraphQLError(
                     f"rate limit exceeded for {'mutations' if mutation else 'reads'}; retry in {seconds} s",
                     extensions={"code": "RATE_LIMITED", "retryAfter": seconds},

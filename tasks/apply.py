@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -56,7 +56,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
-from gateway.db import is_database_unavailable, wait_for_database
+from gateway.db import exception_causes, is_database_unavailable, wait_for_database
 from gateway.mirror import (
     InvalidStripeObjectError,
     MissingParentError,
@@ -564,15 +564,6 @@ async def _claim(event_row_id: UUID, stale_after: timedelta) -> WebhookEvent | N
     return WebhookEvent._init_from_db(**rows[0]) if rows else None
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 _TRANSIENT_DB_ERRORS: Final[tuple[type[BaseException], ...]] = (
     DBConnectionError,
     ConnectionError,
@@ -589,7 +580,7 @@ _TRANSIENT_DB_ERRORS: Final[tuple[type[BaseException], ...]] = (
 
 def _is_transient(exc: BaseException) -> bool:
     """True when a later retry may succeed: Stripe unavailable, the database unreachable or a lost race."""
-    for cause in _causes(exc):
+    for cause in exception_causes(exc):
         if isinstance(cause, ProviderError):
             return cause.transient
         if isinstance(cause, _TRANSIENT_DB_ERRORS):

@@ -29,6 +29,7 @@ from uuid import UUID
 
 from tortoise.expressions import Q
 
+from gateway.db import is_database_unavailable
 from gateway.settings import Settings, get_settings
 from models.inbox import EventStatus, WebhookEvent
 from tasks.broker import enqueue_event
@@ -119,8 +120,12 @@ async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> Non
                     log.info("purged %d expired idempotency records", purged)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("sweep failed; retrying next interval")
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                # Expected during a database outage: one line per interval, not a traceback.
+                log.warning("sweep skipped: database unavailable (%r)", exc)
+            else:
+                log.exception("sweep failed; retrying next interval")
         await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
 
 
