@@ -83,6 +83,9 @@ _UNAVAILABLE: Final[tuple[type[BaseException], ...]] = (
     asyncpg.AdminShutdownError,  # a fast or immediate shutdown cut the session
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    # A session cut while a statement ran can leave asyncpg's protocol mid-operation
+    # ("cannot switch to state 12; another operation (2) is in progress"); the pool drops it.
+    asyncpg.InternalClientError,
 )
 
 _OTHER_SERVICES: Final = frozenset({"httpx", "httpcore", "stripe", "redis", "gateway"})

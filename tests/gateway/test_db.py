@@ -71,6 +71,7 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
         asyncpg.CannotConnectNowError("the database system is starting up"),
         asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
         asyncpg.InterfaceError("connection is closed"),
+        asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
         DBConnectionError("x"),
         _raised_from(RuntimeError("wrapped"), ConnectionResetError()),
     ]
