@@ -14,11 +14,12 @@ Answers (all JSON):
     413  {"error": "payload_too_large", "message": …}                     nothing stored
     200  {"received": true, "duplicate": false, "status": "failed"}   an event the database
                                                  cannot hold as sent (U+0000, a lone surrogate,
-                                                 or any other refusal of the data): stored
+                                                 or any other refusal of its data, SQLSTATE 22): stored
                                                  escaped, marked `failed` with the reason, never
                                                  applied (a retry by Stripe could never succeed)
     503  {"error": "storage_unavailable", "message": …} + `Retry-After`   the database is
-                                                 unreachable: Stripe retries the delivery later
+                                                 unreachable (or failed otherwise): Stripe retries
+                                                 the delivery later
 
 Once the row is committed the answer is 200 whatever happens to the enqueue: a row
 left `pending` (Redis down, no broker yet) is re-enqueued by the sweeper. Marking the
@@ -38,12 +39,13 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
+import asyncpg  # type: ignore[import-untyped]
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
-from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
+from gateway.db import DATABASE_RETRY_AFTER_SECONDS, exception_causes
 from gateway.mirror.common import Statement, quoted
 from gateway.stripe_client import WebhookSignatureError, verify_webhook
 from models.base import uuid7
@@ -227,9 +229,9 @@ class StripeWebhookEndpoint:
                 event, EventStatus.PENDING if handled else EventStatus.IGNORED, raw=body, enqueued=will_enqueue
             )
         except Exception as exc:
-            if is_database_unavailable(exc):
+            if not _refused_data(exc):
                 # Not committed: a 5xx makes Stripe deliver the event again later.
-                log.warning("webhook %s (%s) not stored: database unavailable (%r)", event_id, event_type, exc)
+                log.warning("webhook %s (%s) not stored (%r)", event_id, event_type, exc)
                 return _storage_unavailable()
             # The database refused this event's data: it would refuse every redelivery too.
             log.warning("webhook %s (%s) refused by the database: %s", event_id, event_type, exc)
@@ -262,7 +264,7 @@ class StripeWebhookEndpoint:
         try:
             row_id = await insert_event(escaped, EventStatus.FAILED, last_error=reason)
         except Exception as exc:
-            if is_database_unavailable(exc):
+            if not _refused_data(exc):
                 raise
             envelope = {
                 "id": escaped["id"][:255],
@@ -312,6 +314,15 @@ def _storage_unavailable() -> JSONResponse:
     response = _error(503, "storage_unavailable", "the event could not be stored; retry later")
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response
+
+
+def _refused_data(exc: BaseException) -> bool:
+    """True when the database refused the event's data (SQLSTATE class 22, or text it cannot encode).
+
+    Only that is deterministic. Anything else (an outage, a timeout, a read-only failover)
+    may pass: it is answered 503 so that Stripe delivers again.
+    """
+    return any(isinstance(cause, asyncpg.DataError | UnicodeError) for cause in exception_causes(exc))
 
 
 def _unstorable(event: dict[str, Any], body: bytes) -> str | None:
@@ -374,4 +385,10 @@ def _column_problem(event: dict[str, Any]) -> str | None:
         value = event.get(key)
         if isinstance(value, str) and len(value) > limit:
             return f"the event's `{key}` is longer than {limit} characters"
+    if not 0 <= event["created"] <= MAX_CREATED:
+        return f"the event's `created` is not a time between 1970 and 9999 (Unix seconds up to {MAX_CREATED})"
     return None
+
+
+MAX_CREATED: Final = 253_402_300_799
+"""9999-12-31T23:59:59Z: later (or negative) `created` values do not convert to a datetime."""

@@ -48,6 +48,9 @@ async def test_events_postgresql_cannot_hold_are_kept_failed_and_listed(gateway_
         # json.dumps cannot write a lone surrogate from a str: put the escape in the body's text.
         body = json.dumps(surrogate).replace(f"fault-{run}-004", "lone \\ud800 surrogate")
         answers.append(await post_event(http, json.loads(body)))
+        far = customer_created(run, 6)
+        far["created"] = 10**15  # no datetime: was an OverflowError, a 500 for ever
+        out_of_range = await post_event(http, far)
         again = await post_event(http, in_name)
         applied = await post_event(http, fine)
 
@@ -55,6 +58,7 @@ async def test_events_postgresql_cannot_hold_are_kept_failed_and_listed(gateway_
         (200, {"received": True, "duplicate": False, "status": "failed"})
     ] * 4
     assert (again.status_code, again.json()["duplicate"]) == (200, True)
+    assert (out_of_range.status_code, out_of_range.json()["error"]) == (400, "invalid_event"), out_of_range.text
     assert applied.status_code == 200
 
     expected = {
