@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
 from gateway.health import live, make_ready
-from gateway.http_guard import REQUEST_ID, GraphQLHttpGate
+from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
@@ -200,5 +200,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(HttpMetricsMiddleware, paths=known_paths)],
+        # Inside the metrics middleware, so a 503 for a database outage is counted as one.
+        middleware=[Middleware(HttpMetricsMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
     )

@@ -263,16 +263,32 @@ async def _reconcile_with_progress(settings: Settings, since: datetime | None) -
         await stripe.aclose()
 
 
+INBOX_STATUSES = ("pending", "processing", "processed", "failed", "ignored")
+"""`models.inbox.EventStatus` values (not imported here: the CLI loads models lazily)."""
+
+
 @webhooks.command("list")
 def webhooks_list(
-    failed: Annotated[bool, typer.Option("--failed", help="Only events whose processing failed.")] = False,
-    pending: Annotated[bool, typer.Option("--pending", help="Only events not processed yet.")] = False,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            help=f"Only events with this status ({', '.join(INBOX_STATUSES)}); repeat for several.",
+            show_default=False,
+        ),
+    ] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Same as --status failed.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Same as --status pending.")] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
 ) -> None:
-    """List inbox events, newest first (both flags: failed or pending)."""
+    """List inbox events, newest first (several statuses: any of them)."""
     from models import EventStatus, WebhookEvent
 
-    statuses = [s for s, wanted in ((EventStatus.FAILED, failed), (EventStatus.PENDING, pending)) if wanted]
+    wanted = list(status or []) + ["failed"] * failed + ["pending"] * pending
+    unknown = sorted({name for name in wanted if name not in INBOX_STATUSES})
+    if unknown:
+        raise _fail(f"unknown status {', '.join(unknown)} (expected {', '.join(INBOX_STATUSES)})")
+    statuses = [EventStatus(name) for name in dict.fromkeys(wanted)]
 
     async def fetch() -> list[WebhookEvent]:
         query = WebhookEvent.all()

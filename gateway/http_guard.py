@@ -7,6 +7,7 @@ JSON body with a reason, an unauthenticated one a 401.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import AuthenticationError, authenticate_bearer
+from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from gateway.settings import Settings
 
 MAX_BODY_BYTES = 1_048_576
@@ -25,6 +27,8 @@ MAX_JSON_DEPTH = 100
 """Deepest nesting of arrays and objects accepted in a body (or a GET's `variables`)."""
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 """An `X-Request-Id` a client may choose; anything else is replaced with a new id."""
+
+log = logging.getLogger("gateway.http")
 
 
 def error_response(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -225,3 +229,53 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+def service_unavailable_response() -> JSONResponse:
+    """503 + `Retry-After`: the database is unreachable. Both shapes a client may read: the gate's and GraphQL's."""
+    seconds = DATABASE_RETRY_AFTER_SECONDS
+    message = f"the service is unavailable (its database cannot be reached); retry in {seconds} s"
+    return JSONResponse(
+        {
+            "error": "service_unavailable",
+            "message": message,
+            "errors": [{"message": message, "extensions": {"code": "SERVICE_UNAVAILABLE", "retryAfter": seconds}}],
+        },
+        status_code=503,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+class DatabaseOutageMiddleware:
+    """Answers 503 JSON with `Retry-After` for any HTTP request that failed because PostgreSQL is unreachable.
+
+    One place for every path (the API-key lookup, the webhook receiver, the health and
+    metrics handlers): without it Starlette answers such a failure `500 Internal Server
+    Error` in plain text. Other exceptions pass through unchanged. A failure inside GraphQL
+    execution never reaches here: `schema.extensions.MaskUnexpectedErrors` types it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started or not is_database_unavailable(exc):
+                raise
+            log.warning(
+                "%s %s: database unavailable (%s: %s)", scope.get("method"), scope.get("path"), type(exc).__name__, exc
+            )
+            await service_unavailable_response()(scope, receive, send)

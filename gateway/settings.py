@@ -69,9 +69,9 @@ class Settings(BaseSettings):
     """The shortest `createCustomerSession.ttlSeconds` accepted (tests lower it to watch a session expire)."""
 
     # Workers and the webhook inbox (production values; tests shorten them).
-    worker_heartbeat_timeout_seconds: float = 60.0
-    """A silent worker counts as dead after this; its messages are re-queued."""
-    worker_maintenance_chance: int = 1000
+    worker_heartbeat_timeout_seconds: float = 5.0
+    """A silent worker counts as dead after this; its messages are re-queued (docs/outages.md: the trade-off)."""
+    worker_maintenance_chance: int = 20000
     """Per million Redis commands: how often the broker's re-queue maintenance runs."""
     worker_timeout_ms: int = 25
     """Longest idle poll interval of a worker (Dramatiq's 1 s would add webhook latency; bench/changes.md)."""
@@ -80,8 +80,10 @@ class Settings(BaseSettings):
     """A `pending` row never sent is sent by the sweeper after this."""
     webhook_requeue_after_seconds: float = 900.0
     """A `pending` row sent this long ago is sent again (longer than the whole retry schedule)."""
-    webhook_processing_stale_seconds: float = 300.0
-    """A `processing` row this old (its worker died) goes back to `pending`."""
+    webhook_processing_stale_seconds: float = 6.0
+    """A `processing` row whose claim was not renewed for this long (its worker died) is taken back.
+
+    A live run renews its claim every third of this, so it only bounds how long a dead worker's row waits."""
 
     @field_validator("stripe_webhook_secret", mode="before")
     @classmethod

@@ -12,8 +12,14 @@ Answers (all JSON):
                                                  event types the gateway ignores
     400  {"error": "invalid_signature" | "invalid_event", "message": …}   nothing stored
     413  {"error": "payload_too_large", "message": …}                     nothing stored
-    503  {"error": "storage_unavailable", "message": …}   the inbox insert failed: Stripe
-                                                 retries the delivery later
+    200  {"received": true, "duplicate": false, "status": "failed"}   an event the database
+                                                 cannot hold as sent (U+0000, a lone surrogate,
+                                                 or any other refusal of its data, SQLSTATE 22): stored
+                                                 escaped, marked `failed` with the reason, never
+                                                 applied (a retry by Stripe could never succeed)
+    503  {"error": "storage_unavailable", "message": …} + `Retry-After`   the database is
+                                                 unreachable (or failed otherwise): Stripe retries
+                                                 the delivery later
 
 Once the row is committed the answer is 200 whatever happens to the enqueue: a row
 left `pending` (Redis down, no broker yet) is re-enqueued by the sweeper. Marking the
@@ -26,17 +32,20 @@ the event id and type.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
+import asyncpg  # type: ignore[import-untyped]
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
+from gateway.db import DATABASE_RETRY_AFTER_SECONDS, exception_causes
 from gateway.mirror.common import Statement, quoted
 from gateway.stripe_client import WebhookSignatureError, verify_webhook
 from models.base import uuid7
@@ -46,6 +55,7 @@ from tasks.events import family_of
 __all__ = [
     "MAX_WEBHOOK_BODY_BYTES",
     "SIGNATURE_TOLERANCE_SECONDS",
+    "UNSTORABLE_PREFIX",
     "EnqueueHook",
     "StripeWebhookEndpoint",
     "insert_event",
@@ -77,7 +87,11 @@ _INSERT_COLUMNS: Final = (
     "status",
     "attempts",
     "enqueued_at",
+    "last_error",
 )
+
+UNSTORABLE_PREFIX: Final = "unstorable event: "
+"""How `last_error` of an event stored escaped begins; `webhooks replay` leaves such rows alone."""
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:
@@ -89,7 +103,12 @@ def _too_large(limit: int) -> JSONResponse:
 
 
 async def insert_event(
-    event: dict[str, Any], status: EventStatus, *, raw: bytes | None = None, enqueued: bool = False
+    event: dict[str, Any],
+    status: EventStatus,
+    *,
+    raw: bytes | None = None,
+    enqueued: bool = False,
+    last_error: str | None = None,
 ) -> UUID | None:
     """Store a verified event in the inbox; return the new row's id, or None when it was already there.
 
@@ -117,6 +136,7 @@ async def insert_event(
         "status": status,
         "attempts": 0,
         "enqueued_at": now if enqueued else None,
+        "last_error": last_error,
     }
     fields_map = WebhookEvent._meta.fields_map
     # Each field converts its value exactly as Tortoise's own INSERT would (JSON text for
@@ -201,14 +221,25 @@ class StripeWebhookEndpoint:
         """Insert the verified event into the inbox (once), enqueue it, answer."""
         handled = family_of(event_type) is not None
         will_enqueue = handled and self.enqueue is not None
+        unstorable = _unstorable(event, body)
         try:
+            if unstorable is not None:
+                return await self._store_failed(event, body, unstorable)
             row_id = await insert_event(
                 event, EventStatus.PENDING if handled else EventStatus.IGNORED, raw=body, enqueued=will_enqueue
             )
-        except Exception:
-            # Not committed: a 5xx makes Stripe deliver the event again later.
-            log.exception("webhook %s (%s) could not be stored", event_id, event_type)
-            return _error(503, "storage_unavailable", "the event could not be stored; retry later")
+        except Exception as exc:
+            if not _refused_data(exc):
+                # Not committed: a 5xx makes Stripe deliver the event again later.
+                log.warning("webhook %s (%s) not stored (%r)", event_id, event_type, exc)
+                return _storage_unavailable()
+            # The database refused this event's data: it would refuse every redelivery too.
+            log.warning("webhook %s (%s) refused by the database: %s", event_id, event_type, exc)
+            try:
+                return await self._store_failed(event, body, f"the database refused it ({type(exc).__name__}: {exc})")
+            except Exception:
+                log.exception("webhook %s (%s) could not be stored", event_id, event_type)
+                return _storage_unavailable()
 
         if row_id is None:
             log.info("webhook %s (%s) is a duplicate delivery", event_id, event_type)
@@ -220,6 +251,30 @@ class StripeWebhookEndpoint:
         else:
             await self._enqueue(self.enqueue, row_id, event_id, event_type)
         return JSONResponse({"received": True, "duplicate": False})
+
+    async def _store_failed(self, event: dict[str, Any], body: bytes, problem: str) -> JSONResponse:
+        """Keep an event the database cannot hold as sent: escaped, `failed`, with the reason; answer 2xx.
+
+        The escaped copy keeps every field readable (NUL becomes the text `\\u0000`). When the
+        database refuses even that, the row holds the raw body in base64 (`raw_body_base64`).
+        A redelivery is a duplicate of the stored (escaped) id, as for any event.
+        """
+        reason = f"{UNSTORABLE_PREFIX}{problem}; stored escaped, not applied"[:2000]
+        escaped: dict[str, Any] = _escaped(event)
+        try:
+            row_id = await insert_event(escaped, EventStatus.FAILED, last_error=reason)
+        except Exception as exc:
+            if not _refused_data(exc):
+                raise
+            envelope = {
+                "id": escaped["id"][:255],
+                "type": escaped["type"][:128],
+                "created": event["created"],
+                "raw_body_base64": base64.b64encode(body).decode("ascii"),
+            }
+            row_id = await insert_event(envelope, EventStatus.FAILED, last_error=reason)
+        log.warning("webhook %s stored as failed: %s", escaped["id"], reason)
+        return JSONResponse({"received": True, "duplicate": row_id is None, "status": "failed"})
 
     async def _read_capped(self, request: Request) -> bytes | None:
         """The raw body, or None as soon as it exceeds the cap (never buffered past it)."""
@@ -255,6 +310,70 @@ class StripeWebhookEndpoint:
                 log.exception("webhook %s (%s) not enqueued and still marked as sent", event_id, event_type)
 
 
+def _storage_unavailable() -> JSONResponse:
+    response = _error(503, "storage_unavailable", "the event could not be stored; retry later")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _refused_data(exc: BaseException) -> bool:
+    """True when the database refused the event's data (SQLSTATE class 22, or text it cannot encode).
+
+    Only that is deterministic. Anything else (an outage, a timeout, a read-only failover)
+    may pass: it is answered 503 so that Stripe delivers again.
+    """
+    return any(isinstance(cause, asyncpg.DataError | UnicodeError) for cause in exception_causes(exc))
+
+
+def _unstorable(event: dict[str, Any], body: bytes) -> str | None:
+    """Why PostgreSQL cannot hold this event as sent (U+0000 or a lone surrogate, and where), or None.
+
+    Neither `text` nor `jsonb` holds U+0000, nor a surrogate without its pair. Both can
+    only come in as JSON escapes (`\\u0000`, `\\ud8xx`), so an event whose body has
+    neither escape (every real one) is not walked.
+    """
+    lowered = body.lower()
+    if b"\\u0000" not in lowered and b"\\ud" not in lowered:
+        return None
+    stack: list[tuple[Any, str]] = [(event, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                problem = _bad_text(key)
+                if problem is not None:
+                    return f"{problem} in a key of {path or 'the event'}"
+                stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(value))
+        elif isinstance(value, str):
+            problem = _bad_text(value)
+            if problem is not None:
+                return f"{problem} at {path or 'the event'}"
+    return None
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "U+0000 (NUL), which PostgreSQL text cannot hold,"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone UTF-16 surrogate, which is not valid Unicode,"
+    return None
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with every NUL written as the text `\\u0000` and every lone surrogate as `\\udxxx`."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [_escaped(child) for child in value]
+    return value
+
+
 def _column_problem(event: dict[str, Any]) -> str | None:
     """Why a verified event does not fit the inbox columns, or None when it fits.
 
@@ -266,4 +385,10 @@ def _column_problem(event: dict[str, Any]) -> str | None:
         value = event.get(key)
         if isinstance(value, str) and len(value) > limit:
             return f"the event's `{key}` is longer than {limit} characters"
+    if not 0 <= event["created"] <= MAX_CREATED:
+        return f"the event's `created` is not a time between 1970 and 9999 (Unix seconds up to {MAX_CREATED})"
     return None
+
+
+MAX_CREATED: Final = 253_402_300_799
+"""9999-12-31T23:59:59Z: later (or negative) `created` values do not convert to a datetime."""

@@ -33,11 +33,14 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
+from gateway.db import is_database_unavailable
 from gateway.revocations import WS_CLOSE_CODE, session_watch
 from schema.context import Context
 from schema.execution import ResultSharingCache, result_sharing_cache
 
-__all__ = ["GatewayTransportWSHandler"]
+__all__ = ["WS_TRY_AGAIN_LATER", "GatewayTransportWSHandler"]
+
+WS_TRY_AGAIN_LATER = 1013
 
 
 class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -53,7 +56,18 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._unwatch: Callable[[], None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        """strawberry's; a token that cannot be checked because the database is down closes with 1013.
+
+        1013 is WebSocket's "Try Again Later": graphql-ws clients reconnect after it (4403 would
+        tell them the token is bad). The reason is the code an HTTP client gets, `SERVICE_UNAVAILABLE`.
+        """
+        try:
+            await super().handle_connection_init(message)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            await self.websocket.close(code=WS_TRY_AGAIN_LATER, reason="SERVICE_UNAVAILABLE")
+            return
         principal = self.context.principal
         if self.connection_acknowledged and principal.kind == "customer_session" and self._unwatch is None:
             # Closed at the token's expiry, or within a second of its revocation (gateway.revocations).

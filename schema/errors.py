@@ -23,6 +23,14 @@ class UserErrorCode(Enum):
     )
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_ERROR = "PROVIDER_ERROR"
+    SERVICE_UNAVAILABLE = strawberry.enum_value(
+        "SERVICE_UNAVAILABLE",
+        description=(
+            "The gateway's database cannot be reached. Sent as a top-level GraphQL error "
+            "(`extensions: {code, retryAfter}`; over HTTP a 503 with `Retry-After`): retry later, "
+            "with the same idempotency key for a mutation."
+        ),
+    )
 
 
 @strawberry.type

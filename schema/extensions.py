@@ -49,6 +49,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
+from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from gateway.settings import Settings
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -85,7 +86,11 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Replace a crash with "Unexpected error" and the request id, and log the real error with that id."""
+    """Replace a crash with "Unexpected error" and the request id, and log the real error with that id.
+
+    A resolver that failed because PostgreSQL is unreachable is not a crash: it becomes
+    `SERVICE_UNAVAILABLE` with `retryAfter`, and over HTTP the answer is 503 with `Retry-After`.
+    """
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR)
@@ -101,6 +106,8 @@ class MaskUnexpectedErrors(MaskErrors):
             return GraphQLError(request_error_message(error.original_error), extensions={"code": "VALIDATION_FAILED"})
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
+        if is_database_unavailable(error.original_error):
+            return _service_unavailable(error, context, request_id)
         log.error(
             "unexpected error in %s (request id %s)",
             ".".join(str(p) for p in error.path or []),
@@ -113,6 +120,31 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL", "requestId": request_id},
         )
+
+
+def _refuse_http(context: object, status: int, retry_after: int) -> None:
+    """Over HTTP, answer `status` with `Retry-After` (a WebSocket context has no response: only the error tells)."""
+    response = getattr(context, "response", None)
+    if response is not None:
+        response.status_code = status
+        response.headers["Retry-After"] = str(retry_after)
+
+
+def _service_unavailable(error: GraphQLError, context: object, request_id: str | None) -> GraphQLError:
+    seconds = DATABASE_RETRY_AFTER_SECONDS
+    log.warning(
+        "database unavailable in %s (request id %s): %r",
+        ".".join(str(p) for p in error.path or []),
+        request_id,
+        error.original_error,
+    )
+    _refuse_http(context, 503, seconds)
+    return GraphQLError(
+        f"the service is unavailable (its database cannot be reached); retry in {seconds} s",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "SERVICE_UNAVAILABLE", "retryAfter": seconds, "requestId": request_id},
+    )
 
 
 class RateLimit(SchemaExtension):
@@ -130,10 +162,7 @@ class RateLimit(SchemaExtension):
             decision = await limiter.take(context.principal, "mutation" if mutation else "read")
             if not decision.allowed:
                 seconds = decision.retry_after_seconds
-                response = getattr(context, "response", None)
-                if response is not None:
-                    response.status_code = 429
-                    response.headers["Retry-After"] = str(seconds)
+                _refuse_http(context, 429, seconds)
                 raise GraphQLError(
                     f"rate limit exceeded for {'mutations' if mutation else 'reads'}; retry in {seconds} s",
                     extensions={"code": "RATE_LIMITED", "retryAfter": seconds},

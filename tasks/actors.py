@@ -10,11 +10,21 @@ Failures: `TransientEventError` and connection-level errors are retried with
 exponential backoff (500 ms doubling up to 5 min, at most 8 retries: about 10 minutes
 in all); anything else is a permanent error and is not retried. Either way, when the
 message gives up, Dramatiq sends it to `stripe.retry_exhausted`, which marks the row
-`failed` with the error (visible in `webhooks list --failed`, replayable).
+`failed` with the error (visible in `webhooks list --status failed`, replayable).
+
+A lost database is not worth a backoff step: the attempt waits for it (probing every
+250 ms, at most `DATABASE_WAIT_SECONDS`) and runs again as soon as it answers, so events
+held during an outage are applied within a second of its end. Past that wait it is
+retried like any transient failure, for up to `MAX_DATABASE_RETRIES` (hours).
+
+A row another worker holds (`process_event` answers `processing`) is tried again when
+that claim would be stale (`RowBusyError`): if its worker was SIGKILLed the row is
+applied then, in seconds, instead of never (the message was the only one).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +32,7 @@ from uuid import UUID
 
 import dramatiq
 
+from gateway.db import is_database_unavailable, wait_for_database
 from gateway.metrics import observe_worker_event
 from tasks.broker import QUEUE, get_runtime
 from tasks.events import FAMILIES, actor_name
@@ -35,6 +46,17 @@ TIME_LIMIT_MS = 2 * 60 * 1000
 """One attempt's ceiling; Stripe calls give up after STRIPE_TIMEOUT_SECONDS (10 s) each."""
 
 RETRY_EXHAUSTED_ACTOR = "stripe.retry_exhausted"
+DATABASE_WAIT_SECONDS = 60.0
+"""How long one attempt waits for a lost database before giving the message back to Dramatiq's backoff."""
+MAX_DATABASE_RETRIES = 48
+"""Backoff retries while the database stays down: 48 at the 5-minute cap is about four hours."""
+
+
+class RowBusyError(dramatiq.Retry):  # type: ignore[misc]
+    """Another worker holds the row: look again when its claim would be stale (`delay` ms)."""
+
+    def __init__(self, event_row_id: UUID, delay_ms: int) -> None:
+        super().__init__(f"event row {event_row_id} is held by another worker", delay=delay_ms)
 
 
 def should_retry(retries: int, exception: BaseException) -> bool:
@@ -43,19 +65,41 @@ def should_retry(retries: int, exception: BaseException) -> bool:
 
     from tasks.apply import TransientEventError
 
+    if isinstance(exception, RowBusyError) or is_database_unavailable(exception):
+        return retries < MAX_DATABASE_RETRIES
     transient = (TransientEventError, DBConnectionError, ConnectionError, TimeoutError, OSError)
     return isinstance(exception, transient) and retries < MAX_RETRIES
 
 
+async def _process_waiting(event_row_id: UUID, family: str) -> None:
+    """`process_event`, run again as soon as a lost database answers; a busy row raises `RowBusyError`."""
+    from models import EventStatus
+    from tasks.apply import PROCESSING_STALE_AFTER, busy_for, process_event
+
+    runtime = get_runtime()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DATABASE_WAIT_SECONDS
+    while True:
+        try:
+            status = await process_event(event_row_id, runtime.stripe, runtime.publisher)
+            break
+        except Exception as exc:
+            remaining = deadline - loop.time()
+            if not (is_database_unavailable(exc) and remaining > 0 and await wait_for_database(remaining)):
+                raise
+            log.info("event row %s (%s): the database answers again; applying now", event_row_id, family)
+    # DEBUG: `process_event` already logs the outcome at INFO with the event's id and type.
+    log.debug("event row %s (%s): %s", event_row_id, family, status)
+    if status is EventStatus.PROCESSING:
+        seconds = await busy_for(event_row_id, PROCESSING_STALE_AFTER)
+        raise RowBusyError(event_row_id, int(seconds * 1000))
+
+
 def _make_handler(family: str) -> Callable[[str], Awaitable[None]]:
     async def handle(event_row_id: str) -> None:
-        from tasks.apply import process_event
-
         runtime = get_runtime()
         with observe_worker_event(family):
-            status = await runtime.run(process_event(UUID(event_row_id), runtime.stripe, runtime.publisher))
-        # DEBUG: `process_event` already logs the outcome at INFO with the event's id and type.
-        log.debug("event row %s (%s): %s", event_row_id, family, status)
+            await runtime.run(_process_waiting(UUID(event_row_id), family))
 
     handle.__name__ = handle.__qualname__ = f"handle_{family}"
     return handle
@@ -73,6 +117,10 @@ async def retry_exhausted(message: dict[str, Any], retry_info: dict[str, Any]) -
     lines = [line for line in trace.strip().splitlines() if line.strip()]
     error = lines[-1] if lines else "failed"
     retries = retry_info.get("retries", 0)
+    if RowBusyError.__name__ in error:
+        # Still held by a worker renewing its claim: that worker (or the stale rule) finishes it.
+        log.warning("event row %s still held by another worker after %s retries; left to it", args[0], retries)
+        return
     runtime = get_runtime()
     await runtime.run(mark_failed(UUID(str(args[0])), f"{error} (after {retries} retries)"))
     log.warning("event row %s failed after %s retries: %s", args[0], retries, error)

@@ -3,8 +3,12 @@
 `process_event(row_id, stripe, publisher)` is what every webhook actor runs:
 
 1. **Claim** the inbox row with one conditional UPDATE (pending/failed, or processing
-   for longer than `PROCESSING_STALE_AFTER`: its worker died), so two workers never
-   both apply it. A processed or ignored row is a no-op.
+   with a claim older than `PROCESSING_STALE_AFTER`: its worker died), so two workers never
+   both apply it. A processed or ignored row is a no-op. While it applies, the worker
+   renews its claim (`processing_started_at`) every third of that time, so the window
+   can be seconds (`WEBHOOK_PROCESSING_STALE_SECONDS`) without taking a slow, live run over.
+   The claim is the row's `attempts` value: completing or releasing the row checks it is
+   still ours, so a run whose claim was taken over commits nothing (effects stay once).
 2. **Apply** `data.object` to the mirror by event family (`tasks.events`). A required
    parent that is not mirrored yet (an object made outside the gateway) is fetched
    from Stripe, mirrored, and the write retried.
@@ -27,7 +31,8 @@
 Exceptions:
 
     TransientEventError   Stripe unavailable, database connection lost, deadlock: the row
-                          is back to `pending` (when the database lets us); retry later
+                          is back to `pending` (on a lost database, as soon as it answers
+                          again, within `RELEASE_WAIT_SECONDS`); retry later
     EventNotFoundError    no inbox row with that id (a programming error upstream)
 
 Permanent errors (a malformed object, Stripe refusing a fetch) are not raised: the row
@@ -36,8 +41,9 @@ is marked `failed` with the error, and `process_event` returns `EventStatus.FAIL
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -50,6 +56,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
+from gateway.db import exception_causes, is_database_unavailable, wait_for_database
 from gateway.locks import lock_object
 from gateway.mirror import (
     InvalidStripeObjectError,
@@ -66,6 +73,7 @@ from gateway.mirror import (
 )
 from gateway.mirror.common import Statement, db_value, python_value, quoted
 from gateway.pubsub import StatusKind, StatusMessage, StatusPublisher
+from gateway.settings import get_settings
 from gateway.stripe_client import ProviderError, StripeAdapter
 from models import (
     AuditEntry,
@@ -87,14 +95,18 @@ __all__ = [
     "PROCESSING_STALE_AFTER",
     "EventNotFoundError",
     "TransientEventError",
+    "busy_for",
     "mark_failed",
     "process_event",
 ]
 
-PROCESSING_STALE_AFTER: Final = timedelta(minutes=5)
-"""A row `processing` for longer than this belongs to a dead worker and may be claimed again.
+PROCESSING_STALE_AFTER: Final = timedelta(seconds=get_settings().webhook_processing_stale_seconds)
+"""A row whose claim was not renewed for this long belongs to a dead worker and may be claimed again.
 
-Well above the longest honest run: a few Stripe calls of at most `STRIPE_TIMEOUT_SECONDS` each."""
+A live run renews its claim every third of it (`_keep_claim`), however long its Stripe calls take."""
+
+RELEASE_WAIT_SECONDS: Final = 30.0
+"""How long a run that lost the database waits for it to give its row back (else the stale rule does)."""
 
 MAX_ERROR_CHARS: Final = 2000
 _MAX_ROUNDS: Final = 5
@@ -274,6 +286,10 @@ async def _mirror_parent(missing: MissingParentError, stripe: StripeAdapter) -> 
 # --- ordering -----------------------------------------------------------------------------------------------
 
 
+class _ClaimLost(Exception):
+    """The row is no longer ours (another worker took it over as stale): roll back, apply nothing."""
+
+
 class _NeedsFresh(Exception):
     """The event's copy may not be the newest state: leave the transaction, fetch, try again."""
 
@@ -425,11 +441,14 @@ async def _complete(connection: BaseDBAsyncClient, event: WebhookEvent, outcome:
     done = (
         f'UPDATE "webhook_events" SET "status" = {param(EventStatus.PROCESSED.value)}, '  # noqa: S608 - fixed names
         f'"processed_at" = {param(db_value(WebhookEvent, "processed_at", now))}, "last_error" = NULL '
-        f'WHERE "id" = {param(db_value(WebhookEvent, "id", event.id))}'
+        f'WHERE "id" = {param(db_value(WebhookEvent, "id", event.id))} '
+        f'AND "status" = {param(EventStatus.PROCESSING.value)} AND "attempts" = {param(event.attempts)}'
     )
     postgres = connection.capabilities.dialect == "postgres"
     if not postgres:
-        await connection.execute_query(done, statement.params)
+        updated, _ = await connection.execute_query(done, statement.params)
+        if not updated:
+            raise _ClaimLost
         statement = Statement(connection)
         param = statement.param
     entry = {
@@ -445,7 +464,16 @@ async def _complete(connection: BaseDBAsyncClient, event: WebhookEvent, outcome:
         f'INSERT INTO "audit_entries" ({quoted(entry)}) '  # noqa: S608 - fixed names
         f"VALUES ({', '.join(param(db_value(AuditEntry, name, value)) for name, value in entry.items())})"
     )
-    await connection.execute_query(f"WITH done AS ({done}) {audit}" if postgres else audit, statement.params)
+    if not postgres:
+        await connection.execute_query(audit, statement.params)
+        return
+    # Still one statement: the INSERT reports whether the UPDATE found the row still ours.
+    rows = await connection.execute_query_dict(
+        f'WITH done AS ({done} RETURNING 1) {audit} RETURNING (SELECT count(*) FROM done) AS "claimed"',  # noqa: S608
+        statement.params,
+    )
+    if not rows or not rows[0]["claimed"]:
+        raise _ClaimLost
 
 
 AUDIT_PRINCIPAL: Final = "stripe"
@@ -537,15 +565,6 @@ async def _claim(event_row_id: UUID, stale_after: timedelta) -> WebhookEvent | N
     return WebhookEvent._init_from_db(**rows[0]) if rows else None
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 _TRANSIENT_DB_ERRORS: Final[tuple[type[BaseException], ...]] = (
     DBConnectionError,
     ConnectionError,
@@ -562,7 +581,7 @@ _TRANSIENT_DB_ERRORS: Final[tuple[type[BaseException], ...]] = (
 
 def _is_transient(exc: BaseException) -> bool:
     """True when a later retry may succeed: Stripe unavailable, the database unreachable or a lost race."""
-    for cause in _causes(exc):
+    for cause in exception_causes(exc):
         if isinstance(cause, ProviderError):
             return cause.transient
         if isinstance(cause, _TRANSIENT_DB_ERRORS):
@@ -575,18 +594,40 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
 
 
-async def _set_status(event_row_id: UUID, status: EventStatus, error: str) -> None:
-    """Record the outcome of a failed attempt; a database that is down too only gets a log line.
+async def _set_status(event: WebhookEvent, status: EventStatus, error: str) -> None:
+    """Record the outcome of a failed attempt, waiting up to RELEASE_WAIT_SECONDS for a database that is down.
 
     Only our own claim is released: a row another worker took over meanwhile is left alone.
+    Giving the row back at once (rather than leaving it `processing` until it looks stale)
+    is what lets the retry, or another worker, apply it within seconds of the database's return.
     """
-    try:
-        await WebhookEvent.filter(id=event_row_id, status=EventStatus.PROCESSING).update(
-            status=status, last_error=error[:MAX_ERROR_CHARS]
-        )
-    except Exception:
-        # The row stays `processing`; the sweeper reclaims it after PROCESSING_STALE_AFTER.
-        log.exception("could not record the failure of event row %s", event_row_id)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RELEASE_WAIT_SECONDS
+    while True:
+        try:
+            await WebhookEvent.filter(id=event.id, status=EventStatus.PROCESSING, attempts=event.attempts).update(
+                status=status, last_error=error[:MAX_ERROR_CHARS]
+            )
+            return
+        except Exception as exc:
+            remaining = deadline - loop.time()
+            if is_database_unavailable(exc) and remaining > 0 and await wait_for_database(remaining):
+                continue
+            # The row stays `processing`; it is taken back once its claim is PROCESSING_STALE_AFTER old.
+            log.exception("could not record the failure of event row %s", event.id)
+            return
+
+
+async def _keep_claim(event: WebhookEvent, every: float) -> None:
+    """Renew our claim on the row every `every` s while the run lasts (cancelled when it ends)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await WebhookEvent.filter(id=event.id, status=EventStatus.PROCESSING, attempts=event.attempts).update(
+                processing_started_at=datetime.now(UTC)
+            )
+        except Exception as exc:
+            log.warning("could not renew the claim on event row %s: %r", event.id, exc)
 
 
 async def process_event(
@@ -618,8 +659,12 @@ async def _process_event(
         if current is None:
             raise EventNotFoundError(f"no webhook event row {event_row_id}")
         return EventStatus(current.status)
-    with structlog.contextvars.bound_contextvars(event_id=event.stripe_event_id, event_type=event.type):
-        return await _process_claimed(event, stripe, publisher)
+    renewal = asyncio.create_task(_keep_claim(event, stale_after.total_seconds() / 3))
+    try:
+        with structlog.contextvars.bound_contextvars(event_id=event.stripe_event_id, event_type=event.type):
+            return await _process_claimed(event, stripe, publisher)
+    finally:
+        renewal.cancel()
 
 
 async def _process_claimed(event: WebhookEvent, stripe: StripeAdapter, publisher: StatusPublisher) -> EventStatus:
@@ -630,14 +675,20 @@ async def _process_claimed(event: WebhookEvent, stripe: StripeAdapter, publisher
         return EventStatus.IGNORED
     try:
         applied = await _apply(event, family, stripe)
+    except _ClaimLost:
+        log.warning(
+            "event %s (%s): taken over by another worker; this run applied nothing", event.stripe_event_id, event.type
+        )
+        current = await WebhookEvent.filter(id=event_row_id).only("id", "status").first()
+        return EventStatus(current.status) if current is not None else EventStatus.PROCESSING
     except Exception as exc:
         error = _describe(exc)
-        if _is_transient(exc):
+        if _is_transient(exc) or is_database_unavailable(exc):
             log.warning("event %s (%s): transient failure, will retry: %s", event.stripe_event_id, event.type, error)
-            await _set_status(event_row_id, EventStatus.PENDING, error)
+            await _set_status(event, EventStatus.PENDING, error)
             raise TransientEventError(event_row_id, error) from exc
         log.error("event %s (%s) failed: %s", event.stripe_event_id, event.type, error)
-        await _set_status(event_row_id, EventStatus.FAILED, error)
+        await _set_status(event, EventStatus.FAILED, error)
         await _audit_failure(event.type, event.stripe_event_id)
         return EventStatus.FAILED
     if applied.note is not None:
@@ -649,6 +700,15 @@ async def _process_claimed(event: WebhookEvent, stripe: StripeAdapter, publisher
             # The mirror is committed and true; a lost live message only delays a UI update.
             log.exception("event %s: publishing the status message failed", event.stripe_event_id)
     return EventStatus.PROCESSED
+
+
+async def busy_for(event_row_id: UUID, stale_after: timedelta) -> float:
+    """Seconds until the claim on a `processing` row would be stale (at least 0.2 s)."""
+    row = await WebhookEvent.filter(id=event_row_id).only("id", "processing_started_at").first()
+    started = row.processing_started_at if row is not None else None
+    if started is None:
+        return 0.2
+    return max((started + stale_after - datetime.now(UTC)).total_seconds(), 0.0) + 0.2
 
 
 async def mark_failed(event_row_id: UUID, error: str) -> None:

@@ -23,13 +23,18 @@ Where the work of an actor runs is the `Runtime.loop`:
 
 Tuning knobs (environment variables; defaults are the production values):
 
-- `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (60): after this long without a heartbeat a
-  worker counts as dead and the messages it held go back to the queue. Idle
-  consumers poll at least every `WORKER_TIMEOUT_MS` and every poll is a heartbeat, so a
-  few seconds is safe; tests that SIGKILL a worker set it to ~3.
-- `WORKER_MAINTENANCE_CHANCE` (1000 per million Redis commands): how often a command
-  also runs the maintenance that re-queues dead workers' messages. With 25 ms polls
-  that is every 10-20 s per idle worker; tests set 1000000 (every command).
+- `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (5): after this long without a heartbeat a
+  worker counts as dead and the messages it held (prefetched ones too) go back to the
+  queue. Every broker command is a heartbeat: idle consumers poll at least every
+  `WORKER_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
+  busy ones ack. A worker whose threads are all stuck longer than
+  this (slow Stripe calls) is taken for dead too: its messages are delivered again, which
+  costs a claim that finds the row taken or done (`tasks.apply`), never a second effect.
+  Dramatiq's 60 s kept a SIGKILLed worker's messages waiting about a minute.
+- `WORKER_MAINTENANCE_CHANCE` (20000 per million Redis commands): how often a command
+  also runs the maintenance that re-queues dead workers' messages (two sorted-set range
+  reads when nobody died). With 25 ms polls that is about once a second per idle worker;
+  tests set 1000000 (every command).
 - `WORKER_TIMEOUT_MS` (25): the longest an idle consumer sleeps between polls (Dramatiq
   backs off from 5 ms up to it). Dramatiq's default of 1 s would add up to 1 s of webhook
   latency, 100 ms added ~15 ms at the median at 25 events/s (bench/changes.md); an idle

@@ -14,8 +14,9 @@ Knobs (environment variables, defaults in brackets):
 `WEBHOOK_SWEEP_INTERVAL_SECONDS` [5], `WEBHOOK_PENDING_GRACE_SECONDS` [10] (a pending
 row never enqueued is sent after this), `WEBHOOK_REQUEUE_AFTER_SECONDS` [900] (a pending
 row enqueued this long ago is sent again: longer than the whole retry schedule, so
-Dramatiq's own backoff is not doubled), `WEBHOOK_PROCESSING_STALE_SECONDS` [300] (a
-`processing` row older than this is taken back; an attempt is capped at 120 s).
+Dramatiq's own backoff is not doubled), `WEBHOOK_PROCESSING_STALE_SECONDS` [6] (a
+`processing` row whose claim was not renewed for this long is taken back; a live run renews
+it every third of that, `tasks.apply`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from uuid import UUID
 
 from tortoise.expressions import Q
 
+from gateway.db import is_database_unavailable
 from gateway.settings import Settings, get_settings
 from models.inbox import EventStatus, WebhookEvent
 from tasks.broker import enqueue_event
@@ -118,8 +120,12 @@ async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> Non
                     log.info("purged %d expired idempotency records", purged)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("sweep failed; retrying next interval")
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                # Expected during a database outage: one line per interval, not a traceback.
+                log.warning("sweep skipped: database unavailable (%r)", exc)
+            else:
+                log.exception("sweep failed; retrying next interval")
         await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
 
 
@@ -135,7 +141,9 @@ class Replayed:
 async def replay(event_id: str | None = None, *, failed: bool = False, send: bool = True) -> list[Replayed]:
     """Reset the row of `event_id` (Stripe's `evt_…` or the row's UUID), or every `failed` row, to `pending`.
 
-    Attempts and the last error are kept (history). With `send`, each row is enqueued
+    Attempts and the last error are kept (history). Rows the receiver stored escaped
+    (`last_error` starting `gateway.webhooks.UNSTORABLE_PREFIX`: U+0000 and the like) are
+    left alone: their payload is not the event Stripe sent. With `send`, each row is enqueued
     now; a row whose send fails (or with `send=False`, as in embedded mode where this
     process cannot reach the server's in-process broker) keeps `enqueued_at` empty, so
     the sweeper sends it within WEBHOOK_PENDING_GRACE_SECONDS.
@@ -150,7 +158,10 @@ async def replay(event_id: str | None = None, *, failed: bool = False, send: boo
             query = query.filter(stripe_event_id=event_id)
     else:
         raise ValueError("give an event id or failed=True")
-    rows = await query.order_by("stripe_created")
+    from gateway.webhooks import UNSTORABLE_PREFIX
+
+    storable = Q(last_error__isnull=True) | ~Q(last_error__startswith=UNSTORABLE_PREFIX)
+    rows = await query.filter(storable).order_by("stripe_created")
     replayed: list[Replayed] = []
     for row in rows:
         if family_of(row.type) is None:

@@ -46,3 +46,42 @@ async def test_a_transaction_left_open_is_still_rolled_back_on_release(pg_databa
         async with client.acquire_connection() as raw:
             assert not raw.is_in_transaction()
             assert await raw.fetchval("SELECT to_regclass('left_open')") is None
+
+
+def _raised_from(outer: BaseException, cause: BaseException) -> BaseException:
+    try:
+        try:
+            raise cause
+        except BaseException as exc:
+            raise outer from exc
+    except BaseException as caught:
+        return caught
+
+
+def test_what_counts_as_the_database_being_unavailable() -> None:
+    import asyncpg  # type: ignore[import-untyped]
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from gateway.db import is_database_unavailable
+    from gateway.stripe_client import ProviderError
+
+    down = [
+        ConnectionRefusedError(111, "Connect call failed"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.InterfaceError("connection is closed"),
+        asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+        DBConnectionError("x"),
+        _raised_from(RuntimeError("wrapped"), ConnectionResetError()),
+    ]
+    assert [is_database_unavailable(exc) for exc in down] == [True] * len(down)
+    not_down = [
+        None,
+        ValueError("a bug"),
+        OperationalError("invalid byte sequence for encoding UTF8: 0x00"),
+        asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+        # Stripe unreachable is PROVIDER_UNAVAILABLE, not the database.
+        _raised_from(ProviderError("PROVIDER_UNAVAILABLE", "Stripe is unreachable"), OSError()),
+    ]
+    assert [is_database_unavailable(exc) for exc in not_down] == [False] * len(not_down)
