@@ -26,10 +26,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast, get_args
 
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gateway.redis_calls import CLIENT_NAME_PREFIX
+from gateway.redis_calls import CLIENT_NAME_PREFIX, once_more_on_fresh_connection
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -239,14 +237,9 @@ class RedisPublisher:
         Raises redis errors when the second try fails too (callers log them: live messages are best effort).
         """
         payload = message.to_json()
-        try:
-            await self._client.publish(CHANNEL, payload)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            # After a Redis restart every pooled connection is dead; redis-py drops only the one
-            # that failed, so drop the idle ones too before the second try.
-            log.warning("status message %s: publish failed (%s); retrying on a fresh connection", message.event_id, exc)
-            await self._client.connection_pool.disconnect(inuse_connections=False)
-            await self._client.publish(CHANNEL, payload)
+        await once_more_on_fresh_connection(
+            self._client, lambda: self._client.publish(CHANNEL, payload), f"status message {message.event_id}: publish"
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -61,6 +61,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
 
+from gateway.redis_calls import once_more_on_fresh_connection
 from gateway.settings import Settings, get_settings
 from tasks.events import family_of
 
@@ -341,20 +342,22 @@ class LoopEnqueuer:
         # As RedisBroker.enqueue: a fresh Redis-side id per enqueue (a message may be sent twice).
         message = actor.message(str(row_id)).copy(options={"redis_message_id": str(uuid4())})
         broker.emit_before("enqueue", message, None)
-        await script(
-            keys=[broker.namespace],
-            args=[
-                "enqueue",
-                current_millis(),
-                message.queue_name,
-                broker.broker_id,
-                broker.heartbeat_timeout,
-                broker.dead_message_ttl,
-                broker._should_do_maintenance("enqueue"),
-                broker._max_unpack_size(),  # type: ignore[no-untyped-call]
-                message.options["redis_message_id"],
-                message.encode(),
-            ],
+        args = [
+            "enqueue",
+            current_millis(),
+            message.queue_name,
+            broker.broker_id,
+            broker.heartbeat_timeout,
+            broker.dead_message_ttl,
+            broker._should_do_maintenance("enqueue"),
+            broker._max_unpack_size(),  # type: ignore[no-untyped-call]
+            message.options["redis_message_id"],
+            message.encode(),
+        ]
+        assert self._client is not None
+        # A repeat after a broken reply may queue the message twice: the inbox claim applies it once.
+        await once_more_on_fresh_connection(
+            self._client, lambda: script(keys=[broker.namespace], args=args), f"enqueue of webhook row {row_id}"
         )
         broker.emit_after("enqueue", message, None)
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from tasks.worker import start_embedded_worker
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.localstripe import LocalStripe
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -135,6 +137,26 @@ async def test_loop_enqueuer_sends_what_dramatiq_send_sends(redis_url: str) -> N
     assert by_loop_message.queue_name == by_send_message.queue_name == QUEUE
     assert by_loop_message.options.keys() == by_send_message.options.keys()
     assert by_loop_message.options["redis_message_id"] != by_send_message.options["redis_message_id"]
+
+
+async def test_loop_enqueuer_sends_the_first_message_after_a_redis_restart(test_logs: Path) -> None:
+    """The first enqueue after a restart meets a dead pooled connection: it is sent again on a fresh one."""
+    server = RedisServer(test_logs)
+    server.start()
+    settings = Settings(_env_file=None, redis_url=server.url)  # type: ignore[call-arg]
+    broker = configure_broker(settings)
+    enqueuer = LoopEnqueuer(settings)
+    try:
+        await enqueuer(UUID(int=4), "customer.created")  # opens the pooled connection
+        server.stop()
+        server.start()
+        await enqueuer(UUID(int=5), "customer.created")
+        queued = await asyncio.to_thread(broker.client.lrange, f"{broker.namespace}:{QUEUE}", 0, -1)
+    finally:
+        await enqueuer.aclose()
+        reset_broker()
+        server.stop()
+    assert len(queued) == 1  # the restart emptied the queue; the second message is there
 
 
 async def test_loop_enqueuer_uses_the_stub_broker_without_redis(stub_broker: StubBroker) -> None:
