@@ -27,6 +27,7 @@ from gateway.settings import Settings
 from models import ApiKey, CustomerSession
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
+from tests.support.tokens import with_tampered_signature
 
 SECRET = "unit-test-secret-of-at-least-32-bytes"
 SETTINGS = Settings(gateway_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
@@ -98,9 +99,24 @@ def test_a_tampered_token_is_refused() -> None:
     forged_payload = jwt.utils.base64url_encode(  # type: ignore[attr-defined]
         jwt.utils.base64url_decode(payload).replace(b'"sub":"', b'"sub":"0')  # type: ignore[attr-defined]
     ).decode()
-    for forged in (f"{header}.{forged_payload}.{signature}", f"{header}.{payload}.{signature[:-2]}AA", token[:-5]):
+    for forged in (f"{header}.{forged_payload}.{signature}", with_tampered_signature(token), token[:-5]):
         with pytest.raises(AuthenticationError):
             verify_session_token(SETTINGS, forged)
+
+
+def test_a_tampered_signature_is_refused_even_where_editing_its_text_would_not_change_it() -> None:
+    # About one token in 1,000 ends its signature in "A" + one of "ABCD": replacing the last two
+    # characters with "AA" then decodes to the same bytes (base64's spare bits), so it is no forgery.
+    for _ in range(100_000):
+        token, _ = issue_session_token(SETTINGS, uuid.uuid4(), 600, KEY_ID)
+        header, payload, signature = token.split(".")
+        if signature[-2] == "A" and signature[-1] in "ABCD":
+            break
+    else:
+        pytest.fail("no token with such a signature in 100,000 tries")
+    verify_session_token(SETTINGS, f"{header}.{payload}.{signature[:-2]}AA")  # the old "forgery" passes
+    with pytest.raises(AuthenticationError):
+        verify_session_token(SETTINGS, with_tampered_signature(token))
 
 
 def test_a_token_signed_with_another_secret_is_refused() -> None:
