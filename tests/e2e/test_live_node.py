@@ -2,8 +2,8 @@
 
 `tests/node/subscribe.mjs` subscribes to `paymentStatusChanged(customerId)` through the real
 gateway and prints each `next` payload as a JSON line; it exits 0 after the first SUCCEEDED.
-Needs `node` (>= 20) and the packages of `tests/node/package-lock.json`: `npm ci --prefix tests/node`
-(`.ci/run` does it). Without them this test fails; it never skips.
+Needs `node` (>= 20) and npm: the `node` fixture runs `npm ci --prefix tests/node` when the packages
+of `tests/node/package-lock.json` are missing or stale. Without Node.js this test fails; it never skips.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import time
 from typing import Any
 
@@ -22,26 +21,19 @@ from tests.e2e.test_live import wait_subscribed, ws_url
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
+from tests.support.node import NODE_DIR, NodeUnavailableError, ensure_node_packages
 from tests.support.process import REPO_ROOT
 
-NODE_DIR = REPO_ROOT / "tests" / "node"
 SCRIPT = NODE_DIR / "subscribe.mjs"
-PACKAGES = ("graphql-ws", "ws", "graphql")
-INSTALL_HINT = "run `npm ci --prefix tests/node` (Node.js >= 20 and npm are needed)"
 
 
-def node_command() -> str:
-    """The `node` executable; fails the test (never skips) when it or the npm packages are missing."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(f"`node` is not on PATH: install Node.js >= 20, then {INSTALL_HINT}", pytrace=False)
-    missing = [name for name in PACKAGES if not (NODE_DIR / "node_modules" / name / "package.json").is_file()]
-    if missing:
-        pytest.fail(
-            f"npm packages missing from {NODE_DIR / 'node_modules'}: {', '.join(missing)}; {INSTALL_HINT}",
-            pytrace=False,
-        )
-    return node
+@pytest.fixture(scope="session")
+def node() -> str:
+    """`node`, with tests/node's npm packages installed (`npm ci` when missing or stale); fails, never skips."""
+    try:
+        return ensure_node_packages()
+    except NodeUnavailableError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 class NodeSubscriber:
@@ -116,9 +108,8 @@ async def start_subscriber(node: str, url: str, token: str, customer_id: str) ->
 
 @pytest.mark.timeout(90)
 async def test_payment_succeeded_reaches_the_graphql_ws_npm_client(
-    gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
+    node: str, gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
 ) -> None:
-    node = node_command()
     customer, _ = await customer_with_card(graphql, localstripe.url)
     subscriber = await start_subscriber(node, ws_url(gateway), api_key, customer["id"])
     try:
