@@ -33,8 +33,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-import redis
-
 from bench.data import Seeded, seed
 from bench.load import LoadOutcome, LoadSpec
 from tests.pg import create_database, drop_database, unique_name
@@ -310,7 +308,7 @@ class Stack:
         self.pinned_load_cpus = LOAD_CPUS
         self.webhook_secret = WEBHOOK_SECRET
         self.stripe_api_key = EMULATOR_SECRET_KEY
-        self.database_name = unique_name("bgw_bench")
+        self.database_name = unique_name("bench")
         self.database_url = ""
         self.redis_url = ""
         self.stripe_url = ""
@@ -373,11 +371,9 @@ class Stack:
         )
 
     def _start_redis(self) -> str:
+        # Always a server of its own: the bench never writes to (let alone flushes) a Redis it did not start.
         if shutil.which("redis-server") is None:
-            # No server binary: use the machine's Redis (a logical database nobody else uses, see README).
-            url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-            redis.Redis.from_url(url).flushdb()
-            return url
+            raise RuntimeError("the bench starts a redis-server of its own: install redis-server (it is not on PATH)")
         self._redis = RedisServer(self.log_dir)
         self._redis.process.args = pinned(self._redis.process.args, ALL_CPUS)
         self._redis.start()

@@ -3,8 +3,9 @@
 Fixtures here (shared by unit, integration and e2e tests):
 
 - `test_logs` (session): the directory where every started process writes its log.
-- `pg_database_factory` (session): `await make(prefix="bgw_test") -> url`, a fresh
-  PostgreSQL database; every one made is dropped at session end.
+- `pg_database_factory` (session): `await make(label="") -> url`, a fresh PostgreSQL
+  database named `<TEST_PG_DATABASE_PREFIX>_<label>_<hex>` (prefix `bgw_test` unless set);
+  every one made is dropped at session end, and no other.
 - `pg_database` (function): one fresh database URL (from the factory).
 - `localstripe` (session): a running `LocalStripe` emulator shared by the session.
 - `localstripe_factory` (function): `make() -> LocalStripe`, a fresh emulator of
@@ -139,13 +140,14 @@ def test_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture(scope="session")
 async def pg_database_factory() -> AsyncIterator[PgDatabaseFactory]:
-    """`await make(prefix="bgw_test") -> url`: a fresh, empty PostgreSQL database; all dropped at session end."""
+    """`await make(label="") -> url`: a fresh, empty PostgreSQL database; all dropped at session end."""
     names: list[str] = []
 
-    async def make(prefix: str = "bgw_test") -> str:
-        name = unique_name(prefix)
-        names.append(name)
-        return await create_database(name)
+    async def make(label: str = "") -> str:
+        name = unique_name(label)
+        url = await create_database(name)
+        names.append(name)  # after CREATE succeeded: a name that already existed is not ours to drop
+        return url
 
     yield make
     for name in names:

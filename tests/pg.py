@@ -3,6 +3,10 @@
 Connects as an administrator to the `postgres` database at `TEST_PG_ADMIN_URL`
 (default: the local server, user postgres, trust auth). Nothing here skips: when
 the server is unreachable the helpers raise, so the tests that need it fail.
+
+Every database made here is named `<TEST_PG_DATABASE_PREFIX>_[<label>_]<12 hex digits>`
+(prefix `bgw_test` unless set; the bench uses it too). Only databases this run created are
+ever dropped: `create_database` refuses a name that exists instead of replacing it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,21 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.
 CONNECT_TIMEOUT = 10.0
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_PREFIX = re.compile(r"^[a-z_][a-z0-9_]{0,29}$")  # leaves room for a label and the 12 hex digits
+
+
+def _database_prefix() -> str:
+    prefix = os.environ.get("TEST_PG_DATABASE_PREFIX", "bgw_test")
+    if not _PREFIX.match(prefix):
+        raise ValueError(
+            f"TEST_PG_DATABASE_PREFIX={prefix!r}: use 1-30 lower-case letters, digits or underscores, "
+            "starting with a letter or underscore"
+        )
+    return prefix
+
+
+DATABASE_PREFIX = _database_prefix()
+"""Start of every database name the tests and the bench make (`TEST_PG_DATABASE_PREFIX`, default `bgw_test`)."""
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -30,9 +49,10 @@ def _checked(name: str) -> str:
     return name
 
 
-def unique_name(prefix: str = "bgw_test") -> str:
-    """A fresh database name: `<prefix>_<12 hex digits>`."""
-    return _checked(f"{prefix}_{uuid.uuid4().hex[:12]}")
+def unique_name(label: str = "") -> str:
+    """A fresh database name: `<DATABASE_PREFIX>_<label>_<12 hex digits>` (no `<label>_` when empty)."""
+    middle = f"{label}_" if label else ""
+    return _checked(f"{DATABASE_PREFIX}_{middle}{uuid.uuid4().hex[:12]}")
 
 
 def database_url(name: str) -> str:
@@ -51,11 +71,10 @@ async def _admin() -> asyncpg.Connection:
 
 
 async def create_database(name: str) -> str:
-    """Create an empty database `name` (dropping any leftover of that name); return its URL."""
+    """Create an empty database `name` and return its URL; an existing one of that name is an error, never dropped."""
     conn = await _admin()
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{_checked(name)}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{_checked(name)}"')
     finally:
         await conn.close()
     return database_url(name)

@@ -103,7 +103,7 @@ def test_sqlite_scan_keeps_columns_apart() -> None:
 
 
 async def test_database_scan_finds_a_planted_secret_in_text_and_json_columns() -> None:
-    name = unique_name("bgw_scan")
+    name = unique_name("scan")
     url = await create_database(name)
     try:
         conn = await asyncpg.connect(url)

@@ -71,7 +71,7 @@ async def test_reconcile_pulls_everything_then_reports_no_changes(
     emulator = localstripe_factory()
     seeded = seed(emulator)
     expected = emulator_counts(emulator.url, seeded.customers)
-    database_url = await pg_database_factory("bgw_cli_reconcile")
+    database_url = await pg_database_factory("cli_reconcile")
     env = gateway_env(database_url, emulator.url)
     workdir = test_logs / "cli-reconcile"
     migrate(database_url, env=env, log_path=workdir / "migrate.log")
@@ -104,7 +104,7 @@ async def test_reconcile_pulls_everything_then_reports_no_changes(
 async def test_reconcile_rejects_a_bad_date_and_a_missing_stripe(
     pg_database_factory: PgDatabaseFactory, test_logs: Path
 ) -> None:
-    database_url = await pg_database_factory("bgw_cli_reconcile")
+    database_url = await pg_database_factory("cli_reconcile")
     workdir = test_logs / "cli-reconcile-errors"
     bad_date = run(
         "reconcile", "--since", "yesterday", env=gateway_env(database_url, "http://127.0.0.1:9"), cwd=workdir
@@ -123,7 +123,7 @@ async def test_reconcile_rejects_a_bad_date_and_a_missing_stripe(
 async def test_webhooks_list_shows_the_inbox_newest_first(
     pg_database_factory: PgDatabaseFactory, test_logs: Path
 ) -> None:
-    database_url = await pg_database_factory("bgw_cli_webhooks")
+    database_url = await pg_database_factory("cli_webhooks")
     env = gateway_env(database_url)
     workdir = test_logs / "cli-webhooks"
     migrate(database_url, env=env, log_path=workdir / "migrate.log")

@@ -24,7 +24,7 @@ from tests.support.database import tortoise_on
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[None]:
-    async with tortoise_on(await pg_database_factory("bgw_auth")):
+    async with tortoise_on(await pg_database_factory("auth")):
         yield
 
 

@@ -24,7 +24,7 @@ def test_only_postgres_urls_get_the_lean_reset(tmp_path: Any) -> None:
 
 
 async def test_statements_outside_transactions_send_no_reset_query(pg_database_factory: PgDatabaseFactory) -> None:
-    url = await pg_database_factory("bgw_pool")
+    url = await pg_database_factory("pool")
     async with tortoise_on(url, db_pool_max_size=1):
         client: Any = Tortoise.get_connection("default")
         sent: list[str] = []
@@ -36,7 +36,7 @@ async def test_statements_outside_transactions_send_no_reset_query(pg_database_f
 
 
 async def test_a_transaction_left_open_is_still_rolled_back_on_release(pg_database_factory: PgDatabaseFactory) -> None:
-    url = await pg_database_factory("bgw_pool")
+    url = await pg_database_factory("pool")
     async with tortoise_on(url, db_pool_max_size=1):
         client: Any = Tortoise.get_connection("default")
         async with client.acquire_connection() as raw:

@@ -26,7 +26,7 @@ from tests.support.database import tortoise_on
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def ledger_settings(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[Settings]:
-    url = await pg_database_factory("bgw_ledger")
+    url = await pg_database_factory("ledger")
     async with tortoise_on(url, idempotency_lock_timeout_seconds=1.0) as settings:
         yield settings
 

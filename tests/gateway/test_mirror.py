@@ -404,7 +404,7 @@ def test_missing_parent_error_names_what_to_fetch() -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mirror_db(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[Settings]:
-    url = await pg_database_factory("bgw_mirror")
+    url = await pg_database_factory("mirror")
     async with tortoise_on(url) as settings:
         yield settings
 

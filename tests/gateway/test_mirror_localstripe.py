@@ -117,7 +117,7 @@ def answers(localstripe: LocalStripe) -> Answers:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mirror_db(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[Settings]:
-    url = await pg_database_factory("bgw_mirror_ls")
+    url = await pg_database_factory("mirror_ls")
     async with tortoise_on(url) as settings:
         yield settings
 

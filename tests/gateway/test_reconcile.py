@@ -99,7 +99,7 @@ async def world(
     """A seeded fresh emulator, an empty mirror on a fresh database, and an adapter to the emulator."""
     emulator = localstripe_factory()
     seeded = seed(emulator)
-    url = await pg_database_factory("bgw_reconcile")
+    url = await pg_database_factory("reconcile")
     async with tortoise_on(url, stripe_api_key=EMULATOR_SECRET_KEY, stripe_api_base=emulator.url) as settings:
         adapter = StripeAdapter(settings)
         try:

@@ -36,7 +36,7 @@ KEY_ID = str(uuid.uuid4())
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[None]:
-    async with tortoise_on(await pg_database_factory("bgw_sessions")):
+    async with tortoise_on(await pg_database_factory("sessions")):
         yield
 
 

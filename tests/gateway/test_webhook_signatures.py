@@ -159,9 +159,7 @@ async def inbox_db(
 ) -> AsyncIterator[str]:
     """Tortoise open on a fresh PostgreSQL database, then (second run) on an SQLite file."""
     url = (
-        await pg_database_factory("bgw_inbox")
-        if request.param == "postgres"
-        else f"sqlite://{tmp_path / 'inbox.sqlite3'}"
+        await pg_database_factory("inbox") if request.param == "postgres" else f"sqlite://{tmp_path / 'inbox.sqlite3'}"
     )
     async with tortoise_on(url):
         yield request.param

@@ -188,18 +188,21 @@ def schema_diff(migrated: list[str], from_models: list[str]) -> str:
 
 def test_models_match_migrations() -> None:
     """Applying every migration yields the same catalog as generating the schema from the models."""
-    name_a, name_b = unique_name("bgw_mig"), unique_name("bgw_mig")
+    name_a, name_b = unique_name("mig"), unique_name("mig")
 
     async def scenario() -> tuple[list[str], list[str], list[str]]:
+        created: list[str] = []  # only these are dropped: a name that existed is not ours
         try:
             url_a = await create_database(name_a)
+            created.append(name_a)
             url_b = await create_database(name_b)
+            created.append(name_b)
             applied = await apply_migrations(settings_for(url_a))
             python_defaults = await generate_from_models(url_b)
             return applied, await catalog(url_a, python_defaults), await catalog(url_b, python_defaults)
         finally:
-            await drop_database(name_a)
-            await drop_database(name_b)
+            for name in created:
+                await drop_database(name)
 
     applied, migrated, from_models = run(scenario)
 
@@ -214,11 +217,11 @@ def test_models_match_migrations() -> None:
 
 def test_apply_migrations_twice_is_a_no_op() -> None:
     """The second run applies nothing and leaves the schema and aerich's history unchanged."""
-    name = unique_name("bgw_mig")
+    name = unique_name("mig")
 
     async def scenario() -> dict[str, object]:
+        url = await create_database(name)
         try:
-            url = await create_database(name)
             settings = settings_for(url)
             result: dict[str, object] = {"pending_before": await pending_migrations(settings)}
             result["first"] = await apply_migrations(settings)

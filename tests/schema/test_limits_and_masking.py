@@ -119,7 +119,7 @@ async def test_a_query_that_could_return_too_many_nodes_is_refused_and_nothing_r
 
 
 async def test_a_wide_query_within_the_node_bound_passes_it(pg_database_factory: PgDatabaseFactory) -> None:
-    async with tortoise_on(await pg_database_factory("bgw_nodes")):
+    async with tortoise_on(await pg_database_factory("nodes")):
         # 100 customers x the default page of 20 invoices: 2,100 nodes.
         result = await run(WIDE, settings())
     assert result.errors is None and result.data == {"customers": {"edges": []}}
@@ -152,7 +152,7 @@ async def test_a_crash_shows_only_unexpected_error_and_the_request_id(crashing_c
 
 
 async def test_typed_errors_are_not_masked(pg_database_factory: PgDatabaseFactory) -> None:
-    async with tortoise_on(await pg_database_factory("bgw_masking")):
+    async with tortoise_on(await pg_database_factory("masking")):
         result = await run("{ customers(first: 101) { edges { node { id } } } }", settings(gateway_env="production"))
     [error] = result.errors or []
     assert error.extensions == {"code": "VALIDATION_FAILED"}

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from tests.support.localstripe import LocalStripe
 
 PgDatabaseFactory = Callable[..., Awaitable[str]]
-"""`pg_database_factory`: `await make(prefix="bgw_test") -> url`."""
+"""`pg_database_factory`: `await make(label="") -> url`."""
 
 LocalStripeFactory = Callable[[], LocalStripe]
 """`localstripe_factory`: `make() -> LocalStripe` (started)."""

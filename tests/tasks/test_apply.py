@@ -78,7 +78,7 @@ def adapter_for(base: str) -> RecordingAdapter:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def db(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[Settings]:
-    url = await pg_database_factory("bgw_apply")
+    url = await pg_database_factory("apply")
     async with tortoise_on(url) as settings:
         yield settings
 

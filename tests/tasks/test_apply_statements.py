@@ -43,7 +43,7 @@ class RecordingPublisher:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def pg(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[None]:
-    async with tortoise_on(await pg_database_factory("bgw_apply_sql")):
+    async with tortoise_on(await pg_database_factory("apply_sql")):
         yield
 
 
