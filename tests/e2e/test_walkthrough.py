@@ -1,4 +1,9 @@
-"""The README's run command and walkthrough, executed exactly as printed, in embedded mode."""
+"""The README's run command and walkthrough, executed as printed, in embedded mode.
+
+Only the ports differ: the README's defaults (8000 for the gateway, 8420 for the sandbox) may be
+taken on the machine running the tests, so the test picks free ones, passes them as `--port` and
+`SANDBOX_PORT`, and puts them in place of the defaults in the walkthrough's URLs.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +26,7 @@ from tests.support.net import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-GATEWAY_PORT, SANDBOX_PORT = 8000, 8420
+README_GATEWAY_PORT, README_SANDBOX_PORT = 8000, 8420
 
 
 def readme_run_command() -> str:
@@ -37,6 +43,24 @@ def readme_walkthrough() -> str:
     match = re.search(r"```bash\n(.+?)\n```", block, re.S)
     assert match, "no walkthrough block in the README"
     return match.group(1)
+
+
+def on_ports(text: str, gateway_port: int, sandbox_port: int) -> str:
+    """`text` with the README's default gateway and sandbox addresses moved to the given ports."""
+    for default, port in ((README_GATEWAY_PORT, gateway_port), (README_SANDBOX_PORT, sandbox_port)):
+        address = f"127.0.0.1:{default}"
+        assert address in text, f"the walkthrough no longer names {address}: update this test"
+        text = text.replace(address, f"127.0.0.1:{port}")
+    return text
+
+
+@dataclass(frozen=True)
+class ReadmeServer:
+    """The README's run command, running on `port` with its sandbox on `sandbox_port`."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    sandbox_port: int
 
 
 def port_open(port: int) -> bool:
@@ -62,22 +86,21 @@ def embedded_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def readme_server(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The README's run command, from a fresh directory (uv finds the project via UV_PROJECT)."""
-    busy = [port for port in (GATEWAY_PORT, SANDBOX_PORT) if port_open(port)]
-    assert not busy, f"the README's default ports {busy} are taken on this machine; free them to run this test"
+def readme_server(tmp_path: Path) -> Iterator[ReadmeServer]:
+    """The README's run command on free ports, from a fresh directory (uv finds the project via UV_PROJECT)."""
+    port, sandbox_port = free_port(), free_port()
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
-        ["bash", "-c", readme_run_command()],
+        ["bash", "-c", f"{readme_run_command()} --port {port}"],
         cwd=tmp_path,
-        env=embedded_env(UV_PROJECT=str(ROOT)),
+        env=embedded_env(UV_PROJECT=str(ROOT), SANDBOX_PORT=str(sandbox_port)),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
-        wait_for_http(f"http://127.0.0.1:{GATEWAY_PORT}/health/ready", timeout=90, alive=lambda: process.poll() is None)
-        yield process
+        wait_for_http(f"http://127.0.0.1:{port}/health/ready", timeout=90, alive=lambda: process.poll() is None)
+        yield ReadmeServer(process, port, sandbox_port)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
@@ -89,15 +112,14 @@ def readme_server(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @pytest.mark.timeout(180)
-def test_readme_walkthrough_works_as_printed(readme_server: subprocess.Popen[bytes], tmp_path: Path) -> None:
+def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_path: Path) -> None:
+    port, sandbox_port = readme_server.port, readme_server.sandbox_port
     ready = json.loads(
-        subprocess.run(
-            ["curl", "-sS", f"http://127.0.0.1:{GATEWAY_PORT}/health/ready"], capture_output=True, check=True
-        ).stdout
+        subprocess.run(["curl", "-sS", f"http://127.0.0.1:{port}/health/ready"], capture_output=True, check=True).stdout
     )
     assert ready["status"] == "ok" and ready["checks"]["stripe"]["ok"], ready
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", readme_walkthrough()],
+        ["bash", "-euo", "pipefail", "-c", on_ports(readme_walkthrough(), port, sandbox_port)],
         cwd=tmp_path,
         env=embedded_env(UV_PROJECT=str(ROOT)),
         capture_output=True,
@@ -124,7 +146,7 @@ def test_readme_walkthrough_works_as_printed(readme_server: subprocess.Popen[byt
             "-sS",
             "-u",
             "sk_test_sandbox:",
-            f"http://127.0.0.1:{SANDBOX_PORT}/v1/customers",
+            f"http://127.0.0.1:{sandbox_port}/v1/customers",
             "-d",
             f"email={email}",
         ],
@@ -149,7 +171,7 @@ def test_readme_walkthrough_works_as_printed(readme_server: subprocess.Popen[byt
             [
                 "curl",
                 "-sS",
-                f"http://127.0.0.1:{GATEWAY_PORT}/graphql",
+                f"http://127.0.0.1:{port}/graphql",
                 "-H",
                 f"Authorization: Bearer {key}",
                 "--json",
