@@ -19,6 +19,11 @@ Guards: when `CI` is set, any skipped test makes the run fail (tests that need a
 service fail when it is missing; they never skip). Every test without its own
 `@pytest.mark.timeout` gets `DEFAULT_TIMEOUT_SECONDS` (`E2E_TIMEOUT_SECONDS` under tests/e2e/).
 
+Other people's data (`tests.support.sentinels`): at session start a sentinel key goes into every
+logical database of the machine's Redis (127.0.0.1:6379, when it answers) and a sentinel
+PostgreSQL database with one row is created; at the end, any of them gone or changed fails the
+session, each listed in the summary. Only those sentinels are then removed.
+
 Secrets at rest (`tests.support.secret_scan`): every database `pg_database_factory` made is
 scanned just before it is dropped, and at the end of the session every `*.log` (but the
 Stripe emulator's) and SQLite file under the session's temporary directory, where the
@@ -42,6 +47,7 @@ from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
 from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
+from tests.support.sentinels import Sentinels, plant
 
 DEFAULT_TIMEOUT_SECONDS = 120
 E2E_TIMEOUT_SECONDS = 60
@@ -55,6 +61,8 @@ _scan_roots: list[Path] = []
 _secret_findings: list[str] = []
 _scanned: dict[str, int] = {"log files": 0, "SQLite files": 0, "PostgreSQL databases": 0}
 MAX_FINDINGS_SHOWN = 200
+_sentinel_findings: list[str] = []
+_sentinel_reports: list[str] = []
 
 
 def _in_ci() -> bool:
@@ -93,7 +101,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     passing = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
     if _in_ci() and _skipped and exitstatus in passing:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if _secret_findings and session.exitstatus in passing:
+    if (_secret_findings or _sentinel_findings) and session.exitstatus in passing:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -113,6 +121,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.line(f"SECRET: {finding}", red=True)
         if len(_secret_findings) > MAX_FINDINGS_SHOWN:
             terminalreporter.line(f"... and {len(_secret_findings) - MAX_FINDINGS_SHOWN} more", red=True)
+    if _sentinel_findings:
+        terminalreporter.section(
+            "the run touched data it did not create (sentinels gone or changed)", sep="=", red=True, bold=True
+        )
+        for finding in _sentinel_findings:
+            terminalreporter.line(f"SENTINEL: {finding}", red=True)
+    for line in _sentinel_reports:
+        terminalreporter.write_line(line)
     if _scan_roots:
         counts = ", ".join(f"{count} {what}" for what, count in _scanned.items())
         verdict = f"{len(_secret_findings)} finding(s)" if _secret_findings else "nothing found"
@@ -122,6 +138,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # --- processes and services -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sentinels() -> Iterator[None]:
+    """Sentinels in the machine's Redis and PostgreSQL, checked when the session ends (acceptance 1 of issue 13)."""
+    try:
+        sentinels: Sentinels | None = plant()
+    except Exception as exc:
+        sentinels = None
+        _sentinel_findings.append(f"could not plant the sentinels: {exc!r}")
+    yield
+    if sentinels is None:
+        return
+    try:
+        found = sentinels.problems()
+    except Exception as exc:
+        found = [f"could not check the sentinels: {exc!r}"]
+    _sentinel_findings.extend(found)
+    verdict = f"{len(found)} gone or changed" if found else "intact"
+    _sentinel_reports.append(f"sentinels ({sentinels.describe()}): {verdict}")
+    sentinels.remove()
 
 
 @pytest.fixture(scope="session", autouse=True)
