@@ -116,23 +116,20 @@ def test_a_run_that_flushes_a_redis_it_did_not_create_fails(tmp_path: Path, test
         server.stop()
 
 
-def test_the_database_prefix_is_settable_and_checked() -> None:
-    code = "from tests.pg import unique_name; print(unique_name('x'))"
-    named = subprocess.run(
-        [sys.executable, "-c", code],
+def unique_name_with_prefix(prefix: str) -> subprocess.CompletedProcess[str]:
+    """`tests.pg.unique_name("x")` in a fresh interpreter whose `TEST_PG_DATABASE_PREFIX` is `prefix`."""
+    return subprocess.run(
+        [sys.executable, "-c", "from tests.pg import unique_name; print(unique_name('x'))"],
         cwd=REPO_ROOT,
-        env=clean_env({"TEST_PG_DATABASE_PREFIX": "mine"}),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert named.startswith("mine_x_") and len(named) == len("mine_x_") + 12, named
-    refused = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env=clean_env({"TEST_PG_DATABASE_PREFIX": "Robert'); DROP"}),
+        env=clean_env({"TEST_PG_DATABASE_PREFIX": prefix}),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_the_database_prefix_is_settable_and_checked() -> None:
+    named = unique_name_with_prefix("mine").stdout.strip()
+    assert named.startswith("mine_x_") and len(named) == len("mine_x_") + 12, named
+    refused = unique_name_with_prefix("Robert'); DROP")
     assert refused.returncode != 0 and "TEST_PG_DATABASE_PREFIX=" in refused.stderr, refused.stderr
