@@ -54,6 +54,7 @@ def test_a_run_leaves_a_redis_and_a_postgresql_it_did_not_create_untouched() -> 
     prefix = f"bgw_guest_{uuid.uuid4().hex[:8]}"
     sentinels = plant()
     try:
+        assert sentinels.pg_database, sentinels.pg_note
         if not sentinels.redis_databases:
             warnings.warn(f"only PostgreSQL is checked: {sentinels.redis_note}", stacklevel=1)
         done = run_pytest(*SLICE, env={"TEST_PG_DATABASE_PREFIX": prefix}, timeout=240)

@@ -21,7 +21,7 @@ from typing import TypeVar
 import asyncpg  # type: ignore[import-untyped]
 import redis
 
-from tests.pg import create_database, database_url, drop_database, unique_name
+from tests.pg import PostgresUnavailableError, create_database, database_url, drop_database, unique_name
 
 SENTINEL_REDIS_URL = os.environ.get("TEST_SENTINEL_REDIS_URL", "redis://127.0.0.1:6379")
 REDIS_TTL_SECONDS = 12 * 3600
@@ -54,6 +54,8 @@ class Sentinels:
     redis_note: str = ""
     """Why there is no Redis sentinel (nothing answers at `redis_url`), else ''."""
     pg_database: str = ""
+    pg_note: str = ""
+    """Why there is no PostgreSQL sentinel (the server does not answer), else ''."""
 
     def value(self, db: int) -> str:
         return f"{self.token}:{db}"
@@ -65,7 +67,12 @@ class Sentinels:
             if self.redis_databases
             else f"no Redis sentinel ({self.redis_note})"
         )
-        return f"{redis_part}, PostgreSQL database {self.pg_database or '(none)'}"
+        pg_part = (
+            f"PostgreSQL database {self.pg_database}"
+            if self.pg_database
+            else f"no PostgreSQL sentinel ({self.pg_note})"
+        )
+        return f"{redis_part}, {pg_part}"
 
     def problems(self) -> list[str]:
         """Every sentinel that is gone or changed (empty: all intact)."""
@@ -115,7 +122,7 @@ class Sentinels:
 
 
 def plant(redis_url: str = SENTINEL_REDIS_URL) -> Sentinels:
-    """Plant fresh sentinels (see the module's docstring); PostgreSQL must answer, Redis need not."""
+    """Plant fresh sentinels (see the module's docstring) in whichever of Redis and PostgreSQL answers."""
     token = uuid.uuid4().hex
     sentinels = Sentinels(token=token, redis_url=redis_url, redis_key=f"bgw-test-sentinel:{token}")
     try:
@@ -134,6 +141,8 @@ def plant(redis_url: str = SENTINEL_REDIS_URL) -> Sentinels:
             sentinels.redis_databases.append(db)
     try:
         sentinels.pg_database = run_async(lambda: _create_pg_sentinel(token))
+    except PostgresUnavailableError as exc:
+        sentinels.pg_note = str(exc)  # the tests that need PostgreSQL fail on their own
     except BaseException:
         sentinels.remove()
         raise
