@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from models import Customer as CustomerModel
 from resolvers.loaders import page_of
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
 from schema.errors import UserError, user_errors
 from schema.relay import Connection, Node, to_global_id
@@ -26,11 +27,6 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 PaymentMethodRef = Annotated["PaymentMethod", strawberry.lazy("schema.payment_methods")]
 PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
-
-# The page arguments of the nested connections, named explicitly: strawberry then takes the
-# GraphQL name as given instead of converting `first`/`after` to camel case on every call.
-First: TypeAlias = Annotated[int | None, strawberry.argument(name="first")]
-After: TypeAlias = Annotated[str | None, strawberry.argument(name="after")]
 
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")

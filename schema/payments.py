@@ -12,6 +12,7 @@ from models import Refund as RefundModel
 from resolvers.loaders import load_page
 from resolvers.scoping import may_see_customer
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
 from schema.errors import UserError, user_errors
@@ -89,7 +90,7 @@ class Payment(Node):
         return Invoice.from_model(row)
 
     @strawberry.field(description="Refunds of this payment, newest first.")
-    async def refunds(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Refund]:
+    async def refunds(self, info: Info, first: First = None, after: After = None) -> Connection[Refund]:
         return await load_page(info.context.loaders.payment_refunds, self.model.id, first, after, Refund.from_model)
 
 

@@ -12,6 +12,7 @@ from models import Subscription as SubscriptionModel
 from resolvers.loaders import load_page
 from resolvers.scoping import may_see_customer
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum
 from schema.errors import UserError, user_errors
@@ -78,7 +79,7 @@ class Subscription(Node):
         return Invoice.from_model(row)
 
     @strawberry.field(description="This subscription's invoices, newest first.")
-    async def invoices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[InvoiceRef]:
+    async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[InvoiceRef]:
         from schema.invoices import Invoice
 
         return await load_page(
