@@ -140,7 +140,7 @@ async def update_subscription(
             item=item.stripe_id,
             price=price_id,
             quantity=quantity,
-            proration_behavior=behavior.value,
+            proration_behavior=str(behavior.value),  # a plain string at run time; mypy sees enum_value()
             idempotency_key=attempt.stripe_key("update"),
         )
         async with in_transaction():

@@ -14,7 +14,7 @@ from resolvers.loaders import page_of
 from resolvers.snapshots import load
 from schema.arguments import After, First
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
@@ -31,12 +31,14 @@ SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscription
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
 class Customer(Node):
-    id: strawberry.ID
-    stripe_id: str
-    email: str | None
-    name: str | None
-    metadata: JSON
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(
+        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
+    )
+    stripe_id: str = strawberry.field(description="The customer's id at Stripe (`cus_…`).")
+    email: str | None = strawberry.field(description="The customer's email address.")
+    name: str | None = strawberry.field(description="The customer's full name or business name.")
+    metadata: JSON = strawberry.field(description="String keys to string values, as set at Stripe.")
+    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
     model: strawberry.Private[CustomerModel]
 
     @classmethod
@@ -116,39 +118,43 @@ def customer_from_snapshot(data: dict[str, Any] | None) -> Customer | None:
     return Customer.from_model(load(CustomerModel, data)) if data else None
 
 
-@strawberry.input
+@strawberry.input(description="What `createCustomer` makes: a customer at Stripe, mirrored by the gateway.")
 class CreateCustomerInput:
-    email: str
-    name: str | None = strawberry.UNSET
+    email: str = strawberry.field(description="The customer's email address (validated, no DNS lookup).")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The customer's full name or business name."
+    )
     metadata: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="String keys to string values, as Stripe's metadata."
     )
 
 
-@strawberry.input
+@strawberry.input(description="What `updateCustomer` changes; fields left out are kept.")
 class UpdateCustomerInput:
-    id: strawberry.ID
-    email: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The customer to change (a Customer id).")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="The new email address.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The new name.")
     metadata: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the whole metadata; keys left out are removed."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `createCustomer`.")
 class CreateCustomerPayload:
-    customer: Customer | None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(description="The customer made; null when `userErrors` is not empty.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreateCustomerPayload:
         return cls(customer=customer_from_snapshot(data.get("customer")), user_errors=user_errors(data))
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `updateCustomer`.")
 class UpdateCustomerPayload:
-    customer: Customer | None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(
+        description="The customer as changed; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> UpdateCustomerPayload:
