@@ -15,7 +15,7 @@ from resolvers.snapshots import load
 from schema.arguments import After, First
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.invoices import Invoice
@@ -31,14 +31,12 @@ SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscription
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
 class Customer(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The customer's id at Stripe (`cus_…`).")
     email: str | None = strawberry.field(description="The customer's email address.")
     name: str | None = strawberry.field(description="The customer's full name or business name.")
     metadata: JSON = strawberry.field(description="String keys to string values, as set at Stripe.")
-    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[CustomerModel]
 
     @classmethod

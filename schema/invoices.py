@@ -14,7 +14,7 @@ from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -28,23 +28,21 @@ SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscription
 
 @strawberry.type(description="A Stripe invoice, as mirrored by the gateway. Amounts are in the currency's minor unit.")
 class Invoice(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The invoice's id at Stripe (`in_…`).")
     status: InvoiceStatus = strawberry.field(description="The invoice's status at Stripe.")
     amount_due: MinorUnits = strawberry.field(description="What the customer owes on it.")
     amount_paid: MinorUnits = strawberry.field(description="What has been paid.")
     amount_remaining: MinorUnits = strawberry.field(description="What is left to pay.")
     total: MinorUnits = strawberry.field(description="The invoice total, after discounts and taxes.")
-    currency: str = strawberry.field(description="Three-letter ISO 4217 currency code, lower case (e.g. `usd`).")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     number: str | None = strawberry.field(description="The invoice number shown to the customer; null for drafts.")
     hosted_invoice_url: str | None = strawberry.field(
         description="Stripe's page where the customer can see and pay it."
     )
     period_start: datetime | None = strawberry.field(description="Start of the period it bills.")
     period_end: datetime | None = strawberry.field(description="End of the period it bills.")
-    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[InvoiceModel]
 
     @classmethod
@@ -118,7 +116,7 @@ class InvoicePreview:
     amount_due: MinorUnits = strawberry.field(description="What the customer will owe.")
     subtotal: MinorUnits = strawberry.field(description="The total before discounts and taxes.")
     total: MinorUnits = strawberry.field(description="The total after discounts and taxes.")
-    currency: str = strawberry.field(description="Three-letter ISO 4217 currency code, lower case (e.g. `usd`).")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
     period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
     next_payment_attempt: datetime | None = strawberry.field(description="When Stripe will try to charge it.")

@@ -15,7 +15,7 @@ from models import PaymentMethod as PaymentMethodModel
 from resolvers.snapshots import load
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import Node, to_global_id
+from schema.relay import ID_DESCRIPTION, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -25,9 +25,7 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 @strawberry.type(description="A card or other payment method saved at Stripe for a customer.")
 class PaymentMethod(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The payment method's id at Stripe (`pm_…`).")
     type: str = strawberry.field(description="Stripe's payment method type, e.g. `card`.")
     brand: str | None = strawberry.field(description="The card brand, e.g. `visa`; null for other types.")

@@ -17,7 +17,7 @@ from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -29,15 +29,13 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 @strawberry.type(description="A Stripe PaymentIntent, as mirrored by the gateway. Amounts are in minor units.")
 class Payment(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The PaymentIntent's id at Stripe (`pi_…`).")
     status: PaymentStatus = strawberry.field(description="The PaymentIntent's status at Stripe.")
     amount: MinorUnits = strawberry.field(description="The amount to collect.")
     amount_received: MinorUnits = strawberry.field(description="The amount collected.")
     amount_refunded: MinorUnits = strawberry.field(description="The amount refunded so far.")
-    currency: str = strawberry.field(description="Three-letter ISO 4217 currency code, lower case (e.g. `usd`).")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     description: str | None = strawberry.field(description="The description given when it was made.")
     client_secret: str | None = strawberry.field(description="For Stripe.js to confirm the payment in a browser.")
     failure_code: str | None = strawberry.field(description="Stripe's error code of the last failed attempt.")
@@ -45,7 +43,7 @@ class Payment(Node):
     failure_message: str | None = strawberry.field(
         description="Stripe's message for the last failed attempt, fit to show the customer."
     )
-    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[PaymentModel]
 
     @classmethod
@@ -100,15 +98,13 @@ class Payment(Node):
 
 @strawberry.type(description="A refund of (part of) a payment, as mirrored by the gateway.")
 class Refund(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The refund's id at Stripe (`re_…`).")
     amount: MinorUnits = strawberry.field(description="The amount refunded.")
-    currency: str = strawberry.field(description="Three-letter ISO 4217 currency code, lower case (e.g. `usd`).")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     status: RefundStatus = strawberry.field(description="The refund's status at Stripe.")
     reason: str | None = strawberry.field(description="Stripe's reason, e.g. `requested_by_customer`.")
-    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[RefundModel]
 
     @classmethod

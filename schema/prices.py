@@ -6,16 +6,14 @@ import strawberry
 
 from models import Price as PriceModel
 from schema.money import MinorUnits
-from schema.relay import Node, to_global_id
+from schema.relay import CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
 
 
 @strawberry.type(description="Something a subscription can be for: an amount per interval, in minor units.")
 class Price(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The id to pass as `priceId` (a `price_…` id, or a plan id).")
-    currency: str = strawberry.field(description="Three-letter ISO 4217 currency code, lower case (e.g. `usd`).")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     unit_amount: MinorUnits | None = strawberry.field(
         description="The amount per unit per interval; null for tiered or metered prices."
     )

@@ -11,6 +11,11 @@ import strawberry
 
 T = TypeVar("T")
 
+# Descriptions shared by the fields every mirrored object has.
+ID_DESCRIPTION = "The object's id: opaque and stable; use it wherever the API asks for this object's id."
+CREATED_AT_DESCRIPTION = "When the object was created at Stripe."
+CURRENCY_DESCRIPTION = "Three-letter ISO 4217 currency code, lower case (e.g. `usd`)."
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 

@@ -16,7 +16,7 @@ from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -28,9 +28,7 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 @strawberry.type(description="A customer's subscription to a price at Stripe, as mirrored by the gateway.")
 class Subscription(Node):
-    id: strawberry.ID = strawberry.field(
-        description="The object's id: opaque and stable; use it wherever the API asks for this object's id."
-    )
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The subscription's id at Stripe (`sub_…`).")
     status: SubscriptionStatus = strawberry.field(description="The subscription's status at Stripe.")
     price_id: str | None = strawberry.field(description="The Stripe price (or, on emulators, plan) id subscribed to.")
@@ -43,7 +41,7 @@ class Subscription(Node):
         description="True when it ends at `currentPeriodEnd` instead of renewing."
     )
     canceled_at: datetime | None = strawberry.field(description="When it was canceled; null while it runs.")
-    created_at: datetime = strawberry.field(description="When the object was created at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[SubscriptionModel]
 
     @classmethod
