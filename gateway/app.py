@@ -17,7 +17,7 @@ from typing import cast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -26,6 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
+from gateway.graphiql import page as graphiql_page
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
 from gateway.idempotency import purge_expired
@@ -91,6 +92,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.stripe = stripe
         self.rate_limiter: RateLimiter | None = None
         """Set by the lifespan (its Redis client belongs to the server's loop)."""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page, with the Authorization header prefilled (gateway/graphiql.py).
+        return HTMLResponse(graphiql_page(self.graphql_ide_html))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         principal = request.scope.get("state", {}).get("principal", ANONYMOUS)

@@ -1,6 +1,6 @@
 """The idempotency ledger every mutation goes through.
 
-Rules (API.md): a key is scoped to its caller and remembered for at least
+Rules (docs/API.md): a key is scoped to its caller and remembered for at least
 `idempotency_ttl_hours`; the same key with the same operation and input replays
 the first response whole; with another operation or input it is rejected
 (`IDEMPOTENCY_KEY_REUSED`); while the first call still runs, a second one is

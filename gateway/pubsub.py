@@ -2,7 +2,7 @@
 
 This is the ONE module that defines what a status message looks like. Workers publish
 a `StatusMessage` after an event changed the status of a payment, invoice or
-subscription (path 4 in DESIGN.md); each gateway process holds one subscription and
+subscription (path 4 in docs/architecture.md); each gateway process holds one subscription and
 fans the messages out to its WebSocket subscribers.
 
 - `RedisPublisher`: production; JSON on the Redis pub/sub channel `CHANNEL`.

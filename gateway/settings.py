@@ -1,6 +1,6 @@
 """Process configuration, read once from the environment and `.env`.
 
-Names and defaults follow API.md; everything else has a documented default so
+Names and defaults follow docs/API.md; everything else has a documented default so
 that `billing-gateway serve` runs with no configuration at all.
 """
 
@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     gateway_env: Environment = "development"
     gateway_secret: str | None = None
 
-    # Not fixed by API.md: tuning knobs with safe defaults.
+    # Not fixed by docs/API.md: tuning knobs with safe defaults.
     stripe_timeout_seconds: float = 10.0
     stripe_max_retries: int = 2
     stripe_emulator: bool | None = None

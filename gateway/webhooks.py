@@ -1,4 +1,4 @@
-"""The Stripe webhook receiver, `POST /webhooks/stripe` (path 3 of DESIGN.md).
+"""The Stripe webhook receiver, `POST /webhooks/stripe` (path 3 of docs/architecture.md).
 
 raw bytes → signature check (every configured secret, 300 s tolerance) → one
 `INSERT … ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id` into the inbox, the

@@ -17,6 +17,7 @@ from uuid import UUID
 from models import AuditEntry
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_text
+from schema.arguments import After, First, OperationFilter, PrincipalFilter
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.relay import Connection, to_global_id
@@ -82,10 +83,10 @@ async def record(
 
 async def audit_events(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    principal: str | None = None,
-    operation: str | None = None,
+    first: First = None,
+    after: After = None,
+    principal: PrincipalFilter = None,
+    operation: OperationFilter = None,
 ) -> Connection[AuditEvent]:
     """Audit entries, newest first; `principal` and `operation` match exactly."""
     qs = AuditEntry.all()

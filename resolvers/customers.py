@@ -20,6 +20,7 @@ from resolvers.node import find_typed
 from resolvers.pagination import nested_pages, paginate
 from resolvers.scoping import filter_text, visible_customers
 from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
+from schema.arguments import After, EmailFilter, First, IdempotencyKey, MutationInput, ObjectId
 from schema.context import Info
 from schema.customers import (
     CreateCustomerInput,
@@ -31,13 +32,16 @@ from schema.customers import (
 from schema.relay import Connection
 
 
-async def customer(info: Info, id: strawberry.ID) -> Customer | None:
+async def customer(info: Info, id: ObjectId) -> Customer | None:
     """One customer by id; null when unknown or not visible to the caller."""
     return await find_typed(info, id, Customer)
 
 
 async def customers(
-    info: Info, first: int | None = None, after: str | None = None, email: str | None = None
+    info: Info,
+    first: First = None,
+    after: After = None,
+    email: EmailFilter = None,
 ) -> Connection[Customer]:
     """Customers, newest first; `email` matches exactly, ignoring case."""
     qs = visible_customers(info.context.principal)
@@ -84,7 +88,9 @@ async def prefetch_nested_pages(info: Info, customer_ids: list[UUID]) -> None:
         await asyncio.gather(*fetches)
 
 
-async def create_customer(info: Info, idempotency_key: str, input: CreateCustomerInput) -> CreateCustomerPayload:
+async def create_customer(
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateCustomerInput]
+) -> CreateCustomerPayload:
     """Create a customer at Stripe and in the mirror."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
@@ -110,7 +116,9 @@ async def create_customer(info: Info, idempotency_key: str, input: CreateCustome
     return CreateCustomerPayload.from_snapshot(data)
 
 
-async def update_customer(info: Info, idempotency_key: str, input: UpdateCustomerInput) -> UpdateCustomerPayload:
+async def update_customer(
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateCustomerInput]
+) -> UpdateCustomerPayload:
     """Change a customer's email, name or metadata at Stripe and in the mirror."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:

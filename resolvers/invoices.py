@@ -21,25 +21,35 @@ from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_invoices, visible_subscriptions, with_status
 from resolvers.validation import fetch
+from schema.arguments import (
+    After,
+    First,
+    IdempotencyKey,
+    InvoiceStatusFilter,
+    MutationInput,
+    ObjectId,
+    OfCustomer,
+    OfSubscription,
+    SubscriptionToPreview,
+)
 from schema.context import Info
-from schema.enums import InvoiceStatus
 from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
 from schema.money import MinorUnits
 from schema.relay import Connection, InvalidIdError, parse_typed_id
 
 
-async def invoice(info: Info, id: strawberry.ID) -> Invoice | None:
+async def invoice(info: Info, id: ObjectId) -> Invoice | None:
     """One invoice by id; null when unknown or not visible to the caller."""
     return await find_typed(info, id, Invoice)
 
 
 async def invoices(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    customer_id: strawberry.ID | None = None,
-    subscription_id: strawberry.ID | None = None,
-    status: InvoiceStatus | None = None,
+    first: First = None,
+    after: After = None,
+    customer_id: OfCustomer = None,
+    subscription_id: OfSubscription = None,
+    status: InvoiceStatusFilter = None,
 ) -> Connection[Invoice]:
     """Invoices, newest first; optionally of one customer, of one subscription and/or in one status."""
     qs = visible_invoices(info.context.principal)
@@ -55,7 +65,10 @@ async def invoices(
 PAYABLE_STATUSES = frozenset({"draft", "open"})
 
 
-async def upcoming_invoice(info: Info, subscription_id: strawberry.ID) -> InvoicePreview | None:
+async def upcoming_invoice(
+    info: Info,
+    subscription_id: SubscriptionToPreview,
+) -> InvoicePreview | None:
     """Stripe's preview of a subscription's next invoice; null for an unknown subscription."""
     try:
         pk = parse_typed_id(subscription_id, "Subscription")
@@ -86,7 +99,9 @@ def payable(row: InvoiceModel) -> InvoiceModel:
     return row
 
 
-async def pay_invoice(info: Info, idempotency_key: str, input: PayInvoiceInput) -> PayInvoicePayload:
+async def pay_invoice(
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[PayInvoiceInput]
+) -> PayInvoicePayload:
     """Try to pay an open invoice now, with the customer's default card or the one named."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:

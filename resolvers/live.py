@@ -13,7 +13,6 @@ from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-import strawberry
 from tortoise.models import Model
 
 from gateway.live import active_hub, status_filter
@@ -22,6 +21,7 @@ from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
 from resolvers.scoping import filter_id
+from schema.arguments import OfCustomer, OfInvoice, OfPayment, OfSubscription
 from schema.context import Info
 from schema.enums import InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
 from schema.invoices import Invoice
@@ -150,7 +150,9 @@ def _subscription_event(message: StatusMessage, row: SubscriptionModel | None) -
 
 
 async def payment_status_changed(
-    info: Info, customer_id: strawberry.ID | None = None, payment_id: strawberry.ID | None = None
+    info: Info,
+    customer_id: OfCustomer = None,
+    payment_id: OfPayment = None,
 ) -> AsyncGenerator[PaymentStatusEvent, None]:
     """Status changes of payments, of one customer and/or one payment when given."""
     async for event in _events(info, "payment", customer_id, payment_id, PaymentModel, "paymentId", _payment_event):
@@ -158,7 +160,9 @@ async def payment_status_changed(
 
 
 async def invoice_status_changed(
-    info: Info, customer_id: strawberry.ID | None = None, invoice_id: strawberry.ID | None = None
+    info: Info,
+    customer_id: OfCustomer = None,
+    invoice_id: OfInvoice = None,
 ) -> AsyncGenerator[InvoiceStatusEvent, None]:
     """Status changes of invoices, of one customer and/or one invoice when given."""
     async for event in _events(info, "invoice", customer_id, invoice_id, InvoiceModel, "invoiceId", _invoice_event):
@@ -166,7 +170,9 @@ async def invoice_status_changed(
 
 
 async def subscription_status_changed(
-    info: Info, customer_id: strawberry.ID | None = None, subscription_id: strawberry.ID | None = None
+    info: Info,
+    customer_id: OfCustomer = None,
+    subscription_id: OfSubscription = None,
 ) -> AsyncGenerator[SubscriptionStatusEvent, None]:
     """Status changes of subscriptions, of one customer and/or one subscription when given."""
     events = _events(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import strawberry
 from tortoise.queryset import QuerySet
 
 from gateway.auth import Principal
@@ -20,6 +19,7 @@ from resolvers.scoping import (
     visible_refunds,
     visible_subscriptions,
 )
+from schema.arguments import ObjectId
 from schema.context import Info
 from schema.customers import Customer
 from schema.invoices import Invoice
@@ -67,7 +67,7 @@ async def _find(info: Info, global_id: str, type_name: str | None = None) -> Nod
     return convert(row)
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:
+async def node(info: Info, id: ObjectId) -> Node | None:
     """The object behind a global id; null when unknown, FORBIDDEN when another customer's."""
     return await _find(info, id)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import strawberry
 from tortoise.transactions import in_transaction
 
 from gateway.idempotency import Attempt
@@ -16,6 +15,7 @@ from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
 from resolvers.scoping import visible_customers, visible_payment_methods
 from resolvers.validation import fetch
+from schema.arguments import IdempotencyKey, MutationInput, ObjectId
 from schema.context import Info
 from schema.payment_methods import (
     AttachPaymentMethodInput,
@@ -30,13 +30,13 @@ from schema.payment_methods import (
 )
 
 
-async def payment_method(info: Info, id: strawberry.ID) -> PaymentMethod | None:
+async def payment_method(info: Info, id: ObjectId) -> PaymentMethod | None:
     """One payment method by id; null when unknown or not visible to the caller."""
     return await find_typed(info, id, PaymentMethod)
 
 
 async def create_setup_intent(
-    info: Info, idempotency_key: str, input: CreateSetupIntentInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSetupIntentInput]
 ) -> CreateSetupIntentPayload:
     """A Stripe SetupIntent whose client secret lets Stripe.js collect a card for later use."""
 
@@ -59,7 +59,7 @@ async def create_setup_intent(
 
 
 async def attach_payment_method(
-    info: Info, idempotency_key: str, input: AttachPaymentMethodInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[AttachPaymentMethodInput]
 ) -> AttachPaymentMethodPayload:
     """Attach a Stripe payment method (made client-side) to a customer, optionally as default."""
 
@@ -98,7 +98,7 @@ async def attach_payment_method(
 
 
 async def detach_payment_method(
-    info: Info, idempotency_key: str, input: DetachPaymentMethodInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[DetachPaymentMethodInput]
 ) -> DetachPaymentMethodPayload:
     """Detach a payment method from its customer; it can no longer be charged."""
 
@@ -126,7 +126,7 @@ async def detach_payment_method(
 
 
 async def set_default_payment_method(
-    info: Info, idempotency_key: str, input: SetDefaultPaymentMethodInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[SetDefaultPaymentMethodInput]
 ) -> SetDefaultPaymentMethodPayload:
     """Make one of a customer's payment methods the one Stripe charges by default."""
 

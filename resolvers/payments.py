@@ -17,18 +17,19 @@ from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_customers, visible_payments
 from resolvers.validation import clean_amount, clean_currency, clean_text, fetch
+from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer
 from schema.context import Info
 from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload
 from schema.relay import Connection
 
 
-async def payment(info: Info, id: strawberry.ID) -> Payment | None:
+async def payment(info: Info, id: ObjectId) -> Payment | None:
     """One payment by id; null when unknown or not visible to the caller."""
     return await find_typed(info, id, Payment)
 
 
 async def payments(
-    info: Info, first: int | None = None, after: str | None = None, customer_id: strawberry.ID | None = None
+    info: Info, first: First = None, after: After = None, customer_id: OfCustomer = None
 ) -> Connection[Payment]:
     """Payments, newest first; optionally of one customer."""
     qs = visible_payments(info.context.principal)
@@ -40,7 +41,9 @@ async def payments(
 REFUNDABLE_STATUSES = frozenset({"succeeded"})
 
 
-async def create_payment(info: Info, idempotency_key: str, input: CreatePaymentInput) -> CreatePaymentPayload:
+async def create_payment(
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreatePaymentInput]
+) -> CreatePaymentPayload:
     """Charge a customer once: a confirmed PaymentIntent."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:
@@ -75,7 +78,9 @@ async def create_payment(info: Info, idempotency_key: str, input: CreatePaymentI
     return CreatePaymentPayload.from_snapshot(data)
 
 
-async def refund_payment(info: Info, idempotency_key: str, input: RefundPaymentInput) -> RefundPaymentPayload:
+async def refund_payment(
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RefundPaymentInput]
+) -> RefundPaymentPayload:
     """Refund all that is left of a payment, or part of it; never more than is left."""
 
     async def execute(attempt: Attempt) -> dict[str, Any]:

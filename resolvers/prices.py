@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from resolvers.pagination import paginate
 from resolvers.scoping import visible_prices
+from schema.arguments import ActiveFilter, After, First
 from schema.context import Info
 from schema.prices import Price
 from schema.relay import Connection
 
 
 async def prices(
-    info: Info, first: int | None = None, after: str | None = None, active: bool | None = None
+    info: Info,
+    first: First = None,
+    after: After = None,
+    active: ActiveFilter = None,
 ) -> Connection[Price]:
     """Prices (or plans) mirrored from Stripe, newest first; `active` keeps only (in)active ones."""
     qs = visible_prices(info.context.principal)

@@ -19,6 +19,7 @@ from resolvers.mutations import Execute, run_mutation
 from resolvers.scoping import forbidden_error, visible_customers
 from resolvers.snapshots import dump
 from resolvers.validation import fetch
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.sessions import (
     CreateCustomerSessionInput,
@@ -33,7 +34,7 @@ SESSION_ID_MAX_LENGTH = 64
 
 
 async def create_customer_session(
-    info: Info, idempotency_key: str, input: CreateCustomerSessionInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateCustomerSessionInput]
 ) -> CreateCustomerSessionPayload:
     """Issue a session token for a customer (no Stripe call); a replay answers the same token.
 
@@ -95,7 +96,7 @@ def with_token(settings: Settings, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def revoke_customer_session(
-    info: Info, idempotency_key: str, input: RevokeCustomerSessionInput | None = None
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RevokeCustomerSessionInput | None] = None
 ) -> RevokeCustomerSessionPayload:
     """Revoke one session: its token is refused from now on, by every gateway process within a second.
 
@@ -136,7 +137,7 @@ async def revoke_customer_session(
 
 
 async def revoke_customer_sessions(
-    info: Info, idempotency_key: str, input: RevokeCustomerSessionsInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RevokeCustomerSessionsInput]
 ) -> RevokeCustomerSessionsPayload:
     """Revoke every live session of a customer (log out everywhere); sessions created afterwards work."""
     principal = info.context.principal

@@ -19,8 +19,8 @@ from resolvers.node import find_typed
 from resolvers.pagination import paginate
 from resolvers.scoping import filter_id, visible_customers, visible_subscriptions, with_status
 from resolvers.validation import clean_quantity, clean_stripe_id, fetch
+from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer, SubscriptionStatusFilter
 from schema.context import Info
-from schema.enums import SubscriptionStatus
 from schema.relay import Connection
 from schema.subscriptions import (
     CancelSubscriptionInput,
@@ -34,17 +34,17 @@ from schema.subscriptions import (
 )
 
 
-async def subscription(info: Info, id: strawberry.ID) -> Subscription | None:
+async def subscription(info: Info, id: ObjectId) -> Subscription | None:
     """One subscription by id; null when unknown or not visible to the caller."""
     return await find_typed(info, id, Subscription)
 
 
 async def subscriptions(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    customer_id: strawberry.ID | None = None,
-    status: SubscriptionStatus | None = None,
+    first: First = None,
+    after: After = None,
+    customer_id: OfCustomer = None,
+    status: SubscriptionStatusFilter = None,
 ) -> Connection[Subscription]:
     """Subscriptions, newest first; optionally of one customer and/or in one status."""
     qs = visible_subscriptions(info.context.principal)
@@ -68,7 +68,7 @@ async def _retrieve_price(info: Info, price_id: str) -> dict[str, Any]:
 
 
 async def create_subscription(
-    info: Info, idempotency_key: str, input: CreateSubscriptionInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSubscriptionInput]
 ) -> CreateSubscriptionPayload:
     """Subscribe a customer to a price and charge the first invoice now."""
 
@@ -110,7 +110,7 @@ async def create_subscription(
 
 
 async def update_subscription(
-    info: Info, idempotency_key: str, input: UpdateSubscriptionInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateSubscriptionInput]
 ) -> UpdateSubscriptionPayload:
     """Change a subscription's price or quantity, prorated as asked."""
 
@@ -140,7 +140,7 @@ async def update_subscription(
             item=item.stripe_id,
             price=price_id,
             quantity=quantity,
-            proration_behavior=behavior.value,
+            proration_behavior=str(behavior.value),  # a plain string at run time; mypy sees enum_value()
             idempotency_key=attempt.stripe_key("update"),
         )
         async with in_transaction():
@@ -158,7 +158,7 @@ async def update_subscription(
 
 
 async def cancel_subscription(
-    info: Info, idempotency_key: str, input: CancelSubscriptionInput
+    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CancelSubscriptionInput]
 ) -> CancelSubscriptionPayload:
     """Cancel a subscription now, or at the end of its current period."""
 

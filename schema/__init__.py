@@ -42,6 +42,7 @@ from schema.payments import CreatePaymentPayload, Payment, Refund, RefundPayment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, CanWrite, CanWriteOwn, IsAdmin
 from schema.prices import Price
 from schema.relay import Connection, Node
+from schema.scalars import SCALAR_MAP as TIME_SCALARS
 from schema.sessions import (
     CreateCustomerSessionPayload,
     RevokeCustomerSessionPayload,
@@ -55,31 +56,67 @@ from schema.subscriptions import (
 )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What clients read: the mirror of Stripe's objects (never Stripe itself, but `upcomingInvoice`)."
+)
 class Query:
-    node: Node | None = strawberry.field(resolver=node.node, permission_classes=[CanRead])
-    customer: Customer | None = strawberry.field(resolver=customers.customer, permission_classes=[CanRead])
-    customers: Connection[Customer] = strawberry.field(resolver=customers.customers, permission_classes=[CanReadAll])
+    node: Node | None = strawberry.field(
+        resolver=node.node,
+        description=("Any object by its id (the `Node` interface); null when unknown or not visible."),
+        permission_classes=[CanRead],
+    )
+    customer: Customer | None = strawberry.field(
+        resolver=customers.customer, description="One customer by id; null when unknown.", permission_classes=[CanRead]
+    )
+    customers: Connection[Customer] = strawberry.field(
+        resolver=customers.customers,
+        description=("All customers, newest first (API keys only; a session reads `viewer`)."),
+        permission_classes=[CanReadAll],
+    )
     payment_method: PaymentMethod | None = strawberry.field(
-        resolver=payment_methods.payment_method, permission_classes=[CanRead]
+        resolver=payment_methods.payment_method,
+        description="One payment method by id, detached ones included; null when unknown.",
+        permission_classes=[CanRead],
     )
     # Lists below run for sessions too: the scoped querysets keep a session to its own customer.
     subscription: Subscription | None = strawberry.field(
-        resolver=subscriptions.subscription, permission_classes=[CanRead]
+        resolver=subscriptions.subscription,
+        description="One subscription by id; null when unknown.",
+        permission_classes=[CanRead],
     )
     subscriptions: Connection[Subscription] = strawberry.field(
-        resolver=subscriptions.subscriptions, permission_classes=[CanRead]
+        resolver=subscriptions.subscriptions,
+        description="Subscriptions, newest first; a customer session sees its own only.",
+        permission_classes=[CanRead],
     )
-    invoice: Invoice | None = strawberry.field(resolver=invoices.invoice, permission_classes=[CanRead])
-    invoices: Connection[Invoice] = strawberry.field(resolver=invoices.invoices, permission_classes=[CanRead])
-    payment: Payment | None = strawberry.field(resolver=payments.payment, permission_classes=[CanRead])
-    payments: Connection[Payment] = strawberry.field(resolver=payments.payments, permission_classes=[CanRead])
+    invoice: Invoice | None = strawberry.field(
+        resolver=invoices.invoice, description="One invoice by id; null when unknown.", permission_classes=[CanRead]
+    )
+    invoices: Connection[Invoice] = strawberry.field(
+        resolver=invoices.invoices,
+        description=("Invoices, newest first; a customer session sees its own only."),
+        permission_classes=[CanRead],
+    )
+    payment: Payment | None = strawberry.field(
+        resolver=payments.payment,
+        description=("One payment (a Stripe PaymentIntent) by id; null when unknown."),
+        permission_classes=[CanRead],
+    )
+    payments: Connection[Payment] = strawberry.field(
+        resolver=payments.payments,
+        description=("Payments, newest first; a customer session sees its own only."),
+        permission_classes=[CanRead],
+    )
     upcoming_invoice: InvoicePreview | None = strawberry.field(
         resolver=resolve_upcoming_invoice,
         permission_classes=[CanReadOwnSubscription],
         description="Stripe's preview of a subscription's next invoice (asks Stripe; not mirrored).",
     )
-    prices: Connection[Price] = strawberry.field(resolver=prices.prices, permission_classes=[CanRead])
+    prices: Connection[Price] = strawberry.field(
+        resolver=prices.prices,
+        description=("The mirrored prices (and plans) a subscription can use, newest first."),
+        permission_classes=[CanRead],
+    )
     viewer: Customer | None = strawberry.field(
         resolver=resolve_viewer,
         permission_classes=[CanRead],
@@ -92,43 +129,67 @@ class Query:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What clients change. Every mutation takes an `idempotencyKey` and answers `userErrors`.")
 class Mutation:
     create_customer: CreateCustomerPayload = strawberry.mutation(
-        resolver=customers.create_customer, permission_classes=[CanWrite]
+        resolver=customers.create_customer,
+        description="Create a customer at Stripe and in the mirror.",
+        permission_classes=[CanWrite],
     )
     update_customer: UpdateCustomerPayload = strawberry.mutation(
-        resolver=customers.update_customer, permission_classes=[CanWrite]
+        resolver=customers.update_customer,
+        description="Change a customer's email, name or metadata at Stripe and in the mirror.",
+        permission_classes=[CanWrite],
     )
     create_setup_intent: CreateSetupIntentPayload = strawberry.mutation(
-        resolver=payment_methods.create_setup_intent, permission_classes=[CanWriteOwn]
+        resolver=payment_methods.create_setup_intent,
+        description="Start saving a card: a SetupIntent whose client secret Stripe.js confirms in the browser.",
+        permission_classes=[CanWriteOwn],
     )
     attach_payment_method: AttachPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.attach_payment_method, permission_classes=[CanWriteOwn]
+        resolver=payment_methods.attach_payment_method,
+        description="Attach a payment method made by Stripe.js (`pm_…`) to a customer.",
+        permission_classes=[CanWriteOwn],
     )
     detach_payment_method: DetachPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.detach_payment_method, permission_classes=[CanWriteOwn]
+        resolver=payment_methods.detach_payment_method,
+        description="Detach a payment method from its customer; it stays readable by id.",
+        permission_classes=[CanWriteOwn],
     )
     set_default_payment_method: SetDefaultPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.set_default_payment_method, permission_classes=[CanWriteOwn]
+        resolver=payment_methods.set_default_payment_method,
+        description="Make one of a customer's payment methods the one charged by default.",
+        permission_classes=[CanWriteOwn],
     )
     create_subscription: CreateSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.create_subscription, permission_classes=[CanWrite]
+        resolver=subscriptions.create_subscription,
+        description="Subscribe a customer to a price and charge the first invoice at once.",
+        permission_classes=[CanWrite],
     )
     update_subscription: UpdateSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.update_subscription, permission_classes=[CanWrite]
+        resolver=subscriptions.update_subscription,
+        description="Change a subscription's price, quantity or proration behaviour.",
+        permission_classes=[CanWrite],
     )
     cancel_subscription: CancelSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.cancel_subscription, permission_classes=[CanWrite]
+        resolver=subscriptions.cancel_subscription,
+        description="Cancel a subscription now or at the end of its period.",
+        permission_classes=[CanWrite],
     )
     pay_invoice: PayInvoicePayload = strawberry.mutation(
-        resolver=invoices.pay_invoice, permission_classes=[CanWriteOwn]
+        resolver=invoices.pay_invoice,
+        description="Pay a draft or open invoice now, with the default or a named payment method.",
+        permission_classes=[CanWriteOwn],
     )
     create_payment: CreatePaymentPayload = strawberry.mutation(
-        resolver=payments.create_payment, permission_classes=[CanWrite]
+        resolver=payments.create_payment,
+        description="Charge a customer's card once: a PaymentIntent, confirmed at once.",
+        permission_classes=[CanWrite],
     )
     refund_payment: RefundPaymentPayload = strawberry.mutation(
-        resolver=payments.refund_payment, permission_classes=[CanWrite]
+        resolver=payments.refund_payment,
+        description="Refund all or part of a succeeded payment.",
+        permission_classes=[CanWrite],
     )
     create_customer_session: CreateCustomerSessionPayload = strawberry.mutation(
         resolver=resolve_create_customer_session,
@@ -156,13 +217,19 @@ class Mutation:
 )
 class LiveUpdates:
     payment_status_changed = strawberry.subscription(
-        resolver=live_resolvers.payment_status_changed, permission_classes=[CanWatchPayments]
+        resolver=live_resolvers.payment_status_changed,
+        description="Every status change of the payments you may see, or of one customer's or one payment's.",
+        permission_classes=[CanWatchPayments],
     )
     invoice_status_changed = strawberry.subscription(
-        resolver=live_resolvers.invoice_status_changed, permission_classes=[CanWatchInvoices]
+        resolver=live_resolvers.invoice_status_changed,
+        description="Every status change of the invoices you may see, or of one customer's or one invoice's.",
+        permission_classes=[CanWatchInvoices],
     )
     subscription_status_changed = strawberry.subscription(
-        resolver=live_resolvers.subscription_status_changed, permission_classes=[CanWatchSubscriptions]
+        resolver=live_resolvers.subscription_status_changed,
+        description="Every status change of the subscriptions you may see, or of one customer's or one subscription's.",
+        permission_classes=[CanWatchSubscriptions],
     )
 
 
@@ -178,7 +245,9 @@ def build_schema(
         types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
         extensions=[*gateway_extensions(settings), *extra_extensions],
         config=StrawberryConfig(
-            auto_camel_case=True, disable_field_suggestions=settings.is_production, scalar_map=MONEY_SCALARS
+            auto_camel_case=True,
+            disable_field_suggestions=settings.is_production,
+            scalar_map={**MONEY_SCALARS, **TIME_SCALARS},
         ),
         # In production no error names what the client did not type (see CachedValidation too).
         execution_context_class=SuggestionFreeExecutor if settings.is_production else CachingExecutor,

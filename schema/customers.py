@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,9 +12,10 @@ from strawberry.scalars import JSON
 from models import Customer as CustomerModel
 from resolvers.loaders import page_of
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
-from schema.errors import UserError, user_errors
-from schema.relay import Connection, Node, to_global_id
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.invoices import Invoice
@@ -27,20 +28,15 @@ PaymentMethodRef = Annotated["PaymentMethod", strawberry.lazy("schema.payment_me
 PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
 
-# The page arguments of the nested connections, named explicitly: strawberry then takes the
-# GraphQL name as given instead of converting `first`/`after` to camel case on every call.
-First: TypeAlias = Annotated[int | None, strawberry.argument(name="first")]
-After: TypeAlias = Annotated[str | None, strawberry.argument(name="after")]
-
 
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
 class Customer(Node):
-    id: strawberry.ID
-    stripe_id: str
-    email: str | None
-    name: str | None
-    metadata: JSON
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The customer's id at Stripe (`cus_…`).")
+    email: str | None = strawberry.field(description="The customer's email address.")
+    name: str | None = strawberry.field(description="The customer's full name or business name.")
+    metadata: JSON = strawberry.field(description="String keys to string values, as set at Stripe.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[CustomerModel]
 
     @classmethod
@@ -120,39 +116,43 @@ def customer_from_snapshot(data: dict[str, Any] | None) -> Customer | None:
     return Customer.from_model(load(CustomerModel, data)) if data else None
 
 
-@strawberry.input
+@strawberry.input(description="What `createCustomer` makes: a customer at Stripe, mirrored by the gateway.")
 class CreateCustomerInput:
-    email: str
-    name: str | None = strawberry.UNSET
+    email: str = strawberry.field(description="The customer's email address (validated, no DNS lookup).")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The customer's full name or business name."
+    )
     metadata: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="String keys to string values, as Stripe's metadata."
     )
 
 
-@strawberry.input
+@strawberry.input(description="What `updateCustomer` changes; fields left out are kept.")
 class UpdateCustomerInput:
-    id: strawberry.ID
-    email: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The customer to change (a Customer id).")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="The new email address.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="The new name.")
     metadata: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the whole metadata; keys left out are removed."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `createCustomer`.")
 class CreateCustomerPayload:
-    customer: Customer | None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(description="The customer made; null when `userErrors` is not empty.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreateCustomerPayload:
         return cls(customer=customer_from_snapshot(data.get("customer")), user_errors=user_errors(data))
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `updateCustomer`.")
 class UpdateCustomerPayload:
-    customer: Customer | None
-    user_errors: list[UserError]
+    customer: Customer | None = strawberry.field(
+        description="The customer as changed; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> UpdateCustomerPayload:

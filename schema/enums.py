@@ -27,46 +27,56 @@ _warned: set[tuple[str, str | None]] = set()
 
 @strawberry.enum(description="A subscription's status at Stripe.")
 class SubscriptionStatus(Enum):
-    ACTIVE = "active"
-    TRIALING = "trialing"
-    PAST_DUE = "past_due"
-    CANCELED = "canceled"
-    UNPAID = "unpaid"
-    INCOMPLETE = "incomplete"
-    INCOMPLETE_EXPIRED = "incomplete_expired"
-    PAUSED = "paused"
+    ACTIVE = strawberry.enum_value("active", description="In good standing: it renews each period.")
+    TRIALING = strawberry.enum_value("trialing", description="In its free trial.")
+    PAST_DUE = strawberry.enum_value("past_due", description="The latest renewal payment failed; Stripe retries it.")
+    CANCELED = strawberry.enum_value("canceled", description="Ended; it will not renew.")
+    UNPAID = strawberry.enum_value(
+        "unpaid", description="Renewal payments failed and Stripe stopped retrying; invoices stay open."
+    )
+    INCOMPLETE = strawberry.enum_value(
+        "incomplete", description="The first payment has not succeeded yet (declined or waiting for 3-D Secure)."
+    )
+    INCOMPLETE_EXPIRED = strawberry.enum_value(
+        "incomplete_expired", description="The first payment did not succeed within 23 hours; it is over."
+    )
+    PAUSED = strawberry.enum_value("paused", description="A trial ended without a payment method; nothing is billed.")
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 
 @strawberry.enum(description="An invoice's status at Stripe.")
 class InvoiceStatus(Enum):
-    DRAFT = "draft"
-    OPEN = "open"
-    PAID = "paid"
-    UNCOLLECTIBLE = "uncollectible"
-    VOID = "void"
+    DRAFT = strawberry.enum_value("draft", description="Still editable; not yet finalized.")
+    OPEN = strawberry.enum_value("open", description="Finalized and waiting for payment.")
+    PAID = strawberry.enum_value("paid", description="Paid in full.")
+    UNCOLLECTIBLE = strawberry.enum_value("uncollectible", description="Deemed unlikely to be paid.")
+    VOID = strawberry.enum_value("void", description="Canceled; nothing is owed.")
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 
 @strawberry.enum(description="A payment's (PaymentIntent's) status at Stripe.")
 class PaymentStatus(Enum):
-    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
-    REQUIRES_CONFIRMATION = "requires_confirmation"
-    REQUIRES_ACTION = "requires_action"
-    PROCESSING = "processing"
-    REQUIRES_CAPTURE = "requires_capture"
-    SUCCEEDED = "succeeded"
-    CANCELED = "canceled"
+    REQUIRES_PAYMENT_METHOD = strawberry.enum_value(
+        "requires_payment_method", description="Needs a (new) payment method: none given yet, or the last one failed."
+    )
+    REQUIRES_CONFIRMATION = strawberry.enum_value("requires_confirmation", description="Waiting to be confirmed.")
+    REQUIRES_ACTION = strawberry.enum_value(
+        "requires_action", description="The customer must act, e.g. 3-D Secure with `clientSecret` in Stripe.js."
+    )
+    PROCESSING = strawberry.enum_value("processing", description="Stripe is processing it.")
+    REQUIRES_CAPTURE = strawberry.enum_value("requires_capture", description="Authorized; waiting to be captured.")
+    SUCCEEDED = strawberry.enum_value("succeeded", description="The money was collected.")
+    CANCELED = strawberry.enum_value("canceled", description="Canceled; nothing will be collected.")
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 
 @strawberry.enum(description="A refund's status at Stripe.")
 class RefundStatus(Enum):
-    PENDING = "pending"
-    REQUIRES_ACTION = "requires_action"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELED = "canceled"
+    PENDING = strawberry.enum_value("pending", description="Under way.")
+    REQUIRES_ACTION = strawberry.enum_value("requires_action", description="Needs an action before it can proceed.")
+    SUCCEEDED = strawberry.enum_value("succeeded", description="The money was returned.")
+    FAILED = strawberry.enum_value("failed", description="It failed; the money stays with the merchant.")
+    CANCELED = strawberry.enum_value("canceled", description="Canceled before it was done.")
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 

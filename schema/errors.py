@@ -7,22 +7,44 @@ from typing import Any
 
 import strawberry
 
+USER_ERRORS_DESCRIPTION = "Errors the client can act on; empty when the mutation succeeded. Each has a stable `code`."
 
-@strawberry.enum
+
+@strawberry.enum(description="What went wrong in a mutation, stable across versions.")
 class UserErrorCode(Enum):
-    VALIDATION_FAILED = "VALIDATION_FAILED"
-    NOT_FOUND = "NOT_FOUND"
-    CARD_DECLINED = "CARD_DECLINED"
-    PAYMENT_FAILED = "PAYMENT_FAILED"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    IDEMPOTENCY_KEY_IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
+    VALIDATION_FAILED = strawberry.enum_value(
+        "VALIDATION_FAILED",
+        description="The input is invalid (the message says why, `field` says where); nothing was done.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="An id in the input names no object this caller may see."
+    )
+    CARD_DECLINED = strawberry.enum_value(
+        "CARD_DECLINED", description="The card was declined; `declineCode` carries Stripe's reason."
+    )
+    PAYMENT_FAILED = strawberry.enum_value(
+        "PAYMENT_FAILED", description="Stripe could not complete the payment for another reason than a decline."
+    )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED",
+        description="This key was used before with another operation or input; nothing was done.",
+    )
+    IDEMPOTENCY_KEY_IN_PROGRESS = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        description="The first call with this key is still running; retry with the same key.",
+    )
     OBJECT_BUSY = strawberry.enum_value(
         "OBJECT_BUSY",
         description="Another refund or payment of the same payment or invoice is still running; "
         "nothing was sent to Stripe: retry with the same idempotency key.",
     )
-    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
-    PROVIDER_ERROR = "PROVIDER_ERROR"
+    PROVIDER_UNAVAILABLE = strawberry.enum_value(
+        "PROVIDER_UNAVAILABLE",
+        description="Stripe did not answer in time or is down; the outcome is unknown: retry with the same key.",
+    )
+    PROVIDER_ERROR = strawberry.enum_value(
+        "PROVIDER_ERROR", description="Stripe refused the call for a reason the client cannot fix; see the message."
+    )
     SERVICE_UNAVAILABLE = strawberry.enum_value(
         "SERVICE_UNAVAILABLE",
         description=(
@@ -33,11 +55,15 @@ class UserErrorCode(Enum):
     )
 
 
-@strawberry.type
+@strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")
 class UserError:
-    code: UserErrorCode
-    message: str
-    field: list[str] | None = None
+    code: UserErrorCode = strawberry.field(description="What went wrong: a stable code to branch on.")
+    message: str = strawberry.field(description="A human-readable explanation (English).")
+    field: list[str] | None = strawberry.field(
+        default=None,
+        description="The path to the input field at fault, one name per item (`input`, then `email`); "
+        "null when no single field is.",
+    )
     decline_code: str | None = strawberry.field(default=None, description="Stripe's decline code, for CARD_DECLINED.")
 
     @classmethod

@@ -12,9 +12,9 @@ from resolvers.scoping import may_see_customer
 from resolvers.snapshots import load
 from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -28,19 +28,21 @@ SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscription
 
 @strawberry.type(description="A Stripe invoice, as mirrored by the gateway. Amounts are in the currency's minor unit.")
 class Invoice(Node):
-    id: strawberry.ID
-    stripe_id: str
-    status: InvoiceStatus
-    amount_due: MinorUnits
-    amount_paid: MinorUnits
-    amount_remaining: MinorUnits
-    total: MinorUnits
-    currency: str
-    number: str | None
-    hosted_invoice_url: str | None
-    period_start: datetime | None
-    period_end: datetime | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The invoice's id at Stripe (`in_…`).")
+    status: InvoiceStatus = strawberry.field(description="The invoice's status at Stripe.")
+    amount_due: MinorUnits = strawberry.field(description="What the customer owes on it.")
+    amount_paid: MinorUnits = strawberry.field(description="What has been paid.")
+    amount_remaining: MinorUnits = strawberry.field(description="What is left to pay.")
+    total: MinorUnits = strawberry.field(description="The invoice total, after discounts and taxes.")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    number: str | None = strawberry.field(description="The invoice number shown to the customer; null for drafts.")
+    hosted_invoice_url: str | None = strawberry.field(
+        description="Stripe's page where the customer can see and pay it."
+    )
+    period_start: datetime | None = strawberry.field(description="Start of the period it bills.")
+    period_end: datetime | None = strawberry.field(description="End of the period it bills.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[InvoiceModel]
 
     @classmethod
@@ -111,27 +113,29 @@ def invoice_from_snapshot(data: dict[str, Any] | None) -> Invoice | None:
 
 @strawberry.type(description="What a subscription's next invoice will be, computed by Stripe; not stored.")
 class InvoicePreview:
-    amount_due: MinorUnits
-    subtotal: MinorUnits
-    total: MinorUnits
-    currency: str
-    period_start: datetime | None
-    period_end: datetime | None
-    next_payment_attempt: datetime | None
+    amount_due: MinorUnits = strawberry.field(description="What the customer will owe.")
+    subtotal: MinorUnits = strawberry.field(description="The total before discounts and taxes.")
+    total: MinorUnits = strawberry.field(description="The total after discounts and taxes.")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
+    period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
+    next_payment_attempt: datetime | None = strawberry.field(description="When Stripe will try to charge it.")
 
 
-@strawberry.input
+@strawberry.input(description="What `payInvoice` needs.")
 class PayInvoiceInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The invoice to pay (an Invoice id), `DRAFT` or `OPEN`.")
     payment_method_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `payInvoice`.")
 class PayInvoicePayload:
-    invoice: Invoice | None
-    user_errors: list[UserError]
+    invoice: Invoice | None = strawberry.field(
+        description="The invoice after the attempt; null when nothing was tried."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> PayInvoicePayload:

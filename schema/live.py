@@ -36,7 +36,7 @@ GAP_DESCRIPTION: Final = (
 class PaymentStatusEvent:
     event_id: str = strawberry.field(description="The Stripe event id.")
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
-    status: PaymentStatus
+    status: PaymentStatus = strawberry.field(description="The payment's status after the change.")
     previous_status: PaymentStatus | None = strawberry.field(description="Null when the payment is new to the mirror.")
     payment: Payment | None = strawberry.field(description="The payment as mirrored after the change.")
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
@@ -46,7 +46,7 @@ class PaymentStatusEvent:
 class InvoiceStatusEvent:
     event_id: str = strawberry.field(description="The Stripe event id.")
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
-    status: InvoiceStatus
+    status: InvoiceStatus = strawberry.field(description="The invoice's status after the change.")
     previous_status: InvoiceStatus | None = strawberry.field(description="Null when the invoice is new to the mirror.")
     invoice: Invoice | None = strawberry.field(description="The invoice as mirrored after the change.")
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
@@ -56,7 +56,7 @@ class InvoiceStatusEvent:
 class SubscriptionStatusEvent:
     event_id: str = strawberry.field(description="The Stripe event id.")
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
-    status: SubscriptionStatus
+    status: SubscriptionStatus = strawberry.field(description="The subscription's status after the change.")
     previous_status: SubscriptionStatus | None = strawberry.field(
         description="Null when the subscription is new to the mirror."
     )

@@ -14,8 +14,8 @@ from models import Customer as CustomerModel
 from models import PaymentMethod as PaymentMethodModel
 from resolvers.snapshots import load
 from schema.context import Info
-from schema.errors import UserError, user_errors
-from schema.relay import Node, to_global_id
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
+from schema.relay import ID_DESCRIPTION, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -25,13 +25,13 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 @strawberry.type(description="A card or other payment method saved at Stripe for a customer.")
 class PaymentMethod(Node):
-    id: strawberry.ID
-    stripe_id: str
-    type: str
-    brand: str | None
-    last4: str | None
-    exp_month: int | None
-    exp_year: int | None
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The payment method's id at Stripe (`pm_…`).")
+    type: str = strawberry.field(description="Stripe's payment method type, e.g. `card`.")
+    brand: str | None = strawberry.field(description="The card brand, e.g. `visa`; null for other types.")
+    last4: str | None = strawberry.field(description="The last four digits of the card.")
+    exp_month: int | None = strawberry.field(description="The card's expiry month, 1 to 12.")
+    exp_year: int | None = strawberry.field(description="The card's expiry year, four digits.")
     model: strawberry.Private[PaymentMethodModel]
     owner: strawberry.Private[CustomerModel | None] = None
     """Its customer's row when the code that made it had that row at hand (a customer's page of them)."""
@@ -81,16 +81,18 @@ def payment_method_from_snapshot(data: dict[str, Any] | None) -> PaymentMethod |
     return PaymentMethod.from_model(load(PaymentMethodModel, data)) if data else None
 
 
-@strawberry.input
+@strawberry.input(description="What `createSetupIntent` needs.")
 class CreateSetupIntentInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer who will save a card (a Customer id).")
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `createSetupIntent`: what Stripe.js needs to collect a card.")
 class CreateSetupIntentPayload:
-    client_secret: str | None
-    setup_intent_id: str | None
-    user_errors: list[UserError]
+    client_secret: str | None = strawberry.field(
+        description="The SetupIntent's client secret, for Stripe.js `confirmCardSetup` in the browser."
+    )
+    setup_intent_id: str | None = strawberry.field(description="The SetupIntent's id at Stripe (`seti_…`).")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreateSetupIntentPayload:
@@ -101,28 +103,34 @@ class CreateSetupIntentPayload:
         )
 
 
-@strawberry.input
+@strawberry.input(description="What `attachPaymentMethod` needs.")
 class AttachPaymentMethodInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer to attach it to (a Customer id).")
     stripe_payment_method_id: str = strawberry.field(description="A `pm_…` id made by Stripe.js or Elements.")
-    set_as_default: bool | None = False
+    set_as_default: bool | None = strawberry.field(
+        default=False, description="Also make it the customer's default payment method (default false)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What `detachPaymentMethod` needs.")
 class DetachPaymentMethodInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The payment method to detach (a PaymentMethod id).")
 
 
-@strawberry.input
+@strawberry.input(description="What `setDefaultPaymentMethod` needs.")
 class SetDefaultPaymentMethodInput:
-    customer_id: strawberry.ID
-    payment_method_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer (a Customer id).")
+    payment_method_id: strawberry.ID = strawberry.field(
+        description="One of that customer's payment methods (a PaymentMethod id)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `attachPaymentMethod`.")
 class AttachPaymentMethodPayload:
-    payment_method: PaymentMethod | None
-    user_errors: list[UserError]
+    payment_method: PaymentMethod | None = strawberry.field(
+        description="The attached payment method; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> AttachPaymentMethodPayload:
@@ -131,10 +139,12 @@ class AttachPaymentMethodPayload:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `detachPaymentMethod`.")
 class DetachPaymentMethodPayload:
-    payment_method: PaymentMethod | None
-    user_errors: list[UserError]
+    payment_method: PaymentMethod | None = strawberry.field(
+        description="The detached payment method (its `customer` is null); null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> DetachPaymentMethodPayload:
@@ -143,10 +153,12 @@ class DetachPaymentMethodPayload:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `setDefaultPaymentMethod`.")
 class SetDefaultPaymentMethodPayload:
-    customer: CustomerRef | None
-    user_errors: list[UserError]
+    customer: CustomerRef | None = strawberry.field(
+        description="The customer with its new default; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> SetDefaultPaymentMethodPayload:

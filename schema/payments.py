@@ -12,11 +12,12 @@ from models import Refund as RefundModel
 from resolvers.loaders import load_page
 from resolvers.scoping import may_see_customer
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -28,19 +29,21 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 @strawberry.type(description="A Stripe PaymentIntent, as mirrored by the gateway. Amounts are in minor units.")
 class Payment(Node):
-    id: strawberry.ID
-    stripe_id: str
-    status: PaymentStatus
-    amount: MinorUnits
-    amount_received: MinorUnits
-    amount_refunded: MinorUnits
-    currency: str
-    description: str | None
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The PaymentIntent's id at Stripe (`pi_…`).")
+    status: PaymentStatus = strawberry.field(description="The PaymentIntent's status at Stripe.")
+    amount: MinorUnits = strawberry.field(description="The amount to collect.")
+    amount_received: MinorUnits = strawberry.field(description="The amount collected.")
+    amount_refunded: MinorUnits = strawberry.field(description="The amount refunded so far.")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    description: str | None = strawberry.field(description="The description given when it was made.")
     client_secret: str | None = strawberry.field(description="For Stripe.js to confirm the payment in a browser.")
-    failure_code: str | None
+    failure_code: str | None = strawberry.field(description="Stripe's error code of the last failed attempt.")
     decline_code: str | None = strawberry.field(description="Stripe's decline code when a card was declined.")
-    failure_message: str | None
-    created_at: datetime
+    failure_message: str | None = strawberry.field(
+        description="Stripe's message for the last failed attempt, fit to show the customer."
+    )
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[PaymentModel]
 
     @classmethod
@@ -89,19 +92,19 @@ class Payment(Node):
         return Invoice.from_model(row)
 
     @strawberry.field(description="Refunds of this payment, newest first.")
-    async def refunds(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Refund]:
+    async def refunds(self, info: Info, first: First = None, after: After = None) -> Connection[Refund]:
         return await load_page(info.context.loaders.payment_refunds, self.model.id, first, after, Refund.from_model)
 
 
 @strawberry.type(description="A refund of (part of) a payment, as mirrored by the gateway.")
 class Refund(Node):
-    id: strawberry.ID
-    stripe_id: str
-    amount: MinorUnits
-    currency: str
-    status: RefundStatus
-    reason: str | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The refund's id at Stripe (`re_…`).")
+    amount: MinorUnits = strawberry.field(description="The amount refunded.")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    status: RefundStatus = strawberry.field(description="The refund's status at Stripe.")
+    reason: str | None = strawberry.field(description="Stripe's reason, e.g. `requested_by_customer`.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[RefundModel]
 
     @classmethod
@@ -136,9 +139,9 @@ def refund_from_snapshot(data: dict[str, Any] | None) -> Refund | None:
     return Refund.from_model(load(RefundModel, data)) if data else None
 
 
-@strawberry.input
+@strawberry.input(description="What `createPayment` makes: a card PaymentIntent, confirmed at once.")
 class CreatePaymentInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The paying customer (a Customer id).")
     amount: MinorUnits = strawberry.field(
         description="In the currency's minor unit (cents): 1 to 999,999,999,999 (Stripe's 12 digits)."
     )
@@ -146,31 +149,37 @@ class CreatePaymentInput:
     payment_method_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
     )
-    description: str | None = strawberry.UNSET
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Shown in Stripe's dashboard (not sent to emulators)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What `refundPayment` needs.")
 class RefundPaymentInput:
-    payment_id: strawberry.ID
+    payment_id: strawberry.ID = strawberry.field(
+        description="The payment to refund (a Payment id); it must have `SUCCEEDED`."
+    )
     amount: MinorUnits | None = strawberry.field(
         default=strawberry.UNSET, description="In minor units, at most what is left; default: all that is left."
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="The answer of `createPayment`; a decline answers the payment and a `CARD_DECLINED` error."
+)
 class CreatePaymentPayload:
-    payment: Payment | None
-    user_errors: list[UserError]
+    payment: Payment | None = strawberry.field(description="The payment made; null when nothing was made.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreatePaymentPayload:
         return cls(payment=payment_from_snapshot(data.get("payment")), user_errors=user_errors(data))
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `refundPayment`.")
 class RefundPaymentPayload:
-    refund: Refund | None
-    user_errors: list[UserError]
+    refund: Refund | None = strawberry.field(description="The refund made; null when `userErrors` is not empty.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> RefundPaymentPayload:

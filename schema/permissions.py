@@ -4,7 +4,7 @@ Object-level rules (a customer session sees only its own customer) live in
 `resolvers/scoping.py`; these classes decide only whether the field may run at all.
 `tests/schema/test_authorization.py` fails when a root field names none of them.
 
-What a customer session may do (API.md, issue 5): read `viewer`, its own customer and
+What a customer session may do (docs/API.md, issue 5): read `viewer`, its own customer and
 its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
 `createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice` and
 `revokeCustomerSession(s)` for itself (`CanWriteOwn`). Every other root field is for API keys only.

@@ -6,19 +6,21 @@ import strawberry
 
 from models import Price as PriceModel
 from schema.money import MinorUnits
-from schema.relay import Node, to_global_id
+from schema.relay import CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
 
 
 @strawberry.type(description="Something a subscription can be for: an amount per interval, in minor units.")
 class Price(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
     stripe_id: str = strawberry.field(description="The id to pass as `priceId` (a `price_…` id, or a plan id).")
-    currency: str
-    unit_amount: MinorUnits | None
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    unit_amount: MinorUnits | None = strawberry.field(
+        description="The amount per unit per interval; null for tiered or metered prices."
+    )
     interval: str | None = strawberry.field(description="`day`, `week`, `month` or `year`; null for one-off prices.")
-    interval_count: int | None
-    nickname: str | None
-    active: bool
+    interval_count: int | None = strawberry.field(description="How many intervals make one billing period.")
+    nickname: str | None = strawberry.field(description="A name for it, not shown to customers.")
+    active: bool = strawberry.field(description="Whether new subscriptions may use it.")
     product_id: str | None = strawberry.field(description="The Stripe product id.")
     kind: str = strawberry.field(description="`price` for a Stripe Price, `plan` for a legacy Plan used as a price.")
     model: strawberry.Private[PriceModel]

@@ -11,6 +11,11 @@ import strawberry
 
 T = TypeVar("T")
 
+# Descriptions shared by the fields every mirrored object has.
+ID_DESCRIPTION = "The object's id: opaque and stable; use it wherever the API asks for this object's id."
+CREATED_AT_DESCRIPTION = "When the object was created at Stripe."
+CURRENCY_DESCRIPTION = "Three-letter ISO 4217 currency code, lower case (e.g. `usd`)."
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
@@ -21,7 +26,7 @@ class InvalidIdError(ValueError):
 
 @strawberry.interface(description="An object with an opaque, stable id.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The object's id: opaque and stable; `node(id:)` fetches it.")
 
 
 def _b64encode(text: str) -> str:
@@ -74,21 +79,21 @@ def decode_cursor(value: str) -> UUID:
         raise InvalidIdError("not a cursor issued by this gateway") from exc
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="True when more items follow: ask with `after: endCursor`.")
+    has_previous_page: bool = strawberry.field(description="True when items come before this page.")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first item; null on an empty page.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the last item; null on an empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass it as `after` to get the items after this one.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, newest first; ask for the next one with `after: endCursor`.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, newest first.")
+    page_info: PageInfo = strawberry.field(description="Whether there are more pages, and their cursors.")

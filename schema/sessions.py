@@ -8,19 +8,19 @@ from typing import Any
 import strawberry
 
 from schema.customers import Customer, customer_from_snapshot
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 
 
-@strawberry.input
+@strawberry.input(description="What `createCustomerSession` needs.")
 class CreateCustomerSessionInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer the token is bound to (a Customer id).")
     ttl_seconds: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="How long the token lives: 60 seconds up to the gateway's cap (default 900, cap 3600).",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `createCustomerSession`.")
 class CreateCustomerSessionPayload:
     token: str | None = strawberry.field(
         description="A bearer token for `/graphql` bound to one customer; send it as `Authorization: Bearer …`."
@@ -28,8 +28,8 @@ class CreateCustomerSessionPayload:
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="The session's id (the token's `jti`), for `revokeCustomerSession`."
     )
-    expires_at: datetime | None
-    user_errors: list[UserError]
+    expires_at: datetime | None = strawberry.field(description="When the token stops working.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreateCustomerSessionPayload:
@@ -45,9 +45,9 @@ class CreateCustomerSessionPayload:
 @strawberry.type(description="One customer session (a token `createCustomerSession` issued; never the token).")
 class CustomerSession:
     id: strawberry.ID = strawberry.field(description="The session's id: the token's `jti`.")
-    issued_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    issued_at: datetime = strawberry.field(description="When the token was made.")
+    expires_at: datetime = strawberry.field(description="When the token stops working.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it lives.")
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CustomerSession:
@@ -60,7 +60,7 @@ class CustomerSession:
         )
 
 
-@strawberry.input
+@strawberry.input(description="What `revokeCustomerSession` needs.")
 class RevokeCustomerSessionInput:
     session_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
@@ -69,11 +69,13 @@ class RevokeCustomerSessionInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `revokeCustomerSession`.")
 class RevokeCustomerSessionPayload:
-    session: CustomerSession | None
-    customer: Customer | None
-    user_errors: list[UserError]
+    session: CustomerSession | None = strawberry.field(
+        description="The revoked session; null when `userErrors` is not empty."
+    )
+    customer: Customer | None = strawberry.field(description="The session's customer.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> RevokeCustomerSessionPayload:
@@ -85,18 +87,18 @@ class RevokeCustomerSessionPayload:
         )
 
 
-@strawberry.input
+@strawberry.input(description="What `revokeCustomerSessions` needs.")
 class RevokeCustomerSessionsInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer whose sessions end (a Customer id).")
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `revokeCustomerSessions`.")
 class RevokeCustomerSessionsPayload:
-    customer: Customer | None
+    customer: Customer | None = strawberry.field(description="The customer; null when `userErrors` is not empty.")
     revoked_count: int | None = strawberry.field(
         description="How many sessions this call revoked (sessions already revoked or expired are not counted)."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> RevokeCustomerSessionsPayload:

@@ -12,10 +12,11 @@ from models import Subscription as SubscriptionModel
 from resolvers.loaders import load_page
 from resolvers.scoping import may_see_customer
 from resolvers.snapshots import load
+from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum
-from schema.errors import UserError, user_errors
-from schema.relay import Connection, Node, to_global_id
+from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -27,16 +28,20 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 @strawberry.type(description="A customer's subscription to a price at Stripe, as mirrored by the gateway.")
 class Subscription(Node):
-    id: strawberry.ID
-    stripe_id: str
-    status: SubscriptionStatus
+    id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
+    stripe_id: str = strawberry.field(description="The subscription's id at Stripe (`sub_…`).")
+    status: SubscriptionStatus = strawberry.field(description="The subscription's status at Stripe.")
     price_id: str | None = strawberry.field(description="The Stripe price (or, on emulators, plan) id subscribed to.")
-    quantity: int
-    current_period_start: datetime | None
-    current_period_end: datetime | None
-    cancel_at_period_end: bool
-    canceled_at: datetime | None
-    created_at: datetime
+    quantity: int = strawberry.field(description="How many units of the price are billed.")
+    current_period_start: datetime | None = strawberry.field(description="Start of the period billed last.")
+    current_period_end: datetime | None = strawberry.field(
+        description="End of the period billed last: the next renewal."
+    )
+    cancel_at_period_end: bool = strawberry.field(
+        description="True when it ends at `currentPeriodEnd` instead of renewing."
+    )
+    canceled_at: datetime | None = strawberry.field(description="When it was canceled; null while it runs.")
+    created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[SubscriptionModel]
 
     @classmethod
@@ -78,7 +83,7 @@ class Subscription(Node):
         return Invoice.from_model(row)
 
     @strawberry.field(description="This subscription's invoices, newest first.")
-    async def invoices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[InvoiceRef]:
+    async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[InvoiceRef]:
         from schema.invoices import Invoice
 
         return await load_page(
@@ -93,60 +98,80 @@ def subscription_from_snapshot(data: dict[str, Any] | None) -> Subscription | No
 
 @strawberry.enum(description="How Stripe bills a mid-period change of price or quantity.")
 class ProrationBehavior(Enum):
-    CREATE_PRORATIONS = "create_prorations"
-    NONE = "none"
-    ALWAYS_INVOICE = "always_invoice"
+    CREATE_PRORATIONS = strawberry.enum_value(
+        "create_prorations", description="Credit or charge the difference on the next invoice (the default)."
+    )
+    NONE = strawberry.enum_value("none", description="No proration: the new price applies from the next period.")
+    ALWAYS_INVOICE = strawberry.enum_value("always_invoice", description="Prorate and invoice the difference at once.")
 
 
-@strawberry.input
+@strawberry.input(description="What `createSubscription` makes: a subscription whose first invoice is charged at once.")
 class CreateSubscriptionInput:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The subscribing customer (a Customer id).")
     price_id: str = strawberry.field(description="A Stripe price id (`price_…`); on emulators, a plan id.")
-    quantity: int | None = 1
+    quantity: int | None = strawberry.field(default=1, description="Units of the price, 1 to 10,000 (default 1).")
     payment_method_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="One of the customer's payment methods; default: the customer's default."
     )
-    trial_days: int | None = strawberry.UNSET
+    trial_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Free days before the first charge, 1 to 730."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What `updateSubscription` changes on the subscription's item; fields left out are kept.")
 class UpdateSubscriptionInput:
-    id: strawberry.ID
-    price_id: str | None = strawberry.UNSET
-    quantity: int | None = strawberry.UNSET
-    proration_behavior: ProrationBehavior | None = ProrationBehavior.CREATE_PRORATIONS
+    id: strawberry.ID = strawberry.field(description="The subscription to change (a Subscription id).")
+    price_id: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new price (a Stripe price id; on emulators, a plan id); the quantity is kept.",
+    )
+    quantity: int | None = strawberry.field(default=strawberry.UNSET, description="The new quantity, 1 to 10,000.")
+    proration_behavior: ProrationBehavior | None = strawberry.field(
+        default=ProrationBehavior.CREATE_PRORATIONS, description="How Stripe bills the change mid-period."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What `cancelSubscription` needs.")
 class CancelSubscriptionInput:
-    id: strawberry.ID
-    at_period_end: bool | None = False
+    id: strawberry.ID = strawberry.field(description="The subscription to cancel (a Subscription id).")
+    at_period_end: bool | None = strawberry.field(
+        default=False, description="True: it stays active until `currentPeriodEnd`; false (the default): canceled now."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="The answer of `createSubscription`; a declined first charge answers the INCOMPLETE subscription "
+    "and a `CARD_DECLINED` error."
+)
 class CreateSubscriptionPayload:
-    subscription: Subscription | None
-    user_errors: list[UserError]
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription made; null when nothing was made."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CreateSubscriptionPayload:
         return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `updateSubscription`.")
 class UpdateSubscriptionPayload:
-    subscription: Subscription | None
-    user_errors: list[UserError]
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription as changed; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> UpdateSubscriptionPayload:
         return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `cancelSubscription`.")
 class CancelSubscriptionPayload:
-    subscription: Subscription | None
-    user_errors: list[UserError]
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription as canceled; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CancelSubscriptionPayload:

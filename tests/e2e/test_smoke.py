@@ -120,6 +120,8 @@ async def test_graphiql_page_for_a_browser_outside_production(gateway: GatewayPr
     async with httpx.AsyncClient(base_url=gateway.url) as http:
         page = await http.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "graphiql" in page.text.lower()
+        # The Authorization header is prefilled with a placeholder, and the page says how to fill it.
+        assert '"Bearer <your API key>"' in page.text and "api-keys create" in page.text
         without_key = await http.get("/graphql", params={"query": "{ __typename }"})
         assert without_key.status_code == 401
 

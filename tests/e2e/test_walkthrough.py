@@ -2,7 +2,8 @@
 
 Only the ports differ: the README's defaults (8000 for the gateway, 8420 for the sandbox) may be
 taken on the machine running the tests, so the test picks free ones, passes them as `--port` and
-`SANDBOX_PORT`, and puts them in place of the defaults in the walkthrough's URLs.
+`SANDBOX_PORT`, and gives the walkthrough the printed addresses in `GATEWAY` and `SANDBOX`, as a
+reader whose serve printed other ports would.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from tests.support.net import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-README_GATEWAY_PORT, README_SANDBOX_PORT = 8000, 8420
 
 
 def readme_run_command() -> str:
@@ -43,15 +43,6 @@ def readme_walkthrough() -> str:
     match = re.search(r"```bash\n(.+?)\n```", block, re.S)
     assert match, "no walkthrough block in the README"
     return match.group(1)
-
-
-def on_ports(text: str, gateway_port: int, sandbox_port: int) -> str:
-    """`text` with the README's default gateway and sandbox addresses moved to the given ports."""
-    for default, port in ((README_GATEWAY_PORT, gateway_port), (README_SANDBOX_PORT, sandbox_port)):
-        address = f"127.0.0.1:{default}"
-        assert address in text, f"the walkthrough no longer names {address}: update this test"
-        text = text.replace(address, f"127.0.0.1:{port}")
-    return text
 
 
 @dataclass(frozen=True)
@@ -119,9 +110,12 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
     )
     assert ready["status"] == "ok" and ready["checks"]["stripe"]["ok"], ready
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", on_ports(readme_walkthrough(), port, sandbox_port)],
+        ["bash", "-euo", "pipefail", "-c", readme_walkthrough()],
         cwd=tmp_path,
-        env=embedded_env(UV_PROJECT=str(ROOT)),
+        # The block's first lines take the addresses serve printed from GATEWAY and SANDBOX.
+        env=embedded_env(
+            UV_PROJECT=str(ROOT), GATEWAY=f"http://127.0.0.1:{port}", SANDBOX=f"http://127.0.0.1:{sandbox_port}"
+        ),
         capture_output=True,
         text=True,
         timeout=120,

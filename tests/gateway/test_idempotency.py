@@ -1,4 +1,4 @@
-"""The idempotency ledger against a real PostgreSQL: the four rules of API.md."""
+"""The idempotency ledger against a real PostgreSQL: the four rules of docs/API.md."""
 
 from __future__ import annotations
 

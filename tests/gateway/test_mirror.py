@@ -1,6 +1,6 @@
 """Stripe objects into the mirror: the pure field mappers on Stripe's own examples, then the upserts on PostgreSQL.
 
-`tests/fixtures/stripe/fixtures.json` (a copy of shared/) holds Stripe's OpenAPI example objects in the
+`tests/fixtures/stripe/fixtures.json` holds Stripe's OpenAPI example objects in the
 CURRENT API shape (subscription periods on items, the invoice's subscription under
 `parent`, no `invoice` on PaymentIntents). Some values are placeholders (a currency
 "currency", a subscription id "subscription"): the mappers must still extract them;
@@ -144,7 +144,7 @@ def test_price_fields_expanded_product_upper_case_currency_and_tiers(resources: 
 
 def test_subscription_fields_current_shape_take_the_period_from_items(resources: dict[str, dict[str, Any]]) -> None:
     obj = example(resources, "subscription")
-    assert "current_period_start" not in obj  # the current shape, as API.md says
+    assert "current_period_start" not in obj  # the current shape, as docs/API.md says
     fields = subscription_fields(obj)
     assert fields == {
         "livemode": False,

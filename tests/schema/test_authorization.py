@@ -1,4 +1,4 @@
-"""Authorization proof: every root field names a permission rule, and the rules do what API.md says.
+"""Authorization proof: every root field names a permission rule, and the rules do what docs/API.md says.
 
 - `test_every_root_field_names_a_permission_class` walks the built schema (the one
   `schema.graphql` is exported from) and fails on any Query, Mutation or Subscription

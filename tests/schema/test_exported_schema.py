@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graphql import build_ast_schema, parse, print_schema
+
 from schema import build_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +25,20 @@ def test_export_schema_command_prints_the_sdl() -> None:
     assert result.stdout == (ROOT / "schema.graphql").read_text()
 
 
+def _sdl_without_descriptions() -> str:
+    """The committed SDL with every description dropped, so a signature reads on one line."""
+    schema = build_ast_schema(parse((ROOT / "schema.graphql").read_text()))
+    for named in schema.type_map.values():
+        named.description = None
+        for member in [*getattr(named, "fields", {}).values(), *getattr(named, "values", {}).values()]:
+            member.description = None
+            for arg in getattr(member, "args", {}).values():
+                arg.description = None
+    return print_schema(schema)
+
+
 def test_contract_names_are_in_the_schema() -> None:
-    sdl = (ROOT / "schema.graphql").read_text()
+    sdl = _sdl_without_descriptions()
     for name in (
         "type Customer implements Node",
         "type PaymentMethod implements Node",
