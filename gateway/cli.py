@@ -82,7 +82,7 @@ def serve(
 
     from gateway.app import create_app
     from gateway.logs import configure_logging
-    from gateway.sandbox import SandboxError, StripeSandbox
+    from gateway.sandbox import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
     configure_logging(settings)
@@ -94,6 +94,15 @@ def serve(
     try:
         if settings.uses_sandbox:
             state_dir = settings.effective_sandbox_state_dir
+            try:
+                running = find_running_sandbox(state_dir)
+            except SandboxError:
+                pass  # none (or a stale record): this serve's own sandbox is the only one
+            else:
+                raise _fail(
+                    f"another `billing-gateway serve` already runs the sandbox of this database ({running}, "
+                    f"{state_dir}/sandbox.json): stop it first, or give this one another SANDBOX_STATE_DIR"
+                )
             fresh = settings.is_sqlite and not Path(settings.effective_database_url.removeprefix("sqlite://")).exists()
             sandbox = StripeSandbox(
                 settings.sandbox_port,

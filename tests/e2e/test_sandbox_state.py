@@ -109,6 +109,12 @@ def test_reconcile_in_embedded_mode_reads_the_sandbox_serve_runs(tmp_path: Path,
         created, updated, unchanged = (int(word) for word in counts.split() if word.isdigit())
         assert created + updated + unchanged == 2, output  # both were read from the running sandbox
         assert "no changes" in serve.cli("reconcile")
+
+        # A second `serve` on the same database would share the sandbox's state: refused.
+        second = EmbeddedServe(serve.workdir, test_logs)
+        second.spawn()
+        assert second.wait(timeout=60) == 2
+        assert f"already runs the sandbox of this database ({serve.sandbox_url}" in second.process.log_text()
     finally:
         _stop(serve)
 
