@@ -85,7 +85,8 @@ class StripeSandbox:
     """A localstripe process on 127.0.0.1:`port`, behind the idempotency layer unless `idempotency=False`.
 
     With `state_dir` its objects are kept there (and `sandbox.json` names the running
-    sandbox); without, in memory only. `parent=True` makes it exit with this process.
+    sandbox); without, in memory only. `parent=True` makes it exit with this process (on
+    Linux, with the thread that started it: start it from the main thread).
     """
 
     def __init__(

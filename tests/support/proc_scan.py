@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -25,21 +26,20 @@ def alive(pids: set[int]) -> set[int]:
     return {int(row[0]) for row in rows if not row[1].startswith("Z")}
 
 
-def _listening_inodes(port: int) -> set[str]:
-    inodes: set[str] = set()
+def _listeners(port: int) -> Iterator[tuple[str, str]]:
+    """(local address in /proc's hex, socket inode) of each socket listening on TCP `port`."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(FileNotFoundError):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                local, state, inode = fields[1], fields[3], fields[9]
-                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A = LISTEN
-                    inodes.add(inode)
-    return inodes
+                address, port_hex = fields[1].rsplit(":", 1)
+                if fields[3] == "0A" and int(port_hex, 16) == port:  # 0A = LISTEN
+                    yield address, fields[9]
 
 
 def listening_pids(port: int) -> set[int]:
     """Every process (that this user may inspect) with a socket listening on TCP `port`, any address."""
-    inodes = _listening_inodes(port)
+    inodes = {inode for _, inode in _listeners(port)}
     if not inodes:
         return set()
     targets = {f"socket:[{inode}]" for inode in inodes}
@@ -60,17 +60,11 @@ def listening_addresses(port: int) -> set[str]:
     import ipaddress
 
     addresses: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(FileNotFoundError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                address, port_hex = fields[1].rsplit(":", 1)
-                if fields[3] != "0A" or int(port_hex, 16) != port:
-                    continue
-                raw = bytes.fromhex(address)
-                # /proc prints each 32-bit word in host (little-endian) order.
-                ordered = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
-                addresses.add(str(ipaddress.ip_address(ordered)))
+    for address, _ in _listeners(port):
+        raw = bytes.fromhex(address)
+        # /proc prints each 32-bit word in host (little-endian) order.
+        ordered = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+        addresses.add(str(ipaddress.ip_address(ordered)))
     return addresses
 
 
