@@ -152,8 +152,8 @@ async def _purge_ledger_forever(settings: Settings) -> None:
             log.exception("idempotency purge failed; retrying next interval")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the gateway's ASGI app for these settings."""
+def create_app(settings: Settings | None = None, *, sandbox_token: str | None = None) -> Starlette:
+    """Build the gateway's ASGI app for these settings (`sandbox_token`: of the sandbox `serve` started)."""
     settings = settings or get_settings()
     stripe = StripeAdapter(settings)
     graphql = GatewayGraphQL(settings, stripe)
@@ -197,7 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),
-        Route("/health/ready", make_ready(settings, stripe)),
+        Route("/health/ready", make_ready(settings, stripe, sandbox_token=sandbox_token)),
         # Open like /health: counts and timings only (see gateway.metrics).
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from gateway.reconcile import ReconcileReport
+    from gateway.sandbox import StripeSandbox
 
 T = TypeVar("T")
 
@@ -54,6 +56,22 @@ def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that stop `serve` gracefully: Ctrl-C, a supervisor's `kill`, a closed terminal."""
+
+
+class _Stopped(Exception):
+    """A stop signal arrived outside uvicorn's own handling (or was re-raised by uvicorn after its shutdown)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -64,22 +82,72 @@ def serve(
 
     from gateway.app import create_app
     from gateway.logs import configure_logging
-    from gateway.sandbox import SandboxError, StripeSandbox
+    from gateway.sandbox import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
     configure_logging(settings)
     sandbox = None
-    if settings.uses_sandbox:
-        fresh = settings.is_sqlite and not Path(settings.effective_database_url.removeprefix("sqlite://")).exists()
-        sandbox = StripeSandbox(
-            settings.sandbox_port, Path("localstripe.log"), fresh=fresh, idempotency=settings.sandbox_idempotency
+    # uvicorn stops gracefully on SIGINT/SIGTERM and then re-raises the signal, which killed
+    # this process before it could stop the sandbox: with these handlers the re-raised
+    # signal becomes `_Stopped`, and the `finally` below runs on every stop signal.
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
+    try:
+        if settings.uses_sandbox:
+            state_dir = settings.effective_sandbox_state_dir
+            try:
+                running = find_running_sandbox(state_dir)
+            except SandboxError:
+                pass  # none (or a stale record): this serve's own sandbox is the only one
+            else:
+                raise _fail(
+                    f"another `billing-gateway serve` already runs the sandbox of this database ({running}, "
+                    f"{state_dir}/sandbox.json): stop it first, or give this one another SANDBOX_STATE_DIR"
+                )
+            fresh = settings.is_sqlite and not Path(settings.effective_database_url.removeprefix("sqlite://")).exists()
+            sandbox = StripeSandbox(
+                settings.sandbox_port,
+                state_dir / "sandbox.log",
+                state_dir=state_dir,
+                fresh=fresh,
+                idempotency=settings.sandbox_idempotency,
+            )
+            try:
+                sandbox.start()
+                sandbox.deliver_webhooks_to(f"http://{_client_host(host)}:{port}/webhooks/stripe")
+            except SandboxError as exc:
+                raise _fail(str(exc)) from None
+            settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
+        _print_banner(settings, host, port, sandbox)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, sandbox_token=sandbox.token if sandbox is not None else None),
+                host=host,
+                port=port,
+                ws_per_message_deflate=False,
+                log_level="info",
+                access_log=not settings.is_production,
+                # No handlers of uvicorn's own: its lines (access log included) go through
+                # `configure_logging`'s formatter, so they are redacted and JSON in production.
+                log_config=None,
+            )
         )
-        try:
-            sandbox.start()
-            sandbox.deliver_webhooks_to(f"http://{_client_host(host)}:{port}/webhooks/stripe")
-        except SandboxError as exc:
-            raise _fail(str(exc)) from None
-        settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
+        # uvicorn handles SIGINT and SIGTERM itself; a hangup must drain it the same way.
+        signal.signal(signal.SIGHUP, server.handle_exit)
+        server.run()
+        if not server.started:
+            raise typer.Exit(code=3)  # uvicorn's STARTUP_FAILURE (the port is taken, say)
+    except _Stopped:
+        pass  # a requested stop is a clean exit, whichever signal asked for it
+    finally:
+        for signum in STOP_SIGNALS:  # stopping the sandbox is bounded: let nothing interrupt it
+            signal.signal(signum, signal.SIG_IGN)
+        if sandbox is not None:
+            sandbox.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
     typer.echo(f"billing-gateway ({settings.gateway_env})")
     typer.echo(
         f"  GraphQL     http://{host}:{port}/graphql" + ("" if settings.is_production else "  (GraphiQL in a browser)")
@@ -88,27 +156,15 @@ def serve(
     typer.echo(f"  database    {_describe_database(settings)}")
     typer.echo(f"  redis       {settings.redis_url or 'none: in-process broker and pub/sub (embedded mode)'}")
     if sandbox is not None:
-        typer.echo(f"  stripe      sandbox emulator (localstripe) at {sandbox.url}, test mode, log in localstripe.log")
+        typer.echo(
+            f"  stripe      sandbox emulator (localstripe) at {sandbox.url}, test mode, "
+            f"state and log in {sandbox.state_dir}/"
+        )
         typer.echo(
             f"  webhooks    the sandbox delivers its events to http://{_client_host(host)}:{port}/webhooks/stripe"
         )
     else:
         typer.echo(f"  stripe      {settings.stripe_api_base or 'https://api.stripe.com'}")
-    try:
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            ws_per_message_deflate=False,
-            log_level="info",
-            access_log=not settings.is_production,
-            # No handlers of uvicorn's own: its lines (access log included) go through
-            # `configure_logging`'s formatter, so they are redacted and JSON in production.
-            log_config=None,
-        )
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
 
 
 def _client_host(host: str) -> str:
@@ -203,9 +259,18 @@ def reconcile_command(
     from datetime import UTC, datetime
 
     settings = _settings()
-    if not settings.stripe_api_key and not settings.stripe_api_base:
-        # Without either, `serve` would start a throwaway sandbox: reconciling an empty
-        # emulator into a real mirror only reports everything as missing.
+    if settings.uses_sandbox:
+        # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
+        # through its state directory as `serve` left it (a throwaway emulator would only
+        # report every mirrored object as missing).
+        from gateway.sandbox import SandboxError, find_running_sandbox
+
+        try:
+            sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)
+        except SandboxError as exc:
+            raise _fail(f"reconcile in embedded mode reads the sandbox of `serve`: {exc}") from None
+        settings = settings.model_copy(update={"stripe_api_base": sandbox_url})
+    elif not settings.stripe_api_key and not settings.stripe_api_base:
         raise _fail("reconcile needs Stripe: set STRIPE_API_KEY (or STRIPE_API_BASE for an emulator)")
     since_at: datetime | None = None
     if since is not None:

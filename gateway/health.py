@@ -31,6 +31,7 @@ from tortoise import Tortoise
 from gateway.live import active_hub
 from gateway.metrics import DEPENDENCY_UP, on_scrape
 from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
+from gateway.sandbox import check_identity
 from gateway.settings import Settings
 from gateway.stripe_client import StripeAdapter
 
@@ -64,8 +65,17 @@ async def _database() -> None:
 class DependencyChecks:
     """The readiness checks of one process, run together, their results kept `CACHE_SECONDS`."""
 
-    def __init__(self, settings: Settings, stripe: StripeAdapter) -> None:
+    def __init__(self, settings: Settings, stripe: StripeAdapter, sandbox_token: str | None = None) -> None:
         self._checks: dict[str, Check] = {"database": _database, "stripe": stripe.ping}
+        if sandbox_token is not None and settings.stripe_api_base is not None:
+            sandbox_url = settings.stripe_api_base
+
+            async def sandbox_then_stripe() -> None:
+                # A stray emulator that took the sandbox's port would answer the ping too.
+                await check_identity(sandbox_url, sandbox_token)
+                await stripe.ping()
+
+            self._checks["stripe"] = sandbox_then_stripe
         self._redis_url = settings.redis_url
         if self._redis_url:
             self._checks["redis"] = self._redis
@@ -120,9 +130,15 @@ def _live_updates() -> dict[str, Any]:
         return {"ok": False, "error": "not running"}
 
 
-def make_ready(settings: Settings, stripe: StripeAdapter) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """The readiness endpoint: 503 only when a hard dependency (the database) fails; else 200, `ok` or `degraded`."""
-    checks = DependencyChecks(settings, stripe)
+def make_ready(
+    settings: Settings, stripe: StripeAdapter, *, sandbox_token: str | None = None
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The readiness endpoint: 503 only when a hard dependency (the database) fails; else 200, `ok` or `degraded`.
+
+    With `sandbox_token` (the sandbox `serve` started) the Stripe check also verifies that the
+    emulator answering is that sandbox.
+    """
+    checks = DependencyChecks(settings, stripe, sandbox_token)
     on_scrape("dependencies", checks.refresh_metrics)
 
     async def ready(request: Request) -> JSONResponse:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     stripe_emulator: bool | None = None
     """True when STRIPE_API_BASE is an emulator (localstripe); None = guess from the key/base."""
     sandbox_port: int = 8420
+    sandbox_state_dir: Path | None = None
+    """Where the sandbox keeps its objects; None = `.sandbox/` beside the SQLite file (or in the working directory)."""
     idempotency_ttl_hours: int = 24
     idempotency_lock_timeout_seconds: float = 60.0
     money_lock_wait_seconds: float = 5.0
@@ -100,6 +102,15 @@ class Settings(BaseSettings):
     def uses_sandbox(self) -> bool:
         """True when `serve` must start its own Stripe emulator."""
         return not self.stripe_api_key and not self.is_production and not self.stripe_api_base
+
+    @property
+    def effective_sandbox_state_dir(self) -> Path:
+        """The sandbox's own directory: its objects, log and `sandbox.json` (never shared with another database)."""
+        if self.sandbox_state_dir is not None:
+            return self.sandbox_state_dir
+        if self.is_sqlite:
+            return Path(self.effective_database_url.removeprefix("sqlite://")).parent / ".sandbox"
+        return Path(".sandbox")
 
     @property
     def effective_database_url(self) -> str:

@@ -112,12 +112,14 @@ async def test_reconcile_rejects_a_bad_date_and_a_missing_stripe(
     assert bad_date.returncode == 2
     assert "--since 'yesterday' is not a date (YYYY-MM-DD)" in bad_date.stderr
 
-    # Development without any Stripe setting: `serve` would start a sandbox; reconcile refuses.
+    # Development without any Stripe setting: reconcile reads the sandbox of `serve`, and none
+    # runs here (tests/e2e/test_sandbox_state.py runs it against one).
     env = gateway_env(database_url, gateway_env="development")
     env = {key: value for key, value in env.items() if not key.startswith("STRIPE_")}
     no_stripe = run("reconcile", env=env, cwd=workdir)
     assert no_stripe.returncode == 2
-    assert "set STRIPE_API_KEY (or STRIPE_API_BASE" in no_stripe.stderr
+    assert "no sandbox is running for this database" in no_stripe.stderr
+    assert "start `billing-gateway serve` in this directory first, or set STRIPE_API_KEY" in no_stripe.stderr
 
 
 async def test_webhooks_list_shows_the_inbox_newest_first(

@@ -11,7 +11,6 @@ import json
 import logging
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -23,6 +22,7 @@ import pytest
 
 from gateway.settings import Settings
 from gateway.stripe_client import STRIPE_API_VERSION, ProviderError, StripeAdapter, last_stripe_request_id
+from tests.support.localstripe import emulator_command
 
 API_KEY = "sk_test_localstripe"
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -44,7 +44,7 @@ def localstripe_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log_path.open("wb") as log:
         # Output goes to a file: a full pipe would block the emulator.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+            emulator_command(port),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

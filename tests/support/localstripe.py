@@ -1,8 +1,11 @@
 """The `localstripe` Stripe emulator as a test process, and small helpers that call it directly.
 
-localstripe keeps its objects in memory (with `--from-scratch` it loads nothing from
-its pickle in /tmp), and its webhook registrations are not kept at all: `LocalStripe`
-remembers the ones made through it and registers them again after a restart.
+Test emulators run as bare localstripe through the gateway's sandbox server
+(`emulator_command`: `--no-idempotency`, no `--state-dir`), so their objects stay in their
+own memory: `python -m localstripe` would load and overwrite the machine-wide
+/tmp/localstripe.pickle on every write, a developer's sandbox state included (issue 13).
+Webhook registrations are not kept at all: `LocalStripe` remembers the ones made through it
+and registers them again after a restart.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ START_TIMEOUT_SECONDS = 20.0
 HTTP_TIMEOUT_SECONDS = 10.0
 
 
+def emulator_command(port: int) -> list[str]:
+    """The argv of a test emulator: bare localstripe on 127.0.0.1:`port`, empty, kept in memory only."""
+    return [sys.executable, "-m", "gateway.sandbox_server", "--port", str(port), "--from-scratch", "--no-idempotency"]
+
+
 class LocalStripe:
     """One localstripe server on 127.0.0.1:`port`; `stop()`/`start()` restart it on the same port, empty."""
 
@@ -32,7 +40,7 @@ class LocalStripe:
         self.url = f"http://127.0.0.1:{self.port}"
         self.webhooks: dict[str, tuple[str, str]] = {}
         self.process = ManagedProcess(
-            [sys.executable, "-m", "localstripe", "--port", str(self.port), "--from-scratch"],
+            emulator_command(self.port),
             env=clean_env({}),
             log_path=log_dir / f"{name}-{self.port}.log",
             cwd=log_dir,
