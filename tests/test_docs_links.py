@@ -22,6 +22,8 @@ DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 
 # Paths the docs name that the program creates at run time (in the working directory, or output
 # directories), so a checkout does not hold them. Keep this list short and each entry explained.
+RUNTIME_DIRS = (".sandbox/", "./.sandbox/")
+"""Folders the program creates at run time: anything named under them."""
 RUNTIME_PATHS = frozenset(
     {
         "./billing-gateway.sqlite3",  # the embedded database `serve` creates
@@ -31,6 +33,9 @@ RUNTIME_PATHS = frozenset(
         ".sandbox/",
         "bench/out/",  # benchmark logs and profiles
         "tests/node/.npm-ci.lock",  # the suite's lock around `npm ci` (git-ignored)
+        "sandbox.json",  # the running sandbox's record, in .sandbox/
+        "localstripe.pickle",  # the sandbox's saved store, in .sandbox/
+        "sandbox.log",
     }
 )
 # A table row whose first cell is a directory (`| `gateway/` | … `mirror/` … |`, the Layout
@@ -82,7 +87,12 @@ def _problems_of_link(doc: Path, target: str) -> list[str]:
 
 def _problems_of_code_path(doc: Path, text: str, row_dir: str | None) -> list[str]:
     path_text = text.split("::", 1)[0]
-    if not _PATH.match(path_text) or path_text.startswith("/") or path_text in RUNTIME_PATHS:
+    if (
+        not _PATH.match(path_text)
+        or path_text.startswith("/")
+        or path_text in RUNTIME_PATHS
+        or path_text.startswith(RUNTIME_DIRS)
+    ):
         return []
     candidates = [ROOT / path_text, doc.parent / path_text]
     if row_dir and row_dir != path_text:
