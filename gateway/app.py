@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.access_log import AccessLogMiddleware
 from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
 from gateway.health import live, make_ready
@@ -200,6 +201,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        # Inside the metrics middleware, so a 503 for a database outage is counted as one.
-        middleware=[Middleware(HttpMetricsMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
+        # Inside the metrics middleware, so a 503 for a database outage is counted as one; the access
+        # line outermost, so it times and reports what the client got.
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(HttpMetricsMiddleware, paths=known_paths),
+            Middleware(DatabaseOutageMiddleware),
+        ],
     )

@@ -119,9 +119,10 @@ def serve(
             port=port,
             ws_per_message_deflate=False,
             log_level="info",
-            access_log=not settings.is_production,
-            # No handlers of uvicorn's own: its lines (access log included) go through
-            # `configure_logging`'s formatter, so they are redacted and JSON in production.
+            # Our own access line instead (`gateway.access_log`: request id, no query string).
+            access_log=False,
+            # No handlers of uvicorn's own: its lines go through `configure_logging`'s
+            # formatter, so they are redacted and JSON in production.
             log_config=None,
         )
     finally:
