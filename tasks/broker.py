@@ -26,7 +26,7 @@ Tuning knobs (environment variables; defaults are the production values):
 - `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (5): after this long without a heartbeat a
   worker counts as dead and the messages it held (prefetched ones too) go back to the
   queue. Every broker command is a heartbeat: idle consumers poll at least every
-  `WORKER_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
+  `WORKER_IDLE_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
   busy ones ack. A worker whose threads are all stuck longer than
   this (slow Stripe calls) is taken for dead too: its messages are delivered again, which
   costs a claim that finds the row taken or done (`tasks.apply`), never a second effect.
