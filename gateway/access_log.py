@@ -20,15 +20,22 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.http_guard import request_id_of
+from gateway.metrics import observe_http_request
 
 access_log = structlog.get_logger("gateway.access")
 
 
-class AccessLogMiddleware:
-    """Binds the request id for the whole request, then logs one line when the response is complete."""
+class HttpRequestMiddleware:
+    """Binds the request id for the whole request; when the response is complete, counts it and logs its line.
 
-    def __init__(self, app: ASGIApp) -> None:
+    One middleware for both (the metrics and the access line read the same status and duration):
+    a request whose app raised before answering counts, and is logged, as 500.
+    """
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
         self.app = app
+        self.paths = paths
+        """The app's routes: other paths are counted as "other" (see `observe_http_request`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,23 +48,26 @@ class AccessLogMiddleware:
         async def tracked(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status = int(message["status"])
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await self.app(scope, receive, tracked)
             finally:
+                elapsed = time.perf_counter() - started
+                method, path = scope.get("method", "GET"), scope.get("path", "")
+                observe_http_request(self.paths, method, path, status, elapsed)
                 client = scope.get("client")
                 query = scope.get("query_string", b"")
                 access_log.info(
                     "http request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
+                    method=method,
+                    path=path,
                     query_keys=sorted({key for key, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)})
                     if query
                     else None,
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(elapsed * 1000, 2),
                     client=client[0] if client else None,
                 )
