@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.access_log import HttpRequestMiddleware
 from gateway.auth import AuthenticationError, Principal, authenticate_bearer
 from gateway.db import close_db, open_db
 from gateway.graphiql import page as graphiql_page
@@ -31,7 +32,7 @@ from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
 from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
-from gateway.metrics import HttpMetricsMiddleware, metrics_endpoint, with_graphql_metrics
+from gateway.metrics import metrics_endpoint, with_graphql_metrics
 from gateway.rate_limit import RateLimiter
 from gateway.revocations import purge_expired_sessions
 from gateway.revocations import shutdown as stop_session_watch
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        # Inside the metrics middleware, so a 503 for a database outage is counted as one.
-        middleware=[Middleware(HttpMetricsMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
+        # Inside the request middleware (metrics, access line), so a 503 for a database outage is counted
+        # and logged as one.
+        middleware=[Middleware(HttpRequestMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
@@ -22,10 +23,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-app = typer.Typer(help="A GraphQL billing gateway between your apps and Stripe.", no_args_is_help=True)
-api_keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+# Plain click help: typer's rich panels print a `<bool>` placeholder after every flag (typer 0.29).
+app = typer.Typer(
+    help="A GraphQL billing gateway between your apps and Stripe.", no_args_is_help=True, rich_markup_mode=None
+)
+api_keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(api_keys, name="api-keys")
-webhooks = typer.Typer(help="Inspect and replay the Stripe webhook inbox.", no_args_is_help=True)
+webhooks = typer.Typer(help="Inspect and replay the Stripe webhook inbox.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(webhooks, name="webhooks")
 
 
@@ -41,6 +45,20 @@ def _settings() -> Settings:
     except ConfigurationError as exc:
         raise _fail(str(exc)) from None
     return settings
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON array, one object per row (stable field names), instead.")
+]
+
+
+def _print_json(rows: list[dict[str, Any]]) -> None:
+    """The rows as one JSON array on stdout: the `--json` output of the list commands."""
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -125,9 +143,10 @@ def serve(
                 port=port,
                 ws_per_message_deflate=False,
                 log_level="info",
-                access_log=not settings.is_production,
-                # No handlers of uvicorn's own: its lines (access log included) go through
-                # `configure_logging`'s formatter, so they are redacted and JSON in production.
+                # Our own access line instead (`gateway.access_log`: request id, no query string).
+                access_log=False,
+                # No handlers of uvicorn's own: its lines go through `configure_logging`'s
+                # formatter, so they are redacted and JSON in production.
                 log_config=None,
             )
         )
@@ -222,11 +241,28 @@ def api_keys_create(
 
 
 @api_keys.command("list")
-def api_keys_list() -> None:
+def api_keys_list(as_json: JsonOption = False) -> None:
     """List API keys (never their raw values)."""
     from models import ApiKey
 
     keys = _with_db(_settings(), lambda: ApiKey.all().order_by("created_at"))
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": str(key.id),
+                    "name": key.name,
+                    "prefix": key.prefix,
+                    "scopes": list(key.scopes),
+                    "status": "revoked" if key.revoked_at else "active",
+                    "created_at": _iso(key.created_at),
+                    "revoked_at": _iso(key.revoked_at),
+                    "last_used_at": _iso(key.last_used_at),
+                }
+                for key in keys
+            ]
+        )
+        return
     typer.echo(f"{'id':36}  {'prefix':14}  {'scopes':16}  {'status':8}  {'created':20}  name")
     for key in keys:
         status = "revoked" if key.revoked_at else "active"
@@ -338,6 +374,7 @@ def webhooks_list(
         list[str] | None,
         typer.Option(
             "--status",
+            metavar="STATUS",
             help=f"Only events with this status ({', '.join(INBOX_STATUSES)}); repeat for several.",
             show_default=False,
         ),
@@ -345,6 +382,7 @@ def webhooks_list(
     failed: Annotated[bool, typer.Option("--failed", help="Same as --status failed.")] = False,
     pending: Annotated[bool, typer.Option("--pending", help="Same as --status pending.")] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
+    as_json: JsonOption = False,
 ) -> None:
     """List inbox events, newest first (several statuses: any of them)."""
     from models import EventStatus, WebhookEvent
@@ -362,6 +400,25 @@ def webhooks_list(
         return await query.order_by("-created_at", "-id").limit(limit)
 
     events = _with_db(_settings(), fetch)
+    if as_json:
+        from gateway.redaction import redact
+
+        _print_json(
+            [
+                {
+                    "id": str(event.id),
+                    "stripe_event_id": event.stripe_event_id,
+                    "type": event.type,
+                    "status": event.status.value,
+                    "attempts": event.attempts,
+                    "received_at": _iso(event.created_at),
+                    "processed_at": _iso(event.processed_at),
+                    "last_error": redact(event.last_error) if event.last_error else None,
+                }
+                for event in events
+            ]
+        )
+        return
     if not events:
         typer.echo("no webhook events" + (f" ({' or '.join(statuses)})" if statuses else ""))
         return
@@ -423,6 +480,7 @@ def audit_command(
     operation: Annotated[
         str | None, typer.Option(help="Only this operation (a mutation name or a Stripe event type).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List audit entries (mutations and applied webhook events), newest first."""
     from models import AuditEntry
@@ -434,6 +492,25 @@ def audit_command(
         return await query.order_by("-id").limit(limit)
 
     entries = _with_db(_settings(), fetch)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": str(entry.id),
+                    "occurred_at": _iso(entry.occurred_at),
+                    "principal": entry.principal,
+                    "operation": entry.operation,
+                    "outcome": entry.outcome,
+                    "idempotency_key": entry.idempotency_key,
+                    "stripe_request_id": entry.stripe_request_id,
+                    "stripe_event_id": entry.stripe_event_id,
+                    "request_id": entry.request_id,
+                    "object_ids": list(entry.object_ids or []),
+                }
+                for entry in entries
+            ]
+        )
+        return
     if not entries:
         typer.echo("no audit entries" + (f" for {operation}" if operation else ""))
         return

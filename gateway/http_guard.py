@@ -65,7 +65,7 @@ class GraphQLHttpGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             await self._gate(scope, receive, send)
 
@@ -168,7 +168,7 @@ def _check_query_params(request: Request) -> JSONResponse | None:
     return None
 
 
-def _request_id(scope: Scope) -> str:
+def request_id_of(scope: Scope) -> str:
     """The request's `X-Request-Id` when it is a plausible id, else a new one.
 
     The scope's headers are rewritten to carry exactly that id, so the GraphQL context

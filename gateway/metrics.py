@@ -51,7 +51,6 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
 from tortoise import Tortoise
@@ -72,8 +71,8 @@ __all__ = [
     "STRIPE_ERRORS",
     "WORKER_DURATION",
     "GraphQLMetrics",
-    "HttpMetricsMiddleware",
     "metrics_endpoint",
+    "observe_http_request",
     "observe_stripe_call",
     "observe_worker_event",
     "on_scrape",
@@ -289,39 +288,15 @@ class GraphQLMetrics(SchemaExtension):
 _METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-class HttpMetricsMiddleware:
-    """Pure ASGI middleware: counts and times HTTP requests by known path and status.
+def observe_http_request(paths: frozenset[str], method: str, path: str, status: int, seconds: float) -> None:
+    """Count and time one HTTP request (by `gateway.access_log.HttpRequestMiddleware`).
 
-    Paths not in `paths` are labelled "other" (no label per scanned URL). A request
-    whose app raised before answering counts as 500.
+    Paths not in `paths` are labelled "other" (no label per scanned URL).
     """
-
-    def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
-        self.app = app
-        self.paths = paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        path_label = path if path in self.paths else OTHER
-        method = scope.get("method", "GET")
-        method_label = method if method in _METHODS else OTHER
-        status = 500
-        started = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            HTTP_REQUESTS.labels(method_label, path_label, str(status)).inc()
-            HTTP_DURATION.labels(method_label, path_label).observe(time.perf_counter() - started)
+    path_label = path if path in paths else OTHER
+    method_label = method if method in _METHODS else OTHER
+    HTTP_REQUESTS.labels(method_label, path_label, str(status)).inc()
+    HTTP_DURATION.labels(method_label, path_label).observe(seconds)
 
 
 # -- Stripe and worker -----------------------------------------------------------------

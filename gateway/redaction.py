@@ -48,6 +48,13 @@ _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)([^@\s/]+)(@)")
 _DIGIT_RUN = re.compile(r"(?<![\w-])(?<!\d\.)(?>\d(?:[ -]?\d)*)(?![\w]|-\w|\.\d)")
 """A whole numeric token: digits, single spaces or dashes between them, no letter or dash-word around it,
 and not either side of a decimal point (`23.709466999662254` is a measurement, not a card)."""
+_MAYBE_SECRET = re.compile(
+    r"(?i)bgk_|eyJ|whsec_|[sr]k_|secret|passw|api_?key|authorization|bearer|://|\d(?:[ -]?\d){12}"
+)
+"""Something every pattern below needs (a superset): text without it is returned as is, unscanned.
+
+Most of a log line's values (levels, paths, ids, numbers) have none; the nine substitutions
+and the card scan cost about 25 µs per value, paid by every line (the access line: ~230 µs)."""
 PAN_MIN_DIGITS: Final = 13
 PAN_MAX_DIGITS: Final = 19
 _MAX_PAN_GROUP: Final = 6
@@ -134,7 +141,7 @@ def _named_secret(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """`text` with every secret and card number replaced (see the module docstring)."""
-    if not text:
+    if not text or _MAYBE_SECRET.search(text) is None:
         return text
     text = _API_KEY.sub(_api_key, text)
     text = _JWT.sub(REDACTED_JWT, text)

@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     worker_maintenance_chance: int = 20000
     """Per million Redis commands: how often the broker's re-queue maintenance runs."""
     worker_timeout_ms: int = 25
-    """Longest idle poll interval of a worker (Dramatiq's 1 s would add webhook latency; bench/changes.md)."""
+    """Longest poll interval of a worker busy in the last `WORKER_IDLE_AFTER_SECONDS` (bench/changes.md)."""
+    worker_idle_timeout_ms: int = 1000
+    """Longest poll interval of a worker idle for `WORKER_IDLE_AFTER_SECONDS` (docs/operations.md)."""
+    worker_idle_after_seconds: float = 5.0
+    """After this long without a message a worker polls every `WORKER_IDLE_TIMEOUT_MS` at most."""
     webhook_sweep_interval_seconds: float = 5.0
     webhook_pending_grace_seconds: float = 10.0
     """A `pending` row never sent is sent by the sweeper after this."""

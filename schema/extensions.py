@@ -10,6 +10,7 @@ from functools import lru_cache, partial
 from typing import Any, Final
 
 import strawberry
+import structlog
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -54,6 +55,7 @@ from gateway.settings import Settings
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger("gateway.errors")
+client_log = structlog.get_logger("gateway.graphql")
 
 UNEXPECTED_ERROR = "Unexpected error"
 
@@ -421,8 +423,52 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
         return data
 
 
+def client_error_code(error: GraphQLError) -> str:
+    """The code a log line names for an error the client caused (a label only, for grepping the log)."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if isinstance(error.original_error, REQUEST_ERRORS):
+        return "VALIDATION_FAILED"
+    # graphql-core's own errors carry no code: a document that does not parse, or does not validate
+    # (a variable that does not coerce included).
+    return "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 class GatewaySchema(strawberry.Schema):
-    """The schema class of the gateway: strawberry's, with `LeanExtensionsRunner`."""
+    """The schema class of the gateway: strawberry's, with `LeanExtensionsRunner` and one log line per refusal."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log a request's errors: the client's as ONE `info` line, crashes not here.
+
+        strawberry logs every error at `error` with a traceback, so a typo in a query looked
+        like an outage. A crash (`is_unexpected`) or an unreachable database is logged by
+        `MaskUnexpectedErrors`, once, with the request id (and the traceback for a crash).
+        """
+        client = [
+            error
+            for error in errors
+            if isinstance(error.original_error, REQUEST_ERRORS)
+            or not (is_unexpected(error) or is_database_unavailable(error.original_error))
+        ]
+        if not client:
+            return
+        context = execution_context.context if execution_context is not None else None
+        operation = None
+        if execution_context is not None:
+            with contextlib.suppress(Exception):  # an unparsable document has no operation to name
+                operation = execution_context.operation_name
+        client_log.info(
+            "graphql request refused",
+            request_id=getattr(context, "request_id", None),
+            operation_name=operation,
+            codes=sorted({client_error_code(error) for error in client}),
+            errors=[_one_line(error.message) for error in client],
+        )
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]

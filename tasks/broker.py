@@ -26,19 +26,25 @@ Tuning knobs (environment variables; defaults are the production values):
 - `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (5): after this long without a heartbeat a
   worker counts as dead and the messages it held (prefetched ones too) go back to the
   queue. Every broker command is a heartbeat: idle consumers poll at least every
-  `WORKER_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
+  `WORKER_IDLE_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
   busy ones ack. A worker whose threads are all stuck longer than
   this (slow Stripe calls) is taken for dead too: its messages are delivered again, which
   costs a claim that finds the row taken or done (`tasks.apply`), never a second effect.
   Dramatiq's 60 s kept a SIGKILLed worker's messages waiting about a minute.
 - `WORKER_MAINTENANCE_CHANCE` (20000 per million Redis commands): how often a command
   also runs the maintenance that re-queues dead workers' messages (two sorted-set range
-  reads when nobody died). With 25 ms polls that is about once a second per idle worker;
-  tests set 1000000 (every command).
-- `WORKER_TIMEOUT_MS` (25): the longest an idle consumer sleeps between polls (Dramatiq
-  backs off from 5 ms up to it). Dramatiq's default of 1 s would add up to 1 s of webhook
-  latency, 100 ms added ~15 ms at the median at 25 events/s (bench/changes.md); an idle
-  worker's polls cost about 1% of a core.
+  reads when nobody died). Besides that chance, a process runs it on its first command
+  after a second without one (`MAINTENANCE_INTERVAL_SECONDS`), so slow idle polls do not
+  slow the re-queue down; tests set 1000000 (every command).
+- `WORKER_TIMEOUT_MS` (25): the longest a consumer sleeps between polls while busy, that is
+  within `WORKER_IDLE_AFTER_SECONDS` (5) of its last message (Dramatiq backs off from 5 ms
+  up to it). 100 ms added ~15 ms at the median at 25 events/s (bench/changes.md).
+- `WORKER_IDLE_TIMEOUT_MS` (1000): the longest it sleeps once idle. 25 ms polls forever cost
+  an idle worker 6.4 % of a core; 1 s polls about 1 % (`python -m bench.idle_worker`,
+  docs/operations.md). The trade: the first webhook after 5 s of quiet waits for the next poll,
+  up to 1 s (0.5 to 1 s with Dramatiq's jitter), before a worker picks it up. It is also the
+  worker threads' wake-up interval (they are handed messages at once; the timeout only
+  bounds how soon they notice a stop).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -56,7 +63,7 @@ import dramatiq
 import redis
 import redis.asyncio as aioredis
 from dramatiq.asyncio import get_event_loop_thread
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
@@ -83,6 +90,10 @@ REDIS_NAMESPACE = "billing-gateway"
 HEARTBEAT_TIMEOUT_MS = int(get_settings().worker_heartbeat_timeout_seconds * 1000)
 MAINTENANCE_CHANCE = get_settings().worker_maintenance_chance
 WORKER_TIMEOUT_MS = get_settings().worker_timeout_ms
+WORKER_IDLE_TIMEOUT_MS = max(get_settings().worker_idle_timeout_ms, WORKER_TIMEOUT_MS)
+WORKER_IDLE_AFTER_SECONDS = get_settings().worker_idle_after_seconds
+MAINTENANCE_INTERVAL_SECONDS = 1.0
+"""A process runs the re-queue maintenance at least this often while it sends commands (see above)."""
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
 """A webhook request waits at most about this long for a Redis that is down."""
 REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
@@ -236,6 +247,49 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         await Tortoise.close_connections()
 
 
+class IdleBackoffConsumer(_RedisConsumer):  # type: ignore[misc]
+    """Dramatiq's Redis consumer, polling every `busy_timeout` ms at most while messages come, `timeout` once idle.
+
+    Dramatiq's consumer sleeps `compute_backoff(misses, max_backoff=self.timeout)` after an empty
+    fetch; this one sets that cap before each poll from how long ago its last message came.
+    """
+
+    def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
+        super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
+        self.idle_timeout = timeout
+        self.busy_timeout = min(WORKER_TIMEOUT_MS, timeout)
+        self.idle_after = WORKER_IDLE_AFTER_SECONDS
+        # A new consumer (worker start, a reconnection) starts busy: a backlog may be waiting.
+        self.last_message_at = time.monotonic()
+
+    def __next__(self) -> Any:
+        idle = time.monotonic() - self.last_message_at >= self.idle_after
+        self.timeout = self.idle_timeout if idle else self.busy_timeout
+        message = super().__next__()  # type: ignore[no-untyped-call]
+        if message is not None:
+            self.last_message_at = time.monotonic()
+        return message
+
+
+class GatewayRedisBroker(RedisBroker):  # type: ignore[misc]
+    """Dramatiq's Redis broker with `IdleBackoffConsumer`, and maintenance at least every second."""
+
+    _last_maintenance = 0.0
+
+    @property
+    def consumer_class(self) -> type[IdleBackoffConsumer]:
+        return IdleBackoffConsumer
+
+    def _should_do_maintenance(self, command: str) -> int:
+        if command in MAINTENANCE_COMMAND_BLACKLIST:
+            return 0
+        now = time.monotonic()
+        if now - self._last_maintenance >= MAINTENANCE_INTERVAL_SECONDS or super()._should_do_maintenance(command):
+            self._last_maintenance = now
+            return 1
+        return 0
+
+
 _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None
 _actors: dict[str, dramatiq.Actor[Any, Any]] = {}
@@ -258,7 +312,7 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
             socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
             socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
         )
-        broker = RedisBroker(  # type: ignore[no-untyped-call]
+        broker = GatewayRedisBroker(  # type: ignore[no-untyped-call]
             client=client,
             namespace=REDIS_NAMESPACE,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import dramatiq
 
 from gateway.settings import Settings, get_settings
-from tasks.broker import WORKER_TIMEOUT_MS, WorkerBoot, WorkerBootError, configure_broker, reset_broker
+from tasks.broker import WORKER_IDLE_TIMEOUT_MS, WorkerBoot, WorkerBootError, configure_broker, reset_broker
 
 if TYPE_CHECKING:
     from gateway.pubsub import StatusPublisher
@@ -44,7 +44,7 @@ class WorkerStartError(RuntimeError):
 
 
 def _start(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS)
     try:
         worker.start()
     except WorkerBootError as exc:
