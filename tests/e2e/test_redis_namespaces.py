@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, confirmed_payment_intent
 from tests.support.metrics import wait_for_metric
 from tests.support.process import ManagedProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, own_redis
 from tests.support.webhook_load import wait_ready, worker_process
 from tests.support.ws import connect, subscribe
 
@@ -63,16 +63,6 @@ class Deployment:
     worker: ManagedProcess
     names: RedisNames
     live_key: str
-
-
-@contextmanager
-def own_redis(test_logs: Path) -> Iterator[RedisServer]:
-    server = RedisServer(test_logs)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def deploy(

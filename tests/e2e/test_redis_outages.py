@@ -10,8 +10,8 @@ import asyncio
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import stripe_request
 from tests.support.metrics import wait_for_metric
 from tests.support.process import ManagedProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, own_redis
 
 WATCH = """
 subscription Watch($customerId: ID) {
@@ -40,16 +40,6 @@ subscription Watch($customerId: ID) {
 }
 """
 WATCH_STATUS = "subscription { paymentStatusChanged { eventId status } }"
-
-
-@contextmanager
-def own_redis(test_logs: Path) -> Iterator[RedisServer]:
-    server = RedisServer(test_logs)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @asynccontextmanager

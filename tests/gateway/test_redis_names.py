@@ -22,7 +22,7 @@ from gateway.settings import ConfigurationError, Settings
 from gateway.stripe_client import StripeAdapter
 from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
 from tests.support.redis_monitor import RedisMonitor
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, own_redis
 
 PREFIX = "acme-billing"
 DB = 3
@@ -72,12 +72,10 @@ def test_a_malformed_redis_url_is_refused_at_start() -> None:
 
 
 @pytest.fixture
-def own_redis(test_logs: Path) -> Iterator[RedisServer]:
+def redis_alone(test_logs: Path) -> Iterator[RedisServer]:
     """A redis-server of this test alone: every key, channel and connection on it is the gateway's."""
-    server = RedisServer(test_logs)
-    server.start()
-    yield server
-    server.stop()
+    with own_redis(test_logs) as server:
+        yield server
 
 
 async def wait_until(condition: Any, what: str, timeout: float = 10.0) -> None:
@@ -88,10 +86,10 @@ async def wait_until(condition: Any, what: str, timeout: float = 10.0) -> None:
 
 
 @pytest.mark.timeout(60)
-async def test_every_key_channel_and_connection_the_gateway_uses_is_in_its_namespace(own_redis: RedisServer) -> None:
+async def test_every_key_channel_and_connection_the_gateway_uses_is_in_its_namespace(redis_alone: RedisServer) -> None:
     """Drive each Redis user of the gateway and the worker; the server's MONITOR shows what they touched."""
     settings = settings_for(
-        redis_url=f"redis://127.0.0.1:{own_redis.port}/{DB}",
+        redis_url=f"redis://127.0.0.1:{redis_alone.port}/{DB}",
         redis_prefix=PREFIX,
         stripe_api_base="http://127.0.0.1:1",
         rate_limit_reads_per_minute=10,
@@ -99,7 +97,7 @@ async def test_every_key_channel_and_connection_the_gateway_uses_is_in_its_names
     )
     names = RedisNames.of(settings)
     assert names.namespace == f"{PREFIX}:{DB}"
-    monitor = RedisMonitor(own_redis.port)
+    monitor = RedisMonitor(redis_alone.port)
     hub = LiveHub(settings.redis_url, names=names)
     publisher = make_publisher(settings)
     limiter = RateLimiter(settings)
