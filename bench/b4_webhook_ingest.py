@@ -42,6 +42,8 @@ from bench.harness import (
 )
 from bench.load import HttpRequest, LoadSpec
 from bench.ws_events import WEBHOOK_PATH, payment_intent_event, sign
+from gateway.redis_names import RedisNames
+from tasks.broker import QUEUE
 from tests.support.net import free_port
 
 __all__ = ["BENCHMARK", "run", "webhook_requests"]
@@ -53,8 +55,14 @@ SMOKE_RATE: Final = 40.0
 OPEN_CONNECTIONS: Final = 64
 """Open loop: enough keep-alive connections that a request never waits for a free one at 500/s."""
 EVENT_PREFIX: Final = "evt_b4_"
-DRAMATIQ_KEYS: Final = ("billing-gateway:webhooks", "billing-gateway:webhooks.msgs")
-"""The queue of `tasks.broker` (namespace `billing-gateway`, queue `webhooks`): its message list and bodies."""
+
+
+def dramatiq_keys(redis_url: str) -> tuple[str, str]:
+    """The queue of `tasks.broker` (queue `webhooks`, default REDIS_PREFIX): its message list and bodies."""
+    queue = f"{RedisNames.for_url(redis_url).broker_namespace}:{QUEUE}"
+    return queue, f"{queue}.msgs"
+
+
 _PLACEHOLDER: Final = "__EVENT_NUMBER__"
 
 
@@ -89,8 +97,9 @@ async def _clean_up(stack: Stack) -> dict[str, float | str]:
     """Drop what the runs left: queued Dramatiq messages, inbox rows, the baseline's table and list."""
     client = aioredis.Redis.from_url(stack.redis_url)
     try:
-        queued = int(await client.llen(DRAMATIQ_KEYS[0]))
-        await client.delete(*DRAMATIQ_KEYS, LIST_KEY)
+        keys = dramatiq_keys(stack.redis_url)
+        queued = int(await client.llen(keys[0]))
+        await client.delete(*keys, LIST_KEY)
     finally:
         await client.aclose()
     conn = await asyncpg.connect(stack.database_url)

@@ -43,7 +43,8 @@ from bench.ws_setup import (
     run_swarm,
     ws_url,
 )
-from gateway.pubsub import CHANNEL, StatusMessage
+from gateway.pubsub import StatusMessage
+from gateway.redis_names import RedisNames
 from tests.support.net import free_port
 
 __all__ = ["BENCHMARK", "run"]
@@ -168,7 +169,7 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
                 "token": stack.api_key,
                 "query": PAYMENT_STATUS_CHANGED,
                 "variables": {"customerId": payment.customer.global_id},
-                "channel": CHANNEL,
+                "channel": RedisNames.for_url(stack.redis_url).status_channel,
                 "template": _status_template(payment),
                 "count_url": f"{gateway.url}/metrics",
             },

@@ -34,6 +34,7 @@ from gateway.idempotency import purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import metrics_endpoint, with_graphql_metrics
 from gateway.rate_limit import RateLimiter
+from gateway.redis_names import RedisNames
 from gateway.revocations import purge_expired_sessions
 from gateway.revocations import shutdown as stop_session_watch
 from gateway.settings import Settings, get_settings
@@ -170,7 +171,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         embedded_worker = start_app_broker(settings, asyncio.get_running_loop(), stripe=stripe)
         purger = asyncio.create_task(_purge_ledger_forever(settings))
         # One upstream subscription (Redis pub/sub, or the in-memory bus) fanned out to this process's sockets.
-        hub = LiveHub(settings.redis_url)
+        hub = LiveHub(settings.redis_url, names=RedisNames.of(settings))
         await hub.start()
         graphql.rate_limiter = RateLimiter(settings)
         # What is loaded by now lives as long as the process: keep it out of every full collection,

@@ -173,7 +173,7 @@ def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandb
     )
     typer.echo(f"  health      http://{host}:{port}/health/ready")
     typer.echo(f"  database    {_describe_database(settings)}")
-    typer.echo(f"  redis       {settings.redis_url or 'none: in-process broker and pub/sub (embedded mode)'}")
+    typer.echo(f"  redis       {_describe_redis(settings)}")
     if sandbox is not None:
         typer.echo(
             f"  stripe      sandbox emulator (localstripe) at {sandbox.url}, test mode, "
@@ -189,6 +189,16 @@ def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandb
 def _client_host(host: str) -> str:
     """Where a local client reaches a server bound to `host` (a wildcard bind answers on loopback)."""
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - comparing, not binding
+
+
+def _describe_redis(settings: Settings) -> str:
+    if not settings.redis_url:
+        return "none: in-process broker and pub/sub (embedded mode)"
+    from gateway.redis_names import RedisNames
+
+    url = settings.redis_url
+    where = url.split("@")[-1] if "@" in url else url.split("://")[-1]
+    return f"{where}, every key and channel under {RedisNames.of(settings).namespace}:"
 
 
 def _describe_database(settings: Settings) -> str:

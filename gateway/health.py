@@ -30,7 +30,8 @@ from tortoise import Tortoise
 
 from gateway.live import active_hub
 from gateway.metrics import DEPENDENCY_UP, on_scrape
-from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
+from gateway.redis_calls import honour_cancellation
+from gateway.redis_names import RedisNames
 from gateway.sandbox import check_identity
 from gateway.settings import Settings
 from gateway.stripe_client import StripeAdapter
@@ -77,6 +78,7 @@ class DependencyChecks:
 
             self._checks["stripe"] = sandbox_then_stripe
         self._redis_url = settings.redis_url
+        self._client_name = RedisNames.of(settings).client_name("health")
         if self._redis_url:
             self._checks["redis"] = self._redis
         self._results: dict[str, dict[str, Any]] = {}
@@ -89,7 +91,7 @@ class DependencyChecks:
             self._redis_url,
             socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
             socket_timeout=CHECK_TIMEOUT_SECONDS,
-            client_name=f"{CLIENT_NAME_PREFIX}:health",
+            client_name=self._client_name,
         )
         try:
             await honour_cancellation(client.ping())  # so the check's timeout is not lost

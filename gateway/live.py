@@ -1,7 +1,7 @@
 """The per-process fan-out of status messages to local GraphQL subscribers (path 4, "Live").
 
 Each gateway process holds ONE `LiveHub`, and the hub holds ONE upstream subscription:
-the Redis pub/sub channel `gateway.pubsub.CHANNEL` when `REDIS_URL` is set, else the
+the deployment's Redis pub/sub channel (`RedisNames.status_channel`) when `REDIS_URL` is set, else the
 process-wide in-memory bus (embedded mode). Every message it receives is offered to each
 local subscriber whose filter accepts it.
 
@@ -38,8 +38,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.metrics import LIVE_GAPS, LIVE_RESUBSCRIPTIONS
-from gateway.pubsub import CHANNEL, InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
-from gateway.redis_calls import CLIENT_NAME_PREFIX
+from gateway.pubsub import InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
+from gateway.redis_names import RedisNames
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -213,10 +213,18 @@ class LiveHub:
     """One upstream subscription per process, fanned out to local subscribers (all on one event loop)."""
 
     def __init__(
-        self, redis_url: str | None = None, *, bus: InMemoryBus | None = None, queue_size: int = DEFAULT_QUEUE_SIZE
+        self,
+        redis_url: str | None = None,
+        *,
+        names: RedisNames | None = None,
+        bus: InMemoryBus | None = None,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
     ) -> None:
-        """Redis at `redis_url` when given, else `bus` (default: the process-wide in-memory bus)."""
+        """Redis at `redis_url` (the status channel of `names`) when given, else `bus` (default: the process's)."""
+        if redis_url and names is None:
+            raise ValueError("LiveHub on Redis needs the deployment's RedisNames")
         self._redis_url = redis_url
+        self._names = names
         self._bus = bus
         self._queue_size = queue_size
         self._subscribers: set[LiveSubscription] = set()
@@ -316,24 +324,26 @@ class LiveHub:
             await subscription.aclose()
 
     async def _run_redis(self, redis_url: str) -> None:
+        assert self._names is not None
+        channel = self._names.status_channel
         backoff = INITIAL_BACKOFF_SECONDS
         while True:
             client: aioredis.Redis = aioredis.Redis.from_url(
-                redis_url, health_check_interval=15, client_name=f"{CLIENT_NAME_PREFIX}:live"
+                redis_url, health_check_interval=15, client_name=self._names.client_name("live")
             )
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(channel)
                     self._subscribed()
                     backoff = INITIAL_BACKOFF_SECONDS
-                    log.info("live updates: subscribed to Redis channel %s", CHANNEL)
+                    log.info("live updates: subscribed to Redis channel %s", channel)
                     async for raw in pubsub.listen():
                         if raw.get("type") != "message":
                             continue
                         try:
                             message = StatusMessage.from_json(raw["data"])
                         except ValueError:
-                            log.warning("live updates: ignored a foreign message on %s", CHANNEL)
+                            log.warning("live updates: ignored a foreign message on %s", channel)
                             continue
                         self.dispatch(message)
                     raise ConnectionError("Redis pub/sub stream ended")

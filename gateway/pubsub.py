@@ -5,7 +5,8 @@ a `StatusMessage` after an event changed the status of a payment, invoice or
 subscription (path 4 in docs/architecture.md); each gateway process holds one subscription and
 fans the messages out to its WebSocket subscribers.
 
-- `RedisPublisher`: production; JSON on the Redis pub/sub channel `CHANNEL`.
+- `RedisPublisher`: production; JSON on the deployment's Redis pub/sub channel
+  (`RedisNames.status_channel`: `<REDIS_PREFIX>:<db>:status`, gateway.redis_names).
 - `InMemoryBus`: embedded mode (no `REDIS_URL`) and tests; one process, any thread.
 
 `make_publisher(settings)` picks one. Publishing is best effort: a message nobody
@@ -27,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast, get_args
 
 import redis.asyncio as aioredis
 
-from gateway.redis_calls import CLIENT_NAME_PREFIX, once_more_on_fresh_connection
+from gateway.redis_calls import once_more_on_fresh_connection
+from gateway.redis_names import RedisNames
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
     from gateway.settings import Settings
 
 __all__ = [
-    "CHANNEL",
     "InMemoryBus",
     "RedisPublisher",
     "StatusKind",
@@ -45,9 +46,6 @@ __all__ = [
     "in_memory_bus",
     "make_publisher",
 ]
-
-CHANNEL: Final = "billing-gateway:status"
-"""The Redis pub/sub channel every status message is published on."""
 
 PUBLISH_TIMEOUT_SECONDS: Final = 5.0
 """Connect and answer deadline of one PUBLISH: a hung Redis must not hold the worker's event for long."""
@@ -220,15 +218,16 @@ class InMemoryBus:
 
 
 class RedisPublisher:
-    """Publishes status messages as JSON on `CHANNEL` of the Redis at `redis_url`."""
+    """Publishes status messages as JSON on the status channel of `names` on the Redis at `redis_url`."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, names: RedisNames) -> None:
         """Prepare the client; it connects on first publish (from the loop that publishes)."""
+        self.channel = names.status_channel
         self._client: aioredis.Redis = aioredis.Redis.from_url(
             redis_url,
             socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             socket_timeout=PUBLISH_TIMEOUT_SECONDS,
-            client_name=f"{CLIENT_NAME_PREFIX}:publisher",
+            client_name=names.client_name("publisher"),
         )
 
     async def publish(self, message: StatusMessage) -> None:
@@ -237,9 +236,8 @@ class RedisPublisher:
         Raises redis errors when the second try fails too (callers log them: live messages are best effort).
         """
         payload = message.to_json()
-        await once_more_on_fresh_connection(
-            self._client, lambda: self._client.publish(CHANNEL, payload), f"status message {message.event_id}: publish"
-        )
+        what = f"status message {message.event_id}: publish"
+        await once_more_on_fresh_connection(self._client, lambda: self._client.publish(self.channel, payload), what)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -262,5 +260,5 @@ def in_memory_bus() -> InMemoryBus:
 def make_publisher(settings: Settings) -> StatusPublisher:
     """Redis when `REDIS_URL` is set, else the process-wide in-memory bus."""
     if settings.redis_url:
-        return RedisPublisher(settings.redis_url)
+        return RedisPublisher(settings.redis_url, RedisNames.of(settings))
     return in_memory_bus()

@@ -32,13 +32,13 @@ from redis.exceptions import RedisError
 
 from gateway.auth import Principal
 from gateway.metrics import RATE_LIMIT_FALLBACK, RATE_LIMIT_REDIS_ERRORS, RATE_LIMITED
-from gateway.redis_calls import CLIENT_NAME_PREFIX, honour_cancellation
+from gateway.redis_calls import honour_cancellation
+from gateway.redis_names import RedisNames
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.rate_limit")
 
 BudgetKind = Literal["read", "mutation"]
-KEY_PREFIX = "bgw:ratelimit"
 REDIS_TIMEOUT_SECONDS = 0.5
 REDIS_RETRY_SECONDS = 2.0
 """After Redis failed, how long requests use the in-memory buckets before Redis is tried again."""
@@ -129,14 +129,14 @@ class MemoryBuckets:
 class RedisBuckets:
     """Buckets in Redis, shared by every gateway process on it."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, names: RedisNames) -> None:
         pool = aioredis.BlockingConnectionPool.from_url(
             redis_url,
             max_connections=REDIS_POOL_SIZE,
             timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            client_name=f"{CLIENT_NAME_PREFIX}:rate-limit",
+            client_name=names.client_name("rate-limit"),
         )
         self._client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._script = self._client.register_script(TAKE_SCRIPT)
@@ -159,8 +159,9 @@ class RateLimiter:
             "read": Budget.per_minute(settings.rate_limit_reads_per_minute),
             "mutation": Budget.per_minute(settings.rate_limit_mutations_per_minute),
         }
+        self._names = RedisNames.of(settings)
         if buckets is None:
-            buckets = RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
+            buckets = RedisBuckets(settings.redis_url, self._names) if settings.redis_url else MemoryBuckets()
         self._buckets = buckets
         self._shared = not isinstance(buckets, MemoryBuckets)
         """Whether `buckets` is shared (Redis) and so may fail; then `_fallback` stands in for it."""
@@ -180,7 +181,7 @@ class RateLimiter:
         budget = self._budgets[kind]
         if budget is None:
             return ALLOWED
-        key = f"{KEY_PREFIX}:{kind}:{principal.kind}:{principal.id}"
+        key = self._names.rate_limit_key(kind, principal.kind, principal.id)
         wait = await self._take(key, budget)
         if wait <= 0:
             return ALLOWED

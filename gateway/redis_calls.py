@@ -18,20 +18,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from redis import asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["CLIENT_NAME_PREFIX", "honour_cancellation", "once_more_on_fresh_connection"]
+__all__ = ["honour_cancellation", "once_more_on_fresh_connection"]
 
 log = logging.getLogger("gateway.redis")
 
 T = TypeVar("T")
-
-CLIENT_NAME_PREFIX: Final = "billing-gateway"
-"""Connections name themselves `billing-gateway:<role>` (visible in Redis' CLIENT LIST)."""
 
 
 async def honour_cancellation(call: Awaitable[T]) -> T:

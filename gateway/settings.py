@@ -15,6 +15,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.redis_names import DEFAULT_PREFIX as DEFAULT_REDIS_PREFIX
+from gateway.redis_names import prefix_problem, redis_db
+
 Environment = Literal["development", "test", "production"]
 
 SECRET_FILE = Path(".gateway-secret")
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+    """Starts every Redis key and channel name, with the database number: `<prefix>:<db>` (gateway.redis_names)."""
     stripe_api_key: str | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -153,6 +158,14 @@ class Settings(BaseSettings):
                     " (43+ characters of url-safe base64, or 64+ hex digits); generate one with"
                     ' python -c "import secrets; print(secrets.token_urlsafe(32))"'
                 )
+        problem = prefix_problem(self.redis_prefix)
+        if problem is not None:
+            raise ConfigurationError(f"REDIS_PREFIX {problem}")
+        if self.redis_url:
+            try:
+                redis_db(self.redis_url)
+            except ValueError as exc:
+                raise ConfigurationError(f"REDIS_URL is not a Redis URL: {exc}") from None
         if not 1 <= self.session_min_ttl_seconds <= self.session_default_ttl_seconds <= self.session_max_ttl_seconds:
             raise ConfigurationError(
                 "SESSION_MIN_TTL_SECONDS (at least 1) <= SESSION_DEFAULT_TTL_SECONDS <= SESSION_MAX_TTL_SECONDS"

@@ -69,6 +69,7 @@ from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
 
 from gateway.redis_calls import once_more_on_fresh_connection
+from gateway.redis_names import RedisNames
 from gateway.settings import Settings, get_settings
 from tasks.events import family_of
 
@@ -83,9 +84,6 @@ T = TypeVar("T")
 
 QUEUE = "webhooks"
 """The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
-
-REDIS_NAMESPACE = "billing-gateway"
-"""Prefix of Dramatiq's Redis keys, so the gateway can share a Redis with other apps."""
 
 HEARTBEAT_TIMEOUT_MS = int(get_settings().worker_heartbeat_timeout_seconds * 1000)
 MAINTENANCE_CHANCE = get_settings().worker_maintenance_chance
@@ -307,14 +305,18 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
 
     broker: dramatiq.Broker
     if settings.redis_url:
+        names = RedisNames.of(settings)
         client = redis.Redis.from_url(
             settings.redis_url,
             socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
             socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+            client_name=names.client_name("broker"),
         )
+        # Per deployment (prefix and database), so that a worker only ever sees its own
+        # deployment's messages (docs/redis-namespaces.md).
         broker = GatewayRedisBroker(  # type: ignore[no-untyped-call]
             client=client,
-            namespace=REDIS_NAMESPACE,
+            namespace=names.broker_namespace,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
         )
@@ -378,6 +380,7 @@ class LoopEnqueuer:
 
     def __init__(self, settings: Settings) -> None:
         self._redis_url = settings.redis_url
+        self._client_name = RedisNames.of(settings).client_name("enqueue")
         self._client: aioredis.Redis | None = None
         self._script: Any = None
         self._script_of: dramatiq.Broker | None = None
@@ -423,6 +426,7 @@ class LoopEnqueuer:
                     self._redis_url or "",
                     socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
                     socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                    client_name=self._client_name,
                 )
             # Learnt once per process with a blocking call (a Redis round trip): keep it off the loop.
             await asyncio.to_thread(broker._max_unpack_size)  # type: ignore[no-untyped-call]

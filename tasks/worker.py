@@ -70,7 +70,7 @@ def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True
     except WorkerStartError as exc:
         log.error("%s", exc)
         return 1
-    log.info("worker ready: %d threads on queue webhooks", threads)
+    log.info("worker ready: %d threads on queue webhooks of %s", threads, getattr(broker, "namespace", "memory"))
     print(f"worker ready: {threads} threads, sweeper {'on' if sweeper else 'off'}", flush=True)
     stop.wait()
     log.info("worker stopping")

@@ -10,8 +10,8 @@ import asyncio
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection
 
+from gateway.redis_names import RedisNames
 from tests.e2e.operations import customer_with_card
 from tests.e2e.test_live import live_socket, subscribe
 from tests.e2e.test_webhook_faults import wait_ready, worker_process
@@ -29,7 +30,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import stripe_request
 from tests.support.metrics import wait_for_metric
 from tests.support.process import ManagedProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, own_redis
 
 WATCH = """
 subscription Watch($customerId: ID) {
@@ -39,17 +40,6 @@ subscription Watch($customerId: ID) {
 }
 """
 WATCH_STATUS = "subscription { paymentStatusChanged { eventId status } }"
-STATUS_CHANNEL = "billing-gateway:status"
-
-
-@contextmanager
-def own_redis(test_logs: Path) -> Iterator[RedisServer]:
-    server = RedisServer(test_logs)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @asynccontextmanager
@@ -136,8 +126,9 @@ async def wait_hub_subscribed(redis_server: RedisServer, timeout: float = 30.0) 
     try:
         deadline = time.monotonic() + timeout
         while True:
-            counts = dict(await client.pubsub_numsub(STATUS_CHANNEL))
-            if counts.get(STATUS_CHANNEL.encode(), 0) >= 1:
+            channel = RedisNames.for_url(redis_server.url).status_channel
+            counts = dict(await client.pubsub_numsub(channel))
+            if counts.get(channel.encode(), 0) >= 1:
                 return
             assert time.monotonic() < deadline, "the gateway did not subscribe to the status channel again"
             await asyncio.sleep(0.05)
@@ -264,7 +255,8 @@ async def test_with_redis_stopped_the_read_limit_still_applies_per_process(
             await wait_for_metric(gateway.url, "gateway_rate_limit_fallback", lambda v: v == 0, timeout=5)
         client = aioredis.Redis.from_url(redis_server.url)
         try:
-            assert await client.keys("bgw:ratelimit:read:*"), "the shared buckets are used again"
+            buckets = RedisNames.for_url(redis_server.url).rate_limit_key("read", "*", "*")
+            assert await client.keys(buckets), "the shared buckets are used again"
         finally:
             await client.aclose()
 

@@ -7,6 +7,8 @@ No persistence (`--save "" --appendonly no`), so a restart comes back empty.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -61,3 +63,14 @@ class RedisServer:
     def stop(self) -> None:
         """Stop redis-server (SIGTERM, then SIGKILL); the port is free again afterwards."""
         self.process.stop(timeout=5.0)
+
+
+@contextmanager
+def own_redis(log_dir: Path) -> Iterator[RedisServer]:
+    """A started `RedisServer` of the caller's alone, stopped on the way out."""
+    server = RedisServer(log_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -12,13 +12,13 @@ import pytest
 import redis.asyncio as aioredis
 
 from gateway.pubsub import (
-    CHANNEL,
     InMemoryBus,
     RedisPublisher,
     StatusMessage,
     in_memory_bus,
     make_publisher,
 )
+from gateway.redis_names import RedisNames
 from gateway.settings import Settings
 from tests.support.redis_server import RedisServer
 
@@ -92,9 +92,10 @@ def test_make_publisher_picks_redis_only_when_configured() -> None:
 async def test_redis_publisher_publishes_json_on_the_channel(redis_url: str) -> None:
     listener = aioredis.Redis.from_url(redis_url)
     pubsub = listener.pubsub()
-    await pubsub.subscribe(CHANNEL)
+    names = RedisNames.for_url(redis_url)
+    await pubsub.subscribe(names.status_channel)
     assert (await pubsub.get_message(timeout=2))["type"] == "subscribe"  # type: ignore[index]
-    publisher = RedisPublisher(redis_url)
+    publisher = RedisPublisher(redis_url, names)
     try:
         await publisher.publish(message())
         received = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
@@ -115,14 +116,15 @@ def test_the_local_gap_flag_is_never_published() -> None:
 async def test_the_first_publish_after_redis_restarts_is_sent_on_a_fresh_connection(test_logs: Path) -> None:
     server = RedisServer(test_logs)
     server.start()
-    publisher = RedisPublisher(server.url)
+    names = RedisNames.for_url(server.url)
+    publisher = RedisPublisher(server.url, names)
     listener = aioredis.Redis.from_url(server.url)
     try:
         await publisher.publish(message(event_id="evt_before"))  # the publisher now holds a connection
         server.stop()
         server.start()
         pubsub = listener.pubsub()
-        await pubsub.subscribe(CHANNEL)
+        await pubsub.subscribe(names.status_channel)
         assert (await pubsub.get_message(timeout=2))["type"] == "subscribe"  # type: ignore[index]
         await publisher.publish(message(event_id="evt_after"))  # its connection died with the old server
         received = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
