@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import AuthenticationError, authenticate_bearer
 from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
+from gateway.error_codes import ErrorCode
 from gateway.settings import Settings
 
 MAX_BODY_BYTES = 1_048_576
@@ -75,12 +76,14 @@ class GraphQLHttpGate:
             await self.app(scope, receive, send)
             return
         if request.method not in ("GET", "POST"):
-            await error_response(405, "method_not_allowed", "use GET or POST")(scope, receive, send)
+            await error_response(405, ErrorCode.METHOD_NOT_ALLOWED, "use GET or POST")(scope, receive, send)
             return
         try:
             principal = await authenticate_bearer(request.headers.get("authorization"), self.settings)
         except AuthenticationError as exc:
-            await error_response(401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            await error_response(401, ErrorCode.UNAUTHORIZED, str(exc), {"WWW-Authenticate": "Bearer"})(
+                scope, receive, send
+            )
             return
         body = b""
         if request.method == "POST":
@@ -97,28 +100,32 @@ class GraphQLHttpGate:
     async def _read_body(self, request: Request) -> tuple[JSONResponse | None, bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            return error_response(400, "bad_request", "the body must be JSON (Content-Type: application/json)"), b""
+            return error_response(
+                400, ErrorCode.BAD_REQUEST, "the body must be JSON (Content-Type: application/json)"
+            ), b""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return error_response(413, "payload_too_large", f"the body is limited to {self.max_body_bytes} bytes"), b""
+            return error_response(
+                413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {self.max_body_bytes} bytes"
+            ), b""
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body_bytes:
                 return error_response(
-                    413, "payload_too_large", f"the body is limited to {self.max_body_bytes} bytes"
+                    413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {self.max_body_bytes} bytes"
                 ), b""
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
             parsed: Any = load_json(body)
         except ValueError as exc:
-            return error_response(400, "bad_request", f"the body: {exc}"), b""
+            return error_response(400, ErrorCode.BAD_REQUEST, f"the body: {exc}"), b""
         if not isinstance(parsed, dict):
-            return error_response(400, "bad_request", "the body must be one JSON object (batching is off)"), b""
+            return error_response(400, ErrorCode.BAD_REQUEST, "the body must be one JSON object (batching is off)"), b""
         if not isinstance(parsed.get("query"), str):
-            return error_response(400, "bad_request", "the body needs a `query` string"), b""
+            return error_response(400, ErrorCode.BAD_REQUEST, "the body needs a `query` string"), b""
         return None, body
 
 
@@ -164,7 +171,7 @@ def _check_query_params(request: Request) -> JSONResponse | None:
         try:
             load_json(raw)
         except ValueError as exc:
-            return error_response(400, "bad_request", f"`{name}`: {exc}")
+            return error_response(400, ErrorCode.BAD_REQUEST, f"`{name}`: {exc}")
     return None
 
 
@@ -205,7 +212,7 @@ def _json_client_errors(send: Send) -> Send:
             if message.get("more_body", False):
                 return
             reason = b"".join(chunks).decode("utf-8", "replace").strip() or "bad request"
-            rewritten = error_response(held["status"], "bad_request", reason)
+            rewritten = error_response(held["status"], ErrorCode.BAD_REQUEST, reason)
             headers = MutableHeaders(raw=list(held.get("headers", [])))
             for name in ("content-type", "content-length"):
                 headers[name] = rewritten.headers[name]
@@ -237,9 +244,11 @@ def service_unavailable_response() -> JSONResponse:
     message = f"the service is unavailable (its database cannot be reached); retry in {seconds} s"
     return JSONResponse(
         {
-            "error": "service_unavailable",
+            "error": ErrorCode.HTTP_SERVICE_UNAVAILABLE,
             "message": message,
-            "errors": [{"message": message, "extensions": {"code": "SERVICE_UNAVAILABLE", "retryAfter": seconds}}],
+            "errors": [
+                {"message": message, "extensions": {"code": ErrorCode.SERVICE_UNAVAILABLE, "retryAfter": seconds}}
+            ],
         },
         status_code=503,
         headers={"Retry-After": str(seconds)},

@@ -31,6 +31,7 @@ from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 
+from gateway.error_codes import ErrorCode
 from gateway.settings import Settings
 from models import IdempotencyRecord, LedgerStatus
 
@@ -38,9 +39,9 @@ MAX_KEY_LENGTH = 255
 
 
 class LedgerRejection(Exception):
-    """The key cannot be used for this call; `code` is the UserErrorCode to report."""
+    """The key cannot be used for this call; `code` is the user-error code to report."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -99,10 +100,10 @@ class Claim:
 async def claim(settings: Settings, *, principal_scope: str, key: str, operation: str, fingerprint: str) -> Claim:
     """Claim `key` for this call, or find its stored response; raises LedgerRejection."""
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise LedgerRejection("VALIDATION_FAILED", f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters")
+        raise LedgerRejection(ErrorCode.VALIDATION_FAILED, f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters")
     if "\x00" in key:
         # PostgreSQL text cannot hold NUL: the insert below would fail as a crash, not a refusal.
-        raise LedgerRejection("VALIDATION_FAILED", "idempotencyKey must not contain NUL characters")
+        raise LedgerRejection(ErrorCode.VALIDATION_FAILED, "idempotencyKey must not contain NUL characters")
     ttl = timedelta(hours=settings.idempotency_ttl_hours)
     lock_timeout = timedelta(seconds=settings.idempotency_lock_timeout_seconds)
     for _ in range(3):
@@ -128,7 +129,7 @@ async def claim(settings: Settings, *, principal_scope: str, key: str, operation
             continue
         if existing.operation != operation or existing.request_hash != fingerprint:
             raise LedgerRejection(
-                "IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used with another operation or input"
+                ErrorCode.IDEMPOTENCY_KEY_REUSED, "this idempotencyKey was already used with another operation or input"
             )
         if existing.status == LedgerStatus.COMPLETED:
             return Claim(replay=existing.response or {})
@@ -139,8 +140,8 @@ async def claim(settings: Settings, *, principal_scope: str, key: str, operation
             ).update(locked_at=now)
             if taken:
                 return Claim(attempt=Attempt(existing.id, principal_scope, key, operation, resumed=True))
-        raise LedgerRejection("IDEMPOTENCY_KEY_IN_PROGRESS", "a call with this idempotencyKey is still running")
-    raise LedgerRejection("IDEMPOTENCY_KEY_IN_PROGRESS", "a call with this idempotencyKey is still running")
+        raise LedgerRejection(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS, "a call with this idempotencyKey is still running")
+    raise LedgerRejection(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS, "a call with this idempotencyKey is still running")
 
 
 async def release(attempt: Attempt) -> None:

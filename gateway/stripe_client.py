@@ -1,7 +1,7 @@
 """The one adapter between the gateway and Stripe: the ONLY module that imports `stripe`.
 
 Everything else calls `StripeAdapter` and receives plain JSON-like dicts, or a
-`ProviderError` whose `code` is one of our `UserErrorCode` names.
+`ProviderError` whose `code` is an `ErrorCode` (a user-error one).
 
 Exceptions raised by this module:
 
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast
 import httpx
 import stripe
 
+from gateway.error_codes import ErrorCode
 from gateway.metrics import observe_stripe_call
 
 if TYPE_CHECKING:
@@ -87,12 +88,12 @@ RESERVED_METADATA_PREFIX: Final = "bgw_"
 _RETRY_BACKOFF_SECONDS: Final = (0.5, 1.0, 2.0)
 
 ProviderErrorCode = Literal[
-    "CARD_DECLINED",
-    "PAYMENT_FAILED",
-    "NOT_FOUND",
-    "VALIDATION_FAILED",
-    "PROVIDER_UNAVAILABLE",
-    "PROVIDER_ERROR",
+    ErrorCode.CARD_DECLINED,
+    ErrorCode.PAYMENT_FAILED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.VALIDATION_FAILED,
+    ErrorCode.PROVIDER_UNAVAILABLE,
+    ErrorCode.PROVIDER_ERROR,
 ]
 
 # The one table from Stripe failures to our codes. Keys are (exception class,
@@ -104,43 +105,45 @@ _ERROR_TABLE: Final[Mapping[tuple[type[BaseException], str | None], ProviderErro
     {
         # Card errors: the customer's bank or card said no (`expired_card`,
         # `incorrect_cvc`, `card_declined`, ... all land here) ...
-        (stripe.CardError, None): "CARD_DECLINED",
+        (stripe.CardError, None): ErrorCode.CARD_DECLINED,
         # ... except a processing failure, which is not the card's fault.
-        (stripe.CardError, "processing_error"): "PAYMENT_FAILED",
-        (stripe.InvalidRequestError, "resource_missing"): "NOT_FOUND",
+        (stripe.CardError, "processing_error"): ErrorCode.PAYMENT_FAILED,
+        (stripe.InvalidRequestError, "resource_missing"): ErrorCode.NOT_FOUND,
         # localstripe answers unknown ids with a bare 404 and no `code`.
-        (stripe.InvalidRequestError, "http_404"): "NOT_FOUND",
-        (stripe.InvalidRequestError, None): "VALIDATION_FAILED",
+        (stripe.InvalidRequestError, "http_404"): ErrorCode.NOT_FOUND,
+        (stripe.InvalidRequestError, None): ErrorCode.VALIDATION_FAILED,
         # Outcome unknown or nothing done: safe to retry with the same key.
-        (stripe.APIConnectionError, None): "PROVIDER_UNAVAILABLE",
-        (TimeoutError, None): "PROVIDER_UNAVAILABLE",
-        (stripe.RateLimitError, None): "PROVIDER_UNAVAILABLE",
-        (stripe.APIError, "http_5xx"): "PROVIDER_UNAVAILABLE",
+        (stripe.APIConnectionError, None): ErrorCode.PROVIDER_UNAVAILABLE,
+        (TimeoutError, None): ErrorCode.PROVIDER_UNAVAILABLE,
+        (stripe.RateLimitError, None): ErrorCode.PROVIDER_UNAVAILABLE,
+        (stripe.APIError, "http_5xx"): ErrorCode.PROVIDER_UNAVAILABLE,
         # 409: a request with the same idempotency key is still running at Stripe.
-        (stripe.APIError, "http_409"): "PROVIDER_UNAVAILABLE",
-        (stripe.APIError, None): "PROVIDER_ERROR",
+        (stripe.APIError, "http_409"): ErrorCode.PROVIDER_UNAVAILABLE,
+        (stripe.APIError, None): ErrorCode.PROVIDER_ERROR,
         # Our key, our permissions or our idempotency-key derivation is wrong:
         # nothing a client can fix, so it is masked as a provider error.
-        (stripe.AuthenticationError, None): "PROVIDER_ERROR",
-        (stripe.PermissionError, None): "PROVIDER_ERROR",
-        (stripe.IdempotencyError, None): "PROVIDER_ERROR",
-        (stripe.StripeError, None): "PROVIDER_ERROR",
+        (stripe.AuthenticationError, None): ErrorCode.PROVIDER_ERROR,
+        (stripe.PermissionError, None): ErrorCode.PROVIDER_ERROR,
+        (stripe.IdempotencyError, None): ErrorCode.PROVIDER_ERROR,
+        (stripe.StripeError, None): ErrorCode.PROVIDER_ERROR,
     }
 )
 
 # Messages for codes where Stripe's own text would be useless or unsafe for a client.
 _GENERIC_MESSAGES: Final[Mapping[ProviderErrorCode, str]] = MappingProxyType(
     {
-        "CARD_DECLINED": "The card was declined.",
-        "PAYMENT_FAILED": "The payment could not be processed; try again.",
-        "NOT_FOUND": "The object does not exist at the payment provider.",
-        "VALIDATION_FAILED": "The payment provider rejected the request as invalid.",
-        "PROVIDER_UNAVAILABLE": "The payment provider is unavailable; retry with the same idempotency key.",
-        "PROVIDER_ERROR": "The payment provider could not process the request.",
+        ErrorCode.CARD_DECLINED: "The card was declined.",
+        ErrorCode.PAYMENT_FAILED: "The payment could not be processed; try again.",
+        ErrorCode.NOT_FOUND: "The object does not exist at the payment provider.",
+        ErrorCode.VALIDATION_FAILED: "The payment provider rejected the request as invalid.",
+        ErrorCode.PROVIDER_UNAVAILABLE: "The payment provider is unavailable; retry with the same idempotency key.",
+        ErrorCode.PROVIDER_ERROR: "The payment provider could not process the request.",
     }
 )
 # Stripe writes these messages for end users; the others are ours.
-_CODES_WITH_STRIPE_MESSAGE: Final = frozenset({"CARD_DECLINED", "PAYMENT_FAILED", "NOT_FOUND", "VALIDATION_FAILED"})
+_CODES_WITH_STRIPE_MESSAGE: Final = frozenset(
+    {ErrorCode.CARD_DECLINED, ErrorCode.PAYMENT_FAILED, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED}
+)
 
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
 # Stripe keys (even masked ones), webhook secrets, client secrets and anything that
@@ -184,7 +187,7 @@ def _guard_sdk_logger() -> None:
 
 
 class ProviderError(Exception):
-    """A Stripe call failed; `code` is one of our UserErrorCode names.
+    """A Stripe call failed; `code` is one of our user-error `ErrorCode`s.
 
     `message` is safe to show to a client: no secrets, no card numbers.
     """
@@ -220,14 +223,14 @@ class ProviderError(Exception):
     @property
     def transient(self) -> bool:
         """True when the outcome is unknown or nothing was done: retry with the SAME idempotency key."""
-        return self.code == "PROVIDER_UNAVAILABLE"
+        return self.code == ErrorCode.PROVIDER_UNAVAILABLE
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
     def __repr__(self) -> str:
         return (
-            f"ProviderError(code={self.code!r}, message={self.message!r}, stripe_code={self.stripe_code!r}, "
+            f"ProviderError(code={str(self.code)!r}, message={self.message!r}, stripe_code={self.stripe_code!r}, "
             f"decline_code={self.decline_code!r}, http_status={self.http_status!r}, request_id={self.request_id!r})"
         )
 
@@ -252,7 +255,7 @@ def _classify(exc: BaseException) -> ProviderErrorCode:
             code = _ERROR_TABLE.get((cls, qualifier))
             if code is not None:
                 return code
-    return "PROVIDER_ERROR"
+    return ErrorCode.PROVIDER_ERROR
 
 
 def _error_body(exc: stripe.StripeError) -> Mapping[str, Any]:
@@ -275,7 +278,7 @@ def _to_provider_error(exc: BaseException) -> ProviderError:
     stripe_code = exc.code or _str_or_none(body.get("code"))
     param = _str_or_none(body.get("param"))
     decline_code: str | None = None
-    if code in ("CARD_DECLINED", "PAYMENT_FAILED"):
+    if code in (ErrorCode.CARD_DECLINED, ErrorCode.PAYMENT_FAILED):
         # localstripe (and Stripe, for codes like `expired_card`) may send no
         # decline_code; the card error's code is the same vocabulary, so clients
         # always get a reason for a decline.
@@ -450,7 +453,9 @@ class StripeAdapter:
     ) -> None:
         # Declines and bad input are business as usual; an unavailable provider is
         # worth a look; a provider error means our key, permissions or code are wrong.
-        level = {"PROVIDER_UNAVAILABLE": logging.WARNING, "PROVIDER_ERROR": logging.ERROR}.get(error.code, logging.INFO)
+        level = {ErrorCode.PROVIDER_UNAVAILABLE: logging.WARNING, ErrorCode.PROVIDER_ERROR: logging.ERROR}.get(
+            error.code, logging.INFO
+        )
         logger.log(
             level,
             "stripe %s failed code=%s stripe_error=%s stripe_code=%s decline_code=%s http_status=%s "
@@ -516,7 +521,7 @@ class StripeAdapter:
                     await asyncio.sleep(_RETRY_BACKOFF_SECONDS[min(retry, len(_RETRY_BACKOFF_SECONDS) - 1)])
         except TimeoutError:
             elapsed = time.monotonic() - started
-            gave_up = ProviderError("PROVIDER_UNAVAILABLE", _GENERIC_MESSAGES["PROVIDER_UNAVAILABLE"])
+            gave_up = ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, _GENERIC_MESSAGES[ErrorCode.PROVIDER_UNAVAILABLE])
             observe_stripe_call(operation, elapsed, gave_up.code)
             logger.warning(
                 "stripe %s gave up after %.0f ms idempotency_key=%s",
@@ -552,7 +557,8 @@ class StripeAdapter:
                 ", ".join(differs),
             )
             raise ProviderError(
-                "PROVIDER_ERROR", "this idempotency key was already used at the payment provider for another request"
+                ErrorCode.PROVIDER_ERROR,
+                "this idempotency key was already used at the payment provider for another request",
             )
         logger.warning(
             "stripe %s: adopted %s created by an earlier try of idempotency_key=%s (not created again)",

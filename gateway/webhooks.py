@@ -46,6 +46,7 @@ from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
 from gateway.db import DATABASE_RETRY_AFTER_SECONDS, exception_causes
+from gateway.error_codes import ErrorCode
 from gateway.mirror.common import Statement, quoted
 from gateway.stripe_client import WebhookSignatureError, verify_webhook
 from models.base import uuid7
@@ -99,7 +100,7 @@ def _error(status: int, error: str, message: str) -> JSONResponse:
 
 
 def _too_large(limit: int) -> JSONResponse:
-    return _error(413, "payload_too_large", f"the body is limited to {limit} bytes")
+    return _error(413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {limit} bytes")
 
 
 async def insert_event(
@@ -206,11 +207,11 @@ class StripeWebhookEndpoint:
             event = verify_webhook(body, request.headers.get("stripe-signature"), self.secrets, self.tolerance)
         except WebhookSignatureError as exc:
             log.warning("webhook rejected: %s", exc)
-            return _error(400, "invalid_signature", str(exc))
+            return _error(400, ErrorCode.INVALID_SIGNATURE, str(exc))
         problem = _column_problem(event)
         if problem is not None:
             log.warning("webhook rejected: %s", problem)
-            return _error(400, "invalid_event", problem)
+            return _error(400, ErrorCode.INVALID_EVENT, problem)
 
         event_id: str = event["id"]
         event_type: str = event["type"]
@@ -311,7 +312,7 @@ class StripeWebhookEndpoint:
 
 
 def _storage_unavailable() -> JSONResponse:
-    response = _error(503, "storage_unavailable", "the event could not be stored; retry later")
+    response = _error(503, ErrorCode.STORAGE_UNAVAILABLE, "the event could not be stored; retry later")
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response
 

@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
 from gateway.db import is_database_unavailable
+from gateway.error_codes import ErrorCode
 from gateway.revocations import WS_CLOSE_CODE, session_watch
 from schema.context import Context
 from schema.execution import ResultSharingCache, result_sharing_cache
@@ -66,7 +67,7 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Exception as exc:
             if not is_database_unavailable(exc):
                 raise
-            await self.websocket.close(code=WS_TRY_AGAIN_LATER, reason="SERVICE_UNAVAILABLE")
+            await self.websocket.close(code=WS_TRY_AGAIN_LATER, reason=ErrorCode.SERVICE_UNAVAILABLE)
             return
         principal = self.context.principal
         if self.connection_acknowledged and principal.kind == "customer_session" and self._unwatch is None:

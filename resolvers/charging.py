@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from gateway.auth import Principal
+from gateway.error_codes import ErrorCode
 from gateway.locks import ObjectBusyError, money_lock
 from gateway.mirror import invoice_payment_intent_id
 from gateway.stripe_client import StripeAdapter
@@ -29,11 +30,13 @@ async def payment_method_to_charge(
     if payment_method_id is not None and payment_method_id is not strawberry.UNSET:
         pm = await fetch(visible_payment_methods(principal), payment_method_id, "PaymentMethod", field)
         if pm.customer_id != customer.id:
-            raise MutationError("VALIDATION_FAILED", "this payment method is not attached to this customer", field)
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, "this payment method is not attached to this customer", field
+            )
         return pm.stripe_id
     if customer.default_payment_method_stripe_id is None:
         raise MutationError(
-            "VALIDATION_FAILED",
+            ErrorCode.VALIDATION_FAILED,
             "the customer has no default payment method: attach one with setAsDefault, or pass paymentMethodId",
             field,
         )
@@ -51,8 +54,8 @@ def payment_failure(payment: dict[str, Any] | None) -> list[dict[str, Any]]:
     decline_code = error.get("decline_code") or code
     message = error.get("message") or "The payment failed."
     if error.get("type") == "card_error" or code in DECLINE_CODES:
-        return [user_error("CARD_DECLINED", message, None, decline_code)]
-    return [user_error("PAYMENT_FAILED", message, None, decline_code)]
+        return [user_error(ErrorCode.CARD_DECLINED, message, None, decline_code)]
+    return [user_error(ErrorCode.PAYMENT_FAILED, message, None, decline_code)]
 
 
 async def invoice_with_payment(
@@ -74,4 +77,4 @@ async def locked_money(info: Info, kind: str, object_id: str) -> AsyncIterator[N
         async with money_lock(info.context.settings, kind, object_id):
             yield
     except ObjectBusyError as busy:
-        raise MutationError("OBJECT_BUSY", str(busy), ["input"]) from None
+        raise MutationError(ErrorCode.OBJECT_BUSY, str(busy), ["input"]) from None

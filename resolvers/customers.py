@@ -10,6 +10,7 @@ from uuid import UUID
 import strawberry
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.mirror import upsert_customer
 from resolvers import snapshots
@@ -136,7 +137,9 @@ async def update_customer(
             # Stripe merges metadata; unset what the new value leaves out so it replaces.
             params["metadata"] = {**dict.fromkeys(row.metadata, ""), **metadata}
         if not params:
-            raise MutationError("VALIDATION_FAILED", "nothing to update: give email, name or metadata", ["input"])
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, "nothing to update: give email, name or metadata", ["input"]
+            )
         obj = await info.context.stripe.update_customer(
             row.stripe_id, params=params, idempotency_key=attempt.stripe_key("customer")
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.error_codes import ErrorCode
+
 
 class MutationError(Exception):
     """A failure found before anything was done; the idempotency key is given back."""
 
-    def __init__(self, code: str, message: str, field: list[str] | None = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, field: list[str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -19,7 +21,7 @@ class MutationError(Exception):
 
 
 def user_error(
-    code: str, message: str, field: list[str] | None = None, decline_code: str | None = None
+    code: ErrorCode, message: str, field: list[str] | None = None, decline_code: str | None = None
 ) -> dict[str, Any]:
     """One userErrors entry in its stored (JSON) form."""
     entry: dict[str, Any] = {"code": code, "message": message, "field": field}

@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
 from gateway.stripe_client import ProviderError
@@ -95,7 +96,7 @@ async def upcoming_invoice(
 def payable(row: InvoiceModel) -> InvoiceModel:
     """`row`, if it may be paid now (else VALIDATION_FAILED)."""
     if row.status not in PAYABLE_STATUSES:
-        raise MutationError("VALIDATION_FAILED", f"the invoice is {row.status}, not open", ["input", "id"])
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"the invoice is {row.status}, not open", ["input", "id"])
     return row
 
 
@@ -115,7 +116,7 @@ async def pay_invoice(
             )
             if stripe.is_emulator:
                 raise MutationError(
-                    "VALIDATION_FAILED",
+                    ErrorCode.VALIDATION_FAILED,
                     "the Stripe emulator pays invoices with the default payment method only",
                     ["input", "paymentMethodId"],
                 )

@@ -27,6 +27,7 @@ import structlog
 from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt, LedgerRejection, run_idempotent
 from gateway.stripe_client import ProviderError, last_stripe_request_id
 from resolvers import audit
@@ -166,9 +167,9 @@ async def _run_mutation(
     except Exception as error:
         if not audited:
             # Another customer's object named in the input: an attempt worth keeping, under its own outcome.
-            forbidden = isinstance(error, GraphQLError) and (error.extensions or {}).get("code") == "FORBIDDEN"
+            forbidden = isinstance(error, GraphQLError) and (error.extensions or {}).get("code") == ErrorCode.FORBIDDEN
             try:
-                await write_audit(None, outcome="FORBIDDEN" if forbidden else "error")
+                await write_audit(None, outcome=ErrorCode.FORBIDDEN if forbidden else "error")
             except Exception:
                 log.exception("could not write the audit entry of a failed %s", operation)
         raise

@@ -22,6 +22,7 @@ from graphql import (
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from gateway.error_codes import ErrorCode
 from resolvers.loaders import fetch_whole_rows
 from schema.relay import (
     DEFAULT_PAGE_SIZE,
@@ -42,12 +43,14 @@ def check_page_args(first: int | None, after: str | None) -> int:
     """The page size to fetch; raises a GraphQL error with code VALIDATION_FAILED."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if size < 0 or size > MAX_PAGE_SIZE:
-        raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE_SIZE}", extensions={"code": "VALIDATION_FAILED"})
+        raise GraphQLError(
+            f"`first` must be between 0 and {MAX_PAGE_SIZE}", extensions={"code": ErrorCode.VALIDATION_FAILED}
+        )
     if after is not None:
         try:
             decode_cursor(after)
         except InvalidIdError as exc:
-            raise GraphQLError(str(exc), extensions={"code": "VALIDATION_FAILED"}) from None
+            raise GraphQLError(str(exc), extensions={"code": ErrorCode.VALIDATION_FAILED}) from None
     return size
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.mirror import upsert_customer, upsert_payment_method
 from models import Customer
@@ -70,7 +71,7 @@ async def attach_payment_method(
         pm_id = input.stripe_payment_method_id.strip()
         if not pm_id.startswith("pm_") or len(pm_id) > 255:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 "stripePaymentMethodId must be a Stripe payment method id (pm_…)",
                 ["input", "stripePaymentMethodId"],
             )
@@ -105,7 +106,7 @@ async def detach_payment_method(
     async def execute(attempt: Attempt) -> dict[str, Any]:
         row = await fetch(visible_payment_methods(info.context.principal), input.id, "PaymentMethod", ["input", "id"])
         if row.customer_id is None:
-            raise MutationError("VALIDATION_FAILED", "this payment method is already detached", ["input", "id"])
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "this payment method is already detached", ["input", "id"])
         customer = await Customer.get_or_none(id=row.customer_id)
         stripe = info.context.stripe
         obj = await stripe.detach_payment_method(row.stripe_id, idempotency_key=attempt.stripe_key("detach"))
@@ -138,7 +139,7 @@ async def set_default_payment_method(
         )
         if pm.customer_id != customer.id:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 "this payment method is not attached to this customer",
                 ["input", "paymentMethodId"],
             )

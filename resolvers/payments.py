@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.mirror import upsert_payment, upsert_refund
 from resolvers import snapshots
@@ -53,7 +54,9 @@ async def create_payment(
         currency = clean_currency(input.currency, ["input", "currency"])
         description = None if input.description in (None, strawberry.UNSET) else input.description
         if description is not None and len(description) > 1000:
-            raise MutationError("VALIDATION_FAILED", "description is at most 1000 characters", ["input", "description"])
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, "description is at most 1000 characters", ["input", "description"]
+            )
         if description is not None:
             clean_text(description, "description", ["input", "description"])
         pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
@@ -88,7 +91,7 @@ async def refund_payment(
         row = await fetch(visible_payments(principal), input.payment_id, "Payment", ["input", "paymentId"])
         if row.status not in REFUNDABLE_STATUSES:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 f"the payment is {row.status}; only succeeded payments can be refunded",
                 ["input", "paymentId"],
             )
@@ -115,10 +118,10 @@ async def refund_within_lock(
         row = await upsert_payment(await stripe.retrieve_payment_intent(payment_intent))
     left = (row.amount_received or row.amount) - row.amount_refunded
     if left <= 0:
-        raise MutationError("VALIDATION_FAILED", "nothing is left to refund", ["input", "amount"])
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing is left to refund", ["input", "amount"])
     amount = left if requested is None else requested
     if amount > left:
-        raise MutationError("VALIDATION_FAILED", f"only {left} is left to refund", ["input", "amount"])
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"only {left} is left to refund", ["input", "amount"])
     obj = await stripe.create_refund(
         payment_intent=row.stripe_id,
         amount=amount,

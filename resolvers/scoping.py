@@ -19,6 +19,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from gateway.auth import Principal
+from gateway.error_codes import ErrorCode
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
 M = TypeVar("M", bound=Model)
@@ -118,7 +119,8 @@ def forbidden_error(type_name: str) -> GraphQLError:
     `reason: OTHER_CUSTOMER` tells it from a scope refusal (a read key mutating), which has no reason.
     """
     return GraphQLError(
-        f"You are not allowed to see this {type_name}.", extensions={"code": "FORBIDDEN", "reason": "OTHER_CUSTOMER"}
+        f"You are not allowed to see this {type_name}.",
+        extensions={"code": ErrorCode.FORBIDDEN, "reason": "OTHER_CUSTOMER"},
     )
 
 
@@ -136,13 +138,15 @@ def filter_id(value: str, type_name: str, argument: str) -> UUID:
     try:
         return parse_typed_id(value, type_name)
     except InvalidIdError as exc:
-        raise GraphQLError(f"`{argument}`: {exc}", extensions={"code": "VALIDATION_FAILED"}) from None
+        raise GraphQLError(f"`{argument}`: {exc}", extensions={"code": ErrorCode.VALIDATION_FAILED}) from None
 
 
 def filter_text(value: str, argument: str) -> str:
     """A text filter argument; NUL (which PostgreSQL text cannot hold) is a VALIDATION_FAILED error."""
     if "\x00" in value:
-        raise GraphQLError(f"`{argument}` must not contain NUL characters", extensions={"code": "VALIDATION_FAILED"})
+        raise GraphQLError(
+            f"`{argument}` must not contain NUL characters", extensions={"code": ErrorCode.VALIDATION_FAILED}
+        )
     return value
 
 

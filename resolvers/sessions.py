@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.revocations import revocations
 from gateway.sessions import SessionClaims, new_session_claims, sign_session_claims
@@ -53,7 +54,7 @@ async def create_customer_session(
             ttl = settings.session_default_ttl_seconds
         if not settings.session_min_ttl_seconds <= ttl <= settings.session_max_ttl_seconds:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 f"ttlSeconds must be between {settings.session_min_ttl_seconds} and {settings.session_max_ttl_seconds}",
                 ["input", "ttlSeconds"],
             )
@@ -109,13 +110,15 @@ async def revoke_customer_session(
     async def execute(attempt: Attempt) -> dict[str, Any]:
         field = ["input", "sessionId"]
         if given is None and principal.kind != "customer_session":
-            raise MutationError("VALIDATION_FAILED", "sessionId is required (only a session may revoke itself)", field)
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, "sessionId is required (only a session may revoke itself)", field
+            )
         session_id = principal.id if given is None else str(given)
         row = None
         if 0 < len(session_id) <= SESSION_ID_MAX_LENGTH and "\x00" not in session_id:
             row = await CustomerSession.get_or_none(jti=session_id)
         if row is None:
-            raise MutationError("NOT_FOUND", "no CustomerSession with this id", field)
+            raise MutationError(ErrorCode.NOT_FOUND, "no CustomerSession with this id", field)
         if principal.customer_id is not None and row.customer_id != principal.customer_id:
             raise forbidden_error("CustomerSession")
         async with in_transaction():

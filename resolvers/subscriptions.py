@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
+from gateway.error_codes import ErrorCode
 from gateway.idempotency import Attempt
 from gateway.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
 from gateway.stripe_client import ProviderError
@@ -62,8 +63,8 @@ async def _retrieve_price(info: Info, price_id: str) -> dict[str, Any]:
     try:
         return await info.context.stripe.retrieve_price(price_id)
     except ProviderError as error:
-        if error.code == "NOT_FOUND":
-            raise MutationError("NOT_FOUND", f"no price {price_id!r} at Stripe", ["input", "priceId"]) from None
+        if error.code == ErrorCode.NOT_FOUND:
+            raise MutationError(ErrorCode.NOT_FOUND, f"no price {price_id!r} at Stripe", ["input", "priceId"]) from None
         raise
 
 
@@ -79,7 +80,9 @@ async def create_subscription(
         quantity = clean_quantity(input.quantity, ["input", "quantity"])
         trial_days = None if input.trial_days in (None, strawberry.UNSET) else input.trial_days
         if trial_days is not None and not 1 <= trial_days <= 730:
-            raise MutationError("VALIDATION_FAILED", "trialDays must be between 1 and 730", ["input", "trialDays"])
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, "trialDays must be between 1 and 730", ["input", "trialDays"]
+            )
         pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
         price = await _retrieve_price(info, price_id)
         obj = await stripe.create_subscription(
@@ -118,7 +121,7 @@ async def update_subscription(
         principal, stripe = info.context.principal, info.context.stripe
         row = await fetch(visible_subscriptions(principal), input.id, "Subscription", ["input", "id"])
         if row.status in TERMINAL_STATUSES:
-            raise MutationError("VALIDATION_FAILED", f"the subscription is {row.status}", ["input", "id"])
+            raise MutationError(ErrorCode.VALIDATION_FAILED, f"the subscription is {row.status}", ["input", "id"])
         price_id = None
         if input.price_id not in (None, strawberry.UNSET):
             price_id = clean_stripe_id(input.price_id, ["input", "priceId"], what="priceId")
@@ -126,10 +129,10 @@ async def update_subscription(
         if input.quantity not in (None, strawberry.UNSET):
             quantity = clean_quantity(input.quantity, ["input", "quantity"])
         if price_id is None and quantity is None:
-            raise MutationError("VALIDATION_FAILED", "nothing to update: give priceId or quantity", ["input"])
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing to update: give priceId or quantity", ["input"])
         item = await SubscriptionItemModel.filter(subscription_id=row.id).order_by("created_at").first()
         if item is None:
-            raise MutationError("VALIDATION_FAILED", "the subscription has no item to change", ["input", "id"])
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "the subscription has no item to change", ["input", "id"])
         price = await _retrieve_price(info, price_id) if price_id is not None else None
         if price_id is not None and quantity is None:
             # A price change keeps the quantity (emulators reset an item they re-price to 1).
@@ -165,7 +168,9 @@ async def cancel_subscription(
     async def execute(attempt: Attempt) -> dict[str, Any]:
         row = await fetch(visible_subscriptions(info.context.principal), input.id, "Subscription", ["input", "id"])
         if row.status in TERMINAL_STATUSES:
-            raise MutationError("VALIDATION_FAILED", f"the subscription is already {row.status}", ["input", "id"])
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED, f"the subscription is already {row.status}", ["input", "id"]
+            )
         obj = await info.context.stripe.cancel_subscription(
             row.stripe_id, at_period_end=bool(input.at_period_end), idempotency_key=attempt.stripe_key("cancel")
         )

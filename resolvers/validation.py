@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from gateway.error_codes import ErrorCode
 from gateway.redaction import card_number_spans
 from gateway.stripe_client import RESERVED_METADATA_PREFIX
 from resolvers.errors import MutationError
@@ -30,10 +31,10 @@ def clean_text(value: str, what: str, field: list[str]) -> str:
     through the gateway (PCI SAQ A), not even in a name, a description or metadata.
     """
     if "\x00" in value:
-        raise MutationError("VALIDATION_FAILED", f"{what} must not contain NUL characters", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"{what} must not contain NUL characters", field)
     if card_number_spans(value):
         raise MutationError(
-            "VALIDATION_FAILED", f"{what} must not contain a card number (collect cards with Stripe.js)", field
+            ErrorCode.VALIDATION_FAILED, f"{what} must not contain a card number (collect cards with Stripe.js)", field
         )
     return value
 
@@ -43,32 +44,32 @@ def clean_email(value: str, field: list[str]) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise MutationError("VALIDATION_FAILED", f"invalid email address: {exc}", field) from None
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"invalid email address: {exc}", field) from None
 
 
 def clean_metadata(value: Any, field: list[str]) -> dict[str, str]:
     """Stripe-compatible metadata (string keys and values within Stripe's limits)."""
     if not isinstance(value, dict):
-        raise MutationError("VALIDATION_FAILED", "metadata must be an object of string values", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "metadata must be an object of string values", field)
     if len(value) > METADATA_MAX_KEYS:
-        raise MutationError("VALIDATION_FAILED", f"metadata holds at most {METADATA_MAX_KEYS} keys", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"metadata holds at most {METADATA_MAX_KEYS} keys", field)
     cleaned: dict[str, str] = {}
     for key, item in value.items():
         if not isinstance(item, str) or not key or len(key) > METADATA_MAX_KEY_LENGTH:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 f"metadata keys are 1-{METADATA_MAX_KEY_LENGTH} characters and values are strings",
                 [*field, str(key)],
             )
         if key.startswith(RESERVED_METADATA_PREFIX):
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 f"metadata keys starting with {RESERVED_METADATA_PREFIX} are reserved",
                 [*field, key],
             )
         if len(item) > METADATA_MAX_VALUE_LENGTH:
             raise MutationError(
-                "VALIDATION_FAILED",
+                ErrorCode.VALIDATION_FAILED,
                 f"metadata values are at most {METADATA_MAX_VALUE_LENGTH} characters",
                 [*field, key],
             )
@@ -78,7 +79,7 @@ def clean_metadata(value: Any, field: list[str]) -> dict[str, str]:
 
 def clean_name(value: str | None, field: list[str]) -> str | None:
     if value is not None and len(value) > 256:
-        raise MutationError("VALIDATION_FAILED", "name is at most 256 characters", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "name is at most 256 characters", field)
     return None if value is None else clean_text(value, "name", field)
 
 
@@ -87,7 +88,7 @@ def typed_id(value: str, type_name: str, field: list[str]) -> UUID:
     try:
         return parse_typed_id(value, type_name)
     except InvalidIdError:
-        raise MutationError("NOT_FOUND", f"no {type_name} with this id", field) from None
+        raise MutationError(ErrorCode.NOT_FOUND, f"no {type_name} with this id", field) from None
 
 
 async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -> M:
@@ -102,7 +103,7 @@ async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -
     if row is None:
         if await is_foreign(qs.model, pk):
             raise forbidden_error(type_name)
-        raise MutationError("NOT_FOUND", f"no {type_name} with this id", field)
+        raise MutationError(ErrorCode.NOT_FOUND, f"no {type_name} with this id", field)
     return row
 
 
@@ -118,9 +119,11 @@ NON_MONEY_CURRENCIES = frozenset(
 def clean_amount(value: int | None, field: list[str], *, maximum: int = MAX_AMOUNT) -> int:
     """A positive amount in minor units, at most `maximum`."""
     if value is None or value < 1:
-        raise MutationError("VALIDATION_FAILED", "amount must be a positive integer in minor units (cents)", field)
+        raise MutationError(
+            ErrorCode.VALIDATION_FAILED, "amount must be a positive integer in minor units (cents)", field
+        )
     if value > maximum:
-        raise MutationError("VALIDATION_FAILED", f"amount must be at most {maximum:,} minor units", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"amount must be at most {maximum:,} minor units", field)
     return value
 
 
@@ -128,7 +131,7 @@ def clean_currency(value: str, field: list[str]) -> str:
     """An ISO 4217 currency code, lower-cased as Stripe writes it."""
     code = value.strip().upper()
     if len(code) != 3 or code in NON_MONEY_CURRENCIES or pycountry.currencies.get(alpha_3=code) is None:
-        raise MutationError("VALIDATION_FAILED", f"{value!r} is not an ISO 4217 currency code", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"{value!r} is not an ISO 4217 currency code", field)
     return code.lower()
 
 
@@ -137,7 +140,7 @@ def clean_quantity(value: int | None, field: list[str], *, default: int = 1) -> 
     if value is None:
         return default
     if not 1 <= value <= 10_000:
-        raise MutationError("VALIDATION_FAILED", "quantity must be between 1 and 10000", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "quantity must be between 1 and 10000", field)
     return value
 
 
@@ -145,5 +148,5 @@ def clean_stripe_id(value: str, field: list[str], *, what: str) -> str:
     """A Stripe object id as a client typed it: trimmed, non-empty, bounded."""
     cleaned = value.strip()
     if not cleaned or len(cleaned) > 255 or any(c.isspace() for c in cleaned):
-        raise MutationError("VALIDATION_FAILED", f"{what} must be a Stripe id", field)
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"{what} must be a Stripe id", field)
     return cleaned

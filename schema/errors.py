@@ -6,53 +6,31 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.types.enum import EnumValueDefinition
+
+from gateway.error_codes import ErrorCode
 
 USER_ERRORS_DESCRIPTION = "Errors the client can act on; empty when the mutation succeeded. Each has a stable `code`."
 
 
+def _member(code: ErrorCode) -> EnumValueDefinition:
+    return strawberry.enum_value(code, description=code.description)
+
+
+# The user-error subset of `ErrorCode`, its values and descriptions taken from there;
+# tests/test_error_codes.py checks the two lists agree.
 @strawberry.enum(description="What went wrong in a mutation, stable across versions.")
 class UserErrorCode(Enum):
-    VALIDATION_FAILED = strawberry.enum_value(
-        "VALIDATION_FAILED",
-        description="The input is invalid (the message says why, `field` says where); nothing was done.",
-    )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND", description="An id in the input names no object this caller may see."
-    )
-    CARD_DECLINED = strawberry.enum_value(
-        "CARD_DECLINED", description="The card was declined; `declineCode` carries Stripe's reason."
-    )
-    PAYMENT_FAILED = strawberry.enum_value(
-        "PAYMENT_FAILED", description="Stripe could not complete the payment for another reason than a decline."
-    )
-    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
-        "IDEMPOTENCY_KEY_REUSED",
-        description="This key was used before with another operation or input; nothing was done.",
-    )
-    IDEMPOTENCY_KEY_IN_PROGRESS = strawberry.enum_value(
-        "IDEMPOTENCY_KEY_IN_PROGRESS",
-        description="The first call with this key is still running; retry with the same key.",
-    )
-    OBJECT_BUSY = strawberry.enum_value(
-        "OBJECT_BUSY",
-        description="Another refund or payment of the same payment or invoice is still running; "
-        "nothing was sent to Stripe: retry with the same idempotency key.",
-    )
-    PROVIDER_UNAVAILABLE = strawberry.enum_value(
-        "PROVIDER_UNAVAILABLE",
-        description="Stripe did not answer in time or is down; the outcome is unknown: retry with the same key.",
-    )
-    PROVIDER_ERROR = strawberry.enum_value(
-        "PROVIDER_ERROR", description="Stripe refused the call for a reason the client cannot fix; see the message."
-    )
-    SERVICE_UNAVAILABLE = strawberry.enum_value(
-        "SERVICE_UNAVAILABLE",
-        description=(
-            "The gateway's database cannot be reached. Sent as a top-level GraphQL error "
-            "(`extensions: {code, retryAfter}`; over HTTP a 503 with `Retry-After`): retry later, "
-            "with the same idempotency key for a mutation."
-        ),
-    )
+    VALIDATION_FAILED = _member(ErrorCode.VALIDATION_FAILED)
+    NOT_FOUND = _member(ErrorCode.NOT_FOUND)
+    CARD_DECLINED = _member(ErrorCode.CARD_DECLINED)
+    PAYMENT_FAILED = _member(ErrorCode.PAYMENT_FAILED)
+    IDEMPOTENCY_KEY_REUSED = _member(ErrorCode.IDEMPOTENCY_KEY_REUSED)
+    IDEMPOTENCY_KEY_IN_PROGRESS = _member(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS)
+    OBJECT_BUSY = _member(ErrorCode.OBJECT_BUSY)
+    PROVIDER_UNAVAILABLE = _member(ErrorCode.PROVIDER_UNAVAILABLE)
+    PROVIDER_ERROR = _member(ErrorCode.PROVIDER_ERROR)
+    SERVICE_UNAVAILABLE = _member(ErrorCode.SERVICE_UNAVAILABLE)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")

@@ -51,6 +51,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
 from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
+from gateway.error_codes import ErrorCode
 from gateway.settings import Settings
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -105,7 +106,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, REQUEST_ERRORS):
-            return GraphQLError(request_error_message(error.original_error), extensions={"code": "VALIDATION_FAILED"})
+            return GraphQLError(
+                request_error_message(error.original_error), extensions={"code": ErrorCode.VALIDATION_FAILED}
+            )
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         if is_database_unavailable(error.original_error):
@@ -120,7 +123,7 @@ class MaskUnexpectedErrors(MaskErrors):
             UNEXPECTED_ERROR,
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
+            extensions={"code": ErrorCode.INTERNAL, "requestId": request_id},
         )
 
 
@@ -145,7 +148,7 @@ def _service_unavailable(error: GraphQLError, context: object, request_id: str |
         f"the service is unavailable (its database cannot be reached); retry in {seconds} s",
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": "SERVICE_UNAVAILABLE", "retryAfter": seconds, "requestId": request_id},
+        extensions={"code": ErrorCode.SERVICE_UNAVAILABLE, "retryAfter": seconds, "requestId": request_id},
     )
 
 
@@ -167,7 +170,7 @@ class RateLimit(SchemaExtension):
                 _refuse_http(context, 429, seconds)
                 raise GraphQLError(
                     f"rate limit exceeded for {'mutations' if mutation else 'reads'}; retry in {seconds} s",
-                    extensions={"code": "RATE_LIMITED", "retryAfter": seconds},
+                    extensions={"code": ErrorCode.RATE_LIMITED, "retryAfter": seconds},
                 )
         yield
 
@@ -235,7 +238,7 @@ class MaxNodesLimiter(SchemaExtension):
                 raise GraphQLError(
                     f"this query could return {nodes} nodes; the limit is {self.max_nodes}"
                     " (ask for smaller `first` pages on nested connections)",
-                    extensions={"code": "QUERY_TOO_COMPLEX", "estimatedNodes": nodes},
+                    extensions={"code": ErrorCode.QUERY_TOO_COMPLEX, "estimatedNodes": nodes},
                 )
         yield
 
@@ -429,10 +432,14 @@ def client_error_code(error: GraphQLError) -> str:
     if isinstance(code, str):
         return code
     if isinstance(error.original_error, REQUEST_ERRORS):
-        return "VALIDATION_FAILED"
+        return ErrorCode.VALIDATION_FAILED
     # graphql-core's own errors carry no code: a document that does not parse, or does not validate
     # (a variable that does not coerce included).
-    return "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
+    return (
+        ErrorCode.GRAPHQL_PARSE_FAILED
+        if error.message.startswith("Syntax Error")
+        else ErrorCode.GRAPHQL_VALIDATION_FAILED
+    )
 
 
 def _one_line(text: str) -> str:
@@ -609,7 +616,7 @@ def lone_surrogate_error(
     only as a syntax error (which closes a WebSocket), and in variables nothing did.
     """
     reason = "text must be valid Unicode (a lone UTF-16 surrogate is not)"
-    code = {"code": "VALIDATION_FAILED"}
+    code = {"code": ErrorCode.VALIDATION_FAILED}
     index = _first_lone_surrogate(query) if query else None
     if query and index is not None:
         line = query.count("\n", 0, index) + 1
@@ -620,12 +627,12 @@ def lone_surrogate_error(
         )
     if operation_name and _first_lone_surrogate(operation_name) is not None:
         return GraphQLError(
-            f"`operationName` holds a lone surrogate: {reason}", extensions={"code": "VALIDATION_FAILED"}
+            f"`operationName` holds a lone surrogate: {reason}", extensions={"code": ErrorCode.VALIDATION_FAILED}
         )
     path = _surrogate_path(variables) if variables else None
     if path is not None:
         where = "$" + ".".join(str(part) for part in path) if path else "the variables"
         return GraphQLError(
-            f"variable `{where}` holds a lone surrogate: {reason}", extensions={"code": "VALIDATION_FAILED"}
+            f"variable `{where}` holds a lone surrogate: {reason}", extensions={"code": ErrorCode.VALIDATION_FAILED}
         )
     return None

@@ -16,6 +16,7 @@ from strawberry.permission import BasePermission
 from tortoise.models import Model
 
 from gateway.auth import Scope
+from gateway.error_codes import ErrorCode
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
@@ -72,7 +73,7 @@ class _CanWatch(BasePermission):
     """
 
     message = "You are not allowed to do this."
-    error_extensions: GraphQLErrorExtensions | None = {"code": "FORBIDDEN"}
+    error_extensions: GraphQLErrorExtensions | None = {"code": ErrorCode.FORBIDDEN}
 
     type_name: ClassVar[str]
     argument: ClassVar[str]

@@ -17,6 +17,8 @@ import strawberry
 from graphql import GraphQLError, IntValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
+from gateway.error_codes import ErrorCode
+
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer a JSON number (an IEEE 754 double: JavaScript's `Number.MAX_SAFE_INTEGER`) holds exactly."""
 
@@ -29,7 +31,9 @@ _DESCRIPTION = (
 
 
 def _refuse(value: object, reason: str) -> GraphQLError:
-    return GraphQLError(f"MinorUnits cannot represent {value!r}: {reason}", extensions={"code": "VALIDATION_FAILED"})
+    return GraphQLError(
+        f"MinorUnits cannot represent {value!r}: {reason}", extensions={"code": ErrorCode.VALIDATION_FAILED}
+    )
 
 
 def _checked(value: int) -> int:

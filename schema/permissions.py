@@ -19,12 +19,13 @@ from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
 from gateway.auth import Principal, Scope
+from gateway.error_codes import ErrorCode
 from schema.context import Info
 
 
 class _Forbidden(BasePermission):
     message = "You are not allowed to do this."
-    error_extensions: GraphQLErrorExtensions | None = {"code": "FORBIDDEN"}
+    error_extensions: GraphQLErrorExtensions | None = {"code": ErrorCode.FORBIDDEN}
 
 
 class CanRead(_Forbidden):

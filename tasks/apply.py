@@ -57,6 +57,7 @@ from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
 from gateway.db import exception_causes, is_database_unavailable, wait_for_database
+from gateway.error_codes import ErrorCode
 from gateway.locks import lock_object
 from gateway.mirror import (
     InvalidStripeObjectError,
@@ -262,7 +263,7 @@ async def _mirror_parent(missing: MissingParentError, stripe: StripeAdapter) -> 
         try:
             customer = await _fetch_customer(stripe, missing.stripe_id)
         except ProviderError as exc:
-            if exc.code != "NOT_FOUND":
+            if exc.code != ErrorCode.NOT_FOUND:
                 raise
             # Gone for good at Stripe (localstripe forgets deleted customers): keep what we know.
             customer = {"id": missing.stripe_id, "object": "customer", "deleted": True}
@@ -516,7 +517,7 @@ async def _apply(event: WebhookEvent, family: str, stripe: StripeAdapter) -> _Ap
             try:
                 fetched: StripeObject = target.on_fresh(await target.fetch(stripe, target.stripe_id))
             except ProviderError as exc:
-                if exc.code != "NOT_FOUND":
+                if exc.code != ErrorCode.NOT_FOUND:
                     raise
                 # Gone at Stripe: the event's copy is the last word there will be.
                 fetched = target.on_fresh({**target.obj, "deleted": True}) if target.model is Customer else target.obj

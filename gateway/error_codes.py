@@ -1,0 +1,102 @@
+"""Every error code the gateway emits, in one enum (base layer: imports nothing of ours).
+
+A code reaches a client as a mutation's `userErrors[].code`, a top-level GraphQL error's
+`extensions.code`, a WebSocket close reason or the `error` field of a plain HTTP error body.
+`ErrorCode` is a `StrEnum`, so JSON, logs and metric labels carry the bare string.
+The GraphQL enum `UserErrorCode` (schema/errors.py) is built from the members with
+`user_error=True`; their descriptions are the ones the exported schema shows.
+tests/test_error_codes.py fails on a string literal equal to a code anywhere else in product code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    description: str
+    user_error: bool
+
+    def __new__(cls, value: str, description: str, user_error: bool = False) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        member.user_error = user_error
+        return member
+
+    # Mutation `userErrors` (the GraphQL enum UserErrorCode); the ledger, the Stripe
+    # adapter and scoping report these too.
+    VALIDATION_FAILED = (
+        "VALIDATION_FAILED",
+        "The input is invalid (the message says why, `field` says where); nothing was done.",
+        True,
+    )
+    NOT_FOUND = "NOT_FOUND", "An id in the input names no object this caller may see.", True
+    CARD_DECLINED = "CARD_DECLINED", "The card was declined; `declineCode` carries Stripe's reason.", True
+    PAYMENT_FAILED = (
+        "PAYMENT_FAILED",
+        "Stripe could not complete the payment for another reason than a decline.",
+        True,
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "IDEMPOTENCY_KEY_REUSED",
+        "This key was used before with another operation or input; nothing was done.",
+        True,
+    )
+    IDEMPOTENCY_KEY_IN_PROGRESS = (
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        "The first call with this key is still running; retry with the same key.",
+        True,
+    )
+    OBJECT_BUSY = (
+        "OBJECT_BUSY",
+        "Another refund or payment of the same payment or invoice is still running; "
+        "nothing was sent to Stripe: retry with the same idempotency key.",
+        True,
+    )
+    PROVIDER_UNAVAILABLE = (
+        "PROVIDER_UNAVAILABLE",
+        "Stripe did not answer in time or is down; the outcome is unknown: retry with the same key.",
+        True,
+    )
+    PROVIDER_ERROR = (
+        "PROVIDER_ERROR",
+        "Stripe refused the call for a reason the client cannot fix; see the message.",
+        True,
+    )
+    SERVICE_UNAVAILABLE = (
+        "SERVICE_UNAVAILABLE",
+        "The gateway's database cannot be reached. Sent as a top-level GraphQL error "
+        "(`extensions: {code, retryAfter}`; over HTTP a 503 with `Retry-After`): retry later, "
+        "with the same idempotency key for a mutation.",
+        True,
+    )
+
+    # Top-level GraphQL errors (`extensions.code`).
+    FORBIDDEN = "FORBIDDEN", "The caller may not see this object or run this operation; no data of it is sent."
+    RATE_LIMITED = "RATE_LIMITED", "The caller's request budget is used up; `extensions.retryAfter` says when to retry."
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX", "The document would return too many nodes (`extensions.estimatedNodes`)."
+    INTERNAL = "INTERNAL", "An unexpected failure; `extensions.requestId` finds it in the log."
+    # Log labels only: graphql-core's own errors carry no code.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED", "Log label: the document does not parse."
+    GRAPHQL_VALIDATION_FAILED = (
+        "GRAPHQL_VALIDATION_FAILED",
+        "Log label: the document (or a variable) does not validate.",
+    )
+
+    # Plain HTTP error bodies (`{"error": code, "message": ...}`), lower case by contract.
+    BAD_REQUEST = "bad_request", "HTTP 400: the request body or a query parameter is malformed."
+    UNAUTHORIZED = "unauthorized", "HTTP 401: no valid API key or session token."
+    METHOD_NOT_ALLOWED = "method_not_allowed", "HTTP 405: /graphql takes GET or POST."
+    PAYLOAD_TOO_LARGE = "payload_too_large", "HTTP 413: the body is over the size limit."
+    INVALID_SIGNATURE = "invalid_signature", "HTTP 400 on /webhooks: the Stripe-Signature does not verify."
+    INVALID_EVENT = "invalid_event", "HTTP 400 on /webhooks: the signed body is not a usable Stripe event."
+    HTTP_SERVICE_UNAVAILABLE = (
+        "service_unavailable",
+        "HTTP 503 on /graphql: SERVICE_UNAVAILABLE for a client that reads only the HTTP body.",
+    )
+    STORAGE_UNAVAILABLE = "storage_unavailable", "HTTP 503 on /webhooks: the event could not be stored; Stripe retries."
+
+
+USER_ERROR_CODES: tuple[ErrorCode, ...] = tuple(code for code in ErrorCode if code.user_error)
+"""The codes a mutation's `userErrors` may carry, in the GraphQL enum's order."""
