@@ -71,7 +71,11 @@ from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
 from gateway.redis_calls import once_more_on_fresh_connection
 from gateway.redis_names import RedisNames
 from gateway.settings import Settings, get_settings
+from gateway.versions import require
 from tasks.events import family_of
+
+require("dramatiq", ">=2.2,<2.3", by=__name__)
+require("redis", ">=8.1,<8.2", by=__name__)
 
 if TYPE_CHECKING:
     from gateway.pubsub import StatusPublisher
