@@ -75,7 +75,7 @@ def _files(*packages: str) -> list[Path]:
 
 
 def test_the_product_imports_only_declared_runtime_dependencies() -> None:
-    runtime, dev = _declared()
+    runtime, _ = _declared()
     files = [p for p in _files(*PRODUCT) if str(p.relative_to(ROOT)) not in DEV_ONLY_MODULES]
     assert _undeclared(_third_party(files), runtime) == []
 
