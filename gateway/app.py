@@ -30,7 +30,7 @@ from gateway.db import close_db, open_db
 from gateway.graphiql import page as graphiql_page
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
-from gateway.idempotency import purge_expired
+from gateway.idempotency import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from gateway.live import LiveHub
 from gateway.metrics import metrics_endpoint, with_graphql_metrics
 from gateway.rate_limit import RateLimiter
@@ -50,7 +50,6 @@ from tasks.worker import start_app_broker
 log = logging.getLogger("gateway.app")
 
 ANONYMOUS = Principal(kind="api_key", id="anonymous")
-LEDGER_PURGE_INTERVAL_SECONDS = 600.0
 
 _socket_principals: weakref.WeakValueDictionary[tuple[object, ...], Principal] = weakref.WeakValueDictionary()
 """One object per distinct principal among the open sockets (many sockets of one key share it; ~0.5 KiB each).

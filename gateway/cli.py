@@ -462,7 +462,7 @@ def webhooks_replay(
     failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
 ) -> None:
     """Reset inbox events to pending (attempts kept) and hand them to the workers again."""
-    from tasks.sweeper import PENDING_GRACE_SECONDS, replay
+    from tasks.sweeper import replay
 
     if (event_id is None) == (not failed):
         raise _fail("give either EVENT_ID or --failed")
@@ -480,7 +480,11 @@ def webhooks_replay(
             return
         raise _fail(f"no webhook event {event_id!r} with a type the gateway applies")
     for row in rows:
-        how = "enqueued" if row.sent else f"pending: the sweeper sends it within {PENDING_GRACE_SECONDS:g} s"
+        how = (
+            "enqueued"
+            if row.sent
+            else f"pending: the sweeper sends it within {settings.webhook_pending_grace_seconds:g} s"
+        )
         typer.echo(f"replayed {row.stripe_event_id} ({row.type}): {how}")
 
 

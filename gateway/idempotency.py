@@ -36,6 +36,8 @@ from gateway.settings import Settings
 from models import IdempotencyRecord, LedgerStatus
 
 MAX_KEY_LENGTH = 255
+LEDGER_PURGE_INTERVAL_SECONDS = 600.0
+"""How often a worker's sweeper (or `serve`'s own loop in embedded mode) purges expired records."""
 
 
 class LedgerRejection(Exception):

@@ -31,7 +31,6 @@ import contextlib
 import ctypes
 import errno
 import hashlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -52,6 +51,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from gateway.sandbox import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
+from gateway.versions import UnsupportedVersion, require
 
 KEY_TTL_SECONDS: Final = 24 * 3600
 MAX_KEYS: Final = 10_000
@@ -139,7 +139,7 @@ class IdempotencyLayer:
 
 # --- localstripe's store on disk: the one place that leans on localstripe's internals ---------
 
-LOCALSTRIPE_VERSIONS: Final = ("1.15.",)
+LOCALSTRIPE_VERSIONS: Final = ">=1.15,<1.16"
 """Versions whose `resources.Store` (`try_load_from_disk`, `dump_to_disk`, called on every write) the patch fits."""
 STATE_FILE: Final = "localstripe.pickle"
 MIN_SAVE_INTERVAL_SECONDS: Final = 1.0
@@ -228,15 +228,13 @@ def persist_store_in(state_dir: Path | None) -> StorePersistence:
     """
     from localstripe import resources
 
-    installed = importlib.metadata.version("localstripe")
+    try:
+        require("localstripe", LOCALSTRIPE_VERSIONS, by="gateway.sandbox_server.persist_store_in")
+    except UnsupportedVersion as exc:
+        raise SystemExit(str(exc)) from None
     store_class = getattr(resources, "Store", None)
-    if not installed.startswith(LOCALSTRIPE_VERSIONS) or not all(
-        hasattr(store_class, name) for name in ("try_load_from_disk", "dump_to_disk")
-    ):
-        raise SystemExit(
-            f"gateway.sandbox_server patches localstripe {'/'.join(v + 'x' for v in LOCALSTRIPE_VERSIONS)}'s store, "
-            f"but {installed} is installed: check persist_store_in against it, then widen LOCALSTRIPE_VERSIONS"
-        )
+    if not all(hasattr(store_class, name) for name in ("try_load_from_disk", "dump_to_disk")):
+        raise SystemExit(f"gateway.sandbox_server patches localstripe's Store, which {store_class!r} is not")
     persistence = StorePersistence(None if state_dir is None else state_dir / STATE_FILE)
 
     def try_load_from_disk(self: object) -> None:

@@ -36,8 +36,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from gateway.db import is_database_unavailable
 from gateway.error_codes import ErrorCode
 from gateway.revocations import WS_CLOSE_CODE, session_watch
+from gateway.versions import require
 from schema.context import Context
 from schema.execution import ResultSharingCache, result_sharing_cache
+
+require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
 
 __all__ = ["WS_TRY_AGAIN_LATER", "GatewayTransportWSHandler"]
 

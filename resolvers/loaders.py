@@ -39,7 +39,10 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.timezone import get_default_timezone, get_use_tz
 
+from gateway.versions import require
 from models import Customer, Invoice, Payment, PaymentMethod, Refund, Subscription
+
+require("tortoise-orm", ">=1.1,<1.2", by=__name__)
 
 if TYPE_CHECKING:
     from schema.relay import Connection

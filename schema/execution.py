@@ -92,6 +92,11 @@ from graphql.execution.executor import CollectedErrors, Executor
 from graphql.pyutils import AwaitableOrValue, RefMap
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.versions import require
+
+require("graphql-core", ">=3.3,<3.4", by=__name__)
+require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
+
 __all__ = [
     "DEFAULT_MAXSIZE",
     "DEFAULT_RESULTS_KEPT",

@@ -53,7 +53,11 @@ from strawberry.utils.await_maybe import await_maybe
 from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from gateway.error_codes import ErrorCode
 from gateway.settings import Settings
+from gateway.versions import require
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+require("graphql-core", ">=3.3,<3.4", by=__name__)
+require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
 
 log = logging.getLogger("gateway.errors")
 client_log = structlog.get_logger("gateway.graphql")

@@ -74,7 +74,7 @@ def should_retry(retries: int, exception: BaseException) -> bool:
 async def _process_waiting(event_row_id: UUID, family: str) -> None:
     """`process_event`, run again as soon as a lost database answers; a busy row raises `RowBusyError`."""
     from models import EventStatus
-    from tasks.apply import PROCESSING_STALE_AFTER, busy_for, process_event
+    from tasks.apply import busy_for, process_event, processing_stale_after
 
     runtime = get_runtime()
     loop = asyncio.get_running_loop()
@@ -91,7 +91,7 @@ async def _process_waiting(event_row_id: UUID, family: str) -> None:
     # DEBUG: `process_event` already logs the outcome at INFO with the event's id and type.
     log.debug("event row %s (%s): %s", event_row_id, family, status)
     if status is EventStatus.PROCESSING:
-        seconds = await busy_for(event_row_id, PROCESSING_STALE_AFTER)
+        seconds = await busy_for(event_row_id, processing_stale_after())
         raise RowBusyError(event_row_id, int(seconds * 1000))
 
 

@@ -3,7 +3,7 @@
 `process_event(row_id, stripe, publisher)` is what every webhook actor runs:
 
 1. **Claim** the inbox row with one conditional UPDATE (pending/failed, or processing
-   with a claim older than `PROCESSING_STALE_AFTER`: its worker died), so two workers never
+   with a claim older than `processing_stale_after()`: its worker died), so two workers never
    both apply it. A processed or ignored row is a no-op. While it applies, the worker
    renews its claim (`processing_started_at`) every third of that time, so the window
    can be seconds (`WEBHOOK_PROCESSING_STALE_SECONDS`) without taking a slow, live run over.
@@ -74,7 +74,7 @@ from gateway.mirror import (
 )
 from gateway.mirror.common import Statement, db_value, python_value, quoted
 from gateway.pubsub import StatusKind, StatusMessage, StatusPublisher
-from gateway.settings import get_settings
+from gateway.settings import Settings, get_settings
 from gateway.stripe_client import ProviderError, StripeAdapter
 from models import (
     AuditEntry,
@@ -93,18 +93,22 @@ from schema.relay import to_global_id
 from tasks.events import family_of
 
 __all__ = [
-    "PROCESSING_STALE_AFTER",
     "EventNotFoundError",
     "TransientEventError",
     "busy_for",
     "mark_failed",
     "process_event",
+    "processing_stale_after",
 ]
 
-PROCESSING_STALE_AFTER: Final = timedelta(seconds=get_settings().webhook_processing_stale_seconds)
-"""A row whose claim was not renewed for this long belongs to a dead worker and may be claimed again.
 
-A live run renews its claim every third of it (`_keep_claim`), however long its Stripe calls take."""
+def processing_stale_after(settings: Settings | None = None) -> timedelta:
+    """A row whose claim was not renewed for this long belongs to a dead worker and may be claimed again.
+
+    `WEBHOOK_PROCESSING_STALE_SECONDS`, read when called (default: this process's settings). A live
+    run renews its claim every third of it (`_keep_claim`), however long its Stripe calls take."""
+    return timedelta(seconds=(settings or get_settings()).webhook_processing_stale_seconds)
+
 
 RELEASE_WAIT_SECONDS: Final = 30.0
 """How long a run that lost the database waits for it to give its row back (else the stale rule does)."""
@@ -614,7 +618,7 @@ async def _set_status(event: WebhookEvent, status: EventStatus, error: str) -> N
             remaining = deadline - loop.time()
             if is_database_unavailable(exc) and remaining > 0 and await wait_for_database(remaining):
                 continue
-            # The row stays `processing`; it is taken back once its claim is PROCESSING_STALE_AFTER old.
+            # The row stays `processing`; it is taken back once its claim is `processing_stale_after()` old.
             log.exception("could not record the failure of event row %s", event.id)
             return
 
@@ -636,7 +640,7 @@ async def process_event(
     stripe: StripeAdapter,
     publisher: StatusPublisher,
     *,
-    stale_after: timedelta = PROCESSING_STALE_AFTER,
+    stale_after: timedelta | None = None,
 ) -> EventStatus:
     """Apply the stored event `event_row_id` to the mirror; idempotent. Returns the row's status afterwards.
 
@@ -648,7 +652,7 @@ async def process_event(
     `event_type` once the row is read.
     """
     with structlog.contextvars.bound_contextvars(event_row_id=str(event_row_id)):
-        return await _process_event(event_row_id, stripe, publisher, stale_after)
+        return await _process_event(event_row_id, stripe, publisher, stale_after or processing_stale_after())
 
 
 async def _process_event(

@@ -71,7 +71,11 @@ from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
 from gateway.redis_calls import once_more_on_fresh_connection
 from gateway.redis_names import RedisNames
 from gateway.settings import Settings, get_settings
+from gateway.versions import require
 from tasks.events import family_of
+
+require("dramatiq", ">=2.2,<2.3", by=__name__)
+require("redis", ">=8.1,<8.2", by=__name__)
 
 if TYPE_CHECKING:
     from gateway.pubsub import StatusPublisher
@@ -85,11 +89,6 @@ T = TypeVar("T")
 QUEUE = "webhooks"
 """The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
 
-HEARTBEAT_TIMEOUT_MS = int(get_settings().worker_heartbeat_timeout_seconds * 1000)
-MAINTENANCE_CHANCE = get_settings().worker_maintenance_chance
-WORKER_TIMEOUT_MS = get_settings().worker_timeout_ms
-WORKER_IDLE_TIMEOUT_MS = max(get_settings().worker_idle_timeout_ms, WORKER_TIMEOUT_MS)
-WORKER_IDLE_AFTER_SECONDS = get_settings().worker_idle_after_seconds
 MAINTENANCE_INTERVAL_SECONDS = 1.0
 """A process runs the re-queue maintenance at least this often while it sends commands (see above)."""
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
@@ -245,6 +244,11 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         await Tortoise.close_connections()
 
 
+def idle_timeout_ms(settings: Settings) -> int:
+    """The longest an idle consumer sleeps between polls (`WORKER_IDLE_TIMEOUT_MS`, never below the busy one)."""
+    return max(settings.worker_idle_timeout_ms, settings.worker_timeout_ms)
+
+
 class IdleBackoffConsumer(_RedisConsumer):  # type: ignore[misc]
     """Dramatiq's Redis consumer, polling every `busy_timeout` ms at most while messages come, `timeout` once idle.
 
@@ -252,11 +256,11 @@ class IdleBackoffConsumer(_RedisConsumer):  # type: ignore[misc]
     fetch; this one sets that cap before each poll from how long ago its last message came.
     """
 
-    def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
+    def __init__(self, broker: GatewayRedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
         self.idle_timeout = timeout
-        self.busy_timeout = min(WORKER_TIMEOUT_MS, timeout)
-        self.idle_after = WORKER_IDLE_AFTER_SECONDS
+        self.busy_timeout = min(broker.busy_timeout_ms, timeout)
+        self.idle_after = broker.idle_after_seconds
         # A new consumer (worker start, a reconnection) starts busy: a backlog may be waiting.
         self.last_message_at = time.monotonic()
 
@@ -273,6 +277,15 @@ class GatewayRedisBroker(RedisBroker):  # type: ignore[misc]
     """Dramatiq's Redis broker with `IdleBackoffConsumer`, and maintenance at least every second."""
 
     _last_maintenance = 0.0
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(  # type: ignore[no-untyped-call]
+            heartbeat_timeout=int(settings.worker_heartbeat_timeout_seconds * 1000),
+            maintenance_chance=settings.worker_maintenance_chance,
+            **kwargs,
+        )
+        self.busy_timeout_ms = settings.worker_timeout_ms
+        self.idle_after_seconds = settings.worker_idle_after_seconds
 
     @property
     def consumer_class(self) -> type[IdleBackoffConsumer]:
@@ -314,12 +327,7 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
         )
         # Per deployment (prefix and database), so that a worker only ever sees its own
         # deployment's messages (docs/redis-namespaces.md).
-        broker = GatewayRedisBroker(  # type: ignore[no-untyped-call]
-            client=client,
-            namespace=names.broker_namespace,
-            heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
-            maintenance_chance=MAINTENANCE_CHANCE,
-        )
+        broker = GatewayRedisBroker(settings, client=client, namespace=names.broker_namespace)
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())

@@ -30,7 +30,7 @@ from uuid import UUID
 from tortoise.expressions import Q
 
 from gateway.db import is_database_unavailable
-from gateway.settings import Settings, get_settings
+from gateway.settings import Settings
 from models.inbox import EventStatus, WebhookEvent
 from tasks.broker import enqueue_event
 from tasks.events import family_of
@@ -38,11 +38,6 @@ from tasks.events import family_of
 log = logging.getLogger("tasks.sweeper")
 
 
-SWEEP_INTERVAL_SECONDS = get_settings().webhook_sweep_interval_seconds
-PENDING_GRACE_SECONDS = get_settings().webhook_pending_grace_seconds
-REQUEUE_AFTER_SECONDS = get_settings().webhook_requeue_after_seconds
-PROCESSING_STALE_SECONDS = get_settings().webhook_processing_stale_seconds
-LEDGER_PURGE_INTERVAL_SECONDS = 600.0
 BATCH_SIZE = 500
 
 
@@ -70,8 +65,10 @@ async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepRe
     """Re-enqueue forgotten `pending` rows and take back stale `processing` rows, once."""
     now = now or datetime.now(UTC)
     result = SweepResult()
-    never_sent = Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=PENDING_GRACE_SECONDS))
-    sent_long_ago = Q(enqueued_at__lt=now - timedelta(seconds=REQUEUE_AFTER_SECONDS))
+    never_sent = Q(
+        enqueued_at__isnull=True, created_at__lt=now - timedelta(seconds=settings.webhook_pending_grace_seconds)
+    )
+    sent_long_ago = Q(enqueued_at__lt=now - timedelta(seconds=settings.webhook_requeue_after_seconds))
     forgotten = Q(never_sent | sent_long_ago, status=EventStatus.PENDING)
     rows = await WebhookEvent.filter(forgotten).order_by("stripe_created").limit(BATCH_SIZE).values_list("id", "type")
     for row_id, event_type in rows:
@@ -84,7 +81,8 @@ async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepRe
             result.enqueue_failures += 1
 
     stale = Q(
-        status=EventStatus.PROCESSING, processing_started_at__lt=now - timedelta(seconds=PROCESSING_STALE_SECONDS)
+        status=EventStatus.PROCESSING,
+        processing_started_at__lt=now - timedelta(seconds=settings.webhook_processing_stale_seconds),
     )
     rows = await WebhookEvent.filter(stale).order_by("stripe_created").limit(BATCH_SIZE).values_list("id", "type")
     for row_id, event_type in rows:
@@ -99,8 +97,8 @@ async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepRe
 
 
 async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> None:
-    """Sweep every SWEEP_INTERVAL_SECONDS (and purge the idempotency ledger every 10 min) until cancelled."""
-    from gateway.idempotency import purge_expired
+    """Sweep every `webhook_sweep_interval_seconds` (and purge the idempotency ledger every 10 min) until cancelled."""
+    from gateway.idempotency import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 
     last_purge = 0.0
     loop = asyncio.get_running_loop()
@@ -126,7 +124,7 @@ async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> Non
                 log.warning("sweep skipped: database unavailable (%r)", exc)
             else:
                 log.exception("sweep failed; retrying next interval")
-        await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+        await asyncio.sleep(settings.webhook_sweep_interval_seconds)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import dramatiq
 
 from gateway.settings import Settings, get_settings
-from tasks.broker import WORKER_IDLE_TIMEOUT_MS, WorkerBoot, WorkerBootError, configure_broker, reset_broker
+from tasks.broker import WorkerBoot, WorkerBootError, configure_broker, idle_timeout_ms, reset_broker
 
 if TYPE_CHECKING:
     from gateway.pubsub import StatusPublisher
@@ -43,8 +43,8 @@ class WorkerStartError(RuntimeError):
     """The worker could not boot (message is one line)."""
 
 
-def _start(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS)
+def _start(broker: dramatiq.Broker, threads: int, settings: Settings) -> dramatiq.Worker:
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=idle_timeout_ms(settings))
     try:
         worker.start()
     except WorkerBootError as exc:
@@ -66,7 +66,7 @@ def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        worker = _start(broker, threads)
+        worker = _start(broker, threads, settings)
     except WorkerStartError as exc:
         log.error("%s", exc)
         return 1
@@ -156,7 +156,7 @@ def start_embedded_worker(
     """
     boot = WorkerBoot(settings, embedded_loop=loop, stripe=stripe, publisher=publisher, purge_ledger=False)
     broker = configure_broker(settings, boot=boot)
-    return EmbeddedWorker(_start(broker, threads))
+    return EmbeddedWorker(_start(broker, threads, settings))
 
 
 def start_app_broker(

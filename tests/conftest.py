@@ -69,9 +69,18 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+E2E_DIRECTORIES = (Path(__file__).parent / "e2e", Path(__file__).parent / "bench")
+"""Tests here start real `billing-gateway` processes (the bench smoke runs every benchmark): marked `e2e`."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test a timeout unless it sets its own (e2e: 60 s; fixture set-up time is not counted)."""
+    """Mark the e2e tests (`-m "not e2e"` is the fast lane); give every test a timeout unless it sets its own.
+
+    The timeout is 60 s under tests/e2e, else `DEFAULT_TIMEOUT_SECONDS`; fixture set-up time is not counted.
+    """
     for item in items:
+        if any(item.path.is_relative_to(directory) for directory in E2E_DIRECTORIES):
+            item.add_marker(pytest.mark.e2e)
         if item.get_closest_marker("timeout") is None:
             e2e = "e2e" in item.path.parts
             item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS if e2e else DEFAULT_TIMEOUT_SECONDS))

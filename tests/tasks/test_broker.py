@@ -19,7 +19,7 @@ from gateway.stripe_client import StripeAdapter
 from models import EventStatus, WebhookEvent
 from tasks import sweeper
 from tasks.actors import MAX_RETRIES, RETRY_EXHAUSTED_ACTOR, should_retry
-from tasks.apply import TransientEventError
+from tasks.apply import TransientEventError, processing_stale_after
 from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
 from tasks.events import FAMILIES, actor_name
 from tasks.worker import start_embedded_worker
@@ -190,9 +190,9 @@ async def test_sweeper_resends_forgotten_and_stale_rows(pg_database_factory: PgD
                 customer_event("evt_stale"),
                 status=EventStatus.PROCESSING,
                 attempts=1,
-                processing_started_at=datetime.now(UTC) - timedelta(seconds=sweeper.PROCESSING_STALE_SECONDS + 1),
+                processing_started_at=datetime.now(UTC) - processing_stale_after(settings) - timedelta(seconds=1),
             )
-            later = datetime.now(UTC) + timedelta(seconds=sweeper.PENDING_GRACE_SECONDS + 1)
+            later = datetime.now(UTC) + timedelta(seconds=settings.webhook_pending_grace_seconds + 1)
 
             result = await sweeper.sweep_once(settings, now=later)
             assert (result.requeued_pending, result.requeued_stale, result.enqueue_failures) == (1, 1, 0)
@@ -204,9 +204,37 @@ async def test_sweeper_resends_forgotten_and_stale_rows(pg_database_factory: PgD
             # A second sweep in the same window sends nothing again (the claim moved enqueued_at).
             assert (await sweeper.sweep_once(settings, now=later)).requeued_pending == 0
             # …but a row enqueued long ago and still pending (its message was lost) is sent again.
-            much_later = later + timedelta(seconds=sweeper.REQUEUE_AFTER_SECONDS + 1)
+            much_later = later + timedelta(seconds=settings.webhook_requeue_after_seconds + 1)
             assert (await sweeper.sweep_once(settings, now=much_later)).requeued_pending == 3
             assert just_sent.id in {UUID(msg.args[0]) for msg in map(_decode, _drain(broker))}
+    finally:
+        reset_broker()
+
+
+async def test_the_sweeper_windows_follow_the_settings_it_is_given(pg_database_factory: PgDatabaseFactory) -> None:
+    """Not the process's settings read at import: a longer grace and stale window hold rows back."""
+    database_url = await pg_database_factory()
+    broker = configure_broker(Settings(_env_file=None))  # type: ignore[call-arg]
+    try:
+        async with tortoise_on(database_url) as settings:
+            await insert_event(customer_event("evt_pending"))
+            await insert_event(
+                customer_event("evt_processing"),
+                status=EventStatus.PROCESSING,
+                attempts=1,
+                processing_started_at=datetime.now(UTC),
+            )
+            patient = settings.model_copy(
+                update={"webhook_pending_grace_seconds": 3600.0, "webhook_processing_stale_seconds": 3600.0}
+            )
+            later = datetime.now(UTC) + timedelta(
+                seconds=max(settings.webhook_pending_grace_seconds, settings.webhook_processing_stale_seconds) + 1
+            )
+            result = await sweeper.sweep_once(patient, now=later)
+            assert (result.requeued_pending, result.requeued_stale) == (0, 0)
+            result = await sweeper.sweep_once(settings, now=later)
+            assert (result.requeued_pending, result.requeued_stale) == (1, 1)
+            assert len(_drain(broker)) == 2
     finally:
         reset_broker()
 

@@ -16,19 +16,21 @@ from gateway.settings import Settings
 from tasks import broker as broker_module
 from tasks.broker import (
     QUEUE,
-    WORKER_IDLE_TIMEOUT_MS,
-    WORKER_TIMEOUT_MS,
     GatewayRedisBroker,
     IdleBackoffConsumer,
     configure_broker,
     enqueue_event,
+    idle_timeout_ms,
     reset_broker,
 )
+
+SETTINGS = Settings(_env_file=None, worker_timeout_ms=30, worker_idle_timeout_ms=900)  # type: ignore[call-arg]
+"""Not the defaults, so the tests show the broker follows the settings it is given."""
 
 
 @pytest.fixture
 def redis_broker(redis_url: str) -> Iterator[GatewayRedisBroker]:
-    broker = configure_broker(Settings(_env_file=None, redis_url=redis_url))  # type: ignore[call-arg]
+    broker = configure_broker(SETTINGS.model_copy(update={"redis_url": redis_url}))
     assert isinstance(broker, GatewayRedisBroker)
     yield broker
     reset_broker()
@@ -59,21 +61,21 @@ def test_the_worker_threads_wait_with_the_idle_timeout(
 
     monkeypatch.setattr(worker_module.dramatiq, "Worker", spy)
     with pytest.raises(RuntimeError, match="spied"):
-        worker_module._start(redis_broker, 1)
-    assert made == [WORKER_IDLE_TIMEOUT_MS]
+        worker_module._start(redis_broker, 1, SETTINGS)
+    assert made == [idle_timeout_ms(SETTINGS)] == [900]
 
 
 def test_a_consumer_polls_fast_after_a_message_and_slowly_once_idle(redis_broker: GatewayRedisBroker) -> None:
-    consumer = redis_broker.consume(QUEUE, prefetch=1, timeout=WORKER_IDLE_TIMEOUT_MS)
+    consumer = redis_broker.consume(QUEUE, prefetch=1, timeout=idle_timeout_ms(SETTINGS))
     assert isinstance(consumer, IdleBackoffConsumer)
     try:
         consumer.idle_after = 60.0
         assert next(consumer) is None
-        assert consumer.timeout == WORKER_TIMEOUT_MS  # a new consumer starts busy
+        assert consumer.timeout == SETTINGS.worker_timeout_ms  # a new consumer starts busy
 
         consumer.last_message_at = time.monotonic() - 61.0
         assert next(consumer) is None
-        assert consumer.timeout == WORKER_IDLE_TIMEOUT_MS
+        assert consumer.timeout == idle_timeout_ms(SETTINGS)
 
         enqueue_event(UUID(int=7), "invoice.paid")
         deadline = time.monotonic() + 10
@@ -83,7 +85,7 @@ def test_a_consumer_polls_fast_after_a_message_and_slowly_once_idle(redis_broker
         assert message is not None, "the enqueued message was not fetched"
         consumer.ack(message)
         assert next(consumer) is None
-        assert consumer.timeout == WORKER_TIMEOUT_MS  # busy again after a message
+        assert consumer.timeout == SETTINGS.worker_timeout_ms  # busy again after a message
     finally:
         consumer.close()
 
@@ -97,3 +99,16 @@ def test_maintenance_runs_at_least_every_interval(redis_broker: GatewayRedisBrok
     assert redis_broker._should_do_maintenance("fetch") == 1
     assert redis_broker._should_do_maintenance("fetch") == 0
     assert redis_broker._should_do_maintenance("ack") == 0
+
+
+def test_the_broker_takes_heartbeat_and_maintenance_from_its_settings(redis_url: str) -> None:
+    settings = SETTINGS.model_copy(
+        update={"redis_url": redis_url, "worker_heartbeat_timeout_seconds": 7.5, "worker_maintenance_chance": 123}
+    )
+    broker = configure_broker(settings)
+    try:
+        assert isinstance(broker, GatewayRedisBroker)
+        assert (broker.heartbeat_timeout, broker.maintenance_chance) == (7500, 123)
+        assert (broker.busy_timeout_ms, broker.idle_after_seconds) == (30, settings.worker_idle_after_seconds)
+    finally:
+        reset_broker()
