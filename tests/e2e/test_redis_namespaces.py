@@ -28,12 +28,12 @@ from websockets.asyncio.client import ClientConnection
 
 from gateway.redis_names import DEFAULT_PREFIX, RedisNames
 from tasks.broker import QUEUE
-from tests.e2e.operations import customer_with_card
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, confirmed_payment_intent
 from tests.support.metrics import wait_for_metric
+from tests.support.operations import customer_with_card
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer, own_redis
 from tests.support.webhook_load import wait_ready, worker_process

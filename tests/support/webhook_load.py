@@ -129,3 +129,11 @@ async def wait_ready(worker: ManagedProcess, timeout: float = 30.0) -> None:
         if not worker.running or time.monotonic() > deadline:
             raise worker.failure("billing-gateway worker did not become ready")
         await asyncio.sleep(0.05)
+
+
+def signature(body: bytes, *secrets: str, timestamp: int | None = None) -> str:
+    """`t=…,v1=HMAC_SHA256(secret, "{t}.{body}")`, one `v1` per secret."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signed_payload = f"{t}.".encode() + body
+    v1s = [hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest() for secret in secrets]
+    return ",".join([f"t={t}", *(f"v1={value}" for value in v1s)])
