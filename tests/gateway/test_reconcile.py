@@ -10,7 +10,6 @@ is reported missing and kept.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +25,7 @@ from tests.support.localstripe import (
     create_plan,
     stripe_request,
 )
+from tests.support.poll import wait_until
 from tests.support.reconcile import Seeded, emulator_counts, seed
 
 
@@ -150,8 +150,9 @@ async def test_since_fetches_a_missing_parent(world: tuple[Seeded, StripeAdapter
     # subscription (and its invoice and payment) are the only objects past the cut-off and
     # their customer, older than it, is not pulled by the customers' list.
     cutoff = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
-    while datetime.now(UTC) < cutoff + timedelta(milliseconds=50):  # the clock is the condition
-        await asyncio.sleep(0.01)
+    await wait_until(
+        lambda: datetime.now(UTC) >= cutoff + timedelta(milliseconds=50), "the clock passed the cut-off", 5
+    )
     sub = stripe_request(url, "POST", "/v1/subscriptions", data={"customer": customer, "items[0][plan]": plan})
     report = await reconcile(adapter, since=cutoff)
     assert await Subscription.exists(stripe_id=sub["id"])
