@@ -20,15 +20,20 @@ HELPER_MODULES = ("tests.support",)
 OLDER_HELPERS = frozenset({"tests.pg", "tests.fixtures"})
 """Not test modules either: the admin-database helper the bench shares, and the fixture data's paths."""
 
-SLEEPS_ALLOWED: dict[tuple[str, str], str] = {
-    # (file under tests/, enclosing function): why this sleep is no wait for something.
-    ("e2e/test_db_outage.py", "client_loop"): "the load's pace between requests",
+SLEEPS_ALLOWED: dict[tuple[str, str, str], str] = {
+    # (file under tests/, enclosing function, the sleep's argument): why this sleep is no wait for something.
+    ("e2e/test_db_outage.py", "client_loop", "0.05"): "the load's pace between requests",
     (
         "e2e/test_db_outage.py",
         "test_postgresql_stopped_for_10_s_under_mixed_load",
-    ): "the outage's length is the scenario (10 s)",
-    ("gateway/test_locks.py", "hold"): "holds a lock long enough for a second holder to get in if the lock let it",
-    ("resolvers/test_live_events.py", "get_or_none"): "a stand-in for a slow read, keeping it in flight",
+        "max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at))",
+    ): "the outage's length is the scenario (the acceptance's 10 s)",
+    ("gateway/test_locks.py", "hold", "WAIT / 4"): (
+        "a bounded negative check: holds the lock long enough for a second holder to get in if the lock let it"
+    ),
+    ("resolvers/test_live_events.py", "get_or_none", "0.01"): (
+        "a stand-in for a slow read, keeping it in flight while the other subscribers arrive"
+    ),
 }
 
 LOOP_DEADLINE_NAMES = frozenset({"deadline", "monotonic", "timeout", "started", "left"})
@@ -106,6 +111,10 @@ def _is_sleep(node: ast.Call) -> bool:
     )
 
 
+def _argument(node: ast.Call) -> str:
+    return ", ".join(ast.unparse(argument) for argument in node.args)
+
+
 def _yields_only(node: ast.Call) -> bool:
     return len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and node.args[0].value == 0
 
@@ -127,7 +136,7 @@ def fixed_sleeps(source: str, relative: str) -> list[str]:
                 function = ancestor.name
                 break
             ancestor = parents.get(ancestor)
-        if not polled and (relative, function) not in SLEEPS_ALLOWED:
+        if not polled and (relative, function, _argument(node)) not in SLEEPS_ALLOWED:
             found.append(f"tests/{relative}:{node.lineno} in {function}")
     return found
 
@@ -141,7 +150,7 @@ def test_no_test_waits_with_a_fixed_sleep() -> None:
 
 def test_every_allowed_sleep_still_exists() -> None:
     """An entry of `SLEEPS_ALLOWED` whose sleep is gone would allow the next one unseen."""
-    for relative, function in SLEEPS_ALLOWED:
+    for relative, function, argument in SLEEPS_ALLOWED:
         tree = ast.parse((TESTS / relative).read_text())
         functions = [
             node
@@ -149,10 +158,10 @@ def test_every_allowed_sleep_still_exists() -> None:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function
         ]
         assert any(
-            isinstance(call, ast.Call) and _is_sleep(call) and not _yields_only(call)
+            isinstance(call, ast.Call) and _is_sleep(call) and _argument(call) == argument
             for node in functions
             for call in ast.walk(node)
-        ), (relative, function)
+        ), (relative, function, argument)
 
 
 def test_the_sleep_check_can_fail() -> None:
