@@ -1,4 +1,4 @@
-"""Webhook inbox rows written straight to PostgreSQL, and polling their status."""
+"""Webhook inbox rows written through the models, and polling their status."""
 
 from __future__ import annotations
 

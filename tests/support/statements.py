@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 _DRIVER_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
