@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -44,6 +45,11 @@ def _sources() -> list[Path]:
     return sorted(path for path in TESTS.rglob("*.py") if "node_modules" not in path.parts)
 
 
+def _in_every_source(check: Callable[[str, str], list[str]]) -> list[str]:
+    """`check(source, path under tests/)`'s findings over every Python file of the tests."""
+    return [found for path in _sources() for found in check(path.read_text(), path.relative_to(TESTS).as_posix())]
+
+
 def _is_test_module(module: str) -> bool:
     last = module.rsplit(".", 1)[-1]
     return last.startswith("test_") or last == "conftest"
@@ -74,9 +80,7 @@ def wrong_imports(source: str, relative: str) -> list[str]:
 
 
 def test_tests_import_helpers_from_tests_support_only() -> None:
-    wrong = []
-    for path in _sources():
-        wrong.extend(wrong_imports(path.read_text(), path.relative_to(TESTS).as_posix()))
+    wrong = _in_every_source(wrong_imports)
     assert not wrong, "tests import helpers from tests/support only:\n" + "\n".join(wrong)
 
 
@@ -142,9 +146,7 @@ def fixed_sleeps(source: str, relative: str) -> list[str]:
 
 
 def test_no_test_waits_with_a_fixed_sleep() -> None:
-    found = []
-    for path in _sources():
-        found.extend(fixed_sleeps(path.read_text(), path.relative_to(TESTS).as_posix()))
+    found = _in_every_source(fixed_sleeps)
     assert not found, "wait on an acknowledgement or poll with a deadline:\n" + "\n".join(found)
 
 

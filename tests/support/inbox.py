@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from models import EventStatus, WebhookEvent
+from tests.support.webhook_load import event_envelope
 
 
 def customer_event(event_id: str, *, email: str = "ada@example.com", created: int | None = None) -> dict[str, Any]:
@@ -24,15 +25,7 @@ def customer_event(event_id: str, *, email: str = "ada@example.com", created: in
         "livemode": False,
         "invoice_settings": {"default_payment_method": None},
     }
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": "customer.created",
-        "created": created,
-        "api_version": "2025-06-30.basil",
-        "livemode": False,
-        "data": {"object": customer},
-    }
+    return event_envelope(event_id, "customer.created", created, customer)
 
 
 async def insert_event(payload: dict[str, Any], **fields: Any) -> WebhookEvent:

@@ -51,14 +51,19 @@ def customer_created(run: str, n: int) -> dict[str, Any]:
         "invoice_settings": {"default_payment_method": None},
         "livemode": False,
     }
+    return event_envelope(f"evt_{run}_{n:03d}", "customer.created", created, customer)
+
+
+def event_envelope(event_id: str, event_type: str, created: int, data_object: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe event around `data_object`, as Stripe sends it."""
     return {
-        "id": f"evt_{run}_{n:03d}",
+        "id": event_id,
         "object": "event",
-        "type": "customer.created",
+        "type": event_type,
         "created": created,
         "api_version": "2025-06-30.basil",
         "livemode": False,
-        "data": {"object": customer},
+        "data": {"object": data_object},
     }
 
 
