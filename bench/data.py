@@ -1,6 +1,6 @@
 """Mirror rows for the read benchmarks, written straight into PostgreSQL (no Stripe).
 
-Reuses the read-path tests' seeder (`tests.resolvers.seed`): per customer 2 payment
+Reuses the read-path tests' seeder (`tests.support.seed`): per customer 2 payment
 methods (the first the default), 2 subscriptions, 2 invoices, 2 payments, 2 refunds,
 bulk-inserted. Then fills the columns that seeder leaves null (card expiry, billing
 periods), so the benchmarks serialise realistic rows.
@@ -15,7 +15,7 @@ from tortoise import Tortoise
 from gateway.db import close_db, open_db
 from gateway.settings import Settings
 from schema.relay import to_global_id
-from tests.resolvers.seed import seed_customers
+from tests.support.seed import seed_customers
 
 BATCH = 500
 """Customers per bulk insert (keeps each statement's parameter list moderate)."""

@@ -20,7 +20,7 @@ from gateway.stripe_client import StripeAdapter
 from resolvers.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
-from tests.resolvers.test_statement_count import StatementCounter
+from tests.support.statements import StatementCounter
 
 READER = Principal(kind="api_key", id="bench-counter", scopes=effective_scopes([Scope.READ]))
 

@@ -11,20 +11,20 @@ from typing import Any
 
 import jwt
 
-from tests.e2e.operations import (
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, create_test_card
+from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_CUSTOMER,
     CREATE_PAYMENT,
     REFUND_PAYMENT,
     UPDATE_CUSTOMER,
+    create_session,
     new_key,
     payload_of,
     unique_email,
 )
-from tests.e2e.test_customer_sessions import create_session
-from tests.support.gateway import GatewayProcess
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, create_test_card
 
 AUDIT_EVENTS = """
 query($first: Int, $principal: String, $operation: String) {

@@ -27,14 +27,13 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.operations import USER_ERRORS, customer_with_card, new_key, payload_of
-from tests.e2e.test_live import live_socket, next_payload, subscribe, wait_subscribed
-from tests.e2e.test_webhook_faults import wait_all_processed, wait_ready, worker_process
-from tests.e2e.test_webhook_receiver import signature
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import WEBHOOK_SECRET, GatewayFactory
 from tests.support.graphql import GraphQLClient
+from tests.support.live import live_socket, next_payload, subscribe, wait_subscribed
 from tests.support.localstripe import confirmed_payment_intent, create_plan, stripe_request
+from tests.support.operations import USER_ERRORS, customer_with_card, new_key, payload_of
+from tests.support.webhook_load import signature, wait_all_processed, wait_ready, worker_process
 
 BIG = 10**12
 CURRENCY = "idr"
@@ -132,7 +131,7 @@ async def test_amounts_of_twelve_and_thirteen_digits_round_trip_exactly(
             async with live_socket(gateway, key) as payments_ws, live_socket(gateway, key) as invoices_ws:
                 payments_op = await subscribe(payments_ws, PAYMENT_EVENTS, {"customerId": customer["id"]})
                 invoices_op = await subscribe(invoices_ws, INVOICE_EVENTS, {"customerId": customer["id"]})
-                await wait_subscribed()
+                await wait_subscribed(gateway, 2)
 
                 # --- mutation: a payment of 10^12.
                 body = await client.execute(

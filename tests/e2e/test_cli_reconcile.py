@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from models import EventStatus, WebhookEvent
-from tests.gateway.test_reconcile import emulator_counts, seed
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.gateway import cli_path, gateway_env, migrate
 from tests.support.localstripe import stripe_request
+from tests.support.reconcile import emulator_counts, seed
 
 CLI_TIMEOUT_SECONDS = 60.0
 

@@ -9,37 +9,27 @@ from typing import Any
 import jwt
 
 from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE
-from tests.e2e.operations import (
+from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, create_plan, create_test_card
+from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_CUSTOMER,
+    CREATE_SESSION,
     CREATE_SUBSCRIPTION,
     CUSTOMER_WITH_PAYMENT_METHODS,
     PAY_INVOICE,
     PAYMENT_METHOD_FIELDS,
     REFUND_PAYMENT,
+    create_session,
     customer_with_card,
     new_key,
     payload_of,
     unique_email,
 )
-from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, create_plan, create_test_card
-
-CREATE_SESSION = """
-mutation($key: String!, $input: CreateCustomerSessionInput!) {
-  createCustomerSession(idempotencyKey: $key, input: $input) { token expiresAt userErrors { code field } }
-}"""
 
 VIEWER = f"""{{ viewer {{ id email paymentMethods {{ edges {{ node {{ {PAYMENT_METHOD_FIELDS} }} }} }}
   invoices {{ edges {{ node {{ id }} }} }} payments {{ edges {{ node {{ id }} }} }} }} }}"""
-
-
-async def create_session(graphql: GraphQLClient, customer_id: str, **extra: Any) -> dict[str, Any]:
-    body = await graphql.execute(CREATE_SESSION, {"key": new_key(), "input": {"customerId": customer_id, **extra}})
-    payload = payload_of(body, "createCustomerSession")
-    assert payload["userErrors"] == [], payload
-    return payload
 
 
 def forbidden(body: dict[str, Any], field: str) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from tests.e2e.operations import (
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, count_customers, list_customers
+from tests.support.operations import (
     CREATE_CUSTOMER,
     CUSTOMER_WITH_PAYMENT_METHODS,
     UPDATE_CUSTOMER,
@@ -15,9 +18,6 @@ from tests.e2e.operations import (
     payload_of,
     unique_email,
 )
-from tests.support.gateway import GatewayProcess
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, count_customers, list_customers
 
 
 async def test_create_then_read_a_customer(graphql: GraphQLClient, localstripe: LocalStripe) -> None:

@@ -33,12 +33,16 @@ import websockets
 
 from tests.support.gateway import GatewayFactory
 from tests.support.pg_server import PgServer
+from tests.support.poll import wait_until
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
 from tests.support.webhook_load import customer_created, post_event, wait_ready, worker_process
 
 OUTAGE_SECONDS = 10.0
 CLIENTS = 6
+KINDS = ("read", "session_read", "mutation", "webhook")
+AFTER_RECOVERY = 5
+"""Successes of each kind, after its first one, that the load waits for once the database is back."""
 READ = "query { customers(first: 5) { edges { node { id email } } } }"
 SESSION_READ = "query($id: ID!) { customer(id: $id) { id email } }"
 CREATE = """
@@ -68,6 +72,12 @@ class Load:
     answers: list[Answer] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def kinds_since(self, at: float, outcome: str) -> set[str]:
+        return {a.kind for a in self.answers if a.at > at and a.outcome == outcome}
+
+    def count_since(self, at: float, kind: str, outcome: str) -> int:
+        return sum(1 for a in self.answers if a.at > at and a.kind == kind and a.outcome == outcome)
+
 
 def classify(kind: str, response: httpx.Response) -> str:
     """`ok`, `unavailable`, or a description of an answer the acceptance forbids."""
@@ -96,7 +106,7 @@ async def client_loop(n: int, gateway_url: str, key: str, session: tuple[str, st
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
         while not load.stop.is_set():
             i += 1
-            kind = ("read", "session_read", "mutation", "webhook")[(n + i) % 4]
+            kind = KINDS[(n + i) % len(KINDS)]
             event_id = None
             if kind == "read":
                 response = await http.post("/graphql", json={"query": READ}, headers={"Authorization": f"Bearer {key}"})
@@ -120,7 +130,7 @@ async def client_loop(n: int, gateway_url: str, key: str, session: tuple[str, st
             load.answers.append(
                 Answer(kind, time.monotonic(), response.status_code, classify(kind, response), event_id)
             )
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # the load's pace, not a wait for something
 
 
 async def ws_close_code(ws_url: str, token: str) -> tuple[str, int | None, str | None]:
@@ -185,25 +195,25 @@ async def test_postgresql_stopped_for_10_s_under_mixed_load(gateway_factory: Gat
             asyncio.create_task(client_loop(n, gateway.url, key, (token, customer_id), load, run))
             for n in range(CLIENTS)
         ]
-        await asyncio.sleep(2)  # warm: every kind answered with the database up
+        # Warm: every kind answered with the database up.
+        await wait_until(lambda: len(load.kinds_since(0.0, "ok")) == len(KINDS), "every kind answered ok", 30)
         await asyncio.to_thread(pg.stop)
         down_at = time.monotonic()
-        await asyncio.sleep(1)
+        await wait_until(lambda: load.kinds_since(down_at, "unavailable"), "the gateway noticed the outage", 10)
         ws_during = await ws_close_code(ws_url, key)
         ws_session_during = await ws_close_code(ws_url, token)
+        # The outage's length is the scenario (the acceptance's 10 s), not a wait for something.
         await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
         restart_at = time.monotonic()
         await asyncio.to_thread(pg.start)
         up_at = time.monotonic()  # accepting connections (pg_ctl start -w returned)
 
-        # Load goes on until every kind has succeeded again, and a little longer.
-        deadline = up_at + 30
-        while time.monotonic() < deadline:
-            recovered = {a.kind for a in load.answers if a.at > up_at and a.outcome == "ok"}
-            if len(recovered) == 4:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)
+        # Load goes on until every kind has succeeded again, and then a few times more.
+        await wait_until(
+            lambda: all(load.count_since(up_at, kind, "ok") > AFTER_RECOVERY for kind in KINDS),
+            f"every kind answered ok {AFTER_RECOVERY + 1} times after the database returned",
+            30,
+        )
         load.stop.set()
         await asyncio.gather(*clients)
         ws_after = await ws_close_code(ws_url, key)
@@ -217,7 +227,7 @@ async def test_postgresql_stopped_for_10_s_under_mixed_load(gateway_factory: Gat
         assert during and all(a.outcome == "unavailable" for a in during), Counter(a.outcome for a in during)
         first_ok = {
             kind: min(a.at - up_at for a in load.answers if a.kind == kind and a.at > up_at and a.outcome == "ok")
-            for kind in ("read", "session_read", "mutation", "webhook")
+            for kind in KINDS
         }
         print("first success after the database returned: " + ", ".join(f"{k} {v:.2f}s" for k, v in first_ok.items()))
         # The pools recovered: nothing after the first success of its kind failed again.

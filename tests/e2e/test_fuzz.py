@@ -33,16 +33,6 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.e2e.operations import (
-    CREATE_CUSTOMER,
-    CREATE_PAYMENT,
-    CREATE_SUBSCRIPTION,
-    REFUND_PAYMENT,
-    customer_with_card,
-    new_key,
-    payload_of,
-    unique_email,
-)
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.fuzz import (
     FuzzStats,
@@ -62,6 +52,16 @@ from tests.support.fuzz import (
 from tests.support.gateway import GatewayProcess, connect_webhooks, gateway_env
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, create_plan, create_test_card
+from tests.support.operations import (
+    CREATE_CUSTOMER,
+    CREATE_PAYMENT,
+    CREATE_SUBSCRIPTION,
+    REFUND_PAYMENT,
+    customer_with_card,
+    new_key,
+    payload_of,
+    unique_email,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 SEED = int(os.environ.get("FUZZ_SEED") or secrets.randbelow(2**32))

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,65 +12,16 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
-from tests.e2e.test_webhook_faults import wait_ready, worker_process
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import PAYMENT_STATUS_CHANGED, live_socket, next_payload, subscribe, wait_subscribed, ws_url
 from tests.support.localstripe import LocalStripe, confirmed_payment_intent
+from tests.support.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
-
-PAYMENT_STATUS_CHANGED = """
-subscription Watch($customerId: ID) {
-  paymentStatusChanged(customerId: $customerId) {
-    eventId occurredAt status previousStatus payment { id stripeId status amount }
-  }
-}
-"""
-
-
-def ws_url(gateway: GatewayProcess) -> str:
-    return gateway.url.replace("http://", "ws://", 1) + "/graphql"
-
-
-@asynccontextmanager
-async def live_socket(gateway: GatewayProcess, token: str) -> AsyncIterator[ClientConnection]:
-    """A graphql-transport-ws connection, acknowledged."""
-    async with websockets.connect(ws_url(gateway), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
-        ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        assert ack["type"] == "connection_ack", ack
-        yield ws
-
-
-async def subscribe(ws: ClientConnection, query: str, variables: dict[str, Any]) -> str:
-    operation_id = uuid.uuid4().hex
-    await ws.send(
-        json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
-    )
-    return operation_id
-
-
-async def next_payload(ws: ClientConnection, operation_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        raw = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
-        message = json.loads(raw)
-        if message.get("type") == "ping":
-            await ws.send(json.dumps({"type": "pong"}))
-            continue
-        assert message.get("id") == operation_id, message
-        assert message["type"] == "next", message
-        payload: dict[str, Any] = message["payload"]
-        return payload
-
-
-async def wait_subscribed(delay: float = 0.3) -> None:
-    """The server registers a subscription a moment after `subscribe` is sent; no ack exists for it."""
-    await asyncio.sleep(delay)
+from tests.support.webhook_load import wait_ready, worker_process
 
 
 @pytest.mark.timeout(60)
@@ -84,7 +32,7 @@ async def test_payment_made_at_the_emulator_reaches_a_subscriber(
     customer, card = await customer_with_card(graphql, localstripe.url)
     async with live_socket(gateway, api_key) as ws:
         operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
-        await wait_subscribed()
+        await wait_subscribed(gateway)
         intent = confirmed_payment_intent(localstripe.url, customer["stripeId"], card["stripeId"], 900, "usd")
         deadline = time.monotonic() + 10
         event: dict[str, Any] = {}
@@ -104,7 +52,7 @@ async def test_payment_succeeded_reaches_a_subscriber(
     customer, _ = await customer_with_card(graphql, localstripe.url)
     async with live_socket(gateway, api_key) as ws:
         operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
-        await wait_subscribed()
+        await wait_subscribed(gateway)
         body = await graphql.execute(
             CREATE_PAYMENT,
             {"key": new_key(), "input": {"customerId": customer["id"], "amount": 700, "currency": "usd"}},
@@ -177,7 +125,7 @@ async def test_a_webhook_at_one_process_reaches_a_subscriber_of_another(
             customer, card = await customer_with_card(client, emulator.url)
         async with live_socket(first, api_key) as ws:
             operation_id = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
-            await wait_subscribed()
+            await wait_subscribed(first)
             intent = confirmed_payment_intent(emulator.url, customer["stripeId"], card["stripeId"], 1234, "usd")
             deadline = time.monotonic() + 10
             received: dict[str, Any] = {}

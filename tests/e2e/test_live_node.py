@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
-from tests.e2e.test_live import wait_subscribed, ws_url
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import wait_subscribed, ws_url
 from tests.support.localstripe import LocalStripe
 from tests.support.node import NODE_DIR, NodeUnavailableError, ensure_node_packages
+from tests.support.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
 from tests.support.process import REPO_ROOT
 
 SCRIPT = NODE_DIR / "subscribe.mjs"
@@ -114,7 +114,7 @@ async def test_payment_succeeded_reaches_the_graphql_ws_npm_client(
     subscriber = await start_subscriber(node, ws_url(gateway), api_key, customer["id"])
     try:
         await subscriber.read_until(lambda m: m.get("event") == "subscribed", timeout=15)
-        await wait_subscribed()
+        await wait_subscribed(gateway)
         body = await graphql.execute(
             CREATE_PAYMENT,
             {"key": new_key(), "input": {"customerId": customer["id"], "amount": 800, "currency": "usd"}},

@@ -18,12 +18,25 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE
-from tests.e2e.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
-from tests.e2e.test_customer_sessions import create_session
-from tests.e2e.test_live import PAYMENT_STATUS_CHANGED, live_socket, next_payload, subscribe, wait_subscribed, ws_url
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import (
+    PAYMENT_STATUS_CHANGED,
+    errors_of,
+    first_message,
+    live_socket,
+    live_subscribers,
+    next_payload,
+    subscribe,
+    wait_subscribed,
+    ws_url,
+)
 from tests.support.localstripe import LocalStripe
+from tests.support.operations import (
+    create_payment,
+    create_session,
+    customer_with_card,
+)
 
 PAYMENT_BY_ID = """
 subscription Watch($paymentId: ID) {
@@ -33,40 +46,6 @@ subscription Watch($paymentId: ID) {
 
 SUBSCRIBERS = 500
 BATCH = 50
-
-
-async def create_payment(graphql: GraphQLClient, customer_id: str, amount: int) -> dict[str, Any]:
-    body = await graphql.execute(
-        CREATE_PAYMENT, {"key": new_key(), "input": {"customerId": customer_id, "amount": amount, "currency": "usd"}}
-    )
-    payload = payload_of(body, "createPayment")
-    assert payload["userErrors"] == [], payload
-    payment: dict[str, Any] = payload["payment"]
-    return payment
-
-
-async def first_message(ws: ClientConnection, operation_id: str, timeout: float) -> dict[str, Any]:
-    """The first message for `operation_id` (answering pings)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic())))
-        if message.get("type") == "ping":
-            await ws.send(json.dumps({"type": "pong"}))
-            continue
-        assert message.get("id") == operation_id, message
-        return message
-
-
-def errors_of(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The GraphQL errors of a `next` (payload.errors) or `error` (payload is the list) message."""
-    payload = message.get("payload")
-    if message["type"] == "error":
-        assert isinstance(payload, list), message
-        return payload
-    assert message["type"] == "next", message
-    assert isinstance(payload, dict), message
-    errors: list[dict[str, Any]] = payload.get("errors") or []
-    return errors
 
 
 async def wait_for_status(ws: ClientConnection, operation_id: str, status: str, timeout: float) -> dict[str, Any]:
@@ -109,7 +88,7 @@ async def test_a_session_watches_its_own_payments_only(
         # Its own customer: receives its payment's SUCCEEDED, and only that (not B's).
         own = await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": a["id"]})
         unfiltered = await subscribe(ws, PAYMENT_STATUS_CHANGED, {})
-        await wait_subscribed()
+        await wait_subscribed(gateway, 2)
         await create_payment(graphql, b["id"], 520)
         a_payment = await create_payment(graphql, a["id"], 530)
         deadline = time.monotonic() + 10
@@ -215,9 +194,10 @@ async def test_500_subscribers_receive_one_event_despite_a_stuck_one(
             ws = await stack.enter_async_context(live_socket(gateway, api_key))
             return ws, await subscribe(ws, PAYMENT_STATUS_CHANGED, {"customerId": customer["id"]})
 
+        held = await live_subscribers(gateway)  # the stuck one's, as many as the server took
         for _ in range(0, SUBSCRIBERS, BATCH):
             sockets.extend(await asyncio.gather(*(open_one() for _ in range(BATCH))))
-        await wait_subscribed(1.0)
+        await wait_subscribed(gateway, held + SUBSCRIBERS)
         payment = await create_payment(graphql, customer["id"], 777)
         published = time.monotonic()
 

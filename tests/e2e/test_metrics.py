@@ -6,14 +6,12 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 
-from tests.e2e.operations import create_customer, customer_with_card
-from tests.e2e.test_live import live_socket, subscribe, wait_subscribed
-from tests.e2e.test_live_sessions import create_payment
-from tests.e2e.test_live_sharing import WATCH, until_succeeded
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import WATCH, live_socket, subscribe, until_succeeded, wait_subscribed
 from tests.support.localstripe import LocalStripe
 from tests.support.metrics import Samples, scrape, total
+from tests.support.operations import create_customer, create_payment, customer_with_card
 
 
 async def _scrape(gateway: GatewayProcess) -> Samples:
@@ -63,7 +61,7 @@ async def test_identical_live_subscribers_share_results_and_metrics_show_it(
     async with AsyncExitStack() as stack:
         sockets = [await stack.enter_async_context(live_socket(gateway, api_key)) for _ in range(3)]
         operations = [await subscribe(ws, WATCH, variables) for ws in sockets]
-        await wait_subscribed(0.5)
+        await wait_subscribed(gateway, len(operations))
         await create_payment(graphql, customer["id"], 4242)
         await asyncio.gather(*(until_succeeded(ws, {op}, 20) for ws, op in zip(sockets, operations, strict=True)))
     after = await _scrape(gateway)

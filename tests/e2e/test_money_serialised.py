@@ -10,7 +10,11 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from tests.e2e.operations import (
+from tests.support.aliases import LocalStripeFactory
+from tests.support.gateway import GatewayFactory
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import create_plan, create_test_card, list_all
+from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_PAYMENT,
     CREATE_SUBSCRIPTION,
@@ -21,10 +25,6 @@ from tests.e2e.operations import (
     new_key,
     payload_of,
 )
-from tests.support.aliases import LocalStripeFactory
-from tests.support.gateway import GatewayFactory
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import create_plan, create_test_card, list_all
 
 PAYMENT_REFUNDS = """
 query($id: ID!) {

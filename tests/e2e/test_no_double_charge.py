@@ -16,12 +16,12 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from tests.e2e.operations import CREATE_PAYMENT, customer_with_card, error_codes, new_key, payload_of
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory
 from tests.support.graphql import GraphQLClient
 from tests.support.holding_proxy import HoldingProxy
 from tests.support.localstripe import list_all
+from tests.support.operations import CREATE_PAYMENT, customer_with_card, error_codes, new_key, payload_of
 
 PAYMENT = """
 query($id: ID!) { payment(id: $id) { id stripeId status amount customer { id } } }"""

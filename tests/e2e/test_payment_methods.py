@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]
 
-from tests.e2e.operations import (
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, create_test_card, stripe_request
+from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
     CREATE_SETUP_INTENT,
     CUSTOMER_WITH_PAYMENT_METHODS,
@@ -15,9 +18,6 @@ from tests.e2e.operations import (
     new_key,
     payload_of,
 )
-from tests.support.gateway import GatewayProcess
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, create_test_card, stripe_request
 
 CARD_NUMBERS = ("4242424242424242", "5555555555554444")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.operations import (
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, list_all, stripe_request
+from tests.support.operations import (
     CREATE_PAYMENT,
     REFUND_PAYMENT,
     create_customer,
@@ -13,8 +15,6 @@ from tests.e2e.operations import (
     new_key,
     payload_of,
 )
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, list_all, stripe_request
 
 
 async def pay(

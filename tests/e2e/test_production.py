@@ -12,9 +12,8 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.e2e.test_live import live_socket, subscribe
-from tests.e2e.test_live_sessions import errors_of, first_message
 from tests.support.gateway import GatewayFactory, GatewayProcess
+from tests.support.live import errors_of, first_message, live_socket, subscribe
 
 CUSTOMERS = "query Customers { customers { edges { node { id email } } } }"
 

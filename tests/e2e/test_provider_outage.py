@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import asyncpg  # type: ignore[import-untyped]
 import pytest_asyncio
 
-from tests.e2e.operations import CREATE_CUSTOMER, error_codes, new_key, payload_of, unique_email
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import count_customers
+from tests.support.operations import CREATE_CUSTOMER, error_codes, new_key, payload_of, unique_email
 
 TIMEOUT_SECONDS = 2.0
 

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection
 
-from tests.e2e.operations import CREATE_CUSTOMER, new_key
-from tests.e2e.test_live import live_socket, subscribe
-from tests.e2e.test_live_sessions import errors_of, first_message
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import errors_of, first_message, live_socket, subscribe
+from tests.support.operations import CREATE_CUSTOMER, new_key
 
 READS = 5
 MUTATIONS = 3

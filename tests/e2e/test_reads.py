@@ -15,9 +15,9 @@ from gateway.db import close_db, open_db
 from gateway.settings import Settings
 from models import Customer, Invoice, Payment, Refund, Subscription
 from schema.relay import to_global_id
-from tests.resolvers.seed import SeededCustomer, seed_customers, seed_prices, tag
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.seed import SeededCustomer, seed_customers, seed_prices, tag
 
 CUSTOMER_PAGE = """query($first: Int, $after: String, $email: String) {
   customers(first: $first, after: $after, email: $email) {

@@ -28,12 +28,12 @@ from websockets.asyncio.client import ClientConnection
 
 from gateway.redis_names import DEFAULT_PREFIX, RedisNames
 from tasks.broker import QUEUE
-from tests.e2e.operations import customer_with_card
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, confirmed_payment_intent
 from tests.support.metrics import wait_for_metric
+from tests.support.operations import customer_with_card
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer, own_redis
 from tests.support.webhook_load import wait_ready, worker_process
@@ -46,7 +46,11 @@ VIEWER = "query { viewer { id } }"
 READS = 5
 """The read budget per principal and minute on both deployments (the live key spends 1 to subscribe)."""
 QUIET_SECONDS = 2.0
-"""How long B must stay silent after A's payment was heard and A's inbox had settled."""
+"""How long B must stay silent after A's payment was heard and A's inbox had settled.
+
+Both uses (B silent after A's payment; nothing late at A after B's) are bounded negative checks,
+the one kind of wait here that is no poll: nothing acknowledges an absence. Each subscription also
+receives its own deployment's payment (B's after its window), so a dead one cannot pass as silence."""
 EVENT_TIMEOUT_SECONDS = 20.0
 
 CASES = {
@@ -243,7 +247,7 @@ async def live_events_stay_in_their_deployment(a: Deployment, b: Deployment, pub
         intent_a = confirmed_payment_intent(a.emulator.url, customer_a["stripeId"], card_a["stripeId"], 1111)
         heard_by_a = await frames_until(ws_a, op_a, succeeded(intent_a), "A's payment at A's subscriber")
         events_a = await inbox_settled(a)  # A's worker has published everything it will for this payment
-        leaked = [event async for event in frames(ws_b, op_b, QUIET_SECONDS)]
+        leaked = [event async for event in frames(ws_b, op_b, QUIET_SECONDS)]  # bounded negative check
         assert leaked == [], f"B heard A's events: {leaked}"
 
         # The sentinel: B's own payment reaches B, so B's subscription was live all along. A's messages
@@ -251,7 +255,7 @@ async def live_events_stay_in_their_deployment(a: Deployment, b: Deployment, pub
         intent_b = confirmed_payment_intent(b.emulator.url, customer_b["stripeId"], card_b["stripeId"], 2222)
         heard_by_b = await frames_until(ws_b, op_b, succeeded(intent_b), "B's payment at B's subscriber")
         events_b = await inbox_settled(b)
-        late_at_a = [event async for event in frames(ws_a, op_a, QUIET_SECONDS)]
+        late_at_a = [event async for event in frames(ws_a, op_a, QUIET_SECONDS)]  # bounded negative check
     finally:
         await ws_a.close()
         await ws_b.close()

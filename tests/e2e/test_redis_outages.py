@@ -21,16 +21,16 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection
 
 from gateway.redis_names import RedisNames
-from tests.e2e.operations import customer_with_card
-from tests.e2e.test_live import live_socket, subscribe
-from tests.e2e.test_webhook_faults import wait_ready, worker_process
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
+from tests.support.live import live_socket, subscribe
 from tests.support.localstripe import stripe_request
 from tests.support.metrics import wait_for_metric
+from tests.support.operations import customer_with_card
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer, own_redis
+from tests.support.webhook_load import wait_ready, worker_process
 
 WATCH = """
 subscription Watch($customerId: ID) {

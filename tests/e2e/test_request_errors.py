@@ -20,9 +20,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.test_live import live_socket
-from tests.e2e.test_live_sessions import errors_of
 from tests.support.gateway import GatewayFactory, GatewayProcess
+from tests.support.live import errors_of, live_socket
 
 TWO_OPERATIONS = 'query A { viewer { id } } mutation B { createCustomer(idempotencyKey: "k", input: {email: "a@b.io"}) { userErrors { code } } }'  # noqa: E501
 

@@ -25,11 +25,11 @@ import pytest
 import pytest_asyncio
 
 from gateway.sessions import ALGORITHM
-from tests.e2e.operations import create_customer, new_key, payload_of
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess, cli_path, gateway_env
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
+from tests.support.operations import create_customer, new_key, payload_of
 from tests.support.ws import connect, subscribe, wait_closed
 
 REVOCATION_DEADLINE_SECONDS = 1.0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.operations import (
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe, create_plan, create_test_card, list_all, stripe_request
+from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
     CANCEL_SUBSCRIPTION,
     CREATE_SUBSCRIPTION,
@@ -16,8 +18,6 @@ from tests.e2e.operations import (
     new_key,
     payload_of,
 )
-from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, create_plan, create_test_card, list_all, stripe_request
 
 DECLINED_ON_CHARGE = "4000000000000341"
 THREE_D_SECURE = "4000000000003220"

@@ -6,9 +6,9 @@ import asyncio
 import time
 from typing import Any
 
-from tests.e2e.operations import unique_email
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, create_plan, create_test_card, stripe_request
+from tests.support.operations import unique_email
 
 SUBSCRIPTIONS = """{
   subscriptions(first: 100) { edges { node { stripeId status priceId customer { stripeId email } } } }

@@ -14,13 +14,12 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.e2e.test_webhook_faults import wait_all_processed, wait_ready, worker_process
-from tests.e2e.test_webhook_receiver import signature
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import WEBHOOK_SECRET, GatewayFactory
 from tests.support.localstripe import create_plan, create_test_card, stripe_request
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
+from tests.support.webhook_load import signature, wait_all_processed, wait_ready, worker_process
 
 STEPS = [
     ("customer.subscription.created", "incomplete"),

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -23,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.gateway import WEBHOOK_SECRET, GatewayProcess
+from tests.support.webhook_load import signature
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stripe" / "fixtures.json"
 OLD_SECRET = "whsec_rotated_out"
@@ -37,14 +36,6 @@ def stripe_event(event_type: str | None = None) -> dict[str, Any]:
     if event_type is not None:
         payload["type"] = event_type
     return payload
-
-
-def signature(body: bytes, *secrets: str, timestamp: int | None = None) -> str:
-    """`t=…,v1=HMAC_SHA256(secret, "{t}.{body}")`, one `v1` per secret."""
-    t = int(time.time()) if timestamp is None else timestamp
-    signed_payload = f"{t}.".encode() + body
-    v1s = [hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest() for secret in secrets]
-    return ",".join([f"t={t}", *(f"v1={value}" for value in v1s)])
 
 
 async def deliver(

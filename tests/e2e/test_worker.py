@@ -12,9 +12,9 @@ from tasks.broker import configure_broker, enqueue_event, reset_broker
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.gateway import cli_path, gateway_env, migrate, run_cli
+from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.localstripe import LocalStripe
 from tests.support.process import ManagedProcess
-from tests.tasks.test_broker import customer_event, insert_event, wait_for_status
 
 
 async def test_worker_process_applies_sweeps_and_replays(

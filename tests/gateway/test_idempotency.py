@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,15 +35,19 @@ async def ledger_settings(pg_database_factory: PgDatabaseFactory) -> AsyncIterat
 class Recorder:
     """An execute function that counts its calls and stores a response."""
 
-    def __init__(self, response: dict[str, Any], delay: float = 0.0, complete: bool = True) -> None:
+    def __init__(self, response: dict[str, Any], hold: asyncio.Event | None = None, complete: bool = True) -> None:
         self.calls = 0
         self.response = response
-        self.delay = delay
+        self.hold = hold
         self.complete = complete
+        self.entered = asyncio.Event()
+        """Set once a call runs: its claim is held until `hold` is set."""
 
     async def __call__(self, attempt: Attempt) -> dict[str, Any]:
         self.calls += 1
-        await asyncio.sleep(self.delay)
+        self.entered.set()
+        if self.hold is not None:
+            await self.hold.wait()
         if self.complete:
             await attempt.complete(self.response)
         return self.response
@@ -101,10 +106,17 @@ async def test_keys_are_scoped_to_the_principal(ledger_settings: Settings) -> No
 
 
 async def test_concurrent_calls_with_one_key_execute_once(ledger_settings: Settings) -> None:
-    execute = Recorder({"customer": {"id": "only"}}, delay=0.3)
-    results = await asyncio.gather(
-        *(run(ledger_settings, "concurrent-1", execute) for _ in range(20)), return_exceptions=True
-    )
+    hold = asyncio.Event()
+    execute = Recorder({"customer": {"id": "only"}}, hold=hold)
+    calls = [asyncio.create_task(run(ledger_settings, "concurrent-1", execute)) for _ in range(20)]
+    # One call holds the claim until every other one has answered.
+    deadline = time.monotonic() + 10
+    while sum(call.done() for call in calls) < len(calls) - 1:
+        assert time.monotonic() < deadline, [call.done() for call in calls]
+        await asyncio.sleep(0.01)
+    assert execute.entered.is_set()
+    hold.set()
+    results = await asyncio.gather(*calls, return_exceptions=True)
     assert execute.calls == 1
     outcomes = {
         r.code if isinstance(r, LedgerRejection) else ("replayed" if r[1] else "executed")  # type: ignore[index]
@@ -154,12 +166,14 @@ async def test_a_claim_whose_holder_died_is_taken_over(ledger_settings: Settings
 
 
 async def test_a_live_claim_is_in_progress(ledger_settings: Settings) -> None:
-    execute = Recorder({"ok": True}, delay=0.5)
+    hold = asyncio.Event()
+    execute = Recorder({"ok": True}, hold=hold)
     first = asyncio.create_task(run(ledger_settings, "live-1", execute))
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(execute.entered.wait(), 10)  # the first call holds its claim
     with pytest.raises(LedgerRejection) as info:
         await run(ledger_settings, "live-1", Recorder({"ok": False}))
     assert info.value.code == "IDEMPOTENCY_KEY_IN_PROGRESS"
+    hold.set()
     assert (await first)[0] == {"ok": True}
 
 

@@ -134,6 +134,7 @@ async def test_filters_by_kind_customer_and_object(bus_and_hub: tuple[InMemoryBu
     of_object = hub.subscribe(status_filter(api_key, "payment", None, target))
     own_session = hub.subscribe(status_filter(session, "payment", None, None))
     invoices = hub.subscribe(status_filter(api_key, "invoice", None, None))
+    last = hub.subscribe(status_filter(api_key, "subscription", None, None))
 
     sent = [
         message(0, customer_id=str(mine)),
@@ -146,7 +147,8 @@ async def test_filters_by_kind_customer_and_object(bus_and_hub: tuple[InMemoryBu
         await bus.publish(item)
     end = message(99, kind="subscription")
     await bus.publish(end)
-    await asyncio.sleep(0.05)
+    # The hub offers messages in order: once `end` arrives, every earlier one was offered too.
+    assert await next_within(last) == end
 
     def drain(subscription: LiveSubscription) -> list[str]:
         events: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from gateway.redis_names import DEFAULT_PREFIX, RedisNames, prefix_problem, redi
 from gateway.settings import ConfigurationError, Settings
 from gateway.stripe_client import StripeAdapter
 from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
+from tests.support.poll import wait_until
 from tests.support.redis_monitor import RedisMonitor
 from tests.support.redis_server import RedisServer, own_redis
 
@@ -76,13 +76,6 @@ def redis_alone(test_logs: Path) -> Iterator[RedisServer]:
     """A redis-server of this test alone: every key, channel and connection on it is the gateway's."""
     with own_redis(test_logs) as server:
         yield server
-
-
-async def wait_until(condition: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.timeout(60)

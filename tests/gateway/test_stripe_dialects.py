@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tests.fixtures import stripe_fixtures
-from tests.gateway.test_stripe_faults import Reply, Seen, run, stripe_double
+from tests.support.http_server import Seen
+from tests.support.stripe_double import Reply, run, stripe_double
 
 FIXTURES = stripe_fixtures()
 

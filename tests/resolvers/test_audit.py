@@ -14,8 +14,8 @@ from gateway.stripe_client import StripeAdapter
 from models import AuditEntry, Customer, EventStatus, WebhookEvent
 from schema.relay import to_global_id
 from tasks.apply import process_event
-from tests.resolvers.conftest import Execute
-from tests.resolvers.seed import seed_customers
+from tests.support.in_process import Execute
+from tests.support.seed import seed_customers
 
 WRITER = Principal(kind="api_key", id="test-writer", scopes=effective_scopes([Scope.READ, Scope.WRITE]))
 ADMIN = Principal(kind="api_key", id="test-admin", scopes=effective_scopes([Scope.READ, Scope.WRITE, Scope.ADMIN]))

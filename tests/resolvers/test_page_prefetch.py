@@ -24,9 +24,8 @@ from resolvers.loaders import _WINDOW_SQL, Loaders, fetch_whole_rows, hydrate, w
 from resolvers.pagination import nested_pages
 from schema.context import Context
 from schema.relay import encode_cursor
-from tests.resolvers.conftest import API_KEY, SCHEMA
-from tests.resolvers.seed import seed_customers
-from tests.resolvers.test_reads import add_subscriptions, gid
+from tests.support.in_process import API_KEY, SCHEMA
+from tests.support.seed import add_subscriptions, gid, seed_customers
 
 
 async def _run(

@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 
 from models import Invoice, Payment, Subscription
-from schema.relay import to_global_id
-from tests.resolvers.conftest import API_KEY, Execute, session_for
-from tests.resolvers.seed import SeededCustomer, seed_customers, seed_prices, tag
-
-
-def gid(type_name: str, row: Any) -> str:
-    return str(to_global_id(type_name, row.id))
+from tests.support.in_process import API_KEY, Execute, session_for
+from tests.support.seed import add_subscriptions, gid, seed_customers, seed_prices, tag
 
 
 def ids(connection: dict[str, Any]) -> list[str]:
@@ -30,15 +25,6 @@ def data_of(result: Any) -> dict[str, Any]:
 def error_codes(result: Any) -> list[str]:
     assert result.errors, result
     return [(error.extensions or {}).get("code") for error in result.errors]
-
-
-async def add_subscriptions(entry: SeededCustomer, count: int) -> list[Subscription]:
-    run = tag()
-    rows = [
-        Subscription(stripe_id=f"sub_{run}_{n}", customer_id=entry.customer.id, status="active") for n in range(count)
-    ]
-    await Subscription.bulk_create(rows)
-    return rows
 
 
 NESTED_SUBSCRIPTIONS = """

@@ -10,9 +10,9 @@ from gateway.sessions import verify_session_token
 from gateway.settings import Settings
 from models import AuditEntry, IdempotencyRecord
 from schema.relay import to_global_id
-from tests.resolvers.conftest import Execute
-from tests.resolvers.seed import seed_customers
+from tests.support.in_process import Execute
 from tests.support.secret_scan import find_secrets
+from tests.support.seed import seed_customers
 
 WRITER = Principal(kind="api_key", id="session-ledger-writer", scopes=effective_scopes([Scope.READ, Scope.WRITE]))
 

@@ -23,8 +23,8 @@ from gateway.auth import Principal, Scope, effective_scopes
 from models import CustomerSession
 from schema import build_schema
 from schema.relay import to_global_id
-from tests.resolvers.conftest import Execute, execute_pg, pg_mirror, session_for
-from tests.resolvers.seed import SeededCustomer, seed_customers
+from tests.support.in_process import Execute, execute_pg, pg_mirror, session_for
+from tests.support.seed import SeededCustomer, seed_customers
 
 # The in-process fixtures of tests/resolvers, used here too.
 __all__ = ["execute_pg", "pg_mirror"]

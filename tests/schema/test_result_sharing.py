@@ -38,6 +38,8 @@ _feeds: list[asyncio.Queue[Event]] = []
 class Event:
     name: str
     resolved: strawberry.Private[list[str]]
+    release: strawberry.Private[asyncio.Event | None] = None
+    """`slow` resolves once this is set: its execution stays in flight until the test says."""
 
     @strawberry.field
     def viewer(self, info: Info) -> str:
@@ -56,7 +58,8 @@ class Event:
 
     @strawberry.field
     async def slow(self, info: Info) -> str:
-        await asyncio.sleep(0.01)
+        assert self.release is not None, "an event for `slow` needs a release"
+        await self.release.wait()
         self.resolved.append(info.context.principal.id)
         return f"slow {self.name}"
 
@@ -230,7 +233,7 @@ async def test_an_async_execution_is_shared_while_in_flight_and_survives_its_fir
     schema, cache = _schema()
     query = "subscription { events { name slow } }"
     streams = [await _subscribe(schema, query, None, _context(READER)) for _ in range(4)]
-    event = Event(name="e", resolved=[])
+    event = Event(name="e", resolved=[], release=asyncio.Event())
     pending = [asyncio.ensure_future(anext(stream)) for stream in streams]
     while len(_feeds) < len(streams):
         await asyncio.sleep(0)
@@ -239,6 +242,8 @@ async def test_an_async_execution_is_shared_while_in_flight_and_survives_its_fir
     for _ in range(10):  # every subscriber is waiting on the shared execution, or running it
         await asyncio.sleep(0)
     pending[0].cancel()  # the first subscriber (the one whose execution the others wait for) leaves
+    assert event.release is not None
+    event.release.set()
     results = await asyncio.gather(*pending[1:])
     assert [r.data for r in results] == [{"events": {"name": "e", "slow": "slow e"}}] * 3
     assert event.resolved == ["reader"]

@@ -51,14 +51,19 @@ def customer_created(run: str, n: int) -> dict[str, Any]:
         "invoice_settings": {"default_payment_method": None},
         "livemode": False,
     }
+    return event_envelope(f"evt_{run}_{n:03d}", "customer.created", created, customer)
+
+
+def event_envelope(event_id: str, event_type: str, created: int, data_object: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe event around `data_object`, as Stripe sends it."""
     return {
-        "id": f"evt_{run}_{n:03d}",
+        "id": event_id,
         "object": "event",
-        "type": "customer.created",
+        "type": event_type,
         "created": created,
         "api_version": "2025-06-30.basil",
         "livemode": False,
-        "data": {"object": customer},
+        "data": {"object": data_object},
     }
 
 
@@ -129,3 +134,11 @@ async def wait_ready(worker: ManagedProcess, timeout: float = 30.0) -> None:
         if not worker.running or time.monotonic() > deadline:
             raise worker.failure("billing-gateway worker did not become ready")
         await asyncio.sleep(0.05)
+
+
+def signature(body: bytes, *secrets: str, timestamp: int | None = None) -> str:
+    """`t=…,v1=HMAC_SHA256(secret, "{t}.{body}")`, one `v1` per secret."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signed_payload = f"{t}.".encode() + body
+    v1s = [hmac.new(secret.encode(), signed_payload, hashlib.sha256).hexdigest() for secret in secrets]
+    return ",".join([f"t={t}", *(f"v1={value}" for value in v1s)])

@@ -20,9 +20,9 @@ from gateway.pubsub import StatusMessage
 from gateway.webhooks import insert_event
 from models import AuditEntry, Customer, EventStatus, Payment, WebhookEvent
 from tasks.apply import process_event
-from tests.resolvers.test_statement_count import StatementCounter
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
+from tests.support.statements import StatementCounter
 
 NEW_EVENT_STATEMENTS = 5
 """Claim and read (UPDATE … RETURNING), the advisory lock, the row read, the upsert, inbox row + audit (one WITH)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from tasks.events import FAMILIES, actor_name
 from tasks.worker import start_embedded_worker
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
+from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
 
@@ -35,52 +35,6 @@ def stub_broker() -> Iterator[StubBroker]:
     assert isinstance(broker, StubBroker)
     yield broker
     reset_broker()
-
-
-def customer_event(event_id: str, *, email: str = "ada@example.com", created: int | None = None) -> dict[str, Any]:
-    """A `customer.created` event as Stripe sends it (only the fields the mirror reads matter)."""
-    created = created or int(time.time()) - 60
-    customer = {
-        "id": f"cus_{event_id.removeprefix('evt_')}",
-        "object": "customer",
-        "created": created,
-        "email": email,
-        "name": "Ada",
-        "metadata": {},
-        "livemode": False,
-        "invoice_settings": {"default_payment_method": None},
-    }
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": "customer.created",
-        "created": created,
-        "api_version": "2025-06-30.basil",
-        "livemode": False,
-        "data": {"object": customer},
-    }
-
-
-async def insert_event(payload: dict[str, Any], **fields: Any) -> WebhookEvent:
-    return await WebhookEvent.create(
-        stripe_event_id=payload["id"],
-        type=payload["type"],
-        api_version=payload["api_version"],
-        livemode=False,
-        stripe_created=datetime.fromtimestamp(payload["created"], UTC),
-        payload=payload,
-        **fields,
-    )
-
-
-async def wait_for_status(row_id: UUID, status: EventStatus, timeout: float = 15.0) -> WebhookEvent:
-    deadline = time.monotonic() + timeout
-    while True:
-        row = await WebhookEvent.get(id=row_id)
-        if row.status == status or time.monotonic() > deadline:
-            assert row.status == status, f"row {row.stripe_event_id}: {row.status} ({row.last_error})"
-            return row
-        await asyncio.sleep(0.05)
 
 
 def test_every_family_has_its_actor_on_the_webhooks_queue(stub_broker: StubBroker) -> None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import create_test_card
 
 USER_ERRORS = "userErrors { code message field declineCode }"
 CUSTOMER_FIELDS = "id stripeId email name metadata createdAt"
@@ -139,7 +140,6 @@ async def customer_with_card(
     client: GraphQLClient, emulator_url: str, number: str = "4242424242424242"
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A new customer with a card attached as default; returns (customer, payment method)."""
-    from tests.support.localstripe import create_test_card
 
     customer = await create_customer(client)
     body = await client.execute(
@@ -156,3 +156,26 @@ async def customer_with_card(
     payload = payload_of(body, "attachPaymentMethod")
     assert payload["userErrors"] == [], payload
     return customer, payload["paymentMethod"]
+
+
+CREATE_SESSION = """
+mutation($key: String!, $input: CreateCustomerSessionInput!) {
+  createCustomerSession(idempotencyKey: $key, input: $input) { token expiresAt userErrors { code field } }
+}"""
+
+
+async def create_session(graphql: GraphQLClient, customer_id: str, **extra: Any) -> dict[str, Any]:
+    body = await graphql.execute(CREATE_SESSION, {"key": new_key(), "input": {"customerId": customer_id, **extra}})
+    payload = payload_of(body, "createCustomerSession")
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+async def create_payment(graphql: GraphQLClient, customer_id: str, amount: int) -> dict[str, Any]:
+    body = await graphql.execute(
+        CREATE_PAYMENT, {"key": new_key(), "input": {"customerId": customer_id, "amount": amount, "currency": "usd"}}
+    )
+    payload = payload_of(body, "createPayment")
+    assert payload["userErrors"] == [], payload
+    payment: dict[str, Any] = payload["payment"]
+    return payment

@@ -12,8 +12,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
+from schema.relay import to_global_id
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -125,4 +127,17 @@ async def seed_prices() -> list[Price]:
               recurring_interval_count=3, product_stripe_id=f"prod_{run}"),
     ]  # fmt: skip
     await Price.bulk_create(rows)
+    return rows
+
+
+def gid(type_name: str, row: Any) -> str:
+    return str(to_global_id(type_name, row.id))
+
+
+async def add_subscriptions(entry: SeededCustomer, count: int) -> list[Subscription]:
+    run = tag()
+    rows = [
+        Subscription(stripe_id=f"sub_{run}_{n}", customer_id=entry.customer.id, status="active") for n in range(count)
+    ]
+    await Subscription.bulk_create(rows)
     return rows
