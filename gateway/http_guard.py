@@ -42,10 +42,9 @@ class GraphQLHttpGate:
     The principal goes to `scope["state"]["principal"]`. A GET with no query (the
     GraphiQL page, outside production) passes unauthenticated: it carries no data.
 
-    Every log line of the request carries `request_id` (the client's `X-Request-Id`, or a
-    new one, written into the request's headers so the GraphQL context reads the same id)
-    and, once authenticated, `principal` (its ledger scope: `api_key:<id>` or
-    `customer_session:<jti>`, never the token).
+    Every log line of the request carries `request_id`, chosen and bound by the outermost
+    middleware (`gateway.access_log`), and, once authenticated, `principal` (its ledger scope:
+    `api_key:<id>` or `customer_session:<jti>`, never the token).
     """
 
     def __init__(
@@ -66,11 +65,6 @@ class GraphQLHttpGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = request_id_of(scope)
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self._gate(scope, receive, send)
-
-    async def _gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method == "GET" and self.ide_enabled and "query" not in request.query_params:
             await self.app(scope, receive, send)
