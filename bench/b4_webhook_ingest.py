@@ -28,6 +28,7 @@ from typing import Final
 import asyncpg  # type: ignore[import-untyped]
 import redis.asyncio as aioredis
 
+from base.redis_names import RedisNames
 from bench.baselines.webhook_receiver import LIST_KEY, TABLE
 from bench.harness import (
     Benchmark,
@@ -42,7 +43,6 @@ from bench.harness import (
 )
 from bench.load import HttpRequest, LoadSpec
 from bench.ws_events import WEBHOOK_PATH, payment_intent_event, sign
-from gateway.redis_names import RedisNames
 from tasks.broker import QUEUE
 from tests.support.net import free_port
 

@@ -34,6 +34,7 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from base.redis_names import RedisNames
 from bench.harness import Benchmark, Result, RunConfig, Stack, percentile, uvicorn_argv
 from bench.ws_setup import (
     PAYMENT_STATUS_CHANGED,
@@ -43,8 +44,7 @@ from bench.ws_setup import (
     run_swarm,
     ws_url,
 )
-from gateway.pubsub import StatusMessage
-from gateway.redis_names import RedisNames
+from live.bus import StatusMessage
 from tests.support.net import free_port
 
 __all__ = ["BENCHMARK", "run"]

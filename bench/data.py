@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from tortoise import Tortoise
 
-from gateway.db import close_db, open_db
-from gateway.settings import Settings
+from base.db import close_db, open_db
+from base.settings import Settings
 from schema.relay import to_global_id
 from tests.support.seed import seed_customers
 

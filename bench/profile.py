@@ -71,7 +71,19 @@ def _package(frame: str) -> str:
     return where.split("/")[0] if "/" in where else where
 
 
-OWN_PACKAGES = ("gateway", "schema", "resolvers", "models", "tasks")
+OWN_PACKAGES = (
+    "base",
+    "runtime",
+    "stripe_provider",
+    "models",
+    "billing",
+    "resolvers",
+    "live",
+    "webhooks",
+    "schema",
+    "tasks",
+    "gateway",
+)
 NATIVE_LOOP = "Runner.run (asyncio/runners.py)"
 """Where uvloop's C code (polling, socket reads and writes, callbacks) shows up: py-spy sees no native frames."""
 

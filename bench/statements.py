@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from gateway.auth import Principal, Scope, effective_scopes
-from gateway.db import close_db, open_db
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
-from resolvers.loaders import Loaders
+from base.db import close_db, open_db
+from base.settings import Settings
+from billing.credentials import Principal, Scope, effective_scopes
+from billing.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
+from stripe_provider.adapter import StripeAdapter
 from tests.support.statements import StatementCounter
 
 READER = Principal(kind="api_key", id="bench-counter", scopes=effective_scopes([Scope.READ]))

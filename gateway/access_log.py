@@ -1,6 +1,6 @@
 """One access line per HTTP request, written when its response ends (docs/operations.md).
 
-The line goes through `gateway.logs` like every other (JSON in production, redacted):
+The line goes through `base.logs` like every other (JSON in production, redacted):
 `method`, `path` (never the query string: a token passed as `?access_token=` or a secret in
 GraphQL variables would be logged with it; only the parameter NAMES are kept, in `query_keys`),
 `status`, `duration_ms`, `request_id` (the same id as every other line of the request, the
@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from base.metrics import observe_http_request
 from gateway.http_guard import request_id_of
-from gateway.metrics import observe_http_request
 
 access_log = structlog.get_logger("gateway.access")
 

@@ -24,28 +24,28 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from base.db import close_db, open_db
+from base.metrics import metrics_endpoint, with_graphql_metrics
+from base.rate_limit import RateLimiter
+from base.redis_names import RedisNames
+from base.settings import Settings, get_settings
+from billing.credentials import AuthenticationError, Principal, authenticate_bearer
+from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
+from billing.loaders import Loaders
+from billing.revocations import purge_expired_sessions
+from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
-from gateway.auth import AuthenticationError, Principal, authenticate_bearer
-from gateway.db import close_db, open_db
 from gateway.graphiql import page as graphiql_page
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
-from gateway.idempotency import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
-from gateway.live import LiveHub
-from gateway.metrics import metrics_endpoint, with_graphql_metrics
-from gateway.rate_limit import RateLimiter
-from gateway.redis_names import RedisNames
-from gateway.revocations import purge_expired_sessions
-from gateway.revocations import shutdown as stop_session_watch
-from gateway.settings import Settings, get_settings
-from gateway.stripe_client import StripeAdapter
-from gateway.webhooks import StripeWebhookEndpoint
 from gateway.ws import GatewayTransportWSHandler
-from resolvers.loaders import Loaders
+from live.hub import LiveHub
 from schema import build_schema
 from schema.context import Context
+from stripe_provider.adapter import StripeAdapter
 from tasks.broker import LoopEnqueuer
 from tasks.worker import start_app_broker
+from webhooks.receiver import StripeWebhookEndpoint
 
 log = logging.getLogger("gateway.app")
 
@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),
         Route("/health/ready", make_ready(settings, stripe, sandbox_token=sandbox_token)),
-        # Open like /health: counts and timings only (see gateway.metrics).
+        # Open like /health: counts and timings only (see base.metrics).
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))

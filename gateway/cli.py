@@ -13,13 +13,13 @@ from uuid import UUID
 
 import typer
 
-from gateway.settings import ConfigurationError, Settings, get_settings
+from base.settings import ConfigurationError, Settings, get_settings
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from gateway.reconcile import ReconcileReport
-    from gateway.sandbox import StripeSandbox
+    from billing.reconcile import ReconcileReport
+    from stripe_provider.sandbox import StripeSandbox
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    from gateway.db import close_db, open_db
+    from base.db import close_db, open_db
 
     async def run() -> T:
         await open_db(settings)
@@ -98,9 +98,9 @@ def serve(
     """Run the gateway: GraphQL over HTTP and WebSocket, webhooks, health."""
     import uvicorn
 
+    from base.logs import configure_logging
     from gateway.app import create_app
-    from gateway.logs import configure_logging
-    from gateway.sandbox import SandboxError, StripeSandbox, find_running_sandbox
+    from stripe_provider.sandbox import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
     configure_logging(settings)
@@ -194,7 +194,7 @@ def _client_host(host: str) -> str:
 def _describe_redis(settings: Settings) -> str:
     if not settings.redis_url:
         return "none: in-process broker and pub/sub (embedded mode)"
-    from gateway.redis_names import RedisNames
+    from base.redis_names import RedisNames
 
     url = settings.redis_url
     where = url.split("@")[-1] if "@" in url else url.split("://")[-1]
@@ -216,7 +216,7 @@ def migrate() -> None:
         _with_db(settings, _noop)
         typer.echo("embedded SQLite: tables are up to date")
         return
-    from gateway.migrations import apply_migrations
+    from base.migrator import apply_migrations
 
     applied = asyncio.run(apply_migrations(settings))
     if applied:
@@ -236,7 +236,7 @@ def api_keys_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin.")] = "read",
 ) -> None:
     """Create an API key; its raw value is the last line printed, shown only once."""
-    from gateway.auth import create_api_key, parse_scopes
+    from billing.credentials import create_api_key, parse_scopes
 
     try:
         parsed = parse_scopes(scopes)
@@ -283,7 +283,7 @@ def api_keys_list(as_json: JsonOption = False) -> None:
 @api_keys.command("revoke")
 def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id, from `api-keys list`.")]) -> None:
     """Revoke an API key; requests with it get 401 from now on."""
-    from gateway.auth import revoke_api_key
+    from billing.credentials import revoke_api_key
 
     try:
         parsed = UUID(key_id)
@@ -309,7 +309,7 @@ def reconcile_command(
         # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
         # through its state directory as `serve` left it (a throwaway emulator would only
         # report every mirrored object as missing).
-        from gateway.sandbox import SandboxError, find_running_sandbox
+        from stripe_provider.sandbox import SandboxError, find_running_sandbox
 
         try:
             sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)
@@ -342,8 +342,8 @@ async def _reconcile_with_progress(settings: Settings, since: datetime | None) -
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-    from gateway.reconcile import KINDS, reconcile
-    from gateway.stripe_client import ProviderError, StripeAdapter
+    from billing.reconcile import KINDS, reconcile
+    from stripe_provider.adapter import ProviderError, StripeAdapter
 
     # Stripe's lists carry no totals, so each type shows a running count, not a percentage.
     # On a non-terminal stderr rich draws nothing live and prints the final state once.
@@ -411,7 +411,7 @@ def webhooks_list(
 
     events = _with_db(_settings(), fetch)
     if as_json:
-        from gateway.redaction import redact
+        from base.redaction import redact
 
         _print_json(
             [
@@ -462,7 +462,7 @@ def webhooks_replay(
     failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
 ) -> None:
     """Reset inbox events to pending (attempts kept) and hand them to the workers again."""
-    from tasks.sweeper import replay
+    from webhooks.sweeper import replay
 
     if (event_id is None) == (not failed):
         raise _fail("give either EVENT_ID or --failed")
@@ -554,7 +554,7 @@ def worker(
     threads: Annotated[int, typer.Option(min=1, help="Worker threads per process.")] = 8,
 ) -> None:
     """Run Dramatiq workers for the webhook actors on Redis, with the inbox sweeper."""
-    from gateway.logs import configure_logging
+    from base.logs import configure_logging
     from tasks.worker import run_workers
 
     settings = _settings()

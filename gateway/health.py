@@ -28,13 +28,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
-from gateway.live import active_hub
-from gateway.metrics import DEPENDENCY_UP, on_scrape
-from gateway.redis_calls import honour_cancellation
-from gateway.redis_names import RedisNames
-from gateway.sandbox import check_identity
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
+from base.metrics import DEPENDENCY_UP, on_scrape
+from base.redis_calls import honour_cancellation
+from base.redis_names import RedisNames
+from base.settings import Settings
+from live.hub import active_hub
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.sandbox import check_identity
 
 CHECK_TIMEOUT_SECONDS: Final = 2.0
 CACHE_SECONDS: Final = 1.0

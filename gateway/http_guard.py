@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.auth import AuthenticationError, authenticate_bearer
-from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
-from gateway.error_codes import ErrorCode
-from gateway.settings import Settings
+from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
+from base.error_codes import ErrorCode
+from base.settings import Settings
+from billing.credentials import AuthenticationError, authenticate_bearer
 
 MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 100

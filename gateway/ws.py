@@ -1,6 +1,6 @@
 """The graphql-transport-ws handler of the gateway: a shared event result's JSON is encoded once.
 
-Every subscriber given the same shared result (`schema.execution.ResultSharingCache`) would send
+Every subscriber given the same shared result (`runtime.execution.ResultSharingCache`) would send
 `{"id": …, "type": "next", "payload": {"data": …}}` with the same `data` object. The payload's JSON
 is cached with the shared result, and each socket only encodes its own operation id around it.
 The frame is byte for byte what strawberry sends (`json.dumps(message, separators=(",", ":"))`
@@ -10,7 +10,7 @@ Only `next` messages whose payload is exactly `{"data": <a shared result's data>
 anything with errors or extensions, anything of another result, and every other message goes
 through strawberry's `send_json`. The path is off when the view's `encode_json` is not strawberry's.
 
-Sockets of customer sessions are watched (`gateway.revocations.SessionWatch`): closed with 4403 when
+Sockets of customer sessions are watched (`billing.revocations.SessionWatch`): closed with 4403 when
 the session is revoked or its token expires.
 
 The handler also lets go of its `connection_init` timeout task once that task is done (cancelled by
@@ -33,12 +33,12 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
-from gateway.db import is_database_unavailable
-from gateway.error_codes import ErrorCode
-from gateway.revocations import WS_CLOSE_CODE, session_watch
-from gateway.versions import require
+from base.db import is_database_unavailable
+from base.error_codes import ErrorCode
+from base.versions import require
+from billing.revocations import WS_CLOSE_CODE, session_watch
+from runtime.execution import ResultSharingCache, result_sharing_cache
 from schema.context import Context
-from schema.execution import ResultSharingCache, result_sharing_cache
 
 require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
 
@@ -74,7 +74,7 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         principal = self.context.principal
         if self.connection_acknowledged and principal.kind == "customer_session" and self._unwatch is None:
-            # Closed at the token's expiry, or within a second of its revocation (gateway.revocations).
+            # Closed at the token's expiry, or within a second of its revocation (billing.revocations).
             self._unwatch = session_watch.watch(principal, self._close_ended_session)
 
     async def _close_ended_session(self, reason: str) -> None:

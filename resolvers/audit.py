@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 from uuid import UUID
 
+from billing.authorization import filter_text
+from billing.pagination import paginate
 from models import AuditEntry
-from resolvers.pagination import paginate
-from resolvers.scoping import filter_text
 from schema.arguments import After, First, OperationFilter, PrincipalFilter
 from schema.audit import AuditEvent
 from schema.context import Info

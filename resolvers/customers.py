@@ -10,17 +10,17 @@ from uuid import UUID
 import strawberry
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.mirror import upsert_customer
-from resolvers import snapshots
-from resolvers.errors import MutationError
-from resolvers.loaders import PageLoader
-from resolvers.mutations import run_mutation
+from base.error_codes import ErrorCode
+from billing import snapshots
+from billing.authorization import filter_text, visible_customers
+from billing.ledger import Attempt
+from billing.loaders import PageLoader
+from billing.mirror import upsert_customer
+from billing.mutation_errors import MutationError
+from billing.mutations import run_mutation
+from billing.pagination import nested_pages, paginate
+from billing.validation import clean_email, clean_metadata, clean_name, fetch
 from resolvers.node import find_typed
-from resolvers.pagination import nested_pages, paginate
-from resolvers.scoping import filter_text, visible_customers
-from resolvers.validation import clean_email, clean_metadata, clean_name, fetch
 from schema.arguments import After, EmailFilter, First, IdempotencyKey, MutationInput, ObjectId
 from schema.context import Info
 from schema.customers import (
@@ -67,7 +67,7 @@ async def prefetch_nested_pages(info: Info, customer_ids: list[UUID]) -> None:
 
     The statements are the ones the nested fields' loaders would batch (one per nested
     connection and cursor), run once here; each customer's nested field then answers from
-    the loader's `ready` pages without an awaitable per customer (`resolvers.loaders.page_of`).
+    the loader's `ready` pages without an awaitable per customer (`billing.loaders.page_of`).
     """
     if not customer_ids:
         return

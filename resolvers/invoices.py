@@ -8,20 +8,19 @@ import strawberry
 from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
-from gateway.stripe_client import ProviderError
+from base.error_codes import ErrorCode
+from billing import snapshots
+from billing.authorization import filter_id, visible_invoices, visible_subscriptions, with_status
+from billing.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
+from billing.ledger import Attempt
+from billing.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
+from billing.mutation_errors import MutationError
+from billing.mutations import run_mutation
+from billing.pagination import paginate
+from billing.validation import fetch
 from models import Customer as CustomerModel
 from models import Invoice as InvoiceModel
-from resolvers import snapshots
-from resolvers.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
-from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
-from resolvers.pagination import paginate
-from resolvers.scoping import filter_id, visible_invoices, visible_subscriptions, with_status
-from resolvers.validation import fetch
 from schema.arguments import (
     After,
     First,
@@ -37,6 +36,7 @@ from schema.context import Info
 from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
 from schema.money import MinorUnits
 from schema.relay import Connection, InvalidIdError, parse_typed_id
+from stripe_provider.adapter import ProviderError
 
 
 async def invoice(info: Info, id: ObjectId) -> Invoice | None:

@@ -7,8 +7,7 @@ from typing import Any, TypeVar
 
 from tortoise.queryset import QuerySet
 
-from gateway.auth import Principal
-from resolvers.scoping import (
+from billing.authorization import (
     forbidden_error,
     is_foreign,
     visible_customers,
@@ -19,6 +18,7 @@ from resolvers.scoping import (
     visible_refunds,
     visible_subscriptions,
 )
+from billing.credentials import Principal
 from schema.arguments import ObjectId
 from schema.context import Info
 from schema.customers import Customer
@@ -47,7 +47,7 @@ async def _find(info: Info, global_id: str, type_name: str | None = None) -> Nod
     """The visible object behind a global id (of `type_name`, when given), or None.
 
     An object that exists but belongs to another customer raises a FORBIDDEN error: the
-    one place (with `resolvers.validation.fetch`) where reads tell hidden from unknown.
+    one place (with `billing.validation.fetch`) where reads tell hidden from unknown.
     """
     try:
         found_type, pk = parse_global_id(global_id)

@@ -6,16 +6,16 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.mirror import upsert_customer, upsert_payment_method
+from base.error_codes import ErrorCode
+from billing import snapshots
+from billing.authorization import visible_customers, visible_payment_methods
+from billing.ledger import Attempt
+from billing.mirror import upsert_customer, upsert_payment_method
+from billing.mutation_errors import MutationError
+from billing.mutations import run_mutation
+from billing.validation import fetch
 from models import Customer
-from resolvers import snapshots
-from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
-from resolvers.scoping import visible_customers, visible_payment_methods
-from resolvers.validation import fetch
 from schema.arguments import IdempotencyKey, MutationInput, ObjectId
 from schema.context import Info
 from schema.payment_methods import (

@@ -7,17 +7,17 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.mirror import upsert_payment, upsert_refund
-from resolvers import snapshots
-from resolvers.charging import locked_money, payment_failure, payment_method_to_charge
-from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
+from base.error_codes import ErrorCode
+from billing import snapshots
+from billing.authorization import filter_id, visible_customers, visible_payments
+from billing.charging import locked_money, payment_failure, payment_method_to_charge
+from billing.ledger import Attempt
+from billing.mirror import upsert_payment, upsert_refund
+from billing.mutation_errors import MutationError
+from billing.mutations import run_mutation
+from billing.pagination import paginate
+from billing.validation import clean_amount, clean_currency, clean_text, fetch
 from resolvers.node import find_typed
-from resolvers.pagination import paginate
-from resolvers.scoping import filter_id, visible_customers, visible_payments
-from resolvers.validation import clean_amount, clean_currency, clean_text, fetch
 from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer
 from schema.context import Info
 from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload

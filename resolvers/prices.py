@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from resolvers.pagination import paginate
-from resolvers.scoping import visible_prices
+from billing.authorization import visible_prices
+from billing.pagination import paginate
 from schema.arguments import ActiveFilter, After, First
 from schema.context import Info
 from schema.prices import Price

@@ -9,17 +9,17 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.revocations import revocations
-from gateway.sessions import SessionClaims, new_session_claims, sign_session_claims
-from gateway.settings import Settings
+from base.error_codes import ErrorCode
+from base.settings import Settings
+from billing.authorization import forbidden_error, visible_customers
+from billing.ledger import Attempt
+from billing.mutation_errors import MutationError
+from billing.mutations import Execute, run_mutation
+from billing.revocations import revocations
+from billing.session_tokens import SessionClaims, new_session_claims, sign_session_claims
+from billing.snapshots import dump
+from billing.validation import fetch
 from models import Customer, CustomerSession
-from resolvers.errors import MutationError
-from resolvers.mutations import Execute, run_mutation
-from resolvers.scoping import forbidden_error, visible_customers
-from resolvers.snapshots import dump
-from resolvers.validation import fetch
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.sessions import (
@@ -59,7 +59,7 @@ async def create_customer_session(
                 ["input", "ttlSeconds"],
             )
         claims = new_session_claims(customer.id, ttl, minted_by=principal.id)
-        # The ledger keeps the claims, never the token (see `gateway.sessions`).
+        # The ledger keeps the claims, never the token (see `billing.session_tokens`).
         response = {
             "session": claims.as_dict(),
             "sessionId": claims.jti,

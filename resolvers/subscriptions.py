@@ -7,19 +7,18 @@ from typing import Any
 import strawberry
 from tortoise.transactions import in_transaction
 
-from gateway.error_codes import ErrorCode
-from gateway.idempotency import Attempt
-from gateway.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
-from gateway.stripe_client import ProviderError
+from base.error_codes import ErrorCode
+from billing import snapshots
+from billing.authorization import filter_id, visible_customers, visible_subscriptions, with_status
+from billing.charging import invoice_with_payment, payment_failure, payment_method_to_charge
+from billing.ledger import Attempt
+from billing.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
+from billing.mutation_errors import MutationError
+from billing.mutations import run_mutation
+from billing.pagination import paginate
+from billing.validation import clean_quantity, clean_stripe_id, fetch
 from models import SubscriptionItem as SubscriptionItemModel
-from resolvers import snapshots
-from resolvers.charging import invoice_with_payment, payment_failure, payment_method_to_charge
-from resolvers.errors import MutationError
-from resolvers.mutations import run_mutation
 from resolvers.node import find_typed
-from resolvers.pagination import paginate
-from resolvers.scoping import filter_id, visible_customers, visible_subscriptions, with_status
-from resolvers.validation import clean_quantity, clean_stripe_id, fetch
 from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer, SubscriptionStatusFilter
 from schema.context import Info
 from schema.relay import Connection
@@ -33,6 +32,7 @@ from schema.subscriptions import (
     UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
+from stripe_provider.adapter import ProviderError
 
 
 async def subscription(info: Info, id: ObjectId) -> Subscription | None:

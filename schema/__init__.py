@@ -11,25 +11,24 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
-from gateway.settings import Settings
+from base.settings import Settings
+from live import streams as live_resolvers
 from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
-from resolvers import live as live_resolvers  # `schema.live` (a submodule of this package) shadows `live`
 from resolvers.audit import audit_events as resolve_audit_events
 from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
 from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
 from resolvers.sessions import create_customer_session as resolve_create_customer_session
 from resolvers.sessions import revoke_customer_session as resolve_revoke_customer_session
 from resolvers.sessions import revoke_customer_sessions as resolve_revoke_customer_sessions
+from runtime.execution import CachingExecutor, SuggestionFreeExecutor
 from schema.audit import AuditEvent
 from schema.customers import (
     CreateCustomerPayload,
     Customer,
     UpdateCustomerPayload,
 )
-from schema.execution import CachingExecutor, SuggestionFreeExecutor
 from schema.extensions import GatewaySchema, gateway_extensions
 from schema.invoices import Invoice, InvoicePreview, PayInvoicePayload
-from schema.live import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 from schema.money import SCALAR_MAP as MONEY_SCALARS
 from schema.payment_methods import (
     AttachPaymentMethodPayload,
@@ -48,6 +47,7 @@ from schema.sessions import (
     RevokeCustomerSessionPayload,
     RevokeCustomerSessionsPayload,
 )
+from schema.status_events import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 from schema.subscriptions import (
     CancelSubscriptionPayload,
     CreateSubscriptionPayload,

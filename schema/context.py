@@ -9,11 +9,11 @@ from typing import TypeAlias
 import strawberry
 from starlette.responses import Response
 
-from gateway.auth import Principal
-from gateway.rate_limit import RateLimiter
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
-from resolvers.loaders import Loaders
+from base.rate_limit import RateLimiter
+from base.settings import Settings
+from billing.credentials import Principal
+from billing.loaders import Loaders
+from stripe_provider.adapter import StripeAdapter
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Context:
 
     @property
     def result_sharing_key(self) -> Hashable | None:
-        """What an execution's result may depend on in this context, for `schema.execution.ResultSharingCache`.
+        """What an execution's result may depend on in this context, for `runtime.execution.ResultSharingCache`.
 
         Two subscribers whose contexts give equal keys (with the same document, variables and event)
         get the same result: one execution is shared between them. It names the principal (every

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from billing.loaders import page_of
+from billing.snapshots import load
 from models import Customer as CustomerModel
-from resolvers.loaders import page_of
-from resolvers.snapshots import load
 from schema.arguments import After, First
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types.enum import EnumValueDefinition
 
-from gateway.error_codes import ErrorCode
+from base.error_codes import ErrorCode
 
 USER_ERRORS_DESCRIPTION = "Errors the client can act on; empty when the mutation succeeded. Each has a stable `code`."
 

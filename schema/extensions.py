@@ -50,10 +50,10 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
-from gateway.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
-from gateway.error_codes import ErrorCode
-from gateway.settings import Settings
-from gateway.versions import require
+from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
+from base.error_codes import ErrorCode
+from base.settings import Settings
+from base.versions import require
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 require("graphql-core", ">=3.3,<3.4", by=__name__)

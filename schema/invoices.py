@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from billing.authorization import may_see_customer
+from billing.snapshots import load
 from models import Invoice as InvoiceModel
-from resolvers.scoping import may_see_customer
-from resolvers.snapshots import load
 from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors

@@ -5,7 +5,7 @@ far past `Int`'s 2,147,483,647. The value is a JSON number, not a string: every 
 accepts is below 2^53, so JavaScript's `number` (and any JSON decoder) holds it exactly, and
 clients that read amounts as numbers keep working. The scalar's range is the integers a JSON
 number carries exactly, |n| <= 2^53 - 1; how much a mutation accepts is the resolver's check
-(`resolvers.validation.clean_amount`), answered as a `VALIDATION_FAILED` user error.
+(`billing.validation.clean_amount`), answered as a `VALIDATION_FAILED` user error.
 See docs/money-and-graphql.md.
 """
 
@@ -17,7 +17,7 @@ import strawberry
 from graphql import GraphQLError, IntValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
-from gateway.error_codes import ErrorCode
+from base.error_codes import ErrorCode
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer a JSON number (an IEEE 754 double: JavaScript's `Number.MAX_SAFE_INTEGER`) holds exactly."""

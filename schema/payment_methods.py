@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from billing.snapshots import load
 from models import Customer as CustomerModel
 from models import PaymentMethod as PaymentMethodModel
-from resolvers.snapshots import load
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.relay import ID_DESCRIPTION, Node, to_global_id

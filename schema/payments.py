@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from billing.authorization import may_see_customer
+from billing.loaders import load_page
+from billing.snapshots import load
 from models import Payment as PaymentModel
 from models import Refund as RefundModel
-from resolvers.loaders import load_page
-from resolvers.scoping import may_see_customer
-from resolvers.snapshots import load
 from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum

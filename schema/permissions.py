@@ -1,7 +1,7 @@
 """Who may call which root field. Every root field names one of these classes.
 
 Object-level rules (a customer session sees only its own customer) live in
-`resolvers/scoping.py`; these classes decide only whether the field may run at all.
+`billing/authorization.py`; these classes decide only whether the field may run at all.
 `tests/schema/test_authorization.py` fails when a root field names none of them.
 
 What a customer session may do (docs/API.md, issue 5): read `viewer`, its own customer and
@@ -18,8 +18,8 @@ from typing import Any
 from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
-from gateway.auth import Principal, Scope
-from gateway.error_codes import ErrorCode
+from base.error_codes import ErrorCode
+from billing.credentials import Principal, Scope
 from schema.context import Info
 
 
@@ -84,8 +84,8 @@ class CanReadOwnSubscription(_Forbidden):
 
     @staticmethod
     async def _own_subscription(principal: Principal, global_id: str) -> bool:
+        from billing.authorization import is_foreign_to
         from models import Subscription as SubscriptionModel
-        from resolvers.scoping import is_foreign_to
         from schema.relay import InvalidIdError, parse_typed_id
 
         try:

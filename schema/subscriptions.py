@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from billing.authorization import may_see_customer
+from billing.loaders import load_page
+from billing.snapshots import load
 from models import Subscription as SubscriptionModel
-from resolvers.loaders import load_page
-from resolvers.scoping import may_see_customer
-from resolvers.snapshots import load
 from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum

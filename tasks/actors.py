@@ -1,7 +1,7 @@
 """The webhook actors: one per event family, named `stripe.<family>`, on the `webhooks` queue.
 
 Each takes the inbox row id (a string: messages are JSON) and awaits
-`tasks.apply.process_event`, which is idempotent (a message may be delivered twice).
+`webhooks.apply.process_event`, which is idempotent (a message may be delivered twice).
 Actors are declared on a given broker by `declare_actors`, called from
 `tasks.broker.configure_broker` right after `dramatiq.set_broker`, so no actor is
 ever bound to Dramatiq's implicit default broker by an import.
@@ -32,10 +32,10 @@ from uuid import UUID
 
 import dramatiq
 
-from gateway.db import is_database_unavailable, wait_for_database
-from gateway.metrics import observe_worker_event
+from base.db import is_database_unavailable, wait_for_database
+from base.metrics import observe_worker_event
 from tasks.broker import QUEUE, get_runtime
-from tasks.events import FAMILIES, actor_name
+from webhooks.families import FAMILIES, actor_name
 
 log = logging.getLogger("tasks.actors")
 
@@ -63,7 +63,7 @@ def should_retry(retries: int, exception: BaseException) -> bool:
     """Dramatiq's `retry_when`: transient failures only, and at most MAX_RETRIES times."""
     from tortoise.exceptions import DBConnectionError
 
-    from tasks.apply import TransientEventError
+    from webhooks.apply import TransientEventError
 
     if isinstance(exception, RowBusyError) or is_database_unavailable(exception):
         return retries < MAX_DATABASE_RETRIES
@@ -74,7 +74,7 @@ def should_retry(retries: int, exception: BaseException) -> bool:
 async def _process_waiting(event_row_id: UUID, family: str) -> None:
     """`process_event`, run again as soon as a lost database answers; a busy row raises `RowBusyError`."""
     from models import EventStatus
-    from tasks.apply import busy_for, process_event, processing_stale_after
+    from webhooks.apply import busy_for, process_event, processing_stale_after
 
     runtime = get_runtime()
     loop = asyncio.get_running_loop()
@@ -107,7 +107,7 @@ def _make_handler(family: str) -> Callable[[str], Awaitable[None]]:
 
 async def retry_exhausted(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
     """Mark the row of a message that gave up as `failed`, with the last error's line."""
-    from tasks.apply import mark_failed
+    from webhooks.apply import mark_failed
 
     args = message.get("args") or []
     if not args:

@@ -29,7 +29,7 @@ Tuning knobs (environment variables; defaults are the production values):
   `WORKER_IDLE_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
   busy ones ack. A worker whose threads are all stuck longer than
   this (slow Stripe calls) is taken for dead too: its messages are delivered again, which
-  costs a claim that finds the row taken or done (`tasks.apply`), never a second effect.
+  costs a claim that finds the row taken or done (`webhooks.apply`), never a second effect.
   Dramatiq's 60 s kept a SIGKILLed worker's messages waiting about a minute.
 - `WORKER_MAINTENANCE_CHANCE` (20000 per million Redis commands): how often a command
   also runs the maintenance that re-queues dead workers' messages (two sorted-set range
@@ -68,18 +68,18 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
 
-from gateway.redis_calls import once_more_on_fresh_connection
-from gateway.redis_names import RedisNames
-from gateway.settings import Settings, get_settings
-from gateway.versions import require
-from tasks.events import family_of
+from base.redis_calls import once_more_on_fresh_connection
+from base.redis_names import RedisNames
+from base.settings import Settings, get_settings
+from base.versions import require
+from webhooks.families import family_of
 
 require("dramatiq", ">=2.2,<2.3", by=__name__)
 require("redis", ">=8.1,<8.2", by=__name__)
 
 if TYPE_CHECKING:
-    from gateway.pubsub import StatusPublisher
-    from gateway.stripe_client import StripeAdapter
+    from live.bus import StatusPublisher
+    from stripe_provider.adapter import StripeAdapter
 
 log = logging.getLogger("tasks.broker")
 
@@ -188,15 +188,15 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if self.run_sweeper and _runtime is not None:
-            from tasks.sweeper import sweep_forever
+            from webhooks.sweeper import sweep_forever
 
             self._sweeper = asyncio.run_coroutine_threadsafe(
                 sweep_forever(self.settings, purge_ledger=self.purge_ledger), _runtime.loop
             )
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
-        from gateway.pubsub import make_publisher
-        from gateway.stripe_client import StripeAdapter
+        from live.bus import make_publisher
+        from stripe_provider.adapter import StripeAdapter
 
         if self.stripe is None or self.publisher is None:
             self._owns_clients = True
@@ -208,7 +208,7 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
     async def _open(self) -> tuple[StripeAdapter, StatusPublisher]:
         from tortoise import Tortoise
 
-        from gateway.db import runtime_tortoise_config
+        from base.db import runtime_tortoise_config
 
         await Tortoise.init(config=runtime_tortoise_config(self.settings), _enable_global_fallback=True)
         # Tortoise connects lazily: probe now, so a wrong DATABASE_URL stops the worker at

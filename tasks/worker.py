@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 import dramatiq
 
-from gateway.settings import Settings, get_settings
+from base.settings import Settings, get_settings
 from tasks.broker import WorkerBoot, WorkerBootError, configure_broker, idle_timeout_ms, reset_broker
 
 if TYPE_CHECKING:
-    from gateway.pubsub import StatusPublisher
-    from gateway.stripe_client import StripeAdapter
+    from live.bus import StatusPublisher
+    from stripe_provider.adapter import StripeAdapter
 
 log = logging.getLogger("tasks.worker")
 
@@ -80,7 +80,7 @@ def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True
 
 
 def _child(threads: int, sweeper: bool) -> None:
-    from gateway.logs import configure_logging
+    from base.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.stripe_client import STRIPE_API_VERSION
-from tasks.events import EVENT_FAMILIES
+from stripe_provider.adapter import STRIPE_API_VERSION
+from webhooks.families import EVENT_FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])

@@ -1,4 +1,4 @@
-"""Every error code lives in `gateway.error_codes.ErrorCode`: no bare string code in product code."""
+"""Every error code lives in `base.error_codes.ErrorCode`: no bare string code in product code."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import ast
 import re
 from pathlib import Path
 
-from gateway.error_codes import USER_ERROR_CODES, ErrorCode
+from base.error_codes import USER_ERROR_CODES, ErrorCode
 from schema.errors import UserErrorCode
+from tests.support.product import PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_PACKAGES = ("gateway", "schema", "resolvers", "models", "tasks")
-ENUM_MODULE = Path("gateway/error_codes.py")
+PRODUCT_PACKAGES = PACKAGES
+ENUM_MODULE = Path("base/error_codes.py")
 
 # (file, literal): a string equal to a code that means something else there.
 ALLOWED: frozenset[tuple[str, str]] = frozenset()
@@ -41,7 +42,7 @@ def test_no_string_error_code_outside_the_enum() -> None:
         if path.relative_to(ROOT) != ENUM_MODULE
         for hit in _code_literals(path)
     ]
-    assert not found, f"{len(found)} string error codes outside gateway/error_codes.py (use ErrorCode):\n" + "\n".join(
+    assert not found, f"{len(found)} string error codes outside base/error_codes.py (use ErrorCode):\n" + "\n".join(
         found
     )
 

@@ -25,7 +25,7 @@ from tests.support.process import REPO_ROOT, clean_env
 from tests.support.redis_server import RedisServer
 from tests.support.sentinels import plant, run_async
 
-SLICE = ("tests/tasks/test_pubsub.py", "tests/e2e/test_smoke.py::test_health_ready_reports_each_check")
+SLICE = ("tests/live/test_bus.py", "tests/e2e/test_smoke.py::test_health_ready_reports_each_check")
 
 
 def run_pytest(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:

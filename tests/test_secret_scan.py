@@ -15,9 +15,9 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from gateway.redaction import redact
-from gateway.sessions import SessionClaims, sign_session_claims
-from gateway.settings import Settings
+from base.redaction import redact
+from base.settings import Settings
+from billing.session_tokens import SessionClaims, sign_session_claims
 from tests.pg import create_database, drop_database, unique_name
 from tests.support.secret_scan import find_secrets, log_files, scan_database, scan_log_files, scan_sqlite
 

@@ -29,10 +29,10 @@ SLEEPS_ALLOWED: dict[tuple[str, str, str], str] = {
         "test_postgresql_stopped_for_10_s_under_mixed_load",
         "max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at))",
     ): "the outage's length is the scenario (the acceptance's 10 s)",
-    ("gateway/test_locks.py", "hold", "WAIT / 4"): (
+    ("billing/test_money_locks.py", "hold", "WAIT / 4"): (
         "a bounded negative check: holds the lock long enough for a second holder to get in if the lock let it"
     ),
-    ("resolvers/test_live_events.py", "get_or_none", "0.01"): (
+    ("live/test_streams.py", "get_or_none", "0.01"): (
         "a stand-in for a slow read, keeping it in flight while the other subscribers arrive"
     ),
 }
@@ -88,13 +88,13 @@ def test_the_import_check_can_fail() -> None:
     source = (
         "from tests.e2e.test_live import live_socket\nfrom tests.resolvers.conftest import Execute\n"
         "from tests.e2e.operations import new_key\nfrom tests.support.live import subscribe\n"
-        "import tests.gateway.test_locks\nfrom tests.pg import unique_name\n"
+        "import tests.billing.test_money_locks\nfrom tests.pg import unique_name\n"
     )
     assert wrong_imports(source, "e2e/test_x.py") == [
         "tests/e2e/test_x.py:1 imports tests.e2e.test_live",
         "tests/e2e/test_x.py:2 imports tests.resolvers.conftest",
         "tests/e2e/test_x.py:3 imports tests.e2e.operations",
-        "tests/e2e/test_x.py:5 imports tests.gateway.test_locks",
+        "tests/e2e/test_x.py:5 imports tests.billing.test_money_locks",
     ]
 
 

@@ -1,6 +1,6 @@
 """The libraries whose internals the code replicates: bounded in pyproject.toml, checked at import.
 
-Each module that copies or patches a library's private code calls `gateway.versions.require` with
+Each module that copies or patches a library's private code calls `base.versions.require` with
 the range it was written against; pyproject.toml must bound that library with the same range
 (so `uv lock --upgrade` cannot move past it), and the installed version must be inside it.
 """
@@ -17,18 +17,18 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from gateway import versions
-from gateway.sandbox_server import LOCALSTRIPE_VERSIONS
-from gateway.versions import UnsupportedVersion, release, require
+from base import versions
+from base.versions import UnsupportedVersion, release, require
+from stripe_provider.sandbox_server import LOCALSTRIPE_VERSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Module -> the distributions whose internals it leans on (issue 14's list).
 LEANING: dict[str, set[str]] = {
-    "schema.execution": {"graphql-core", "strawberry-graphql"},
+    "runtime.execution": {"graphql-core", "strawberry-graphql"},
     "schema.extensions": {"graphql-core", "strawberry-graphql"},
     "gateway.ws": {"strawberry-graphql"},
-    "resolvers.loaders": {"tortoise-orm"},
+    "billing.loaders": {"tortoise-orm"},
     "tasks.broker": {"dramatiq", "redis"},
 }
 

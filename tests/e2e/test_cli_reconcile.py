@@ -2,7 +2,7 @@
 
 Each test has a fresh PostgreSQL database (migrated by `billing-gateway migrate`) and,
 for reconcile, a fresh localstripe seeded with the same scenario as the in-process tests
-(`tests/gateway/test_reconcile.py`). stdout is checked line by line; stdin, stdout and
+(`tests/billing/test_reconcile.py`). stdout is checked line by line; stdin, stdout and
 stderr are pipes, so the progress display runs in its non-terminal mode.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 
-from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE
+from billing.session_tokens import ALGORITHM, ISSUER, TOKEN_TYPE
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, create_plan, create_test_card

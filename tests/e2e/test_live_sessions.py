@@ -17,7 +17,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from gateway.sessions import ALGORITHM, ISSUER, TOKEN_TYPE
+from billing.session_tokens import ALGORITHM, ISSUER, TOKEN_TYPE
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.live import (

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from gateway.db import close_db, open_db
-from gateway.settings import Settings
+from base.db import close_db, open_db
+from base.settings import Settings
 from models import Customer, Invoice, Payment, Refund, Subscription
 from schema.relay import to_global_id
 from tests.support.gateway import GatewayProcess

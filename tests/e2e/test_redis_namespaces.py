@@ -26,7 +26,7 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection
 
-from gateway.redis_names import DEFAULT_PREFIX, RedisNames
+from base.redis_names import DEFAULT_PREFIX, RedisNames
 from tasks.broker import QUEUE
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess

@@ -20,7 +20,7 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection
 
-from gateway.redis_names import RedisNames
+from base.redis_names import RedisNames
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
@@ -333,7 +333,7 @@ async def test_readiness_with_stripe_stopped_is_200_degraded_and_metrics_show_it
 SOCKETS = 50
 SUBSCRIBES_PER_SOCKET = 20
 CONNECTION_BOUND = 10
-"""The rate limiter's pool (`gateway.rate_limit.REDIS_POOL_SIZE`, 8), the live hub's subscription, one spare."""
+"""The rate limiter's pool (`base.rate_limit.REDIS_POOL_SIZE`, 8), the live hub's subscription, one spare."""
 
 
 async def gateway_connections(redis_server: RedisServer) -> int:

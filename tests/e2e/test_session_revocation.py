@@ -24,7 +24,7 @@ import jwt
 import pytest
 import pytest_asyncio
 
-from gateway.sessions import ALGORITHM
+from billing.session_tokens import ALGORITHM
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.gateway import GATEWAY_SECRET, GatewayProcess, cli_path, gateway_env
 from tests.support.graphql import GraphQLClient

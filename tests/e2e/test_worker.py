@@ -6,7 +6,7 @@ import asyncio
 import subprocess
 from pathlib import Path
 
-from gateway.settings import Settings
+from base.settings import Settings
 from models import EventStatus
 from tasks.broker import configure_broker, enqueue_event, reset_broker
 from tests.support.aliases import PgDatabaseFactory

@@ -10,9 +10,9 @@ import json
 
 from starlette.requests import Request
 
+from base.settings import Settings
 from gateway.health import make_ready
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
+from stripe_provider.adapter import StripeAdapter
 from tests.support.net import free_port
 
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 import strawberry
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 
+from base.settings import Settings
+from billing.credentials import Principal, Scope, effective_scopes
+from billing.loaders import Loaders
 from gateway import app as gateway_app
 from gateway.app import SocketContext, _shared_principal
-from gateway.auth import Principal, Scope, effective_scopes
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
 from gateway.ws import GatewayTransportWSHandler
-from resolvers.loaders import Loaders
+from stripe_provider.adapter import StripeAdapter
 
 SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 

@@ -25,9 +25,9 @@ import pytest
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 
-from gateway.db import tortoise_config
-from gateway.migrations import APP, apply_migrations, migration_files, pending_migrations
-from gateway.settings import ConfigurationError, Settings
+from base.db import tortoise_config
+from base.migrator import APP, apply_migrations, migration_files, pending_migrations
+from base.settings import ConfigurationError, Settings
 from tests.pg import create_database, drop_database, unique_name
 
 T = TypeVar("T")

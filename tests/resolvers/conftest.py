@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from gateway.settings import Settings
+from base.settings import Settings
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.in_process import Execute, execute_pg, executor, pg_mirror  # noqa: F401  (fixtures, shared with tests/schema)

@@ -7,15 +7,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.auth import Principal, Scope, effective_scopes
-from gateway.pubsub import InMemoryBus
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
+from base.settings import Settings
+from billing.credentials import Principal, Scope, effective_scopes
+from live.bus import InMemoryBus
 from models import AuditEntry, Customer, EventStatus, WebhookEvent
 from schema.relay import to_global_id
-from tasks.apply import process_event
+from stripe_provider.adapter import StripeAdapter
 from tests.support.in_process import Execute
 from tests.support.seed import seed_customers
+from webhooks.apply import process_event
 
 WRITER = Principal(kind="api_key", id="test-writer", scopes=effective_scopes([Scope.READ, Scope.WRITE]))
 ADMIN = Principal(kind="api_key", id="test-admin", scopes=effective_scopes([Scope.READ, Scope.WRITE, Scope.ADMIN]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from gateway.auth import Principal, Scope, effective_scopes
-from gateway.sessions import verify_session_token
-from gateway.settings import Settings
+from base.settings import Settings
+from billing.credentials import Principal, Scope, effective_scopes
+from billing.session_tokens import verify_session_token
 from models import AuditEntry, IdempotencyRecord
 from schema.relay import to_global_id
 from tests.support.in_process import Execute

@@ -19,7 +19,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType
 
-from gateway.auth import Principal, Scope, effective_scopes
+from billing.credentials import Principal, Scope, effective_scopes
 from models import CustomerSession
 from schema import build_schema
 from schema.relay import to_global_id

@@ -8,12 +8,12 @@ import pytest
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from gateway.auth import Principal, Scope, effective_scopes
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
-from resolvers.loaders import Loaders
+from base.settings import Settings
+from billing.credentials import Principal, Scope, effective_scopes
+from billing.loaders import Loaders
 from schema import build_schema
 from schema.context import Context
+from stripe_provider.adapter import StripeAdapter
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 

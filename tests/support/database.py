@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from tortoise import Tortoise
 
-from gateway.db import close_db, open_db
-from gateway.settings import Settings
+from base.db import close_db, open_db
+from base.settings import Settings
 
 
 @asynccontextmanager

@@ -2,7 +2,7 @@
 
 Runs in the test's own event loop on 127.0.0.1 and a free port. A subclass answers each
 request in `respond(seen, writer)`: with `write_response`, by waiting, or by closing.
-Used by the fault server of `tests/gateway/test_stripe_faults.py` and `HoldingProxy`.
+Used by the fault server of `tests/stripe_provider/test_stripe_faults.py` and `HoldingProxy`.
 """
 
 from __future__ import annotations

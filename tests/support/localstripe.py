@@ -29,7 +29,15 @@ HTTP_TIMEOUT_SECONDS = 10.0
 
 def emulator_command(port: int) -> list[str]:
     """The argv of a test emulator: bare localstripe on 127.0.0.1:`port`, empty, kept in memory only."""
-    return [sys.executable, "-m", "gateway.sandbox_server", "--port", str(port), "--from-scratch", "--no-idempotency"]
+    return [
+        sys.executable,
+        "-m",
+        "stripe_provider.sandbox_server",
+        "--port",
+        str(port),
+        "--from-scratch",
+        "--no-idempotency",
+    ]
 
 
 class LocalStripe:

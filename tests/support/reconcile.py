@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.reconcile import Kind
+from billing.reconcile import Kind
 from tests.support.localstripe import (
     LocalStripe,
     create_plan,

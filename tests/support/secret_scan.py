@@ -9,7 +9,7 @@ database as JSON. `tests/conftest.py` runs them on what the tests leave behind a
 the session on any finding.
 
 What is looked for, on purpose independent of the gateway's redactor (only the card
-check shares `gateway.redaction`'s Luhn scan, which its own unit tests pin down):
+check shares `base.redaction`'s Luhn scan, which its own unit tests pin down):
 
 - an API key WITH its secret part, `bgk_<8 hex>_<secret>` (the public `bgk_<8 hex>` prefix
   alone is fine: the database keeps it to name keys);
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 
-from gateway.redaction import card_number_spans
+from base.redaction import card_number_spans
 
 API_KEY = re.compile(r"bgk_[0-9a-f]{8}_[A-Za-z0-9_-]{6,}")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{16,}")

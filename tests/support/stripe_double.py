@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
+from base.settings import Settings
+from stripe_provider.adapter import StripeAdapter
 from tests.support.http_server import OneRequestServer, Seen, write_response
 
 API_KEY = "sk_test_faultsecret123"

@@ -12,21 +12,21 @@ from uuid import UUID
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
-from gateway.pubsub import InMemoryBus
-from gateway.settings import Settings
-from gateway.stripe_client import StripeAdapter
+from base.settings import Settings
+from live.bus import InMemoryBus
 from models import EventStatus, WebhookEvent
-from tasks import sweeper
+from stripe_provider.adapter import StripeAdapter
 from tasks.actors import MAX_RETRIES, RETRY_EXHAUSTED_ACTOR, should_retry
-from tasks.apply import TransientEventError, processing_stale_after
 from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
-from tasks.events import FAMILIES, actor_name
 from tasks.worker import start_embedded_worker
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
+from webhooks import sweeper
+from webhooks.apply import TransientEventError, processing_stale_after
+from webhooks.families import FAMILIES, actor_name
 
 
 @pytest.fixture
@@ -239,13 +239,13 @@ async def test_embedded_worker_marks_a_row_failed_when_the_actor_gives_up(
     pg_database_factory: PgDatabaseFactory, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A non-transient exception escaping process_event is not retried: the exhausted hook marks the row failed."""
-    import tasks.apply
+    import webhooks.apply
 
     async def broken(event_row_id: UUID, stripe: object, publisher: object) -> EventStatus:
         await WebhookEvent.filter(id=event_row_id).update(status=EventStatus.PROCESSING)
         raise ValueError("a bug in apply")
 
-    monkeypatch.setattr(tasks.apply, "process_event", broken)
+    monkeypatch.setattr(webhooks.apply, "process_event", broken)
     database_url = await pg_database_factory()
     async with tortoise_on(database_url, stripe_api_base=localstripe.url, stripe_api_key="sk_test_x") as settings:
         handle = start_embedded_worker(settings, asyncio.get_running_loop(), publisher=InMemoryBus())

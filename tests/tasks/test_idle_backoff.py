@@ -12,7 +12,7 @@ from uuid import UUID
 import dramatiq
 import pytest
 
-from gateway.settings import Settings
+from base.settings import Settings
 from tasks import broker as broker_module
 from tasks.broker import (
     QUEUE,

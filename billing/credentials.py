@@ -1,0 +1,149 @@
+"""Who is calling: API keys for backends, customer session tokens for frontends.
+
+An API key looks like `bgk_<8 hex id>_<43 url-safe chars>`. Only its SHA-256 hash is
+stored (the key carries 256 bits of randomness, so a plain hash is safe against
+brute force); the `bgk_<id>` prefix is kept in clear so operators can recognise it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+from uuid import UUID
+
+from models import ApiKey
+
+if TYPE_CHECKING:
+    from base.settings import Settings
+
+API_KEY_PREFIX = "bgk_"
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+# A broader scope includes the narrower ones: a write key reads what it wrote.
+IMPLIED_SCOPES: dict[Scope, frozenset[Scope]] = {
+    Scope.READ: frozenset({Scope.READ}),
+    Scope.WRITE: frozenset({Scope.READ, Scope.WRITE}),
+    Scope.ADMIN: frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN}),
+}
+
+
+class AuthenticationError(Exception):
+    """The bearer token is missing, malformed, unknown, revoked or expired."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of one request."""
+
+    kind: Literal["api_key", "customer_session"]
+    id: str
+    scopes: frozenset[Scope] = field(default_factory=frozenset)
+    customer_id: UUID | None = None
+    """Set for customer sessions: the only customer this principal may see or act for."""
+    expires_at: int | None = None
+    """Customer sessions: when the token expires (a Unix time)."""
+    minted_by: str | None = None
+    """Customer sessions: the id of the API key that created it (revoking the key revokes the session)."""
+
+    @property
+    def ledger_scope(self) -> str:
+        """The namespace of this caller's idempotency keys."""
+        return f"{self.kind}:{self.id}"
+
+    def has_scope(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+
+def parse_scopes(raw: str | Iterable[str]) -> frozenset[Scope]:
+    """Parse `read,write` into scopes; raises ValueError naming an unknown scope."""
+    names = raw.split(",") if isinstance(raw, str) else list(raw)
+    scopes: set[Scope] = set()
+    for name in (n.strip() for n in names):
+        if not name:
+            continue
+        try:
+            scopes.add(Scope(name))
+        except ValueError:
+            raise ValueError(f"unknown scope {name!r} (expected read, write or admin)") from None
+    if not scopes:
+        raise ValueError("at least one scope is required (read, write, admin)")
+    return frozenset(scopes)
+
+
+def effective_scopes(scopes: Iterable[Scope]) -> frozenset[Scope]:
+    """The scopes granted, with the ones they imply."""
+    granted: set[Scope] = set()
+    for scope in scopes:
+        granted |= IMPLIED_SCOPES[scope]
+    return frozenset(granted)
+
+
+def hash_api_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+async def create_api_key(name: str, scopes: frozenset[Scope]) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its raw value (shown once, never stored)."""
+    public_id = secrets.token_hex(4)
+    raw_key = f"{API_KEY_PREFIX}{public_id}_{secrets.token_urlsafe(32)}"
+    key = await ApiKey.create(
+        name=name,
+        prefix=f"{API_KEY_PREFIX}{public_id}",
+        key_hash=hash_api_key(raw_key),
+        scopes=sorted(s.value for s in scopes),
+    )
+    return key, raw_key
+
+
+async def revoke_api_key(key_id: UUID) -> bool:
+    """Revoke a key; False when no active key has that id."""
+    updated = await ApiKey.filter(id=key_id, revoked_at__isnull=True).update(revoked_at=datetime.now(UTC))
+    return updated > 0
+
+
+async def authenticate_api_key(raw_key: str) -> Principal:
+    """The principal for an API key, or AuthenticationError."""
+    if not raw_key.startswith(API_KEY_PREFIX):
+        raise AuthenticationError("malformed API key")
+    key = await ApiKey.get_or_none(key_hash=hash_api_key(raw_key))
+    if key is None:
+        raise AuthenticationError("unknown API key")
+    if key.revoked_at is not None:
+        raise AuthenticationError("revoked API key")
+    return Principal(kind="api_key", id=str(key.id), scopes=effective_scopes(Scope(s) for s in key.scopes))
+
+
+async def authenticate_bearer(header: str | None, settings: Settings | None = None) -> Principal:
+    """Resolve an `Authorization: Bearer …` header value to a principal.
+
+    A token starting `bgk_` is an API key; anything else must be a customer session token,
+    checked with `settings` (the process's settings when not given) and against the revoked
+    sessions (`billing.revocations`).
+    """
+    if not header:
+        raise AuthenticationError("missing Authorization header")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationError("expected 'Authorization: Bearer <token>'")
+    if token.startswith(API_KEY_PREFIX):
+        return await authenticate_api_key(token)
+    # Imported here: billing.session_tokens and billing.revocations import this module.
+    from base.settings import get_settings
+    from billing.revocations import revocations
+    from billing.session_tokens import verify_session_token
+
+    principal = verify_session_token(settings or get_settings(), token)
+    await revocations.check(principal)
+    return principal

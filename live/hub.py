@@ -1,0 +1,388 @@
+"""The per-process fan-out of status messages to local GraphQL subscribers (path 4, "Live").
+
+Each gateway process holds ONE `LiveHub`, and the hub holds ONE upstream subscription:
+the deployment's Redis pub/sub channel (`RedisNames.status_channel`) when `REDIS_URL` is set, else the
+process-wide in-memory bus (embedded mode). Every message it receives is offered to each
+local subscriber whose filter accepts it.
+
+Slow subscribers: each subscriber has a bounded queue (`DEFAULT_QUEUE_SIZE` messages).
+The hub only ever calls `put_nowait`, so a subscriber that reads slowly, or never, cannot
+delay the hub or any other subscriber. When a subscriber's queue is full, the OLDEST
+message in it is dropped to make room for the new one, and counted (`LiveSubscription.dropped`,
+`LiveHub.dropped`; the first drop of each subscriber is logged). Live messages are a
+notification, not a ledger: the mirror stays the truth, and a client that fell behind
+re-reads the objects it cares about.
+
+Redis: if the connection drops, the hub reconnects with exponential backoff (up to
+`MAX_BACKOFF_SECONDS`); messages published while it was disconnected are lost, as with
+Redis pub/sub itself.
+
+Gaps: a subscriber learns that messages may be missing before the one it is given: that
+message is a copy with `resumed_after_gap=True` (GraphQL `resumedAfterGap`). It is set on
+the first message after the hub subscribed to Redis again (every subscriber present then is
+told: a marker goes into each queue, so messages queued before the loss are not flagged),
+and on the first message after a subscriber's own queue overflowed. docs/degraded-mode.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Final
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from base.metrics import LIVE_GAPS, LIVE_RESUBSCRIPTIONS
+from base.redis_names import RedisNames
+from live.bus import InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
+
+if TYPE_CHECKING:
+    from types import TracebackType
+    from uuid import UUID
+
+    from billing.credentials import Principal
+
+__all__ = ["DEFAULT_QUEUE_SIZE", "LiveHub", "LiveSubscription", "MessageFilter", "active_hub", "status_filter"]
+
+DEFAULT_QUEUE_SIZE: Final = 100
+"""Messages kept per subscriber; beyond that the oldest is dropped."""
+
+INITIAL_BACKOFF_SECONDS: Final = 0.2
+MAX_BACKOFF_SECONDS: Final = 10.0
+START_WAIT_SECONDS: Final = 5.0
+"""How long `start()` waits for the first upstream subscription before going on without it."""
+STOP_CANCEL_INTERVAL_SECONDS: Final = 1.0
+"""`stop()` cancels the upstream task again after this (redis-py can swallow a cancellation)."""
+
+MessageFilter = Callable[[StatusMessage], bool]
+
+log = logging.getLogger("live.hub")
+
+
+class _Closed:
+    """Put into a subscriber's queue when the hub stops: ends its iteration."""
+
+
+_CLOSED: Final = _Closed()
+
+
+class _Gap:
+    """Put into every subscriber's queue when the hub subscribed upstream again: what follows comes after a gap."""
+
+
+_GAP: Final = _Gap()
+
+_Item = StatusMessage | _Closed | _Gap
+
+
+class _Inbox:
+    """A bounded FIFO with `asyncio.Queue`'s `put_nowait`/`get_nowait`/`full`/`empty`, light while idle.
+
+    A subscriber is idle nearly all its life, and there are thousands per process. An
+    `asyncio.Queue` allocates four deques when it is made (its items, getters, putters, and its
+    `join()` event's waiters: ~3 KiB); this holds no deque until a message arrives and lets it
+    go once drained, and keeps its waiting getters in a list made on the first wait. Every put
+    wakes every waiting getter, and each one checks again (one consumer per subscription in
+    practice; with more, none can miss an item). There is no `put()`: the hub never waits; and no
+    `get()`: the reader awaits `wait()`'s future directly (one coroutine frame less per idle subscriber).
+    """
+
+    __slots__ = ("_getters", "_items", "_maxsize")
+
+    def __init__(self, maxsize: int = 0) -> None:
+        self._maxsize = maxsize
+        self._items: deque[_Item] | None = None
+        self._getters: list[asyncio.Future[None]] | None = None
+
+    def qsize(self) -> int:
+        items = self._items
+        return 0 if items is None else len(items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        """As `asyncio.Queue.full`: never full when `maxsize` <= 0."""
+        return 0 < self._maxsize <= self.qsize()
+
+    def put_nowait(self, item: _Item) -> None:
+        if self.full():
+            raise asyncio.QueueFull
+        items = self._items
+        if items is None:
+            items = self._items = deque()
+        items.append(item)
+        getters = self._getters
+        if getters:
+            self._getters = None
+            for getter in getters:
+                if not getter.done():
+                    getter.set_result(None)
+
+    def get_nowait(self) -> _Item:
+        items = self._items
+        if not items:
+            raise asyncio.QueueEmpty
+        item = items.popleft()
+        if not items:
+            self._items = None
+        return item
+
+    def wait(self) -> asyncio.Future[None]:
+        """A future done at the next put (await it directly, then check `empty()` again)."""
+        getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        getters = self._getters
+        if getters is None:
+            self._getters = [getter]
+        else:
+            getters[:] = [waiting for waiting in getters if not waiting.done()]  # the cancelled ones
+            getters.append(getter)
+        return getter
+
+
+class LiveSubscription:
+    """One local subscriber: an async iterator of the messages its filter accepts.
+
+    Registered when created (no message offered after `LiveHub.subscribe()` returns is
+    missed); `aclose()` or leaving `async with` unregisters it.
+    """
+
+    def __init__(self, hub: LiveHub, accept: MessageFilter, maxsize: int) -> None:
+        self._hub = hub
+        self._accept = accept
+        self._queue = _Inbox(maxsize)
+        self.dropped = 0
+        """Messages dropped because this subscriber was `maxsize` messages behind."""
+        self._after_gap = False
+        """The next message handed out is flagged `resumed_after_gap`."""
+
+    def accepts(self, message: StatusMessage) -> bool:
+        return self._accept(message)
+
+    def offer(self, message: _Item) -> bool:
+        """Enqueue without ever waiting; drop the oldest queued message when full. True when one was dropped."""
+        dropped = False
+        if self._queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self._queue.get_nowait()
+                self.dropped += 1
+                dropped = True
+                if not self._after_gap:
+                    self._after_gap = True
+                    LIVE_GAPS.labels(reason="overflow").inc()
+        self._queue.put_nowait(message)
+        return dropped
+
+    def __aiter__(self) -> LiveSubscription:
+        return self
+
+    async def __anext__(self) -> StatusMessage:
+        queue = self._queue
+        while True:
+            while queue.empty():
+                await queue.wait()  # a future, not `get()`'s coroutine: one frame less per idle subscriber
+            item = queue.get_nowait()
+            if isinstance(item, StatusMessage):
+                if self._after_gap:
+                    self._after_gap = False
+                    return replace(item, resumed_after_gap=True)
+                return item
+            if isinstance(item, _Closed):
+                raise StopAsyncIteration
+            self._after_gap = True  # a `_Gap`
+
+    async def aclose(self) -> None:
+        """Stop receiving messages."""
+        self._hub._discard(self)
+
+    async def __aenter__(self) -> LiveSubscription:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+class LiveHub:
+    """One upstream subscription per process, fanned out to local subscribers (all on one event loop)."""
+
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        names: RedisNames | None = None,
+        bus: InMemoryBus | None = None,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+    ) -> None:
+        """Redis at `redis_url` (the status channel of `names`) when given, else `bus` (default: the process's)."""
+        if redis_url and names is None:
+            raise ValueError("LiveHub on Redis needs the deployment's RedisNames")
+        self._redis_url = redis_url
+        self._names = names
+        self._bus = bus
+        self._queue_size = queue_size
+        self._subscribers: set[LiveSubscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self.dropped = 0
+        """Messages dropped across all subscribers (overflowing queues)."""
+        self.received = 0
+        """Messages received from upstream."""
+        self._subscribed_before = False
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the upstream subscription is in place."""
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        """Subscribe upstream and make this the process's active hub (waits briefly for Redis)."""
+        global _active
+        if self._task is not None:
+            return
+        if self._redis_url:
+            self._task = asyncio.create_task(self._run_redis(self._redis_url), name="live-hub-redis")
+        else:
+            bus_subscription = (self._bus or in_memory_bus()).subscribe()
+            self._task = asyncio.create_task(self._run_bus(bus_subscription), name="live-hub-bus")
+            self._connected.set()
+        _active = self
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), START_WAIT_SECONDS)
+        if not self.connected:
+            log.warning("live updates: Redis pub/sub not reachable yet; retrying in the background")
+
+    async def stop(self) -> None:
+        """Drop the upstream subscription and end every local subscriber's iteration."""
+        global _active
+        if _active is self:
+            _active = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            while not (await asyncio.wait({task}, timeout=STOP_CANCEL_INTERVAL_SECONDS))[0]:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._connected.clear()
+        for subscriber in list(self._subscribers):
+            subscriber.offer(_CLOSED)
+        self._subscribers.clear()
+
+    def subscribe(self, accept: MessageFilter | None = None) -> LiveSubscription:
+        """A new local subscriber receiving the messages `accept` returns True for (all when None)."""
+        subscription = LiveSubscription(self, accept or (lambda _message: True), self._queue_size)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def _discard(self, subscription: LiveSubscription) -> None:
+        self._subscribers.discard(subscription)
+
+    def _subscribed(self) -> None:
+        """The upstream subscription is (again) in place: whoever was subscribed meanwhile may have missed messages."""
+        if self._subscribed_before:
+            LIVE_RESUBSCRIPTIONS.inc()
+        self._subscribed_before = True
+        if self._subscribers:
+            LIVE_GAPS.labels(reason="resubscribed").inc(len(self._subscribers))
+            for subscriber in list(self._subscribers):
+                subscriber.offer(_GAP)
+        self._connected.set()
+
+    def dispatch(self, message: StatusMessage) -> None:
+        """Offer one message to every local subscriber that accepts it (never waits)."""
+        self.received += 1
+        for subscriber in list(self._subscribers):
+            try:
+                if not subscriber.accepts(message):
+                    continue
+            except Exception:
+                log.exception("live updates: a subscriber's filter failed; message skipped for it")
+                continue
+            if subscriber.offer(message):
+                self.dropped += 1
+                if subscriber.dropped == 1:
+                    log.warning(
+                        "live updates: a subscriber fell %d messages behind; dropping its oldest", self._queue_size
+                    )
+
+    async def _run_bus(self, subscription: StatusSubscription) -> None:
+        try:
+            async for message in subscription:
+                self.dispatch(message)
+        finally:
+            await subscription.aclose()
+
+    async def _run_redis(self, redis_url: str) -> None:
+        assert self._names is not None
+        channel = self._names.status_channel
+        backoff = INITIAL_BACKOFF_SECONDS
+        while True:
+            client: aioredis.Redis = aioredis.Redis.from_url(
+                redis_url, health_check_interval=15, client_name=self._names.client_name("live")
+            )
+            try:
+                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(channel)
+                    self._subscribed()
+                    backoff = INITIAL_BACKOFF_SECONDS
+                    log.info("live updates: subscribed to Redis channel %s", channel)
+                    async for raw in pubsub.listen():
+                        if raw.get("type") != "message":
+                            continue
+                        try:
+                            message = StatusMessage.from_json(raw["data"])
+                        except ValueError:
+                            log.warning("live updates: ignored a foreign message on %s", channel)
+                            continue
+                        self.dispatch(message)
+                    raise ConnectionError("Redis pub/sub stream ended")
+            except (RedisError, OSError) as exc:
+                self._connected.clear()
+                log.warning("live updates: Redis pub/sub lost (%s); reconnecting in %.1f s", exc, backoff)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def status_filter(
+    principal: Principal, kind: StatusKind, customer_pk: UUID | None, object_pk: UUID | None
+) -> MessageFilter:
+    """Accept messages of `kind`, of the customer and object asked for; a session only of its own customer."""
+    customer = customer_pk if customer_pk is not None else principal.customer_id
+    wanted_customer = None if customer is None else str(customer)
+    wanted_object = None if object_pk is None else str(object_pk)
+    session_customer = None if principal.customer_id is None else str(principal.customer_id)
+
+    def accept(message: StatusMessage) -> bool:
+        if message.kind != kind:
+            return False
+        if session_customer is not None and message.customer_id != session_customer:
+            return False
+        if wanted_customer is not None and message.customer_id != wanted_customer:
+            return False
+        return wanted_object is None or message.object_id == wanted_object
+
+    return accept
+
+
+_active: LiveHub | None = None
+
+
+def active_hub() -> LiveHub:
+    """The started hub of this process; RuntimeError when none is running."""
+    if _active is None:
+        raise RuntimeError("live updates are not running in this process")
+    return _active
