@@ -31,10 +31,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from base.metrics import RATE_LIMIT_FALLBACK, RATE_LIMIT_REDIS_ERRORS, RATE_LIMITED
+from base.principals import Principal
 from base.redis_calls import honour_cancellation
 from base.redis_names import RedisNames
 from base.settings import Settings
-from billing.credentials import Principal
 
 log = logging.getLogger("base.rate_limit")
 

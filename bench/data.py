@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from tortoise import Tortoise
 
 from base.db import close_db, open_db
+from base.ids import to_global_id
 from base.settings import Settings
-from schema.relay import to_global_id
 from tests.support.seed import seed_customers
 
 BATCH = 500

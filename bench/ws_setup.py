@@ -22,9 +22,9 @@ from uuid import UUID
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
+from base.ids import to_global_id
 from bench.harness import ServerProcess, Stack, WindowStats
 from bench.ws_events import WEBHOOK_PATH, customer_event, payment_intent_event, signed_delivery
-from schema.relay import to_global_id
 from tests.support.process import REPO_ROOT, clean_env
 
 __all__ = [

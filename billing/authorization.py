@@ -19,7 +19,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from base.error_codes import ErrorCode
-from billing.credentials import Principal
+from base.principals import Principal
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
 M = TypeVar("M", bound=Model)
@@ -133,7 +133,7 @@ def filter_id(value: str, type_name: str, argument: str) -> UUID:
     A well-formed id of an unknown or invisible object is no error: it filters to nothing.
     """
     # Imported here: importing schema.relay initialises the schema package, which imports this module.
-    from schema.relay import InvalidIdError, parse_typed_id
+    from base.ids import InvalidIdError, parse_typed_id
 
     try:
         return parse_typed_id(value, type_name)

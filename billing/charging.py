@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 
 from base.error_codes import ErrorCode
+from base.principals import Principal
 from billing.authorization import visible_payment_methods
-from billing.credentials import Principal
 from billing.mirror import invoice_payment_intent_id
 from billing.money_locks import ObjectBusyError, money_lock
 from billing.mutation_errors import MutationError, user_error

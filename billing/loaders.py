@@ -276,7 +276,8 @@ async def _latest_payment_by_invoice(keys: Sequence[UUID]) -> list[Payment | Non
 
 def _connection(rows: Sequence[M], size: int, after: str | None, convert: Callable[[M], T]) -> Connection[T]:
     # Imported here: the schema package imports this module (schema.context) while it initialises.
-    from schema.relay import Connection, Edge, PageInfo, encode_cursor
+    from base.ids import encode_cursor
+    from schema.relay import Connection, Edge, PageInfo
 
     edges = [Edge(cursor=encode_cursor(row.pk), node=convert(row)) for row in rows[:size]]
     return Connection(
@@ -291,8 +292,8 @@ def _connection(rows: Sequence[M], size: int, after: str | None, convert: Callab
 
 
 def _page_key(parent_id: UUID, first: int | None, after: str | None) -> tuple[PageKey, int]:
+    from base.ids import decode_cursor
     from billing.pagination import check_page_args
-    from schema.relay import decode_cursor
 
     size = check_page_args(first, after)
     return (parent_id, size, decode_cursor(after) if after is not None else None), size

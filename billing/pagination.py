@@ -23,17 +23,9 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from base.error_codes import ErrorCode
+from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidIdError, decode_cursor, encode_cursor
 from billing.loaders import fetch_whole_rows
-from schema.relay import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    Connection,
-    Edge,
-    InvalidIdError,
-    PageInfo,
-    decode_cursor,
-    encode_cursor,
-)
+from schema.relay import Connection, Edge, PageInfo
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")

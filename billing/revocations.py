@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from billing.credentials import AuthenticationError, Principal
+from base.principals import AuthenticationError, Principal
 
 log = logging.getLogger("billing.revocations")
 

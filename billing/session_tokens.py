@@ -26,8 +26,8 @@ from uuid import UUID
 
 import jwt
 
+from base.principals import AuthenticationError, Principal
 from base.settings import Settings
-from billing.credentials import AuthenticationError, Principal
 
 ALGORITHM = "HS256"
 ISSUER = "billing-gateway"

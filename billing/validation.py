@@ -11,10 +11,10 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from base.error_codes import ErrorCode
+from base.ids import InvalidIdError, parse_typed_id
 from base.redaction import card_number_spans
 from billing.authorization import forbidden_error, is_foreign
 from billing.mutation_errors import MutationError
-from schema.relay import InvalidIdError, parse_typed_id
 from stripe_provider.adapter import RESERVED_METADATA_PREFIX
 
 M = TypeVar("M", bound=Model)

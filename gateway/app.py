@@ -26,12 +26,14 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from base.db import close_db, open_db
 from base.metrics import metrics_endpoint, with_graphql_metrics
+from base.principals import AuthenticationError, Principal
 from base.rate_limit import RateLimiter
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
-from billing.credentials import AuthenticationError, Principal, authenticate_bearer
+from billing.credentials import authenticate_bearer
 from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from billing.loaders import Loaders
+from billing.request_context import Context
 from billing.revocations import purge_expired_sessions
 from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
@@ -41,7 +43,6 @@ from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttp
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
 from schema import build_schema
-from schema.context import Context
 from stripe_provider.adapter import StripeAdapter
 from tasks.broker import LoopEnqueuer
 from tasks.worker import start_app_broker

@@ -236,7 +236,8 @@ def api_keys_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin.")] = "read",
 ) -> None:
     """Create an API key; its raw value is the last line printed, shown only once."""
-    from billing.credentials import create_api_key, parse_scopes
+    from base.principals import parse_scopes
+    from billing.credentials import create_api_key
 
     try:
         parsed = parse_scopes(scopes)

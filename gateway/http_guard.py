@@ -20,8 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
+from base.principals import AuthenticationError
 from base.settings import Settings
-from billing.credentials import AuthenticationError, authenticate_bearer
+from billing.credentials import authenticate_bearer
 
 MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 100

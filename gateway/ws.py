@@ -36,9 +36,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 from base.db import is_database_unavailable
 from base.error_codes import ErrorCode
 from base.versions import require
+from billing.request_context import Context
 from billing.revocations import WS_CLOSE_CODE, session_watch
 from runtime.execution import ResultSharingCache, result_sharing_cache
-from schema.context import Context
 
 require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
 

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from types import TracebackType
     from uuid import UUID
 
-    from billing.credentials import Principal
+    from base.principals import Principal
 
 __all__ = ["DEFAULT_QUEUE_SIZE", "LiveHub", "LiveSubscription", "MessageFilter", "active_hub", "status_filter"]
 

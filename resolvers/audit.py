@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from typing import Any, Final
 from uuid import UUID
 
+from base.ids import to_global_id
 from billing.authorization import filter_text
 from billing.pagination import paginate
 from models import AuditEntry
 from schema.arguments import After, First, OperationFilter, PrincipalFilter
 from schema.audit import AuditEvent
 from schema.context import Info
-from schema.relay import Connection, to_global_id
+from schema.relay import Connection
 
 OBJECT_TYPES: Final[Mapping[str, str]] = {
     "customer": "Customer",

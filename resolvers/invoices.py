@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
+from base.ids import InvalidIdError, parse_typed_id
 from billing import snapshots
 from billing.authorization import filter_id, visible_invoices, visible_subscriptions, with_status
 from billing.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
@@ -35,7 +36,7 @@ from schema.arguments import (
 from schema.context import Info
 from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
 from schema.money import MinorUnits
-from schema.relay import Connection, InvalidIdError, parse_typed_id
+from schema.relay import Connection
 from stripe_provider.adapter import ProviderError
 
 

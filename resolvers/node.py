@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from tortoise.queryset import QuerySet
 
+from base.ids import InvalidIdError, parse_global_id
+from base.principals import Principal
 from billing.authorization import (
     forbidden_error,
     is_foreign,
@@ -18,7 +20,6 @@ from billing.authorization import (
     visible_refunds,
     visible_subscriptions,
 )
-from billing.credentials import Principal
 from schema.arguments import ObjectId
 from schema.context import Info
 from schema.customers import Customer
@@ -26,7 +27,7 @@ from schema.invoices import Invoice
 from schema.payment_methods import PaymentMethod
 from schema.payments import Payment, Refund
 from schema.prices import Price
-from schema.relay import InvalidIdError, Node, parse_global_id
+from schema.relay import Node
 from schema.subscriptions import Subscription
 
 N = TypeVar("N", bound=Node)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from base.ids import to_global_id
 from models import AuditEntry
-from schema.relay import to_global_id
 
 
 @strawberry.type(

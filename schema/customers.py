@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from base.ids import to_global_id
 from billing.loaders import page_of
 from billing.snapshots import load
 from models import Customer as CustomerModel
 from schema.arguments import After, First
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node
 
 if TYPE_CHECKING:
     from schema.invoices import Invoice

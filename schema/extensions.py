@@ -52,9 +52,9 @@ from strawberry.utils.await_maybe import await_maybe
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
+from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from base.settings import Settings
 from base.versions import require
-from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 require("graphql-core", ">=3.3,<3.4", by=__name__)
 require("strawberry-graphql", ">=0.341,<0.342", by=__name__)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from base.ids import to_global_id
 from billing.authorization import may_see_customer
 from billing.snapshots import load
 from models import Invoice as InvoiceModel
@@ -14,7 +15,7 @@ from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node
 
 if TYPE_CHECKING:
     from schema.customers import Customer

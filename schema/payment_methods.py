@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from base.ids import to_global_id
 from billing.snapshots import load
 from models import Customer as CustomerModel
 from models import PaymentMethod as PaymentMethodModel
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import ID_DESCRIPTION, Node, to_global_id
+from schema.relay import ID_DESCRIPTION, Node
 
 if TYPE_CHECKING:
     from schema.customers import Customer

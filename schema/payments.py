@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from base.ids import to_global_id
 from billing.authorization import may_see_customer
 from billing.loaders import load_page
 from billing.snapshots import load
@@ -17,7 +18,7 @@ from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
-from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Connection, Node
 
 if TYPE_CHECKING:
     from schema.customers import Customer

@@ -19,7 +19,7 @@ from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
 
 from base.error_codes import ErrorCode
-from billing.credentials import Principal, Scope
+from base.principals import Principal, Scope
 from schema.context import Info
 
 
@@ -84,9 +84,9 @@ class CanReadOwnSubscription(_Forbidden):
 
     @staticmethod
     async def _own_subscription(principal: Principal, global_id: str) -> bool:
+        from base.ids import InvalidIdError, parse_typed_id
         from billing.authorization import is_foreign_to
         from models import Subscription as SubscriptionModel
-        from schema.relay import InvalidIdError, parse_typed_id
 
         try:
             pk = parse_typed_id(global_id, "Subscription")

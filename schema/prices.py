@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from base.ids import to_global_id
 from models import Price as PriceModel
 from schema.money import MinorUnits
-from schema.relay import CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node, to_global_id
+from schema.relay import CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node
 
 
 @strawberry.type(description="Something a subscription can be for: an amount per interval, in minor units.")

@@ -16,8 +16,8 @@ from strawberry.permission import BasePermission
 from tortoise.models import Model
 
 from base.error_codes import ErrorCode
+from base.principals import Scope
 from billing.authorization import filter_id
-from billing.credentials import Scope
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from base.ids import to_global_id
 from billing.authorization import may_see_customer
 from billing.loaders import load_page
 from billing.snapshots import load
@@ -16,7 +17,7 @@ from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, to_global_id
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node
 
 if TYPE_CHECKING:
     from schema.customers import Customer

@@ -58,6 +58,7 @@ from tortoise.transactions import in_transaction
 
 from base.db import exception_causes, is_database_unavailable, wait_for_database
 from base.error_codes import ErrorCode
+from base.ids import to_global_id
 from base.settings import Settings, get_settings
 from billing.mirror import (
     InvalidStripeObjectError,
@@ -88,7 +89,6 @@ from models import (
     WebhookEvent,
 )
 from models.base import StripeMirrorModel, uuid7
-from schema.relay import to_global_id
 from stripe_provider.adapter import ProviderError, StripeAdapter
 from webhooks.families import family_of
 

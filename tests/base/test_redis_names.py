@@ -11,10 +11,10 @@ from uuid import UUID
 
 import pytest
 
+from base.principals import Principal
 from base.rate_limit import RateLimiter
 from base.redis_names import DEFAULT_PREFIX, RedisNames, prefix_problem, redis_db
 from base.settings import ConfigurationError, Settings
-from billing.credentials import Principal
 from gateway.health import DependencyChecks
 from live.bus import StatusMessage, make_publisher
 from live.hub import LiveHub

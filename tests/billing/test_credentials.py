@@ -7,16 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from billing.credentials import (
-    AuthenticationError,
-    Scope,
-    authenticate_bearer,
-    create_api_key,
-    effective_scopes,
-    hash_api_key,
-    parse_scopes,
-    revoke_api_key,
-)
+from base.principals import AuthenticationError, Scope, effective_scopes, parse_scopes
+from billing.credentials import authenticate_bearer, create_api_key, hash_api_key, revoke_api_key
 from models import ApiKey
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on

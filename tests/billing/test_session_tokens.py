@@ -11,8 +11,9 @@ import jwt
 import pytest
 import pytest_asyncio
 
+from base.principals import AuthenticationError
 from base.settings import Settings
-from billing.credentials import AuthenticationError, authenticate_bearer
+from billing.credentials import authenticate_bearer
 from billing.revocations import revocations
 from billing.session_tokens import (
     ALGORITHM,

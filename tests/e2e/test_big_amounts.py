@@ -318,7 +318,7 @@ async def test_amounts_of_twelve_and_thirteen_digits_round_trip_exactly(
 
 async def refund_global_id(database_url: str, stripe_id: str) -> str:
     """The GraphQL id of a refund the mirror holds (it came by webhook: no mutation answered it)."""
-    from schema.relay import to_global_id
+    from base.ids import to_global_id
 
     conn = await asyncpg.connect(database_url)
     try:

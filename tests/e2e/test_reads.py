@@ -12,9 +12,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from base.db import close_db, open_db
+from base.ids import to_global_id
 from base.settings import Settings
 from models import Customer, Invoice, Payment, Refund, Subscription
-from schema.relay import to_global_id
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.seed import SeededCustomer, seed_customers, seed_prices, tag

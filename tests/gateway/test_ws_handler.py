@@ -10,8 +10,8 @@ from datetime import timedelta
 import strawberry
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 
+from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
-from billing.credentials import Principal, Scope, effective_scopes
 from billing.loaders import Loaders
 from gateway import app as gateway_app
 from gateway.app import SocketContext, _shared_principal

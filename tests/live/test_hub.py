@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest_asyncio
 
-from billing.credentials import Principal
+from base.principals import Principal
 from live.bus import InMemoryBus, StatusKind, StatusMessage
 from live.hub import LiveHub, LiveSubscription, status_filter
 

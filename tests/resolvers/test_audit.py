@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from base.ids import to_global_id
+from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
-from billing.credentials import Principal, Scope, effective_scopes
 from live.bus import InMemoryBus
 from models import AuditEntry, Customer, EventStatus, WebhookEvent
-from schema.relay import to_global_id
 from stripe_provider.adapter import StripeAdapter
 from tests.support.in_process import Execute
 from tests.support.seed import seed_customers

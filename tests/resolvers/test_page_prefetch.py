@@ -17,12 +17,12 @@ from typing import Any
 from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
 from strawberry.types import ExecutionResult
 
+from base.ids import encode_cursor
 from base.settings import Settings
 from billing.loaders import _WINDOW_SQL, Loaders, fetch_whole_rows, hydrate, window_pages
 from billing.pagination import nested_pages
+from billing.request_context import Context
 from models import Customer, PaymentMethod, Subscription
-from schema.context import Context
-from schema.relay import encode_cursor
 from stripe_provider.adapter import StripeAdapter
 from tests.support.in_process import API_KEY, SCHEMA
 from tests.support.seed import add_subscriptions, gid, seed_customers

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from base.ids import to_global_id
+from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
-from billing.credentials import Principal, Scope, effective_scopes
 from billing.session_tokens import verify_session_token
 from models import AuditEntry, IdempotencyRecord
-from schema.relay import to_global_id
 from tests.support.in_process import Execute
 from tests.support.secret_scan import find_secrets
 from tests.support.seed import seed_customers

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from base.ids import to_global_id
 from models import Customer, PaymentMethod
-from schema.relay import to_global_id
 from tests.support.in_process import Execute
 from tests.support.seed import SeededCustomer, seed_customers
 from tests.support.statements import StatementCounter

@@ -17,12 +17,13 @@ from strawberry.extensions import ParserCache
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 from strawberry.types import ExecutionResult
 
+from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
-from billing.credentials import Principal, Scope, effective_scopes
 from billing.loaders import Loaders
+from billing.request_context import Context
 from gateway.ws import GatewayTransportWSHandler
 from runtime.execution import CachingExecutor, ResultSharingCache
-from schema.context import Context, Info
+from schema.context import Info
 from stripe_provider.adapter import StripeAdapter
 
 READER = Principal(kind="api_key", id="reader", scopes=effective_scopes([Scope.READ]))

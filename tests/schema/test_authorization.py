@@ -19,10 +19,10 @@ from typing import Any
 
 from graphql import GraphQLObjectType
 
-from billing.credentials import Principal, Scope, effective_scopes
+from base.ids import to_global_id
+from base.principals import Principal, Scope, effective_scopes
 from models import CustomerSession
 from schema import build_schema
-from schema.relay import to_global_id
 from tests.support.in_process import Execute, execute_pg, pg_mirror, session_for
 from tests.support.seed import SeededCustomer, seed_customers
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest_asyncio
 from strawberry.types import ExecutionResult
 
+from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
-from billing.credentials import Principal, Scope, effective_scopes
 from billing.loaders import Loaders
+from billing.request_context import Context
 from schema import build_schema
-from schema.context import Context
 from stripe_provider.adapter import StripeAdapter
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from base.ids import to_global_id
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
-from schema.relay import to_global_id
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 

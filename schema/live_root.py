@@ -1,0 +1,30 @@
+"""The subscription root (`LiveUpdates`): the live status fields and who may watch them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from live import streams as live_resolvers
+from schema.status_events import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
+
+
+@strawberry.type(
+    description="Live status changes over WebSocket (graphql-transport-ws). The root is not named "
+    "`Subscription`: that is the billing object type."
+)
+class LiveUpdates:
+    payment_status_changed = strawberry.subscription(
+        resolver=live_resolvers.payment_status_changed,
+        description="Every status change of the payments you may see, or of one customer's or one payment's.",
+        permission_classes=[CanWatchPayments],
+    )
+    invoice_status_changed = strawberry.subscription(
+        resolver=live_resolvers.invoice_status_changed,
+        description="Every status change of the invoices you may see, or of one customer's or one invoice's.",
+        permission_classes=[CanWatchInvoices],
+    )
+    subscription_status_changed = strawberry.subscription(
+        resolver=live_resolvers.subscription_status_changed,
+        description="Every status change of the subscriptions you may see, or of one customer's or one subscription's.",
+        permission_classes=[CanWatchSubscriptions],
+    )
