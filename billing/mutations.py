@@ -5,7 +5,7 @@ A mutation supplies `execute(attempt)`, which validates, calls Stripe with
 calls `attempt.complete(response)`. This module turns every failure into the
 payload's `userErrors` and decides what the ledger keeps.
 
-Audit: every call that runs writes exactly ONE `AuditEntry` (`resolvers.audit`) when it
+Audit: every call that runs writes exactly ONE `AuditEntry` (`billing.audit`) when it
 finishes. A stored outcome (success, a Stripe decline) writes it inside the transaction
 that completes the ledger row, so the two commit or roll back together; an outcome that
 is not stored (a validation error, PROVIDER_UNAVAILABLE, an unexpected exception) writes
@@ -28,9 +28,9 @@ from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
+from billing import audit
 from billing.ledger import Attempt, LedgerRejection, run_idempotent
 from billing.mutation_errors import MutationError, user_error
-from resolvers import audit
 from schema.context import Info
 from stripe_provider.adapter import ProviderError, last_stripe_request_id
 

@@ -1,20 +1,7 @@
-"""The audit trail: one entry per finished mutation and per applied webhook event, and the admin query.
-
-What an entry holds: the principal (a ledger scope such as `api_key:<key row id>`, or
-`stripe` for webhooks), the operation (a mutation name or an event type), the global
-ids of the objects the response names, the client's idempotency key, Stripe's request
-id, our request id, and the outcome. Never tokens, keys, client secrets or card data:
-object ids are taken only from the mirror rows in a response (`OBJECT_TYPES`), never
-from its other fields.
-"""
+"""The admin query over the audit trail (`billing.audit` writes it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
-from uuid import UUID
-
-from base.ids import to_global_id
 from billing.authorization import filter_text
 from billing.pagination import paginate
 from models import AuditEntry
@@ -22,64 +9,6 @@ from schema.arguments import After, First, OperationFilter, PrincipalFilter
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.relay import Connection
-
-OBJECT_TYPES: Final[Mapping[str, str]] = {
-    "customer": "Customer",
-    "paymentMethod": "PaymentMethod",
-    "subscription": "Subscription",
-    "invoice": "Invoice",
-    "payment": "Payment",
-    "refund": "Refund",
-}
-"""Response keys holding a mirror row (stored form), and the GraphQL type each is."""
-
-OK: Final = "ok"
-WEBHOOK_PRINCIPAL: Final = "stripe"
-
-
-def object_ids_of(response: Mapping[str, Any]) -> list[str]:
-    """The global ids of the mirror rows in a stored-form mutation response."""
-    ids: list[str] = []
-    for key, type_name in OBJECT_TYPES.items():
-        row = response.get(key)
-        if isinstance(row, Mapping) and row.get("id"):
-            try:
-                ids.append(str(to_global_id(type_name, UUID(str(row["id"])))))
-            except ValueError:
-                continue
-    return ids
-
-
-def outcome_of(response: Mapping[str, Any]) -> str:
-    """`ok`, or the code of the response's first user error."""
-    errors = response.get("userErrors") or []
-    if errors and isinstance(errors[0], Mapping):
-        return str(errors[0].get("code") or "ERROR")[:32]
-    return OK
-
-
-async def record(
-    *,
-    principal: str,
-    operation: str,
-    outcome: str,
-    object_ids: list[str] | None = None,
-    idempotency_key: str | None = None,
-    stripe_request_id: str | None = None,
-    stripe_event_id: str | None = None,
-    request_id: str | None = None,
-) -> AuditEntry:
-    """Write one entry, in the caller's transaction when there is one."""
-    return await AuditEntry.create(
-        principal=principal[:128],
-        operation=operation[:64],
-        object_ids=object_ids or [],
-        idempotency_key=idempotency_key,
-        stripe_request_id=stripe_request_id,
-        stripe_event_id=stripe_event_id,
-        request_id=request_id,
-        outcome=outcome[:32],
-    )
 
 
 async def audit_events(
