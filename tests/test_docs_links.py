@@ -3,7 +3,7 @@
 Checked: markdown links `[text](target)` (anchors included, for targets that are markdown files
 of the repo) and inline code spans that look like repo paths (`gateway/app.py`, `docs/x.md`,
 `tests/node/`). Fenced code blocks are commands, not references, and are skipped. A target that
-leaves the checkout (`../elsewhere/API.md`) fails even when it exists on this machine.
+leaves the checkout (`../elsewhere/CONTRACT.md`) fails even when it exists on this machine.
 Also checked: the facts docs/stripe-test-mode.md and the README copy from the code.
 """
 
@@ -18,7 +18,7 @@ from stripe_provider.adapter import STRIPE_API_VERSION
 from webhooks.families import EVENT_FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+DOCS = sorted([ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").rglob("*.md")])
 
 # Paths the docs name that the program creates at run time (in the working directory, or output
 # directories), so a checkout does not hold them. Keep this list short and each entry explained.
@@ -124,16 +124,16 @@ def test_the_checker_catches_what_it_must() -> None:
     """The check above could pass by checking nothing: each kind of bad reference is reported."""
     doc = ROOT / "docs" / "_probe.md"  # never written: its text is given
     text = (
-        "[contract](../../outside/API.md) [gone](docs/nope.md) [anchor](../README.md#no-such-heading) "
-        "`gateway/nope.py` `../outside/API.md` [ok](../README.md#configuration) `gateway/app.py`\n"
+        "[contract](../../outside/CONTRACT.md) [gone](docs/nope.md) [anchor](../README.md#no-such-heading) "
+        "`gateway/nope.py` `../outside/CONTRACT.md` [ok](../README.md#configuration) `gateway/app.py`\n"
         "```bash\ncat gateway/in_a_command_block.py\n```\n"
     )
     assert problems(doc, text) == [
-        "_probe.md: link '../../outside/API.md' leaves the repo",
+        "_probe.md: link '../../outside/CONTRACT.md' leaves the repo",
         "_probe.md: link 'docs/nope.md' names nothing in the repo",
         "_probe.md: link '../README.md#no-such-heading': no heading with that anchor in README.md",
         "_probe.md: path `gateway/nope.py` names nothing in the repo",
-        "_probe.md: path `../outside/API.md` leaves the repo",
+        "_probe.md: path `../outside/CONTRACT.md` leaves the repo",
     ]
 
 
