@@ -10,7 +10,7 @@ any authenticated caller may read them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -150,14 +150,17 @@ def filter_text(value: str, argument: str) -> str:
     return value
 
 
-def with_status(qs: QuerySet[M], status: Enum) -> QuerySet[M]:
-    """Rows whose Stripe status is the one a status enum member stands for.
+@dataclass(frozen=True, slots=True)
+class StatusFilter:
+    """A status filter argument in plain terms: rows in Stripe status `value`, or (None) in none of `known`."""
 
-    `UNKNOWN` selects the rows whose status the enum does not know (as they read).
-    """
-    from schema.enums import known_stripe_values, stripe_value
+    value: str | None
+    known: tuple[str, ...]
+    """Every status the filter's enum knows; `value` None (its `UNKNOWN`) selects the rows in none of them."""
 
-    value = stripe_value(status)
-    if value is None:
-        return qs.exclude(status__in=known_stripe_values(type(status)))
-    return qs.filter(status=value)
+
+def with_status(qs: QuerySet[M], status: StatusFilter) -> QuerySet[M]:
+    """Rows whose Stripe status is the one the filter names, or none the API knows (as they read)."""
+    if status.value is None:
+        return qs.exclude(status__in=list(status.known))
+    return qs.filter(status=status.value)

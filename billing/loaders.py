@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pypika_tortoise.analytics import RowNumber
@@ -39,16 +39,14 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.timezone import get_default_timezone, get_use_tz
 
+from base.ids import decode_cursor
 from base.versions import require
+from billing.pages import Page, check_page_args
 from models import Customer, Invoice, Payment, PaymentMethod, Refund, Subscription
 
 require("tortoise-orm", ">=1.1,<1.2", by=__name__)
 
-if TYPE_CHECKING:
-    from schema.relay import Connection
-
 M = TypeVar("M", bound=Model)
-T = TypeVar("T")
 
 PageKey = tuple[UUID, int, UUID | None]
 """A nested page: (parent primary key, page size, primary key behind `after` or None)."""
@@ -274,44 +272,18 @@ async def _latest_payment_by_invoice(keys: Sequence[UUID]) -> list[Payment | Non
     return [pages.get(key, [None])[0] for key in keys]
 
 
-def _connection(rows: Sequence[M], size: int, after: str | None, convert: Callable[[M], T]) -> Connection[T]:
-    # Imported here: the schema package imports this module (schema.context) while it initialises.
-    from base.ids import encode_cursor
-    from schema.relay import Connection, Edge, PageInfo
-
-    edges = [Edge(cursor=encode_cursor(row.pk), node=convert(row)) for row in rows[:size]]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
-
-
 def _page_key(parent_id: UUID, first: int | None, after: str | None) -> tuple[PageKey, int]:
-    from base.ids import decode_cursor
-    from billing.pagination import check_page_args
-
     size = check_page_args(first, after)
     return (parent_id, size, decode_cursor(after) if after is not None else None), size
 
 
-async def _load_connection(
-    loader: DataLoader[PageKey, list[M]], key: PageKey, size: int, after: str | None, convert: Callable[[M], T]
-) -> Connection[T]:
-    return _connection(await loader.load(key), size, after, convert)
+async def _load_page(loader: DataLoader[PageKey, list[M]], key: PageKey, size: int, after: str | None) -> Page[M]:
+    return Page.of(await loader.load(key), size, after)
 
 
 def page_of(
-    loader: DataLoader[PageKey, list[M]],
-    parent_id: UUID,
-    first: int | None,
-    after: str | None,
-    convert: Callable[[M], T],
-) -> Connection[T] | Awaitable[Connection[T]]:
+    loader: DataLoader[PageKey, list[M]], parent_id: UUID, first: int | None, after: str | None
+) -> Page[M] | Awaitable[Page[M]]:
     """One page of a nested connection: at once when it was fetched ahead, else through its batching loader.
 
     Shaped like `pagination.paginate`; raises a GraphQL error (VALIDATION_FAILED) on bad arguments.
@@ -319,20 +291,16 @@ def page_of(
     key, size = _page_key(parent_id, first, after)
     rows = loader.ready.get(key) if isinstance(loader, PageLoader) else None
     if rows is not None:
-        return _connection(rows, size, after, convert)
-    return _load_connection(loader, key, size, after, convert)
+        return Page.of(rows, size, after)
+    return _load_page(loader, key, size, after)
 
 
 async def load_page(
-    loader: DataLoader[PageKey, list[M]],
-    parent_id: UUID,
-    first: int | None,
-    after: str | None,
-    convert: Callable[[M], T],
-) -> Connection[T]:
+    loader: DataLoader[PageKey, list[M]], parent_id: UUID, first: int | None, after: str | None
+) -> Page[M]:
     """One page of a nested connection through its batching loader, shaped like `pagination.paginate`."""
-    page = page_of(loader, parent_id, first, after, convert)
-    return page if not isinstance(page, Awaitable) else await page
+    page = page_of(loader, parent_id, first, after)
+    return page if isinstance(page, Page) else await page
 
 
 class Loaders:

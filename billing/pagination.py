@@ -1,8 +1,8 @@
-"""Cursor pagination over a queryset, newest first, for every Relay connection."""
+"""Cursor pagination over a queryset, newest first (`paginate`), and the nested pages a selection asks for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -22,33 +22,15 @@ from graphql import (
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from base.error_codes import ErrorCode
-from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidIdError, decode_cursor, encode_cursor
+from base.ids import decode_cursor
 from billing.loaders import fetch_whole_rows
-from schema.relay import Connection, Edge, PageInfo
+from billing.pages import Page, check_page_args
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
 
 
-def check_page_args(first: int | None, after: str | None) -> int:
-    """The page size to fetch; raises a GraphQL error with code VALIDATION_FAILED."""
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if size < 0 or size > MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}", extensions={"code": ErrorCode.VALIDATION_FAILED}
-        )
-    if after is not None:
-        try:
-            decode_cursor(after)
-        except InvalidIdError as exc:
-            raise GraphQLError(str(exc), extensions={"code": ErrorCode.VALIDATION_FAILED}) from None
-    return size
-
-
-async def paginate(
-    qs: QuerySet[M], first: int | None, after: str | None, convert: Callable[[M], T], *, whole_rows: bool = False
-) -> Connection[T]:
+async def paginate(qs: QuerySet[M], first: int | None, after: str | None, *, whole_rows: bool = False) -> Page[M]:
     """One page of `qs` ordered by primary key (time-ordered UUIDs), newest first.
 
     `whole_rows`: `qs` selects plain whole rows (no select_related, prefetch, annotate, only),
@@ -58,19 +40,8 @@ async def paginate(
     if after is not None:
         qs = qs.filter(id__lt=decode_cursor(after))
     qs = qs.order_by("-id").limit(size + 1)
-    rows: list[Any] = await (fetch_whole_rows(qs) if whole_rows else qs)
-    has_next = len(rows) > size
-    rows = rows[:size]
-    edges = [Edge(cursor=encode_cursor(row.id), node=convert(row)) for row in rows]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    rows: list[M] = await (fetch_whole_rows(qs) if whole_rows else qs)
+    return Page.of(rows, size, after)
 
 
 def _fields(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import strawberry
@@ -18,52 +18,52 @@ from billing.loaders import PageLoader
 from billing.mirror import upsert_customer
 from billing.mutation_errors import MutationError
 from billing.mutations import run_mutation
-from billing.pagination import nested_pages, paginate
+from billing.pages import Page
+from billing.pagination import paginate
+from billing.request_context import Context
 from billing.validation import clean_email, clean_metadata, clean_name, fetch
+from models import Customer as CustomerModel
 from resolvers.node import find_typed
-from schema.arguments import After, EmailFilter, First, IdempotencyKey, MutationInput, ObjectId
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import (
     CreateCustomerInput,
     CreateCustomerPayload,
-    Customer,
     UpdateCustomerInput,
     UpdateCustomerPayload,
 )
-from schema.relay import Connection
+
+NestedPages: TypeAlias = Mapping[str, Iterable[tuple[int, UUID | None]]]
+"""Pages to fetch ahead for every customer of a page: `Loaders` attribute of a page loader -> (size, cursor) pairs."""
 
 
-async def customer(info: Info, id: ObjectId) -> Customer | None:
-    """One customer by id; null when unknown or not visible to the caller."""
-    return await find_typed(info, id, Customer)
+async def customer(context: Context, id: str) -> CustomerModel | None:
+    """One customer by id; None when unknown or not visible to the caller."""
+    return await find_typed(context, id, CustomerModel)
 
 
 async def customers(
-    info: Info,
-    first: First = None,
-    after: After = None,
-    email: EmailFilter = None,
-) -> Connection[Customer]:
-    """Customers, newest first; `email` matches exactly, ignoring case."""
-    qs = visible_customers(info.context.principal)
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    email: str | None = None,
+    nested: NestedPages | None = None,
+) -> Page[CustomerModel]:
+    """Customers, newest first; `email` matches exactly, ignoring case.
+
+    `nested`: the pages of their nested lists the caller will read, fetched ahead for the whole page.
+    """
+    qs = visible_customers(context.principal)
     if email is not None:
         qs = qs.filter(email__iexact=filter_text(email, "email").strip())
-    page = await paginate(qs, first, after, Customer.from_model, whole_rows=True)
-    await prefetch_nested_pages(info, [edge.node.model.id for edge in page.edges])
+    page = await paginate(qs, first, after, whole_rows=True)
+    if nested:
+        await prefetch_nested_pages(context, [row.id for row in page.rows], nested)
     return page
 
 
-_NESTED = {
-    "paymentMethods": "customer_payment_methods",
-    "subscriptions": "customer_subscriptions",
-    "invoices": "customer_invoices",
-    "payments": "customer_payments",
-}
-"""A customer's nested connections (GraphQL name) and the `Loaders` attribute of their page loader."""
-
-
-async def prefetch_nested_pages(info: Info, customer_ids: list[UUID]) -> None:
-    """Fetch the nested pages the selection asks of every customer of a page, before their fields resolve.
+async def prefetch_nested_pages(context: Context, customer_ids: list[UUID], nested: NestedPages) -> None:
+    """Fetch the nested pages asked of every customer of a page, before their fields resolve.
 
     The statements are the ones the nested fields' loaders would batch (one per nested
     connection and cursor), run once here; each customer's nested field then answers from
@@ -71,16 +71,9 @@ async def prefetch_nested_pages(info: Info, customer_ids: list[UUID]) -> None:
     """
     if not customer_ids:
         return
-    raw = info._raw_info
-    # Strawberry's resolve info carries the coerced variables; graphql-core's own, a VariableValues.
-    values: Any = raw.variable_values
-    variables: Mapping[str, Any] = values if isinstance(values, Mapping) else values.coerced
-    wanted = nested_pages(raw.field_nodes, raw.fragments, variables, _NESTED)
-    if not wanted:
-        return
-    loaders = info.context.loaders
+    loaders = context.loaders
     fetches = []
-    for name, pages in wanted.items():
+    for name, pages in nested.items():
         loader: PageLoader[Any] = getattr(loaders, name)
         fetches.append(loader.prefetch(customer_ids, pages))
     if len(fetches) == 1:

@@ -11,87 +11,65 @@ from tortoise.transactions import in_transaction
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_typed_id
 from billing import snapshots
-from billing.authorization import filter_id, visible_invoices, visible_subscriptions, with_status
+from billing.authorization import StatusFilter, filter_id, visible_invoices, visible_subscriptions, with_status
 from billing.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
 from billing.ledger import Attempt
-from billing.mirror import from_timestamp, invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
+from billing.mirror import invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
 from billing.mutation_errors import MutationError
 from billing.mutations import run_mutation
+from billing.pages import Page
 from billing.pagination import paginate
+from billing.request_context import Context
 from billing.validation import fetch
 from models import Customer as CustomerModel
 from models import Invoice as InvoiceModel
 from resolvers.node import find_typed
-from schema.arguments import (
-    After,
-    First,
-    IdempotencyKey,
-    InvoiceStatusFilter,
-    MutationInput,
-    ObjectId,
-    OfCustomer,
-    OfSubscription,
-    SubscriptionToPreview,
-)
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
-from schema.invoices import Invoice, InvoicePreview, PayInvoiceInput, PayInvoicePayload
-from schema.money import MinorUnits
-from schema.relay import Connection
+from schema.invoices import PayInvoiceInput, PayInvoicePayload
 from stripe_provider.adapter import ProviderError
 
 
-async def invoice(info: Info, id: ObjectId) -> Invoice | None:
-    """One invoice by id; null when unknown or not visible to the caller."""
-    return await find_typed(info, id, Invoice)
+async def invoice(context: Context, id: str) -> InvoiceModel | None:
+    """One invoice by id; None when unknown or not visible to the caller."""
+    return await find_typed(context, id, InvoiceModel)
 
 
 async def invoices(
-    info: Info,
-    first: First = None,
-    after: After = None,
-    customer_id: OfCustomer = None,
-    subscription_id: OfSubscription = None,
-    status: InvoiceStatusFilter = None,
-) -> Connection[Invoice]:
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    customer_id: str | None = None,
+    subscription_id: str | None = None,
+    status: StatusFilter | None = None,
+) -> Page[InvoiceModel]:
     """Invoices, newest first; optionally of one customer, of one subscription and/or in one status."""
-    qs = visible_invoices(info.context.principal)
+    qs = visible_invoices(context.principal)
     if customer_id is not None:
         qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
     if subscription_id is not None:
         qs = qs.filter(subscription_id=filter_id(subscription_id, "Subscription", "subscriptionId"))
     if status is not None:
         qs = with_status(qs, status)
-    return await paginate(qs, first, after, Invoice.from_model)
+    return await paginate(qs, first, after)
 
 
 PAYABLE_STATUSES = frozenset({"draft", "open"})
 
 
-async def upcoming_invoice(
-    info: Info,
-    subscription_id: SubscriptionToPreview,
-) -> InvoicePreview | None:
-    """Stripe's preview of a subscription's next invoice; null for an unknown subscription."""
+async def upcoming_invoice(context: Context, subscription_id: str) -> dict[str, Any] | None:
+    """Stripe's preview of a subscription's next invoice (its invoice object); None for an unknown subscription."""
     try:
         pk = parse_typed_id(subscription_id, "Subscription")
     except InvalidIdError:
         return None
-    row = await visible_subscriptions(info.context.principal).get_or_none(id=pk).prefetch_related("customer")
+    row = await visible_subscriptions(context.principal).get_or_none(id=pk).prefetch_related("customer")
     if row is None:
         return None
     try:
-        preview = await info.context.stripe.preview_invoice(customer=row.customer.stripe_id, subscription=row.stripe_id)
+        return await context.stripe.preview_invoice(customer=row.customer.stripe_id, subscription=row.stripe_id)
     except ProviderError as error:
         raise GraphQLError(error.message, extensions={"code": error.code}) from None
-    return InvoicePreview(
-        amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
-        subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
-        total=MinorUnits(int(preview.get("total") or 0)),
-        currency=str(preview.get("currency") or ""),
-        period_start=from_timestamp(preview.get("period_start")),
-        period_end=from_timestamp(preview.get("period_end")),
-        next_payment_attempt=from_timestamp(preview.get("next_payment_attempt")),
-    )
 
 
 def payable(row: InvoiceModel) -> InvoiceModel:

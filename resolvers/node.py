@@ -1,10 +1,14 @@
-"""Root fields that name no type: `node` (any object by its global id) and `viewer` (the caller's customer)."""
+"""Reads that name no type: `node` (any object by its global id) and `viewer` (the caller's customer).
+
+They answer mirror rows; `schema/` makes each the GraphQL object of its model (`schema.nodes.node_of`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from base.ids import InvalidIdError, parse_global_id
@@ -20,34 +24,28 @@ from billing.authorization import (
     visible_refunds,
     visible_subscriptions,
 )
-from schema.arguments import ObjectId
-from schema.context import Info
-from schema.customers import Customer
-from schema.invoices import Invoice
-from schema.payment_methods import PaymentMethod
-from schema.payments import Payment, Refund
-from schema.prices import Price
-from schema.relay import Node
-from schema.subscriptions import Subscription
+from billing.request_context import Context
+from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
-N = TypeVar("N", bound=Node)
+M = TypeVar("M", bound=Model)
 
-# Type name in the global id -> (the rows the caller may see, the GraphQL object of a row).
-_NODE_TYPES: dict[str, tuple[Callable[[Principal], QuerySet[Any]], Callable[[Any], Node]]] = {
-    "Customer": (visible_customers, Customer.from_model),
-    "PaymentMethod": (visible_payment_methods, PaymentMethod.from_model),
-    "Subscription": (visible_subscriptions, Subscription.from_model),
-    "Invoice": (visible_invoices, Invoice.from_model),
-    "Payment": (visible_payments, Payment.from_model),
-    "Refund": (visible_refunds, Refund.from_model),
-    "Price": (visible_prices, Price.from_model),
+# Type name in the global id -> (its model, the rows the caller may see).
+_NODE_TYPES: dict[str, tuple[type[Model], Callable[[Principal], QuerySet[Any]]]] = {
+    "Customer": (Customer, visible_customers),
+    "PaymentMethod": (PaymentMethod, visible_payment_methods),
+    "Subscription": (Subscription, visible_subscriptions),
+    "Invoice": (Invoice, visible_invoices),
+    "Payment": (Payment, visible_payments),
+    "Refund": (Refund, visible_refunds),
+    "Price": (Price, visible_prices),
 }
+_TYPE_NAMES: dict[type[Model], str] = {model: name for name, (model, _) in _NODE_TYPES.items()}
 
 
-async def _find(info: Info, global_id: str, type_name: str | None = None) -> Node | None:
-    """The visible object behind a global id (of `type_name`, when given), or None.
+async def _find(context: Context, global_id: str, type_name: str | None = None) -> Model | None:
+    """The visible row behind a global id (of `type_name`, when given), or None.
 
-    An object that exists but belongs to another customer raises a FORBIDDEN error: the
+    A row that exists but belongs to another customer raises a FORBIDDEN error: the
     one place (with `billing.validation.fetch`) where reads tell hidden from unknown.
     """
     try:
@@ -57,35 +55,33 @@ async def _find(info: Info, global_id: str, type_name: str | None = None) -> Nod
     entry = _NODE_TYPES.get(found_type)
     if entry is None or (type_name is not None and found_type != type_name):
         return None
-    visible, convert = entry
-    principal = info.context.principal
-    qs = visible(principal)
-    row = await qs.get_or_none(id=pk)
+    principal = context.principal
+    qs = entry[1](principal)
+    row: Model | None = await qs.get_or_none(id=pk)
     if row is None:
         if principal.customer_id is not None and await is_foreign(qs.model, pk):
             raise forbidden_error(found_type)
         return None
-    return convert(row)
+    return row
 
 
-async def node(info: Info, id: ObjectId) -> Node | None:
-    """The object behind a global id; null when unknown, FORBIDDEN when another customer's."""
-    return await _find(info, id)
+async def node(context: Context, id: str) -> Model | None:
+    """The row behind a global id; None when unknown, FORBIDDEN when another customer's."""
+    return await _find(context, id)
 
 
-async def find_typed(info: Info, global_id: str, cls: type[N]) -> N | None:
-    """The visible object of type `cls` behind a global id; None when unknown or another type.
+async def find_typed(context: Context, global_id: str, model: type[M]) -> M | None:
+    """The visible `model` row behind a global id; None when unknown or of another type.
 
-    Raises a FORBIDDEN GraphQL error when the object belongs to another customer.
+    Raises a FORBIDDEN GraphQL error when the row belongs to another customer.
     """
-    found = await _find(info, global_id, cls.__name__)
-    return found if isinstance(found, cls) else None
+    found = await _find(context, global_id, _TYPE_NAMES[model])
+    return found if isinstance(found, model) else None
 
 
-async def viewer(info: Info) -> Customer | None:
-    """The customer a customer session is bound to; null for API keys."""
-    customer_id = info.context.principal.customer_id
+async def viewer(context: Context) -> Customer | None:
+    """The customer a customer session is bound to; None for API keys."""
+    customer_id = context.principal.customer_id
     if customer_id is None:
         return None
-    row = await visible_customers(info.context.principal).get_or_none(id=customer_id)
-    return Customer.from_model(row) if row is not None else None
+    return await visible_customers(context.principal).get_or_none(id=customer_id)

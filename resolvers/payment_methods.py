@@ -13,10 +13,12 @@ from billing.ledger import Attempt
 from billing.mirror import upsert_customer, upsert_payment_method
 from billing.mutation_errors import MutationError
 from billing.mutations import run_mutation
+from billing.request_context import Context
 from billing.validation import fetch
 from models import Customer
+from models import PaymentMethod as PaymentMethodModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput, ObjectId
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.payment_methods import (
     AttachPaymentMethodInput,
@@ -25,15 +27,14 @@ from schema.payment_methods import (
     CreateSetupIntentPayload,
     DetachPaymentMethodInput,
     DetachPaymentMethodPayload,
-    PaymentMethod,
     SetDefaultPaymentMethodInput,
     SetDefaultPaymentMethodPayload,
 )
 
 
-async def payment_method(info: Info, id: ObjectId) -> PaymentMethod | None:
-    """One payment method by id; null when unknown or not visible to the caller."""
-    return await find_typed(info, id, PaymentMethod)
+async def payment_method(context: Context, id: str) -> PaymentMethodModel | None:
+    """One payment method by id; None when unknown or not visible to the caller."""
+    return await find_typed(context, id, PaymentMethodModel)
 
 
 async def create_setup_intent(

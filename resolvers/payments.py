@@ -15,28 +15,30 @@ from billing.ledger import Attempt
 from billing.mirror import upsert_payment, upsert_refund
 from billing.mutation_errors import MutationError
 from billing.mutations import run_mutation
+from billing.pages import Page
 from billing.pagination import paginate
+from billing.request_context import Context
 from billing.validation import clean_amount, clean_currency, clean_text, fetch
+from models import Payment as PaymentModel
 from resolvers.node import find_typed
-from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
-from schema.payments import CreatePaymentInput, CreatePaymentPayload, Payment, RefundPaymentInput, RefundPaymentPayload
-from schema.relay import Connection
+from schema.payments import CreatePaymentInput, CreatePaymentPayload, RefundPaymentInput, RefundPaymentPayload
 
 
-async def payment(info: Info, id: ObjectId) -> Payment | None:
-    """One payment by id; null when unknown or not visible to the caller."""
-    return await find_typed(info, id, Payment)
+async def payment(context: Context, id: str) -> PaymentModel | None:
+    """One payment by id; None when unknown or not visible to the caller."""
+    return await find_typed(context, id, PaymentModel)
 
 
 async def payments(
-    info: Info, first: First = None, after: After = None, customer_id: OfCustomer = None
-) -> Connection[Payment]:
+    context: Context, first: int | None = None, after: str | None = None, customer_id: str | None = None
+) -> Page[PaymentModel]:
     """Payments, newest first; optionally of one customer."""
-    qs = visible_payments(info.context.principal)
+    qs = visible_payments(context.principal)
     if customer_id is not None:
         qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
-    return await paginate(qs, first, after, Payment.from_model)
+    return await paginate(qs, first, after)
 
 
 REFUNDABLE_STATUSES = frozenset({"succeeded"})

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from billing.authorization import visible_prices
+from billing.pages import Page
 from billing.pagination import paginate
-from schema.arguments import ActiveFilter, After, First
-from schema.context import Info
-from schema.prices import Price
-from schema.relay import Connection
+from billing.request_context import Context
+from models import Price
 
 
 async def prices(
-    info: Info,
-    first: First = None,
-    after: After = None,
-    active: ActiveFilter = None,
-) -> Connection[Price]:
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    active: bool | None = None,
+) -> Page[Price]:
     """Prices (or plans) mirrored from Stripe, newest first; `active` keeps only (in)active ones."""
-    qs = visible_prices(info.context.principal)
+    qs = visible_prices(context.principal)
     if active is not None:
         qs = qs.filter(active=active)
-    return await paginate(qs, first, after, Price.from_model)
+    return await paginate(qs, first, after)

@@ -9,51 +9,52 @@ from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
 from billing import snapshots
-from billing.authorization import filter_id, visible_customers, visible_subscriptions, with_status
+from billing.authorization import StatusFilter, filter_id, visible_customers, visible_subscriptions, with_status
 from billing.charging import invoice_with_payment, payment_failure, payment_method_to_charge
 from billing.ledger import Attempt
 from billing.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
 from billing.mutation_errors import MutationError
 from billing.mutations import run_mutation
+from billing.pages import Page
 from billing.pagination import paginate
+from billing.request_context import Context
 from billing.validation import clean_quantity, clean_stripe_id, fetch
+from models import Subscription as SubscriptionModel
 from models import SubscriptionItem as SubscriptionItemModel
 from resolvers.node import find_typed
-from schema.arguments import After, First, IdempotencyKey, MutationInput, ObjectId, OfCustomer, SubscriptionStatusFilter
+from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
-from schema.relay import Connection
 from schema.subscriptions import (
     CancelSubscriptionInput,
     CancelSubscriptionPayload,
     CreateSubscriptionInput,
     CreateSubscriptionPayload,
     ProrationBehavior,
-    Subscription,
     UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
 from stripe_provider.adapter import ProviderError
 
 
-async def subscription(info: Info, id: ObjectId) -> Subscription | None:
-    """One subscription by id; null when unknown or not visible to the caller."""
-    return await find_typed(info, id, Subscription)
+async def subscription(context: Context, id: str) -> SubscriptionModel | None:
+    """One subscription by id; None when unknown or not visible to the caller."""
+    return await find_typed(context, id, SubscriptionModel)
 
 
 async def subscriptions(
-    info: Info,
-    first: First = None,
-    after: After = None,
-    customer_id: OfCustomer = None,
-    status: SubscriptionStatusFilter = None,
-) -> Connection[Subscription]:
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    customer_id: str | None = None,
+    status: StatusFilter | None = None,
+) -> Page[SubscriptionModel]:
     """Subscriptions, newest first; optionally of one customer and/or in one status."""
-    qs = visible_subscriptions(info.context.principal)
+    qs = visible_subscriptions(context.principal)
     if customer_id is not None:
         qs = qs.filter(customer_id=filter_id(customer_id, "Customer", "customerId"))
     if status is not None:
         qs = with_status(qs, status)
-    return await paginate(qs, first, after, Subscription.from_model)
+    return await paginate(qs, first, after)
 
 
 TERMINAL_STATUSES = frozenset({"canceled", "incomplete_expired"})

@@ -14,13 +14,12 @@ from schema.customers import Customer
 from schema.extensions import GatewaySchema, gateway_extensions
 from schema.invoices import Invoice
 from schema.live_root import LiveUpdates
-from schema.money import SCALAR_MAP as MONEY_SCALARS
 from schema.mutation_root import Mutation
 from schema.payment_methods import PaymentMethod
 from schema.payments import Payment, Refund
 from schema.prices import Price
 from schema.query_root import Query
-from schema.scalars import SCALAR_MAP as TIME_SCALARS
+from schema.scalars import SCALAR_MAP
 from schema.subscriptions import Subscription
 
 __all__ = ["build_schema"]
@@ -40,7 +39,7 @@ def build_schema(
         config=StrawberryConfig(
             auto_camel_case=True,
             disable_field_suggestions=settings.is_production,
-            scalar_map={**MONEY_SCALARS, **TIME_SCALARS},
+            scalar_map=SCALAR_MAP,
         ),
         # In production no error names what the client did not type (see CachedValidation too).
         execution_context_class=SuggestionFreeExecutor if settings.is_production else CachingExecutor,

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 
 from base.ids import to_global_id
 from billing.loaders import page_of
+from billing.pagination import nested_pages
 from billing.snapshots import load
 from models import Customer as CustomerModel
 from schema.arguments import After, First
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
-from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node
+from schema.nodes import node_of, node_type
+from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, connection_of
 
 if TYPE_CHECKING:
     from schema.invoices import Invoice
@@ -30,6 +33,7 @@ PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
 
 
+@node_type(CustomerModel)
 @strawberry.type(description="A Stripe customer, as mirrored by the gateway.")
 class Customer(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
@@ -54,19 +58,17 @@ class Customer(Node):
 
     @strawberry.field(description="The payment method Stripe charges by default (invoice settings).")
     async def default_payment_method(self, info: Info) -> PaymentMethodRef | None:
-        from schema.payment_methods import PaymentMethod
-
         stripe_id = self.model.default_payment_method_stripe_id
         if stripe_id is None:
             return None
         row = await info.context.loaders.payment_method_by_stripe_id.load(stripe_id)
         if row is None or row.customer_id != self.model.id:
             return None
-        return PaymentMethod.from_model(row, owner=self.model)
+        return node_of(row, owner=self.model)
 
     # The nested connections are synchronous when the customers' list fetched their pages ahead
-    # (`resolvers.customers.prefetch_nested_pages`): a page of 100 customers then resolves them
-    # without an awaitable per customer. Otherwise they go through their batching loader.
+    # (`nested_pages_asked`, `resolvers.customers.prefetch_nested_pages`): a page of 100 customers
+    # then resolves them without an awaitable per customer. Otherwise they go through their batching loader.
     @strawberry.field(
         graphql_type=Connection[PaymentMethodRef],
         description="Payment methods attached to this customer, newest first.",
@@ -74,16 +76,9 @@ class Customer(Node):
     def payment_methods(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[PaymentMethodRef] | Awaitable[Connection[PaymentMethodRef]]:
-        from schema.payment_methods import PaymentMethod
-
         owner = self.model
-        return page_of(
-            info.context.loaders.customer_payment_methods,
-            owner.id,
-            first,
-            after,
-            lambda row: PaymentMethod.from_model(row, owner),
-        )
+        page = page_of(info.context.loaders.customer_payment_methods, owner.id, first, after)
+        return connection_of(page, lambda row: node_of(row, owner))
 
     @strawberry.field(
         graphql_type=Connection[SubscriptionRef], description="This customer's subscriptions, newest first."
@@ -91,26 +86,41 @@ class Customer(Node):
     def subscriptions(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[SubscriptionRef] | Awaitable[Connection[SubscriptionRef]]:
-        from schema.subscriptions import Subscription
-
-        loader = info.context.loaders.customer_subscriptions
-        return page_of(loader, self.model.id, first, after, Subscription.from_model)
+        page = page_of(info.context.loaders.customer_subscriptions, self.model.id, first, after)
+        return connection_of(page, node_of)
 
     @strawberry.field(graphql_type=Connection[InvoiceRef], description="This customer's invoices, newest first.")
     def invoices(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[InvoiceRef] | Awaitable[Connection[InvoiceRef]]:
-        from schema.invoices import Invoice
-
-        return page_of(info.context.loaders.customer_invoices, self.model.id, first, after, Invoice.from_model)
+        return connection_of(page_of(info.context.loaders.customer_invoices, self.model.id, first, after), node_of)
 
     @strawberry.field(graphql_type=Connection[PaymentRef], description="This customer's payments, newest first.")
     def payments(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[PaymentRef] | Awaitable[Connection[PaymentRef]]:
-        from schema.payments import Payment
+        return connection_of(page_of(info.context.loaders.customer_payments, self.model.id, first, after), node_of)
 
-        return page_of(info.context.loaders.customer_payments, self.model.id, first, after, Payment.from_model)
+
+_NESTED = {
+    "paymentMethods": "customer_payment_methods",
+    "subscriptions": "customer_subscriptions",
+    "invoices": "customer_invoices",
+    "payments": "customer_payments",
+}
+"""A customer's nested connections (GraphQL name) and the `Loaders` attribute of their page loader."""
+
+
+def nested_pages_asked(info: Info) -> dict[str, set[tuple[int, UUID | None]]]:
+    """The pages a customers' list field's selection asks of each customer's nested connections.
+
+    Keyed by the `Loaders` attribute of their page loader, for `resolvers.customers.customers` to fetch ahead.
+    """
+    raw = info._raw_info
+    # Strawberry's resolve info carries the coerced variables; graphql-core's own, a VariableValues.
+    values: Any = raw.variable_values
+    variables: Mapping[str, Any] = values if isinstance(values, Mapping) else values.coerced
+    return nested_pages(raw.field_nodes, raw.fragments, variables, _NESTED)
 
 
 def customer_from_snapshot(data: dict[str, Any] | None) -> Customer | None:

@@ -2,8 +2,8 @@
 
 Each member's value is the string Stripe sends (and the mirror stores), so a row's
 status maps to a member with `to_enum` and a filter argument maps back with
-`stripe_value`. Every enum has `UNKNOWN`: Stripe adds statuses from time to time,
-and a value this gateway does not know yet must not fail a whole query.
+`stripe_value` (`status_filter` for the resolvers). Every enum has `UNKNOWN`: Stripe adds
+statuses from time to time, and a value this gateway does not know yet must not fail a whole query.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from enum import Enum
 from typing import TypeVar
 
 import strawberry
+
+from billing.authorization import StatusFilter
 
 log = logging.getLogger("schema.enums")
 
@@ -102,3 +104,8 @@ def known_stripe_values(enum_cls: type[Enum]) -> list[str]:
 def stripe_value(member: Enum) -> str | None:
     """The Stripe string a filter argument stands for; None for `UNKNOWN` (any status not known here)."""
     return None if member.name == UNKNOWN_MEMBER else str(member.value)
+
+
+def status_filter(member: Enum) -> StatusFilter:
+    """A status filter argument as the resolvers take it: the Stripe string, or for `UNKNOWN` the ones known here."""
+    return StatusFilter(value=stripe_value(member), known=tuple(known_stripe_values(type(member))))

@@ -9,12 +9,14 @@ import strawberry
 
 from base.ids import to_global_id
 from billing.authorization import may_see_customer
+from billing.mirror import from_timestamp
 from billing.snapshots import load
 from models import Invoice as InvoiceModel
 from schema.context import Info
 from schema.enums import InvoiceStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
+from schema.nodes import node_of, node_type
 from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
 
 
+@node_type(InvoiceModel)
 @strawberry.type(description="A Stripe invoice, as mirrored by the gateway. Amounts are in the currency's minor unit.")
 class Invoice(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
@@ -68,17 +71,13 @@ class Invoice(Node):
 
     @strawberry.field(description="The billed customer.")
     async def customer(self, info: Info) -> CustomerRef:
-        from schema.customers import Customer
-
         row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
         if row is None:  # the foreign key forbids it; say so rather than answer a wrong null
             raise LookupError(f"invoice {self.model.id} has no customer row")
-        return Customer.from_model(row)
+        return node_of(row)
 
     @strawberry.field(description="The subscription that billed it; null for a one-off invoice.")
     async def subscription(self, info: Info) -> SubscriptionRef | None:
-        from schema.subscriptions import Subscription
-
         loaders = info.context.loaders
         if self.model.subscription_id is not None:
             row = await loaders.subscription.load(self.model.subscription_id)  # type: ignore[arg-type]
@@ -89,12 +88,10 @@ class Invoice(Node):
             return None
         if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
             return None
-        return Subscription.from_model(row)
+        return node_of(row)
 
     @strawberry.field(description="The payment (PaymentIntent) that collects it, once there is one.")
     async def payment(self, info: Info) -> PaymentRef | None:
-        from schema.payments import Payment
-
         loaders = info.context.loaders
         if self.model.payment_intent_stripe_id is not None:
             row = await loaders.payment_by_stripe_id.load(self.model.payment_intent_stripe_id)
@@ -104,7 +101,7 @@ class Invoice(Node):
             row = await loaders.latest_payment_by_invoice.load(self.model.id)
         if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
             return None
-        return Payment.from_model(row)
+        return node_of(row)
 
 
 def invoice_from_snapshot(data: dict[str, Any] | None) -> Invoice | None:
@@ -121,6 +118,19 @@ class InvoicePreview:
     period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
     period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
     next_payment_attempt: datetime | None = strawberry.field(description="When Stripe will try to charge it.")
+
+    @classmethod
+    def from_stripe(cls, preview: dict[str, Any]) -> InvoicePreview:
+        """The preview of Stripe's invoice object (`invoices.create_preview`)."""
+        return cls(
+            amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
+            subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
+            total=MinorUnits(int(preview.get("total") or 0)),
+            currency=str(preview.get("currency") or ""),
+            period_start=from_timestamp(preview.get("period_start")),
+            period_end=from_timestamp(preview.get("period_end")),
+            next_payment_attempt=from_timestamp(preview.get("next_payment_attempt")),
+        )
 
 
 @strawberry.input(description="What `payInvoice` needs.")

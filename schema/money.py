@@ -68,16 +68,14 @@ def parse_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> 
 
 
 MinorUnits = NewType("MinorUnits", int)
-"""The Python type of amount fields; `SCALAR_MAP` (the schema's `StrawberryConfig.scalar_map`) makes it the scalar."""
+"""The Python type of amount fields; `schema.scalars.SCALAR_MAP` makes it the scalar `MINOR_UNITS`."""
 
-SCALAR_MAP: dict[object, ScalarDefinition] = {
-    MinorUnits: strawberry.scalar(
-        name="MinorUnits",
-        description=_DESCRIPTION,
-        # JSON's interoperable integers, [-(2^53)+1, 2^53-1]: exactly this scalar's range.
-        specified_by_url="https://www.rfc-editor.org/rfc/rfc8259#section-6",
-        serialize=serialize,
-        parse_value=parse_value,
-        parse_literal=parse_literal,
-    )
-}
+MINOR_UNITS: ScalarDefinition = strawberry.scalar(
+    name="MinorUnits",
+    description=_DESCRIPTION,
+    # JSON's interoperable integers, [-(2^53)+1, 2^53-1]: exactly this scalar's range.
+    specified_by_url="https://www.rfc-editor.org/rfc/rfc8259#section-6",
+    serialize=serialize,
+    parse_value=parse_value,
+    parse_literal=parse_literal,
+)

@@ -16,6 +16,7 @@ from models import Customer as CustomerModel
 from models import PaymentMethod as PaymentMethodModel
 from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
+from schema.nodes import node_of, node_type
 from schema.relay import ID_DESCRIPTION, Node
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 
 
+@node_type(PaymentMethodModel)
 @strawberry.type(description="A card or other payment method saved at Stripe for a customer.")
 class PaymentMethod(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
@@ -54,14 +56,12 @@ class PaymentMethod(Node):
 
     @strawberry.field(description="The customer it is attached to; null once detached.")
     async def customer(self, info: Info) -> CustomerRef | None:
-        from schema.customers import Customer
-
         if self.model.customer_id is None:
             return None
         if self.owner is not None:
-            return Customer.from_model(self.owner)
+            return node_of(self.owner)
         row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
-        return Customer.from_model(row) if row is not None else None
+        return node_of(row) if row is not None else None
 
     # Synchronous when the owner's row came with it: a page of 100 customers then resolves its
     # payment methods' `isDefault` without an awaitable each or a statement to re-read the customers.
@@ -163,6 +163,5 @@ class SetDefaultPaymentMethodPayload:
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> SetDefaultPaymentMethodPayload:
-        from schema.customers import customer_from_snapshot
-
-        return cls(customer=customer_from_snapshot(data.get("customer")), user_errors=user_errors(data))
+        customer = data.get("customer")
+        return cls(customer=node_of(load(CustomerModel, customer)) if customer else None, user_errors=user_errors(data))

@@ -18,6 +18,7 @@ from schema.context import Info
 from schema.enums import PaymentStatus, RefundStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.money import MinorUnits
+from schema.nodes import node_of, node_type
 from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRIPTION, Connection, Node
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 
+@node_type(PaymentModel)
 @strawberry.type(description="A Stripe PaymentIntent, as mirrored by the gateway. Amounts are in minor units.")
 class Payment(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
@@ -69,17 +71,13 @@ class Payment(Node):
 
     @strawberry.field(description="The paying customer; null for a payment made without one.")
     async def customer(self, info: Info) -> CustomerRef | None:
-        from schema.customers import Customer
-
         if self.model.customer_id is None:
             return None
         row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
-        return Customer.from_model(row) if row is not None else None
+        return node_of(row) if row is not None else None
 
     @strawberry.field(description="The invoice this payment collects; null for a one-off payment.")
     async def invoice(self, info: Info) -> InvoiceRef | None:
-        from schema.invoices import Invoice
-
         loaders = info.context.loaders
         if self.model.invoice_id is not None:
             row = await loaders.invoice.load(self.model.invoice_id)  # type: ignore[arg-type]
@@ -90,13 +88,15 @@ class Payment(Node):
             return None
         if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
             return None
-        return Invoice.from_model(row)
+        return node_of(row)
 
     @strawberry.field(description="Refunds of this payment, newest first.")
     async def refunds(self, info: Info, first: First = None, after: After = None) -> Connection[Refund]:
-        return await load_page(info.context.loaders.payment_refunds, self.model.id, first, after, Refund.from_model)
+        page = await load_page(info.context.loaders.payment_refunds, self.model.id, first, after)
+        return Connection.from_page(page, Refund.from_model)
 
 
+@node_type(RefundModel)
 @strawberry.type(description="A refund of (part of) a payment, as mirrored by the gateway.")
 class Refund(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)

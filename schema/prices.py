@@ -7,9 +7,11 @@ import strawberry
 from base.ids import to_global_id
 from models import Price as PriceModel
 from schema.money import MinorUnits
+from schema.nodes import node_type
 from schema.relay import CURRENCY_DESCRIPTION, ID_DESCRIPTION, Node
 
 
+@node_type(PriceModel)
 @strawberry.type(description="Something a subscription can be for: an amount per interval, in minor units.")
 class Price(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)

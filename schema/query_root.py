@@ -1,98 +1,189 @@
-"""The Query root: every read field, its resolver and its permission class, in one place."""
+"""The Query root: every read field, its permission class, and the GraphQL objects of what its resolver answers.
+
+The resolvers (`resolvers/`) take the request context and plain arguments and answer mirror rows
+or pages of them; each field here makes those the schema's types (`Connection.from_page`, `node_of`).
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from resolvers import customers, invoices, node, payment_methods, payments, prices, subscriptions
-from resolvers.audit import audit_events as resolve_audit_events
-from resolvers.invoices import upcoming_invoice as resolve_upcoming_invoice  # `invoices` is a field in Query
-from resolvers.node import viewer as resolve_viewer  # the `node` field shadows the module inside Query
+import resolvers.audit
+import resolvers.customers
+import resolvers.invoices
+import resolvers.node
+import resolvers.payment_methods
+import resolvers.payments
+import resolvers.prices
+import resolvers.subscriptions
+from schema.arguments import (
+    ActiveFilter,
+    After,
+    EmailFilter,
+    First,
+    InvoiceStatusFilter,
+    ObjectId,
+    OfCustomer,
+    OfSubscription,
+    OperationFilter,
+    PrincipalFilter,
+    SubscriptionStatusFilter,
+    SubscriptionToPreview,
+)
 from schema.audit import AuditEvent
-from schema.customers import (
-    Customer,
-)
+from schema.context import Info
+from schema.customers import Customer, nested_pages_asked
+from schema.enums import status_filter
 from schema.invoices import Invoice, InvoicePreview
-from schema.payment_methods import (
-    PaymentMethod,
-)
+from schema.nodes import node_of
+from schema.payment_methods import PaymentMethod
 from schema.payments import Payment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAdmin
 from schema.prices import Price
 from schema.relay import Connection, Node
-from schema.subscriptions import (
-    Subscription,
-)
+from schema.subscriptions import Subscription
 
 
 @strawberry.type(
     description="What clients read: the mirror of Stripe's objects (never Stripe itself, but `upcomingInvoice`)."
 )
 class Query:
-    node: Node | None = strawberry.field(
-        resolver=node.node,
-        description=("Any object by its id (the `Node` interface); null when unknown or not visible."),
+    @strawberry.field(
+        description="Any object by its id (the `Node` interface); null when unknown or not visible.",
         permission_classes=[CanRead],
     )
-    customer: Customer | None = strawberry.field(
-        resolver=customers.customer, description="One customer by id; null when unknown.", permission_classes=[CanRead]
-    )
-    customers: Connection[Customer] = strawberry.field(
-        resolver=customers.customers,
-        description=("All customers, newest first (API keys only; a session reads `viewer`)."),
+    async def node(self, info: Info, id: ObjectId) -> Node | None:
+        row = await resolvers.node.node(info.context, id)
+        return node_of(row) if row is not None else None
+
+    @strawberry.field(description="One customer by id; null when unknown.", permission_classes=[CanRead])
+    async def customer(self, info: Info, id: ObjectId) -> Customer | None:
+        row = await resolvers.customers.customer(info.context, id)
+        return Customer.from_model(row) if row is not None else None
+
+    @strawberry.field(
+        description="All customers, newest first (API keys only; a session reads `viewer`).",
         permission_classes=[CanReadAll],
     )
-    payment_method: PaymentMethod | None = strawberry.field(
-        resolver=payment_methods.payment_method,
+    async def customers(
+        self, info: Info, first: First = None, after: After = None, email: EmailFilter = None
+    ) -> Connection[Customer]:
+        # The nested pages the selection reads are fetched ahead, for the whole page at once.
+        nested = nested_pages_asked(info)
+        page = await resolvers.customers.customers(info.context, first, after, email, nested)
+        return Connection.from_page(page, Customer.from_model)
+
+    @strawberry.field(
         description="One payment method by id, detached ones included; null when unknown.",
         permission_classes=[CanRead],
     )
+    async def payment_method(self, info: Info, id: ObjectId) -> PaymentMethod | None:
+        row = await resolvers.payment_methods.payment_method(info.context, id)
+        return PaymentMethod.from_model(row) if row is not None else None
+
     # Lists below run for sessions too: the scoped querysets keep a session to its own customer.
-    subscription: Subscription | None = strawberry.field(
-        resolver=subscriptions.subscription,
-        description="One subscription by id; null when unknown.",
-        permission_classes=[CanRead],
-    )
-    subscriptions: Connection[Subscription] = strawberry.field(
-        resolver=subscriptions.subscriptions,
+    @strawberry.field(description="One subscription by id; null when unknown.", permission_classes=[CanRead])
+    async def subscription(self, info: Info, id: ObjectId) -> Subscription | None:
+        row = await resolvers.subscriptions.subscription(info.context, id)
+        return Subscription.from_model(row) if row is not None else None
+
+    @strawberry.field(
         description="Subscriptions, newest first; a customer session sees its own only.",
         permission_classes=[CanRead],
     )
-    invoice: Invoice | None = strawberry.field(
-        resolver=invoices.invoice, description="One invoice by id; null when unknown.", permission_classes=[CanRead]
+    async def subscriptions(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        customer_id: OfCustomer = None,
+        status: SubscriptionStatusFilter = None,
+    ) -> Connection[Subscription]:
+        page = await resolvers.subscriptions.subscriptions(
+            info.context, first, after, customer_id, status_filter(status) if status is not None else None
+        )
+        return Connection.from_page(page, Subscription.from_model)
+
+    @strawberry.field(description="One invoice by id; null when unknown.", permission_classes=[CanRead])
+    async def invoice(self, info: Info, id: ObjectId) -> Invoice | None:
+        row = await resolvers.invoices.invoice(info.context, id)
+        return Invoice.from_model(row) if row is not None else None
+
+    @strawberry.field(
+        description="Invoices, newest first; a customer session sees its own only.", permission_classes=[CanRead]
     )
-    invoices: Connection[Invoice] = strawberry.field(
-        resolver=invoices.invoices,
-        description=("Invoices, newest first; a customer session sees its own only."),
-        permission_classes=[CanRead],
+    async def invoices(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        customer_id: OfCustomer = None,
+        subscription_id: OfSubscription = None,
+        status: InvoiceStatusFilter = None,
+    ) -> Connection[Invoice]:
+        page = await resolvers.invoices.invoices(
+            info.context,
+            first,
+            after,
+            customer_id,
+            subscription_id,
+            status_filter(status) if status is not None else None,
+        )
+        return Connection.from_page(page, Invoice.from_model)
+
+    @strawberry.field(
+        description="One payment (a Stripe PaymentIntent) by id; null when unknown.", permission_classes=[CanRead]
     )
-    payment: Payment | None = strawberry.field(
-        resolver=payments.payment,
-        description=("One payment (a Stripe PaymentIntent) by id; null when unknown."),
-        permission_classes=[CanRead],
+    async def payment(self, info: Info, id: ObjectId) -> Payment | None:
+        row = await resolvers.payments.payment(info.context, id)
+        return Payment.from_model(row) if row is not None else None
+
+    @strawberry.field(
+        description="Payments, newest first; a customer session sees its own only.", permission_classes=[CanRead]
     )
-    payments: Connection[Payment] = strawberry.field(
-        resolver=payments.payments,
-        description=("Payments, newest first; a customer session sees its own only."),
-        permission_classes=[CanRead],
-    )
-    upcoming_invoice: InvoicePreview | None = strawberry.field(
-        resolver=resolve_upcoming_invoice,
+    async def payments(
+        self, info: Info, first: First = None, after: After = None, customer_id: OfCustomer = None
+    ) -> Connection[Payment]:
+        page = await resolvers.payments.payments(info.context, first, after, customer_id)
+        return Connection.from_page(page, Payment.from_model)
+
+    @strawberry.field(
         permission_classes=[CanReadOwnSubscription],
         description="Stripe's preview of a subscription's next invoice (asks Stripe; not mirrored).",
     )
-    prices: Connection[Price] = strawberry.field(
-        resolver=prices.prices,
-        description=("The mirrored prices (and plans) a subscription can use, newest first."),
+    async def upcoming_invoice(self, info: Info, subscription_id: SubscriptionToPreview) -> InvoicePreview | None:
+        preview = await resolvers.invoices.upcoming_invoice(info.context, subscription_id)
+        return InvoicePreview.from_stripe(preview) if preview is not None else None
+
+    @strawberry.field(
+        description="The mirrored prices (and plans) a subscription can use, newest first.",
         permission_classes=[CanRead],
     )
-    viewer: Customer | None = strawberry.field(
-        resolver=resolve_viewer,
+    async def prices(
+        self, info: Info, first: First = None, after: After = None, active: ActiveFilter = None
+    ) -> Connection[Price]:
+        page = await resolvers.prices.prices(info.context, first, after, active)
+        return Connection.from_page(page, Price.from_model)
+
+    @strawberry.field(
         permission_classes=[CanRead],
         description="The customer a customer session is bound to; null for API keys.",
     )
-    audit_events: Connection[AuditEvent] = strawberry.field(
-        resolver=resolve_audit_events,
+    async def viewer(self, info: Info) -> Customer | None:
+        row = await resolvers.node.viewer(info.context)
+        return Customer.from_model(row) if row is not None else None
+
+    @strawberry.field(
         permission_classes=[IsAdmin],
         description="The audit trail, newest first (admin keys only); `principal` and `operation` match exactly.",
     )
+    async def audit_events(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        principal: PrincipalFilter = None,
+        operation: OperationFilter = None,
+    ) -> Connection[AuditEvent]:
+        page = await resolvers.audit.audit_events(info.context, first, after, principal, operation)
+        return Connection.from_page(page, AuditEvent.from_model)

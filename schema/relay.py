@@ -1,12 +1,21 @@
-"""Relay types: the Node interface, connections, edges and page info (ids and cursors: `base.ids`)."""
+"""Relay types: the Node interface, connections, edges and page info (ids and cursors: `base.ids`).
+
+A connection is made from a domain page (`billing.pages.Page`) by `Connection.from_page`: the one
+place a `PageInfo` is built.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
+from tortoise.models import Model
+
+from billing.pages import Page
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 # Descriptions shared by the fields every mirrored object has.
 ID_DESCRIPTION = "The object's id: opaque and stable; use it wherever the API asks for this object's id."
@@ -37,3 +46,30 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page, newest first.")
     page_info: PageInfo = strawberry.field(description="Whether there are more pages, and their cursors.")
+
+    @classmethod
+    def from_page(cls, page: Page[M], convert: Callable[[M], T]) -> Connection[T]:
+        """The connection of a page, each row made a GraphQL object by `convert`."""
+        cursors = page.cursors
+        return cls(
+            edges=[Edge(cursor=cursor, node=convert(row)) for cursor, row in zip(cursors, page.rows, strict=True)],
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
+            ),
+        )
+
+
+def connection_of(
+    page: Page[M] | Awaitable[Page[M]], convert: Callable[[M], T]
+) -> Connection[T] | Awaitable[Connection[T]]:
+    """`Connection.from_page` of a page that may still be coming (`billing.loaders.page_of`): at once if it is not."""
+    if isinstance(page, Page):
+        return Connection.from_page(page, convert)
+    return _connection_later(page, convert)
+
+
+async def _connection_later(page: Awaitable[Page[M]], convert: Callable[[M], T]) -> Connection[T]:
+    return Connection.from_page(await page, convert)

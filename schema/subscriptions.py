@@ -17,6 +17,7 @@ from schema.arguments import After, First
 from schema.context import Info
 from schema.enums import SubscriptionStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
+from schema.nodes import node_of, node_type
 from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 
+@node_type(SubscriptionModel)
 @strawberry.type(description="A customer's subscription to a price at Stripe, as mirrored by the gateway.")
 class Subscription(Node):
     id: strawberry.ID = strawberry.field(description=ID_DESCRIPTION)
@@ -64,32 +66,25 @@ class Subscription(Node):
 
     @strawberry.field(description="The subscribed customer.")
     async def customer(self, info: Info) -> CustomerRef:
-        from schema.customers import Customer
-
         row = await info.context.loaders.customer.load(self.model.customer_id)  # type: ignore[arg-type]
         if row is None:  # the foreign key forbids it; say so rather than answer a wrong null
             raise LookupError(f"subscription {self.model.id} has no customer row")
-        return Customer.from_model(row)
+        return node_of(row)
 
     @strawberry.field(description="The most recent invoice Stripe made for this subscription.")
     async def latest_invoice(self, info: Info) -> InvoiceRef | None:
-        from schema.invoices import Invoice
-
         stripe_id = self.model.latest_invoice_stripe_id
         if stripe_id is None:
             return None
         row = await info.context.loaders.invoice_by_stripe_id.load(stripe_id)
         if row is None or not may_see_customer(info.context.principal, row.customer_id):  # type: ignore[arg-type]
             return None
-        return Invoice.from_model(row)
+        return node_of(row)
 
     @strawberry.field(description="This subscription's invoices, newest first.")
     async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[InvoiceRef]:
-        from schema.invoices import Invoice
-
-        return await load_page(
-            info.context.loaders.subscription_invoices, self.model.id, first, after, Invoice.from_model
-        )
+        page = await load_page(info.context.loaders.subscription_invoices, self.model.id, first, after)
+        return Connection.from_page(page, node_of)
 
 
 def subscription_from_snapshot(data: dict[str, Any] | None) -> Subscription | None:
