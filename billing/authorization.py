@@ -1,10 +1,14 @@
-"""Object-level visibility: what rows a principal may see or act on.
+"""Authorization, decided in one place: who may call what, see which rows, watch which status stream.
 
-API keys see every customer. A customer session sees only its own customer and
-what hangs off it. Lists are silently scoped; an object named by id that exists but
-belongs to another customer is a FORBIDDEN error (`is_foreign`, used by `find_typed`
-and `fetch`), an unknown id reads as null / NOT_FOUND. Prices belong to no customer:
-any authenticated caller may read them.
+- Rights (`may_read`, `may_read_all`, `may_write`, `may_write_own`, `is_admin`): whether a root
+  field may run at all. The strawberry permission classes of `schema/permissions.py` only ask these.
+- Rows: API keys see every customer. A customer session sees only its own customer and
+  what hangs off it (`visible_*`, `may_see_customer`). Lists are silently scoped; an object named by
+  id that exists but belongs to another customer is a FORBIDDEN error (`raise_if_foreign`, used by
+  `find_typed` and `fetch`), an unknown id reads as null / NOT_FOUND. Prices belong to no customer:
+  any authenticated caller may read them.
+- Live status streams (`may_watch`, `watched_customers`): who may subscribe to which changes, and
+  which customers' changes a subscriber's stream carries (`live.hub.status_filter`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,42 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from base.error_codes import ErrorCode
-from base.principals import Principal
+from base.ids import InvalidIdError, parse_typed_id
+from base.principals import Principal, Scope
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
 M = TypeVar("M", bound=Model)
+
+
+# --- rights: whether a root field may run at all ----------------------------------------------------------
+
+
+def may_read(principal: Principal) -> bool:
+    """API keys with `read`, and customer sessions (their reads scoped to their customer)."""
+    return principal.kind == "customer_session" or principal.has_scope(Scope.READ)
+
+
+def may_read_all(principal: Principal) -> bool:
+    """API keys with `read`: lists across all customers."""
+    return principal.kind == "api_key" and principal.has_scope(Scope.READ)
+
+
+def may_write(principal: Principal) -> bool:
+    """API keys with `write`."""
+    return principal.kind == "api_key" and principal.has_scope(Scope.WRITE)
+
+
+def may_write_own(principal: Principal) -> bool:
+    """API keys with `write`, and customer sessions acting for their own customer."""
+    return principal.kind == "customer_session" or principal.has_scope(Scope.WRITE)
+
+
+def is_admin(principal: Principal) -> bool:
+    """API keys with `admin`."""
+    return principal.kind == "api_key" and principal.has_scope(Scope.ADMIN)
+
+
+# --- rows -------------------------------------------------------------------------------------------------
 
 
 def visible_customers(principal: Principal) -> QuerySet[Customer]:
@@ -113,6 +149,17 @@ async def is_foreign_to(principal: Principal, model: type[Model], pk: UUID) -> b
     return await is_foreign(model, pk)
 
 
+async def raise_if_foreign(model: type[Model], pk: UUID, type_name: str, principal: Principal | None = None) -> None:
+    """Raise FORBIDDEN when the row exists but is another customer's; call it when the caller's visible rows lack it.
+
+    `principal`, when given, spares an API key the query: nothing is foreign to it.
+    """
+    if principal is not None and principal.customer_id is None:
+        return
+    if await is_foreign(model, pk):
+        raise forbidden_error(type_name)
+
+
 def forbidden_error(type_name: str) -> GraphQLError:
     """The GraphQL error for an object the caller may not see: `extensions.code` FORBIDDEN, no data.
 
@@ -124,6 +171,42 @@ def forbidden_error(type_name: str) -> GraphQLError:
     )
 
 
+# --- live status streams ---------------------------------------------------------------------------------
+
+
+async def may_watch(principal: Principal, model: type[Model], customer_pk: UUID | None, object_pk: UUID | None) -> bool:
+    """Whether a principal may follow the status changes of `model`'s rows (of one customer, one object, when given).
+
+    API keys with `read`: any customer's. A customer session: only its own customer's objects; naming
+    another customer, or an object that is not its own customer's (or unknown), is refused.
+    """
+    if not may_read(principal):
+        return False
+    if principal.customer_id is None:
+        return True
+    if customer_pk is not None and customer_pk != principal.customer_id:
+        return False
+    if object_pk is not None:
+        owner = await model.filter(id=object_pk).values_list("customer_id", flat=True)
+        if list(owner) != [principal.customer_id]:
+            return False
+    return True
+
+
+def watched_customers(principal: Principal, customer_pk: UUID | None) -> frozenset[UUID] | None:
+    """The customers whose status changes a principal's stream carries; None: every customer's.
+
+    A customer session's stream is always narrowed to its own customer, even without a `customerId`
+    argument (and carries nothing when it names another: `may_watch` refuses that first).
+    """
+    own = principal.customer_id
+    if own is None:
+        return None if customer_pk is None else frozenset({customer_pk})
+    if customer_pk is not None and customer_pk != own:
+        return frozenset()
+    return frozenset({own})
+
+
 # --- filter arguments of list fields ----------------------------------------------------------------------
 
 
@@ -132,9 +215,6 @@ def filter_id(value: str, type_name: str, argument: str) -> UUID:
 
     A well-formed id of an unknown or invisible object is no error: it filters to nothing.
     """
-    # Imported here: importing schema.relay initialises the schema package, which imports this module.
-    from base.ids import InvalidIdError, parse_typed_id
-
     try:
         return parse_typed_id(value, type_name)
     except InvalidIdError as exc:

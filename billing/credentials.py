@@ -1,4 +1,4 @@
-"""Who is calling: API keys for backends, customer session tokens for frontends.
+"""API keys, the credentials of backends: made, revoked, and resolved to their principal.
 
 An API key looks like `bgk_<8 hex id>_<43 url-safe chars>`. Only its SHA-256 hash is
 stored (the key carries 256 bits of randomness, so a plain hash is safe against
@@ -10,14 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from base.principals import AuthenticationError, Principal, Scope, effective_scopes
 from models import ApiKey
-
-if TYPE_CHECKING:
-    from base.settings import Settings
 
 API_KEY_PREFIX = "bgk_"
 
@@ -55,28 +51,3 @@ async def authenticate_api_key(raw_key: str) -> Principal:
     if key.revoked_at is not None:
         raise AuthenticationError("revoked API key")
     return Principal(kind="api_key", id=str(key.id), scopes=effective_scopes(Scope(s) for s in key.scopes))
-
-
-async def authenticate_bearer(header: str | None, settings: Settings | None = None) -> Principal:
-    """Resolve an `Authorization: Bearer …` header value to a principal.
-
-    A token starting `bgk_` is an API key; anything else must be a customer session token,
-    checked with `settings` (the process's settings when not given) and against the revoked
-    sessions (`billing.revocations`).
-    """
-    if not header:
-        raise AuthenticationError("missing Authorization header")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise AuthenticationError("expected 'Authorization: Bearer <token>'")
-    if token.startswith(API_KEY_PREFIX):
-        return await authenticate_api_key(token)
-    # Imported here: billing.session_tokens and billing.revocations import this module.
-    from base.settings import get_settings
-    from billing.revocations import revocations
-    from billing.session_tokens import verify_session_token
-
-    principal = verify_session_token(settings or get_settings(), token)
-    await revocations.check(principal)
-    return principal

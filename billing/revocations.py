@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from base.principals import AuthenticationError, Principal
+from models import ApiKey, CustomerSession
 
 log = logging.getLogger("billing.revocations")
 
@@ -53,8 +54,6 @@ class Snapshot:
 
 async def read_snapshot() -> Snapshot:
     """The revocations in the database now."""
-    from models import ApiKey, CustomerSession
-
     started = time.monotonic()
     sessions = await CustomerSession.filter(revoked_at__isnull=False, expires_at__gt=datetime.now(UTC)).values_list(
         "jti", flat=True
@@ -179,8 +178,6 @@ SESSION_ROWS_KEPT = timedelta(days=1)
 
 async def purge_expired_sessions() -> int:
     """Delete session rows expired more than `SESSION_ROWS_KEPT` ago; how many went."""
-    from models import CustomerSession
-
     deleted: int = await CustomerSession.filter(expires_at__lt=datetime.now(UTC) - SESSION_ROWS_KEPT).delete()
     return deleted
 

@@ -13,7 +13,7 @@ from tortoise.queryset import QuerySet
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_typed_id
 from base.redaction import card_number_spans
-from billing.authorization import forbidden_error, is_foreign
+from billing.authorization import raise_if_foreign
 from billing.mutation_errors import MutationError
 from stripe_provider.adapter import RESERVED_METADATA_PREFIX
 
@@ -101,8 +101,7 @@ async def fetch(qs: QuerySet[M], value: str, type_name: str, field: list[str]) -
     pk = typed_id(value, type_name, field)
     row = await qs.get_or_none(id=pk)
     if row is None:
-        if await is_foreign(qs.model, pk):
-            raise forbidden_error(type_name)
+        await raise_if_foreign(qs.model, pk, type_name)
         raise MutationError(ErrorCode.NOT_FOUND, f"no {type_name} with this id", field)
     return row
 

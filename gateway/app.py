@@ -30,7 +30,7 @@ from base.principals import AuthenticationError, Principal
 from base.rate_limit import RateLimiter
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
-from billing.credentials import authenticate_bearer
+from billing.authentication import authenticate_bearer
 from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from billing.loaders import Loaders
 from billing.request_context import Context

@@ -22,7 +22,7 @@ from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
 from base.principals import AuthenticationError
 from base.settings import Settings
-from billing.credentials import authenticate_bearer
+from billing.authentication import authenticate_bearer
 
 MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 100

@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 
 from base.redis_calls import once_more_on_fresh_connection
 from base.redis_names import RedisNames
+from live.subscriber_queue import SubscriberQueue
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from base.settings import Settings
 
 __all__ = [
+    "BUS_QUEUE_SIZE",
     "InMemoryBus",
     "RedisPublisher",
     "StatusKind",
@@ -50,8 +52,11 @@ __all__ = [
 PUBLISH_TIMEOUT_SECONDS: Final = 5.0
 """Connect and answer deadline of one PUBLISH: a hung Redis must not hold the worker's event for long."""
 
-DEFAULT_QUEUE_SIZE: Final = 1000
-"""Messages kept per in-memory subscriber before the oldest are dropped (a slow consumer must not block workers)."""
+BUS_QUEUE_SIZE: Final = 1000
+"""Messages kept per subscriber of an `InMemoryBus` before the oldest are dropped (a slow one must not block workers).
+
+Its one subscriber in a gateway process is the hub, which reads at once; the hub's own subscribers
+keep fewer (`live.hub.SUBSCRIBER_QUEUE_SIZE`)."""
 
 StatusKind = Literal["payment", "invoice", "subscription"]
 _KINDS: Final = frozenset(get_args(StatusKind))
@@ -138,7 +143,7 @@ class StatusSubscription:
 
     def __init__(self, bus: InMemoryBus, maxsize: int) -> None:
         self._bus = bus
-        self._queue: asyncio.Queue[StatusMessage] = asyncio.Queue(maxsize=maxsize)
+        self._queue: SubscriberQueue[StatusMessage] = SubscriberQueue(maxsize)
         # Publishers may run on another thread's loop (embedded mode: Dramatiq's worker thread).
         self._loop = asyncio.get_running_loop()
         self.dropped = 0
@@ -146,10 +151,8 @@ class StatusSubscription:
 
     def _deliver(self, message: StatusMessage) -> None:
         """Enqueue on the subscriber's own loop; drop the oldest message rather than block or grow."""
-        if self._queue.full():
-            self._queue.get_nowait()
+        if self._queue.offer(message):
             self.dropped += 1
-        self._queue.put_nowait(message)
 
     def deliver_threadsafe(self, message: StatusMessage) -> None:
         """Hand `message` to this subscriber from any thread."""
@@ -166,7 +169,10 @@ class StatusSubscription:
         return self
 
     async def __anext__(self) -> StatusMessage:
-        return await self._queue.get()
+        queue = self._queue
+        while queue.empty():
+            await queue.wait()
+        return queue.get_nowait()
 
     async def aclose(self) -> None:
         """Stop receiving messages."""
@@ -187,7 +193,7 @@ class InMemoryBus:
     Thread-safe: a worker thread may publish while subscribers iterate on another loop.
     """
 
-    def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+    def __init__(self, queue_size: int = BUS_QUEUE_SIZE) -> None:
         self._queue_size = queue_size
         self._subscribers: set[StatusSubscription] = set()
         self._lock = threading.Lock()

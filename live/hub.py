@@ -5,9 +5,9 @@ the deployment's Redis pub/sub channel (`RedisNames.status_channel`) when `REDIS
 process-wide in-memory bus (embedded mode). Every message it receives is offered to each
 local subscriber whose filter accepts it.
 
-Slow subscribers: each subscriber has a bounded queue (`DEFAULT_QUEUE_SIZE` messages).
-The hub only ever calls `put_nowait`, so a subscriber that reads slowly, or never, cannot
-delay the hub or any other subscriber. When a subscriber's queue is full, the OLDEST
+Slow subscribers: each subscriber has a bounded queue (`SUBSCRIBER_QUEUE_SIZE` messages,
+`live.subscriber_queue`). The hub only ever calls its `offer`, so a subscriber that reads slowly,
+or never, cannot delay the hub or any other subscriber. When a subscriber's queue is full, the OLDEST
 message in it is dropped to make room for the new one, and counted (`LiveSubscription.dropped`,
 `LiveHub.dropped`; the first drop of each subscriber is logged). Live messages are a
 notification, not a ledger: the mirror stays the truth, and a client that fell behind
@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Final
@@ -39,7 +38,9 @@ from redis.exceptions import RedisError
 
 from base.metrics import LIVE_GAPS, LIVE_RESUBSCRIPTIONS
 from base.redis_names import RedisNames
+from billing.authorization import watched_customers
 from live.bus import InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
+from live.subscriber_queue import SubscriberQueue
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -47,10 +48,17 @@ if TYPE_CHECKING:
 
     from base.principals import Principal
 
-__all__ = ["DEFAULT_QUEUE_SIZE", "LiveHub", "LiveSubscription", "MessageFilter", "active_hub", "status_filter"]
+__all__ = [
+    "SUBSCRIBER_QUEUE_SIZE",
+    "LiveHub",
+    "LiveSubscription",
+    "MessageFilter",
+    "active_hub",
+    "status_filter",
+]
 
-DEFAULT_QUEUE_SIZE: Final = 100
-"""Messages kept per subscriber; beyond that the oldest is dropped."""
+SUBSCRIBER_QUEUE_SIZE: Final = 100
+"""Messages kept per local subscriber; beyond that the oldest is dropped."""
 
 INITIAL_BACKOFF_SECONDS: Final = 0.2
 MAX_BACKOFF_SECONDS: Final = 10.0
@@ -80,71 +88,6 @@ _GAP: Final = _Gap()
 _Item = StatusMessage | _Closed | _Gap
 
 
-class _Inbox:
-    """A bounded FIFO with `asyncio.Queue`'s `put_nowait`/`get_nowait`/`full`/`empty`, light while idle.
-
-    A subscriber is idle nearly all its life, and there are thousands per process. An
-    `asyncio.Queue` allocates four deques when it is made (its items, getters, putters, and its
-    `join()` event's waiters: ~3 KiB); this holds no deque until a message arrives and lets it
-    go once drained, and keeps its waiting getters in a list made on the first wait. Every put
-    wakes every waiting getter, and each one checks again (one consumer per subscription in
-    practice; with more, none can miss an item). There is no `put()`: the hub never waits; and no
-    `get()`: the reader awaits `wait()`'s future directly (one coroutine frame less per idle subscriber).
-    """
-
-    __slots__ = ("_getters", "_items", "_maxsize")
-
-    def __init__(self, maxsize: int = 0) -> None:
-        self._maxsize = maxsize
-        self._items: deque[_Item] | None = None
-        self._getters: list[asyncio.Future[None]] | None = None
-
-    def qsize(self) -> int:
-        items = self._items
-        return 0 if items is None else len(items)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def full(self) -> bool:
-        """As `asyncio.Queue.full`: never full when `maxsize` <= 0."""
-        return 0 < self._maxsize <= self.qsize()
-
-    def put_nowait(self, item: _Item) -> None:
-        if self.full():
-            raise asyncio.QueueFull
-        items = self._items
-        if items is None:
-            items = self._items = deque()
-        items.append(item)
-        getters = self._getters
-        if getters:
-            self._getters = None
-            for getter in getters:
-                if not getter.done():
-                    getter.set_result(None)
-
-    def get_nowait(self) -> _Item:
-        items = self._items
-        if not items:
-            raise asyncio.QueueEmpty
-        item = items.popleft()
-        if not items:
-            self._items = None
-        return item
-
-    def wait(self) -> asyncio.Future[None]:
-        """A future done at the next put (await it directly, then check `empty()` again)."""
-        getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        getters = self._getters
-        if getters is None:
-            self._getters = [getter]
-        else:
-            getters[:] = [waiting for waiting in getters if not waiting.done()]  # the cancelled ones
-            getters.append(getter)
-        return getter
-
-
 class LiveSubscription:
     """One local subscriber: an async iterator of the messages its filter accepts.
 
@@ -155,7 +98,7 @@ class LiveSubscription:
     def __init__(self, hub: LiveHub, accept: MessageFilter, maxsize: int) -> None:
         self._hub = hub
         self._accept = accept
-        self._queue = _Inbox(maxsize)
+        self._queue: SubscriberQueue[_Item] = SubscriberQueue(maxsize)
         self.dropped = 0
         """Messages dropped because this subscriber was `maxsize` messages behind."""
         self._after_gap = False
@@ -166,17 +109,13 @@ class LiveSubscription:
 
     def offer(self, message: _Item) -> bool:
         """Enqueue without ever waiting; drop the oldest queued message when full. True when one was dropped."""
-        dropped = False
-        if self._queue.full():
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self._queue.get_nowait()
-                self.dropped += 1
-                dropped = True
-                if not self._after_gap:
-                    self._after_gap = True
-                    LIVE_GAPS.labels(reason="overflow").inc()
-        self._queue.put_nowait(message)
-        return dropped
+        if not self._queue.offer(message):
+            return False
+        self.dropped += 1
+        if not self._after_gap:
+            self._after_gap = True
+            LIVE_GAPS.labels(reason="overflow").inc()
+        return True
 
     def __aiter__(self) -> LiveSubscription:
         return self
@@ -218,7 +157,7 @@ class LiveHub:
         *,
         names: RedisNames | None = None,
         bus: InMemoryBus | None = None,
-        queue_size: int = DEFAULT_QUEUE_SIZE,
+        queue_size: int = SUBSCRIBER_QUEUE_SIZE,
     ) -> None:
         """Redis at `redis_url` (the status channel of `names`) when given, else `bus` (default: the process's)."""
         if redis_url and names is None:
@@ -360,18 +299,15 @@ class LiveHub:
 def status_filter(
     principal: Principal, kind: StatusKind, customer_pk: UUID | None, object_pk: UUID | None
 ) -> MessageFilter:
-    """Accept messages of `kind`, of the customer and object asked for; a session only of its own customer."""
-    customer = customer_pk if customer_pk is not None else principal.customer_id
-    wanted_customer = None if customer is None else str(customer)
+    """Accept messages of `kind`, of the customer and object asked for, of the customers the principal may watch."""
+    customers = watched_customers(principal, customer_pk)
+    wanted_customers = None if customers is None else frozenset(str(customer) for customer in customers)
     wanted_object = None if object_pk is None else str(object_pk)
-    session_customer = None if principal.customer_id is None else str(principal.customer_id)
 
     def accept(message: StatusMessage) -> bool:
         if message.kind != kind:
             return False
-        if session_customer is not None and message.customer_id != session_customer:
-            return False
-        if wanted_customer is not None and message.customer_id != wanted_customer:
+        if wanted_customers is not None and message.customer_id not in wanted_customers:
             return False
         return wanted_object is None or message.object_id == wanted_object
 

@@ -14,8 +14,7 @@ from tortoise.queryset import QuerySet
 from base.ids import InvalidIdError, parse_global_id
 from base.principals import Principal
 from billing.authorization import (
-    forbidden_error,
-    is_foreign,
+    raise_if_foreign,
     visible_customers,
     visible_invoices,
     visible_payment_methods,
@@ -59,8 +58,7 @@ async def _find(context: Context, global_id: str, type_name: str | None = None) 
     qs = entry[1](principal)
     row: Model | None = await qs.get_or_none(id=pk)
     if row is None:
-        if principal.customer_id is not None and await is_foreign(qs.model, pk):
-            raise forbidden_error(found_type)
+        await raise_if_foreign(qs.model, pk, found_type, principal)
         return None
     return row
 

@@ -70,7 +70,7 @@ import asyncio
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Hashable
+from collections.abc import Hashable
 from functools import partial
 from typing import Any, Final, TypeGuard
 
@@ -93,6 +93,7 @@ from graphql.pyutils import AwaitableOrValue, RefMap
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from base.versions import require
+from runtime.shared_tasks import SharedTask
 
 require("graphql-core", ">=3.3,<3.4", by=__name__)
 require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
@@ -294,21 +295,20 @@ def _compact_json(value: object) -> str:
 
 
 class _SharedResult:
-    """One execution of an event for one sharing key: done (`result`) or in flight (`task`)."""
+    """One execution of an event for one sharing key: done (`result`) or in flight (`running`)."""
 
-    __slots__ = ("anchors", "encoded", "result", "task", "waiters")
+    __slots__ = ("anchors", "encoded", "result", "running")
 
     def __init__(
         self,
         anchors: tuple[Any, ...],
         result: ExecutionResult | None = None,
-        task: asyncio.Task[Any] | None = None,
+        running: SharedTask[Any] | None = None,
     ) -> None:
         self.anchors = anchors
         """The payload first, then every other object the key names by id (kept alive)."""
         self.result = result
-        self.task = task
-        self.waiters: list[asyncio.Future[asyncio.Task[Any]]] = []
+        self.running = running
         self.encoded: str | None = None
         """`{"data": …}` of the result as JSON, once a socket sent it."""
 
@@ -365,9 +365,9 @@ class ResultSharingCache:
             if entry.result is not None:
                 self.hits += 1
                 return entry.result
-            task = entry.task
-            if task is not None and task.get_loop() is asyncio.get_running_loop():
-                return self._follow(entry, task, executor, serially)
+            running = entry.running
+            if running is not None and running.task.get_loop() is asyncio.get_running_loop():
+                return self._follow(running, executor, serially)
             self.bypassed += 1
             return executor.execute_operation_unshared(serially)
         result = executor.execute_operation_unshared(serially)
@@ -380,11 +380,12 @@ class ResultSharingCache:
                 self.unshared += 1
             return result
         self.misses += 1
-        task = asyncio.ensure_future(result)
-        entry = _SharedResult(anchors, task=task)
-        task.add_done_callback(partial(self._settle, key, entry))
+        running = SharedTask(asyncio.ensure_future(result))
+        entry = _SharedResult(anchors, running=running)
+        # Runs before any waiter resumes: `running` wakes them through futures of their own, later.
+        running.task.add_done_callback(partial(self._settle, key, entry))
         self._store(key, entry)
-        return self._lead(entry, task)
+        return self._lead(running)
 
     def payload_json(self, data: object) -> str | None:
         """`{"data": data}` as strawberry's transport encodes it, once per shared result; None for any other data."""
@@ -417,38 +418,24 @@ class ResultSharingCache:
             del self._by_data[id(entry.result.data)]
 
     def _settle(self, key: tuple[Any, ...], entry: _SharedResult, task: asyncio.Task[Any]) -> None:
-        waiters, entry.waiters = entry.waiters, []
-        failed = task.cancelled() or task.exception() is not None  # retrieved even when nobody waits
+        failed = task.cancelled() or task.exception() is not None
         result = None if failed else task.result()
         with self._lock:
-            entry.task = None
+            entry.running = None
             if result is not None and _shareable(result):
                 entry.result = result
                 if self._entries.get(key) is entry:
                     self._by_data[id(result.data)] = entry
             elif self._entries.get(key) is entry:
                 del self._entries[key]
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(task)
 
-    def _wait(self, entry: _SharedResult, task: asyncio.Task[Any]) -> Awaitable[asyncio.Task[Any]]:
-        """A future of this caller's own resolving to the (done) task: cancelling it leaves the task alone."""
-        waiter: asyncio.Future[asyncio.Task[Any]] = task.get_loop().create_future()
-        if task.done():
-            waiter.set_result(task)
-        else:
-            entry.waiters.append(waiter)
-        return waiter
-
-    async def _lead(self, entry: _SharedResult, task: asyncio.Task[Any]) -> Any:
-        done = await self._wait(entry, task)
+    @staticmethod
+    async def _lead(running: SharedTask[Any]) -> Any:
+        done = await running.settled()
         return done.result()  # this subscriber's own execution: errors and exceptions included
 
-    async def _follow(
-        self, entry: _SharedResult, task: asyncio.Task[Any], executor: CachingExecutor, serially: bool | None
-    ) -> Any:
-        done = await self._wait(entry, task)
+    async def _follow(self, running: SharedTask[Any], executor: CachingExecutor, serially: bool | None) -> Any:
+        done = await running.settled()
         if not done.cancelled() and done.exception() is None and _shareable(result := done.result()):
             self.hits += 1
             return result

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from live import streams as live_resolvers
-from schema.status_events import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
+from schema import status_events
+from schema.permissions import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 
 
 @strawberry.type(
@@ -14,17 +14,17 @@ from schema.status_events import CanWatchInvoices, CanWatchPayments, CanWatchSub
 )
 class LiveUpdates:
     payment_status_changed = strawberry.subscription(
-        resolver=live_resolvers.payment_status_changed,
+        resolver=status_events.payment_status_changed,
         description="Every status change of the payments you may see, or of one customer's or one payment's.",
         permission_classes=[CanWatchPayments],
     )
     invoice_status_changed = strawberry.subscription(
-        resolver=live_resolvers.invoice_status_changed,
+        resolver=status_events.invoice_status_changed,
         description="Every status change of the invoices you may see, or of one customer's or one invoice's.",
         permission_classes=[CanWatchInvoices],
     )
     subscription_status_changed = strawberry.subscription(
-        resolver=live_resolvers.subscription_status_changed,
+        resolver=status_events.subscription_status_changed,
         description="Every status change of the subscriptions you may see, or of one customer's or one subscription's.",
         permission_classes=[CanWatchSubscriptions],
     )

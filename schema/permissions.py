@@ -1,25 +1,41 @@
-"""Who may call which root field. Every root field names one of these classes.
+"""Who may call which root field: strawberry's permission classes, each asking `billing.authorization`.
 
-Object-level rules (a customer session sees only its own customer) live in
-`billing/authorization.py`; these classes decide only whether the field may run at all.
-`tests/schema/test_authorization.py` fails when a root field names none of them.
+Every decision lives in `billing/authorization.py`; these classes adapt it to strawberry (the
+arguments they read, the FORBIDDEN error they answer). Every root field names one of them;
+`tests/schema/test_authorization.py` fails when a root field names none.
 
 What a customer session may do (docs/API.md, issue 5): read `viewer`, its own customer and
 its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
 `createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice` and
-`revokeCustomerSession(s)` for itself (`CanWriteOwn`). Every other root field is for API keys only.
+`revokeCustomerSession(s)` for itself (`CanWriteOwn`); follow the status changes of its own
+customer's objects (`CanWatch*`). Every other root field is for API keys only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import GraphQLErrorExtensions
 from strawberry.permission import BasePermission
+from tortoise.models import Model
 
 from base.error_codes import ErrorCode
-from base.principals import Principal, Scope
+from base.ids import InvalidIdError, parse_typed_id
+from base.principals import Principal
+from billing.authorization import (
+    filter_id,
+    is_admin,
+    is_foreign_to,
+    may_read,
+    may_read_all,
+    may_watch,
+    may_write,
+    may_write_own,
+)
+from models import Invoice as InvoiceModel
+from models import Payment as PaymentModel
+from models import Subscription as SubscriptionModel
 from schema.context import Info
 
 
@@ -32,40 +48,35 @@ class CanRead(_Forbidden):
     """API keys with `read`, and customer sessions (scoped to their customer)."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.kind == "customer_session" or principal.has_scope(Scope.READ)
+        return may_read(info.context.principal)
 
 
 class CanReadAll(_Forbidden):
     """API keys with `read`: lists across all customers."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.kind == "api_key" and principal.has_scope(Scope.READ)
+        return may_read_all(info.context.principal)
 
 
 class CanWrite(_Forbidden):
     """API keys with `write`."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.kind == "api_key" and principal.has_scope(Scope.WRITE)
+        return may_write(info.context.principal)
 
 
 class CanWriteOwn(_Forbidden):
     """API keys with `write`, and customer sessions acting for their own customer."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.kind == "customer_session" or principal.has_scope(Scope.WRITE)
+        return may_write_own(info.context.principal)
 
 
 class IsAdmin(_Forbidden):
     """API keys with `admin`."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal.kind == "api_key" and principal.has_scope(Scope.ADMIN)
+        return is_admin(info.context.principal)
 
 
 class CanReadOwnSubscription(_Forbidden):
@@ -76,20 +87,59 @@ class CanReadOwnSubscription(_Forbidden):
     """
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool | Awaitable[bool]:
-        if not CanRead().has_permission(source, info, **kwargs):
+        principal = info.context.principal
+        if not may_read(principal):
             return False
-        if info.context.principal.customer_id is None:
+        if principal.customer_id is None:
             return True
-        return self._own_subscription(info.context.principal, str(kwargs.get("subscription_id", "")))
+        return self._own_subscription(principal, str(kwargs.get("subscription_id", "")))
 
     @staticmethod
     async def _own_subscription(principal: Principal, global_id: str) -> bool:
-        from base.ids import InvalidIdError, parse_typed_id
-        from billing.authorization import is_foreign_to
-        from models import Subscription as SubscriptionModel
-
         try:
             pk = parse_typed_id(global_id, "Subscription")
         except InvalidIdError:
             return True  # the resolver answers null for a malformed id
         return not await is_foreign_to(principal, SubscriptionModel, pk)
+
+
+class _CanWatch(_Forbidden):
+    """Who may subscribe to a status stream (`billing.authorization.may_watch`).
+
+    A session naming another customer's id, or the id of an object that is not its own
+    customer's (or unknown), is refused with FORBIDDEN. A malformed id is VALIDATION_FAILED.
+    """
+
+    type_name: ClassVar[str]
+    argument: ClassVar[str]
+    """The object id argument, as Python names it (`payment_id`)."""
+    model: ClassVar[type[Model]]
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if not may_read(principal):  # before the ids are read: a refused scope is FORBIDDEN, whatever the ids
+            return False
+        customer_id = kwargs.get("customer_id")
+        object_id = kwargs.get(self.argument)
+        customer_pk = None if customer_id is None else filter_id(customer_id, "Customer", "customerId")
+        camel = "".join(part.capitalize() if i else part for i, part in enumerate(self.argument.split("_")))
+        object_pk = None if object_id is None else filter_id(object_id, self.type_name, camel)
+        return await may_watch(principal, self.model, customer_pk, object_pk)
+
+
+class CanWatchPayments(_CanWatch):
+    type_name = "Payment"
+    argument = "payment_id"
+    model = PaymentModel
+
+
+class CanWatchInvoices(_CanWatch):
+    type_name = "Invoice"
+    argument = "invoice_id"
+    model = InvoiceModel
+
+
+class CanWatchSubscriptions(_CanWatch):
+    type_name = "Subscription"
+    argument = "subscription_id"
+    model = SubscriptionModel

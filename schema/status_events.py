@@ -1,28 +1,33 @@
-"""The events of the GraphQL subscriptions (live status changes), and who may subscribe to them.
+"""The events of the GraphQL subscriptions (live status changes), and the resolvers streaming them.
 
 Each event carries the Stripe event id, when it happened, the status and the previous
 status, the object as the mirror holds it after the worker's commit, and whether events
 may have been lost before it (`resumedAfterGap`, docs/degraded-mode.md).
+
+`live.streams` yields domain events (`StatusChange`); the `_*_event` functions here present them as
+GraphQL events (once per message, shared by every subscriber). Who may subscribe: the `CanWatch*`
+classes of `schema/permissions.py`; the root fields: `schema/live_root.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from enum import Enum
+from typing import Final, TypeVar
 
 import strawberry
-from graphql import GraphQLErrorExtensions
-from strawberry.permission import BasePermission
 from tortoise.models import Model
 
-from base.error_codes import ErrorCode
-from base.principals import Scope
 from billing.authorization import filter_id
+from live.bus import StatusKind
+from live.streams import StatusChange, status_changes
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
+from schema.arguments import OfCustomer, OfInvoice, OfPayment, OfSubscription
 from schema.context import Info
-from schema.enums import InvoiceStatus, PaymentStatus, SubscriptionStatus
+from schema.enums import InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
 from schema.invoices import Invoice
 from schema.payments import Payment
 from schema.subscriptions import Subscription
@@ -65,54 +70,97 @@ class SubscriptionStatusEvent:
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
-class _CanWatch(BasePermission):
-    """API keys with `read`: any customer. A customer session: only its own customer's objects.
-
-    A session naming another customer's id, or the id of an object that is not its own
-    customer's (or unknown), is refused with FORBIDDEN. A malformed id is VALIDATION_FAILED.
-    """
-
-    message = "You are not allowed to do this."
-    error_extensions: GraphQLErrorExtensions | None = {"code": ErrorCode.FORBIDDEN}
-
-    type_name: ClassVar[str]
-    argument: ClassVar[str]
-    """The object id argument, as Python names it (`payment_id`)."""
-    model: ClassVar[type[Model]]
-
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        if principal.kind != "customer_session" and not principal.has_scope(Scope.READ):
-            return False
-        customer_id = kwargs.get("customer_id")
-        object_id = kwargs.get(self.argument)
-        customer_pk = None if customer_id is None else filter_id(customer_id, "Customer", "customerId")
-        camel = "".join(part.capitalize() if i else part for i, part in enumerate(self.argument.split("_")))
-        object_pk = None if object_id is None else filter_id(object_id, self.type_name, camel)
-        if principal.customer_id is None:
-            return True
-        if customer_pk is not None and customer_pk != principal.customer_id:
-            return False
-        if object_pk is not None:
-            owner = await self.model.filter(id=object_pk).values_list("customer_id", flat=True)
-            if list(owner) != [principal.customer_id]:
-                return False
-        return True
+E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
-class CanWatchPayments(_CanWatch):
-    type_name = "Payment"
-    argument = "payment_id"
-    model = PaymentModel
+# --- domain events into GraphQL events ----------------------------------------------------------------------
 
 
-class CanWatchInvoices(_CanWatch):
-    type_name = "Invoice"
-    argument = "invoice_id"
-    model = InvoiceModel
+def _previous(status_enum: type[E], previous: str | None) -> E | None:
+    return None if previous is None else to_enum(status_enum, previous)
 
 
-class CanWatchSubscriptions(_CanWatch):
-    type_name = "Subscription"
-    argument = "subscription_id"
-    model = SubscriptionModel
+def _payment_event(change: StatusChange[PaymentModel]) -> PaymentStatusEvent:
+    return PaymentStatusEvent(
+        event_id=change.event_id,
+        occurred_at=change.occurred_at,
+        status=to_enum(PaymentStatus, change.status),
+        previous_status=_previous(PaymentStatus, change.previous_status),
+        resumed_after_gap=change.resumed_after_gap,
+        payment=None if change.row is None else Payment.from_model(change.row),
+    )
+
+
+def _invoice_event(change: StatusChange[InvoiceModel]) -> InvoiceStatusEvent:
+    return InvoiceStatusEvent(
+        event_id=change.event_id,
+        occurred_at=change.occurred_at,
+        status=to_enum(InvoiceStatus, change.status),
+        previous_status=_previous(InvoiceStatus, change.previous_status),
+        resumed_after_gap=change.resumed_after_gap,
+        invoice=None if change.row is None else Invoice.from_model(change.row),
+    )
+
+
+def _subscription_event(change: StatusChange[SubscriptionModel]) -> SubscriptionStatusEvent:
+    return SubscriptionStatusEvent(
+        event_id=change.event_id,
+        occurred_at=change.occurred_at,
+        status=to_enum(SubscriptionStatus, change.status),
+        previous_status=_previous(SubscriptionStatus, change.previous_status),
+        resumed_after_gap=change.resumed_after_gap,
+        subscription=None if change.row is None else Subscription.from_model(change.row),
+    )
+
+
+# --- the resolvers of the subscription fields ---------------------------------------------------------------
+
+
+def _events(
+    info: Info,
+    kind: StatusKind,
+    model: type[M],
+    customer_id: str | None,
+    object_id: str | None,
+    argument: str,
+    present: Callable[[StatusChange[M]], T],
+) -> AsyncGenerator[T, None]:
+    """The subscriber's stream of one kind of status change, the ids of its arguments parsed."""
+    customer_pk = None if customer_id is None else filter_id(customer_id, "Customer", "customerId")
+    object_pk = None if object_id is None else filter_id(object_id, model.__name__, argument)
+    return status_changes(info.context.principal, kind, model, customer_pk, object_pk, present)
+
+
+async def payment_status_changed(
+    info: Info,
+    customer_id: OfCustomer = None,
+    payment_id: OfPayment = None,
+) -> AsyncGenerator[PaymentStatusEvent, None]:
+    """Status changes of payments, of one customer and/or one payment when given."""
+    async for event in _events(info, "payment", PaymentModel, customer_id, payment_id, "paymentId", _payment_event):
+        yield event
+
+
+async def invoice_status_changed(
+    info: Info,
+    customer_id: OfCustomer = None,
+    invoice_id: OfInvoice = None,
+) -> AsyncGenerator[InvoiceStatusEvent, None]:
+    """Status changes of invoices, of one customer and/or one invoice when given."""
+    async for event in _events(info, "invoice", InvoiceModel, customer_id, invoice_id, "invoiceId", _invoice_event):
+        yield event
+
+
+async def subscription_status_changed(
+    info: Info,
+    customer_id: OfCustomer = None,
+    subscription_id: OfSubscription = None,
+) -> AsyncGenerator[SubscriptionStatusEvent, None]:
+    """Status changes of subscriptions, of one customer and/or one subscription when given."""
+    events = _events(
+        info, "subscription", SubscriptionModel, customer_id, subscription_id, "subscriptionId", _subscription_event
+    )
+    async for event in events:
+        yield event

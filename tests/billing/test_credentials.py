@@ -8,7 +8,8 @@ import pytest
 import pytest_asyncio
 
 from base.principals import AuthenticationError, Scope, effective_scopes, parse_scopes
-from billing.credentials import authenticate_bearer, create_api_key, hash_api_key, revoke_api_key
+from billing.authentication import authenticate_bearer
+from billing.credentials import create_api_key, hash_api_key, revoke_api_key
 from models import ApiKey
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on

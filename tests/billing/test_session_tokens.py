@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from base.principals import AuthenticationError
 from base.settings import Settings
-from billing.credentials import authenticate_bearer
+from billing.authentication import authenticate_bearer
 from billing.revocations import revocations
 from billing.session_tokens import (
     ALGORITHM,

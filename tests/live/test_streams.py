@@ -1,4 +1,4 @@
-"""`live.streams`: one status message's row is read, and its event built, once for all subscribers."""
+"""`live.streams`: one status message's row is read, and its change presented, once for all subscribers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from live import streams as live
 from live.bus import StatusMessage
+from live.streams import StatusChange
 
 
 class _Rows:
@@ -36,11 +37,11 @@ def _message(event_id: str) -> StatusMessage:
 
 
 async def test_one_read_and_one_event_per_message_for_every_subscriber() -> None:
-    builds: list[tuple[StatusMessage, object]] = []
+    builds: list[StatusChange[Any]] = []
 
-    def build(message: StatusMessage, row: object) -> dict[str, Any]:
-        builds.append((message, row))
-        return {"event": message.event_id, "row": row}
+    def build(change: StatusChange[Any]) -> dict[str, Any]:
+        builds.append(change)
+        return {"event": change.event_id, "row": change.row}
 
     first = _message("evt_shared_1")
     waiting = [live._event(_Rows, first, build) for _ in range(5)]  # type: ignore[arg-type]
@@ -55,8 +56,8 @@ async def test_one_read_and_one_event_per_message_for_every_subscriber() -> None
 
 
 async def test_a_subscriber_leaving_does_not_cancel_the_others_read() -> None:
-    def build(message: StatusMessage, row: object) -> str:
-        return message.event_id
+    def build(change: StatusChange[Any]) -> str:
+        return change.event_id
 
     message = _message("evt_shared_3")
     leaving = asyncio.ensure_future(live._event(_Rows, message, build))  # type: ignore[arg-type]
@@ -71,8 +72,8 @@ def test_the_kept_events_are_bounded() -> None:
 
 
 async def test_a_failed_read_reaches_every_waiting_subscriber() -> None:
-    def build(message: StatusMessage, row: object) -> str:
-        raise LookupError(message.event_id)
+    def build(change: StatusChange[Any]) -> str:
+        raise LookupError(change.event_id)
 
     message = _message("evt_shared_4")
     results = await asyncio.gather(*(live._event(_Rows, message, build) for _ in range(3)), return_exceptions=True)  # type: ignore[arg-type]
