@@ -21,8 +21,8 @@ from models import AuditEntry, Customer, EventStatus, Payment, WebhookEvent
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.statements import StatementCounter
-from webhooks.apply import process_event
-from webhooks.receiver import insert_event
+from webhooks.inbox import insert_event
+from webhooks.processing import process_event
 
 NEW_EVENT_STATEMENTS = 5
 """Claim and read (UPDATE … RETURNING), the advisory lock, the row read, the upsert, inbox row + audit (one WITH)."""

@@ -1,4 +1,4 @@
-"""Applying stored Stripe events to the mirror (`webhooks.apply.process_event`), on PostgreSQL and localstripe.
+"""Applying stored Stripe events to the mirror (`webhooks.processing.process_event`), on PostgreSQL and localstripe.
 
 Events are built the way Stripe sends them (`{"id", "type", "created", "data": {"object"}}`)
 around real objects made at the session's emulator, stored as inbox rows directly, and
@@ -42,7 +42,8 @@ from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.localstripe import LocalStripe, create_plan, create_test_card, stripe_request
 from tests.support.net import free_port
-from webhooks.apply import TransientEventError, mark_failed, process_event
+from webhooks.claims import mark_failed
+from webhooks.processing import TransientEventError, process_event
 
 
 class RecordingAdapter(StripeAdapter):
