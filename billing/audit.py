@@ -11,11 +11,13 @@ from its other fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
 from base.ids import to_global_id
 from models import AuditEntry
+from models.base import uuid7
 
 OBJECT_TYPES: Final[Mapping[str, str]] = {
     "customer": "Customer",
@@ -52,6 +54,30 @@ def outcome_of(response: Mapping[str, Any]) -> str:
     return OK
 
 
+def _fields(
+    *,
+    principal: str,
+    operation: str,
+    outcome: str,
+    object_ids: list[str] | None,
+    idempotency_key: str | None,
+    stripe_request_id: str | None,
+    stripe_event_id: str | None,
+    request_id: str | None,
+) -> dict[str, Any]:
+    """An entry's columns as the caller describes it, cut to the columns' lengths: the entry's shape, once."""
+    return {
+        "principal": principal[:128],
+        "operation": operation[:64],
+        "object_ids": list(object_ids or []),
+        "idempotency_key": idempotency_key,
+        "stripe_request_id": stripe_request_id,
+        "stripe_event_id": stripe_event_id,
+        "request_id": request_id,
+        "outcome": outcome[:32],
+    }
+
+
 async def record(
     *,
     principal: str,
@@ -65,12 +91,48 @@ async def record(
 ) -> AuditEntry:
     """Write one entry, in the caller's transaction when there is one."""
     return await AuditEntry.create(
-        principal=principal[:128],
-        operation=operation[:64],
-        object_ids=object_ids or [],
-        idempotency_key=idempotency_key,
-        stripe_request_id=stripe_request_id,
-        stripe_event_id=stripe_event_id,
-        request_id=request_id,
-        outcome=outcome[:32],
+        **_fields(
+            principal=principal,
+            operation=operation,
+            outcome=outcome,
+            object_ids=object_ids,
+            idempotency_key=idempotency_key,
+            stripe_request_id=stripe_request_id,
+            stripe_event_id=stripe_event_id,
+            request_id=request_id,
+        )
     )
+
+
+def entry_values(
+    *,
+    principal: str,
+    operation: str,
+    outcome: str,
+    object_ids: list[str] | None = None,
+    idempotency_key: str | None = None,
+    stripe_request_id: str | None = None,
+    stripe_event_id: str | None = None,
+    request_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Column → value of one entry, for a caller that writes it in its own SQL statement.
+
+    The webhook worker folds the entry into the statement that completes the inbox row (one
+    round trip per event, bench/changes.md); the values are those `record` would write,
+    with the id and time Tortoise would have given them.
+    """
+    return {
+        "id": uuid7(),
+        "occurred_at": occurred_at or datetime.now(UTC),
+        **_fields(
+            principal=principal,
+            operation=operation,
+            outcome=outcome,
+            object_ids=object_ids,
+            idempotency_key=idempotency_key,
+            stripe_request_id=stripe_request_id,
+            stripe_event_id=stripe_event_id,
+            request_id=request_id,
+        ),
+    }

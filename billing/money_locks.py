@@ -2,7 +2,7 @@
 
 `lock_object(connection, name)` takes a transaction-scoped advisory lock on `name`
 (`hashtext` of it) on `connection`: held until that transaction ends, also when the row
-it protects does not exist yet. The webhook worker (`webhooks/apply.py`) takes it inside
+it protects does not exist yet. The webhook worker (`webhooks/ordering.py`) takes it inside
 its mirror transaction.
 
 `money_lock(settings, kind, object_id)` serialises money movements on one object

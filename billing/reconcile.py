@@ -47,6 +47,7 @@ from billing.mirror import (
     upsert_refund,
     upsert_subscription,
 )
+from billing.parents import fetch_parent
 from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 from stripe_provider.adapter import StripeAdapter
 
@@ -103,7 +104,7 @@ _FIELDS: Final[Mapping[Kind, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
     "refunds": refund_fields,
 }
 
-# What a `MissingParentError` names → the kind to fetch and upsert before retrying.
+# The parent `billing.parents.fetch_parent` found → the kind it is counted as.
 _PARENT_KINDS: Final[Mapping[str, Kind]] = {"customer": "customers", "payment_intent": "payments"}
 
 
@@ -242,15 +243,9 @@ class _Reconciler:
         self._tick(kind)
 
     async def _fetch_parent(self, missing: MissingParentError) -> None:
-        kind = _PARENT_KINDS.get(missing.object_type)
-        if kind is None:
-            raise missing  # a charge id: nothing to fetch it by that reconcile knows of
-        if kind == "customers":
-            parent = await self.stripe.call("customers", "retrieve", missing.stripe_id)
-            await self.apply("customers", parent, upsert_customer)
-        else:
-            intent = await self.stripe.retrieve_payment_intent(missing.stripe_id)
-            await self.apply("payments", intent, upsert_payment)
+        """Pull the parent an upsert lacked (`billing.parents`), counted in this run's report like any object."""
+        parent = await fetch_parent(missing, self.stripe)
+        await self.apply(_PARENT_KINDS[parent.object_type], parent.obj, parent.upsert)
 
     # --- the types, parents first ----------------------------------------------------------------------------
 

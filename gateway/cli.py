@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from billing.reconcile import ReconcileReport
     from stripe_provider.sandbox import StripeSandbox
+    from webhooks.sweeper import SendEvent
 
 T = TypeVar("T")
 
@@ -463,30 +464,27 @@ def webhooks_replay(
     failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
 ) -> None:
     """Reset inbox events to pending (attempts kept) and hand them to the workers again."""
-    from webhooks.sweeper import replay
+    from webhooks.replay import outcome_line, replay
 
     if (event_id is None) == (not failed):
         raise _fail("give either EVENT_ID or --failed")
     settings = _settings()
+    send: SendEvent | None = None
     if settings.redis_url:
-        from tasks.broker import configure_broker
+        from tasks.broker import configure_broker, enqueue_event
 
         configure_broker(settings)
+        send = enqueue_event
     # Without Redis the broker lives inside `serve`: this process cannot reach it, so rows
     # are only reset and the server's sweeper sends them.
-    rows = _with_db(settings, lambda: replay(event_id, failed=failed, send=bool(settings.redis_url)))
+    rows = _with_db(settings, lambda: replay(event_id, failed=failed, send=send))
     if not rows:
         if failed:
             typer.echo("no failed webhook events")
             return
         raise _fail(f"no webhook event {event_id!r} with a type the gateway applies")
     for row in rows:
-        how = (
-            "enqueued"
-            if row.sent
-            else f"pending: the sweeper sends it within {settings.webhook_pending_grace_seconds:g} s"
-        )
-        typer.echo(f"replayed {row.stripe_event_id} ({row.type}): {how}")
+        typer.echo(outcome_line(row, settings.webhook_pending_grace_seconds))
 
 
 @app.command("audit")

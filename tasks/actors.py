@@ -1,7 +1,8 @@
 """The webhook actors: one per event family, named `stripe.<family>`, on the `webhooks` queue.
 
 Each takes the inbox row id (a string: messages are JSON) and awaits
-`webhooks.apply.process_event`, which is idempotent (a message may be delivered twice).
+`webhooks.processing.process_event`, which is idempotent (a message may be delivered twice),
+on the worker's `Runtime` (set by `tasks.broker.WorkerBoot` when a worker boots).
 Actors are declared on a given broker by `declare_actors`, called from
 `tasks.broker.configure_broker` right after `dramatiq.set_broker`, so no actor is
 ever bound to Dramatiq's implicit default broker by an import.
@@ -26,18 +27,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import dramatiq
+from dramatiq.middleware import MiddlewareError
+from tortoise.exceptions import DBConnectionError
 
 from base.db import is_database_unavailable, wait_for_database
 from base.metrics import observe_worker_event
-from tasks.broker import QUEUE, get_runtime
+from models import EventStatus
+from webhooks.claims import busy_for, mark_failed, processing_stale_after
 from webhooks.families import FAMILIES, actor_name
+from webhooks.processing import TransientEventError, process_event
+
+if TYPE_CHECKING:
+    from live.bus import StatusPublisher
+    from stripe_provider.adapter import StripeAdapter
 
 log = logging.getLogger("tasks.actors")
+
+T = TypeVar("T")
 
 MAX_RETRIES = 8
 MIN_BACKOFF_MS = 500
@@ -52,6 +64,49 @@ MAX_DATABASE_RETRIES = 48
 """Backoff retries while the database stays down: 48 at the 5-minute cap is about four hours."""
 
 
+class WorkerBootError(MiddlewareError):  # type: ignore[misc]
+    """The worker could not open its database or Stripe/publisher clients at boot.
+
+    A `MiddlewareError`, so Dramatiq re-raises it from `Worker.start()` (it only logs
+    other middleware exceptions) before any worker thread consumes a message.
+    """
+
+
+@dataclass
+class Runtime:
+    """What actors need, built once per worker: the loop owning the DB connections, and clients."""
+
+    loop: asyncio.AbstractEventLoop
+    stripe: StripeAdapter
+    publisher: StatusPublisher
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await `coro` on `self.loop`: directly when already on it, else across threads.
+
+        Cancelling the caller (Dramatiq's time limit or shutdown) cancels the coroutine
+        on the other loop too (`wrap_future` chains the cancellation).
+        """
+        if asyncio.get_running_loop() is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+
+_runtime: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    """Install the booted worker's runtime (`tasks.broker.WorkerBoot`), or forget it at shutdown."""
+    global _runtime
+    _runtime = runtime
+
+
+def get_runtime() -> Runtime:
+    """The runtime set by `WorkerBoot` (raises when no worker has booted in this process)."""
+    if _runtime is None:
+        raise WorkerBootError("no Dramatiq worker has booted in this process (WorkerBoot did not run)")
+    return _runtime
+
+
 class RowBusyError(dramatiq.Retry):  # type: ignore[misc]
     """Another worker holds the row: look again when its claim would be stale (`delay` ms)."""
 
@@ -61,10 +116,6 @@ class RowBusyError(dramatiq.Retry):  # type: ignore[misc]
 
 def should_retry(retries: int, exception: BaseException) -> bool:
     """Dramatiq's `retry_when`: transient failures only, and at most MAX_RETRIES times."""
-    from tortoise.exceptions import DBConnectionError
-
-    from webhooks.apply import TransientEventError
-
     if isinstance(exception, RowBusyError) or is_database_unavailable(exception):
         return retries < MAX_DATABASE_RETRIES
     transient = (TransientEventError, DBConnectionError, ConnectionError, TimeoutError, OSError)
@@ -73,9 +124,6 @@ def should_retry(retries: int, exception: BaseException) -> bool:
 
 async def _process_waiting(event_row_id: UUID, family: str) -> None:
     """`process_event`, run again as soon as a lost database answers; a busy row raises `RowBusyError`."""
-    from models import EventStatus
-    from webhooks.apply import busy_for, process_event, processing_stale_after
-
     runtime = get_runtime()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DATABASE_WAIT_SECONDS
@@ -107,8 +155,6 @@ def _make_handler(family: str) -> Callable[[str], Awaitable[None]]:
 
 async def retry_exhausted(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
     """Mark the row of a message that gave up as `failed`, with the last error's line."""
-    from webhooks.apply import mark_failed
-
     args = message.get("args") or []
     if not args:
         log.error("retry-exhausted message without a row id: %r", message.get("message_id"))
@@ -126,11 +172,11 @@ async def retry_exhausted(message: dict[str, Any], retry_info: dict[str, Any]) -
     log.warning("event row %s failed after %s retries: %s", args[0], retries, error)
 
 
-def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]:
-    """Declare every family's actor and the retry-exhausted hook on `broker`; return family → actor."""
+def declare_actors(broker: dramatiq.Broker, queue: str) -> dict[str, dramatiq.Actor[Any, Any]]:
+    """Declare every family's actor and the retry-exhausted hook on `broker`'s `queue`; return family → actor."""
     dramatiq.actor(
         actor_name=RETRY_EXHAUSTED_ACTOR,
-        queue_name=QUEUE,
+        queue_name=queue,
         broker=broker,
         max_retries=MAX_RETRIES,
         min_backoff=MIN_BACKOFF_MS,
@@ -141,7 +187,7 @@ def declare_actors(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any
     for family in sorted(FAMILIES):
         actors[family] = dramatiq.actor(
             actor_name=actor_name(family),
-            queue_name=QUEUE,
+            queue_name=queue,
             broker=broker,
             max_retries=MAX_RETRIES,
             min_backoff=MIN_BACKOFF_MS,

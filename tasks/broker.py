@@ -1,4 +1,4 @@
-"""The Dramatiq broker of this process, the worker runtime, `enqueue_event` and `LoopEnqueuer`.
+"""The Dramatiq broker of this process, the worker boot (`WorkerBoot`), `enqueue_event` and `LoopEnqueuer`.
 
 One broker per process, configured by `configure_broker(settings)` before any actor
 is declared (the actors of `tasks.actors` are declared on it by that call):
@@ -29,7 +29,7 @@ Tuning knobs (environment variables; defaults are the production values):
   `WORKER_IDLE_TIMEOUT_MS` (the delay-queue consumer stays idle, so a busy process polls too),
   busy ones ack. A worker whose threads are all stuck longer than
   this (slow Stripe calls) is taken for dead too: its messages are delivered again, which
-  costs a claim that finds the row taken or done (`webhooks.apply`), never a second effect.
+  costs a claim that finds the row taken or done (`webhooks.claims`), never a second effect.
   Dramatiq's 60 s kept a SIGKILLed worker's messages waiting about a minute.
 - `WORKER_MAINTENANCE_CHANCE` (20000 per million Redis commands): how often a command
   also runs the maintenance that re-queues dead workers' messages (two sorted-set range
@@ -53,10 +53,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Coroutine
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 import dramatiq
@@ -66,13 +64,15 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
-from dramatiq.middleware import AsyncIO, Middleware, MiddlewareError
+from dramatiq.middleware import AsyncIO, Middleware
 
 from base.redis_calls import once_more_on_fresh_connection
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
 from base.versions import require
+from tasks.actors import Runtime, WorkerBootError, declare_actors, set_runtime
 from webhooks.families import family_of
+from webhooks.sweeper import sweep_forever
 
 require("dramatiq", ">=2.2,<2.3", by=__name__)
 require("redis", ">=8.1,<8.2", by=__name__)
@@ -83,9 +83,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tasks.broker")
 
-T = TypeVar("T")
-
-
 QUEUE = "webhooks"
 """The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
 
@@ -94,43 +91,6 @@ MAINTENANCE_INTERVAL_SECONDS = 1.0
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
 """A webhook request waits at most about this long for a Redis that is down."""
 REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
-
-
-class WorkerBootError(MiddlewareError):  # type: ignore[misc]
-    """The worker could not open its database or Stripe/publisher clients at boot.
-
-    A `MiddlewareError`, so Dramatiq re-raises it from `Worker.start()` (it only logs
-    other middleware exceptions) before any worker thread consumes a message.
-    """
-
-
-@dataclass
-class Runtime:
-    """What actors need, built once per worker: the loop owning the DB connections, and clients."""
-
-    loop: asyncio.AbstractEventLoop
-    stripe: StripeAdapter
-    publisher: StatusPublisher
-
-    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await `coro` on `self.loop`: directly when already on it, else across threads.
-
-        Cancelling the caller (Dramatiq's time limit or shutdown) cancels the coroutine
-        on the other loop too (`wrap_future` chains the cancellation).
-        """
-        if asyncio.get_running_loop() is self.loop:
-            return await coro
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
-
-
-_runtime: Runtime | None = None
-
-
-def get_runtime() -> Runtime:
-    """The runtime set by `WorkerBoot` (raises when no worker has booted in this process)."""
-    if _runtime is None:
-        raise WorkerBootError("no Dramatiq worker has booted in this process (WorkerBoot did not run)")
-    return _runtime
 
 
 class WorkerBoot(Middleware):  # type: ignore[misc]
@@ -163,12 +123,12 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         self.error: BaseException | None = None
         self._owns_clients = False
         self._sweeper: Future[None] | None = None
+        self._runtime: Runtime | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Not after_worker_boot: Worker.start() starts the worker threads, which consume
         # at once, between the before and after hooks; the runtime must exist by then.
         # AsyncIO comes first in the middleware list, so its loop thread is running.
-        global _runtime
         try:
             if self.embedded_loop is not None:
                 loop = self.embedded_loop
@@ -179,7 +139,8 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
                     raise WorkerBootError("the AsyncIO middleware must come before WorkerBoot")
                 loop = thread.loop
                 stripe, publisher = thread.run_coroutine(self._open())
-            _runtime = Runtime(loop=loop, stripe=stripe, publisher=publisher)
+            self._runtime = Runtime(loop=loop, stripe=stripe, publisher=publisher)
+            set_runtime(self._runtime)
         except Exception as exc:
             log.exception("worker boot failed")
             self.error = exc
@@ -187,11 +148,9 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         log.info("worker booted (%s)", "embedded" if self.embedded_loop is not None else "redis")
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        if self.run_sweeper and _runtime is not None:
-            from webhooks.sweeper import sweep_forever
-
+        if self.run_sweeper and self._runtime is not None:
             self._sweeper = asyncio.run_coroutine_threadsafe(
-                sweep_forever(self.settings, purge_ledger=self.purge_ledger), _runtime.loop
+                sweep_forever(self.settings, enqueue_event, purge_ledger=self.purge_ledger), self._runtime.loop
             )
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
@@ -223,8 +182,8 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Runs before AsyncIO's after_worker_shutdown (emit_after walks the middleware
         # backwards), so Dramatiq's loop is still running to close what _open opened.
-        global _runtime
-        _runtime = None
+        self._runtime = None
+        set_runtime(None)
         if self.embedded_loop is not None or self.error is not None:
             return
         thread = get_event_loop_thread()
@@ -314,8 +273,6 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
     `serve` with Redis can call this too. Calling it again replaces the broker.
     """
     global _broker
-    from tasks.actors import declare_actors
-
     broker: dramatiq.Broker
     if settings.redis_url:
         names = RedisNames.of(settings)
@@ -337,7 +294,7 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
             _broker.close()
         dramatiq.set_broker(broker)
         _actors.clear()
-        _actors.update(declare_actors(broker))
+        _actors.update(declare_actors(broker, QUEUE))
         _broker = broker
     return broker
 

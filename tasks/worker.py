@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 import dramatiq
 
 from base.settings import Settings, get_settings
-from tasks.broker import WorkerBoot, WorkerBootError, configure_broker, idle_timeout_ms, reset_broker
+from tasks.actors import WorkerBootError
+from tasks.broker import WorkerBoot, configure_broker, idle_timeout_ms, reset_broker
 
 if TYPE_CHECKING:
     from live.bus import StatusPublisher

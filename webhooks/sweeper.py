@@ -1,4 +1,4 @@
-"""The inbox sweeper (re-enqueues what a Redis outage or a dead worker left behind) and replay.
+"""The inbox sweeper: re-enqueues what a Redis outage or a dead worker left behind.
 
 The webhook receiver commits the inbox row before it enqueues, so an enqueue that
 fails leaves the row `pending` and nothing is lost; this loop, run in every worker
@@ -16,13 +16,17 @@ row never enqueued is sent after this), `WEBHOOK_REQUEUE_AFTER_SECONDS` [900] (a
 row enqueued this long ago is sent again: longer than the whole retry schedule, so
 Dramatiq's own backoff is not doubled), `WEBHOOK_PROCESSING_STALE_SECONDS` [6] (a
 `processing` row whose claim was not renewed for this long is taken back; a live run renews
-it every third of that, `webhooks.apply`).
+it every third of that, `webhooks.claims`).
+
+The sweeper sends through the `send` it is given (`tasks.broker.enqueue_event`): the
+broker is the task layer's, above this package.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -31,11 +35,15 @@ from tortoise.expressions import Q
 
 from base.db import is_database_unavailable
 from base.settings import Settings
+from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from models.inbox import EventStatus, WebhookEvent
-from tasks.broker import enqueue_event
-from webhooks.families import family_of
+
+__all__ = ["BATCH_SIZE", "SendEvent", "SweepResult", "sweep_forever", "sweep_once"]
 
 log = logging.getLogger("webhooks.sweeper")
+
+SendEvent = Callable[[UUID, str], None]
+"""`send(row_id, event_type)`: hands an inbox row to the workers, blocking (`tasks.broker.enqueue_event`)."""
 
 
 BATCH_SIZE = 500
@@ -50,10 +58,10 @@ class SweepResult:
     enqueue_failures: int = 0
 
 
-async def _send(row_id: UUID, event_type: str) -> bool:
+async def _send(send: SendEvent, row_id: UUID, event_type: str) -> bool:
     try:
         # `.send()` is a blocking Redis call: keep it off the event loop.
-        await asyncio.to_thread(enqueue_event, row_id, event_type)
+        await asyncio.to_thread(send, row_id, event_type)
     except Exception as exc:
         log.warning("re-enqueue of event row %s failed (%s); will retry next sweep", row_id, exc)
         await WebhookEvent.filter(id=row_id, status=EventStatus.PENDING).update(enqueued_at=None)
@@ -61,7 +69,7 @@ async def _send(row_id: UUID, event_type: str) -> bool:
     return True
 
 
-async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepResult:
+async def sweep_once(settings: Settings, send: SendEvent, now: datetime | None = None) -> SweepResult:
     """Re-enqueue forgotten `pending` rows and take back stale `processing` rows, once."""
     now = now or datetime.now(UTC)
     result = SweepResult()
@@ -75,7 +83,7 @@ async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepRe
         claimed = await WebhookEvent.filter(Q(forgotten, id=row_id)).update(enqueued_at=now)
         if not claimed:
             continue  # another sweeper or the worker got there first
-        if await _send(row_id, event_type):
+        if await _send(send, row_id, event_type):
             result.requeued_pending += 1
         else:
             result.enqueue_failures += 1
@@ -89,22 +97,20 @@ async def sweep_once(settings: Settings, now: datetime | None = None) -> SweepRe
         claimed = await WebhookEvent.filter(Q(stale, id=row_id)).update(status=EventStatus.PENDING, enqueued_at=now)
         if not claimed:
             continue
-        if await _send(row_id, event_type):
+        if await _send(send, row_id, event_type):
             result.requeued_stale += 1
         else:
             result.enqueue_failures += 1
     return result
 
 
-async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> None:
+async def sweep_forever(settings: Settings, send: SendEvent, *, purge_ledger: bool = True) -> None:
     """Sweep every `webhook_sweep_interval_seconds` (and purge the idempotency ledger every 10 min) until cancelled."""
-    from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
-
     last_purge = 0.0
     loop = asyncio.get_running_loop()
     while True:
         try:
-            result = await sweep_once(settings)
+            result = await sweep_once(settings, send)
             if result.requeued_pending or result.requeued_stale:
                 log.info(
                     "sweeper re-enqueued %d pending and %d stale processing event rows",
@@ -125,56 +131,3 @@ async def sweep_forever(settings: Settings, *, purge_ledger: bool = True) -> Non
             else:
                 log.exception("sweep failed; retrying next interval")
         await asyncio.sleep(settings.webhook_sweep_interval_seconds)
-
-
-@dataclass
-class Replayed:
-    """One row reset by `replay`, and whether it was sent to the broker now."""
-
-    stripe_event_id: str
-    type: str
-    sent: bool
-
-
-async def replay(event_id: str | None = None, *, failed: bool = False, send: bool = True) -> list[Replayed]:
-    """Reset the row of `event_id` (Stripe's `evt_…` or the row's UUID), or every `failed` row, to `pending`.
-
-    Attempts and the last error are kept (history). Rows the receiver stored escaped
-    (`last_error` starting `webhooks.receiver.UNSTORABLE_PREFIX`: U+0000 and the like) are
-    left alone: their payload is not the event Stripe sent. With `send`, each row is enqueued
-    now; a row whose send fails (or with `send=False`, as in embedded mode where this
-    process cannot reach the server's in-process broker) keeps `enqueued_at` empty, so
-    the sweeper sends it within WEBHOOK_PENDING_GRACE_SECONDS.
-    """
-    query = WebhookEvent.all()
-    if failed:
-        query = query.filter(status=EventStatus.FAILED)
-    elif event_id is not None:
-        try:
-            query = query.filter(Q(stripe_event_id=event_id) | Q(id=UUID(event_id)))
-        except ValueError:
-            query = query.filter(stripe_event_id=event_id)
-    else:
-        raise ValueError("give an event id or failed=True")
-    from webhooks.receiver import UNSTORABLE_PREFIX
-
-    storable = Q(last_error__isnull=True) | ~Q(last_error__startswith=UNSTORABLE_PREFIX)
-    rows = await query.filter(storable).order_by("stripe_created")
-    replayed: list[Replayed] = []
-    for row in rows:
-        if family_of(row.type) is None:
-            continue  # stored as ignored: there is nothing to apply
-        await WebhookEvent.filter(id=row.id).update(
-            status=EventStatus.PENDING, enqueued_at=None, processing_started_at=None, processed_at=None
-        )
-        sent = False
-        if send:
-            try:
-                await asyncio.to_thread(enqueue_event, row.id, row.type)
-            except Exception as exc:
-                log.warning("enqueue of %s failed (%s); the sweeper will send it", row.stripe_event_id, exc)
-            else:
-                sent = True
-                await WebhookEvent.filter(id=row.id, status=EventStatus.PENDING).update(enqueued_at=datetime.now(UTC))
-        replayed.append(Replayed(stripe_event_id=row.stripe_event_id, type=row.type, sent=sent))
-    return replayed

@@ -15,7 +15,7 @@ from models import AuditEntry, Customer, EventStatus, WebhookEvent
 from stripe_provider.adapter import StripeAdapter
 from tests.support.in_process import Execute
 from tests.support.seed import seed_customers
-from webhooks.apply import process_event
+from webhooks.processing import process_event
 
 WRITER = Principal(kind="api_key", id="test-writer", scopes=effective_scopes([Scope.READ, Scope.WRITE]))
 ADMIN = Principal(kind="api_key", id="test-admin", scopes=effective_scopes([Scope.READ, Scope.WRITE, Scope.ADMIN]))

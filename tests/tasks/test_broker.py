@@ -1,10 +1,9 @@
-"""The Dramatiq wiring in-process: routing, retry policy, the sweeper, and embedded mode end to end."""
+"""The Dramatiq wiring in-process: routing, retry policy, and embedded mode end to end."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,9 +23,9 @@ from tests.support.database import tortoise_on
 from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
-from webhooks import sweeper
-from webhooks.apply import TransientEventError, processing_stale_after
 from webhooks.families import FAMILIES, actor_name
+from webhooks.processing import TransientEventError
+from webhooks.replay import replay
 
 
 @pytest.fixture
@@ -132,81 +131,6 @@ def test_retry_policy() -> None:
     assert not should_retry(0, ValueError("a bug: never retried"))
 
 
-async def test_sweeper_resends_forgotten_and_stale_rows(pg_database_factory: PgDatabaseFactory) -> None:
-    database_url = await pg_database_factory()
-    broker = configure_broker(Settings(_env_file=None))  # type: ignore[call-arg]
-    try:
-        async with tortoise_on(database_url) as settings:
-            never_sent = await insert_event(customer_event("evt_never_sent"))
-            just_sent = await insert_event(customer_event("evt_just_sent"), enqueued_at=datetime.now(UTC))
-            processed = await insert_event(customer_event("evt_processed"), status=EventStatus.PROCESSED)
-            stale = await insert_event(
-                customer_event("evt_stale"),
-                status=EventStatus.PROCESSING,
-                attempts=1,
-                processing_started_at=datetime.now(UTC) - processing_stale_after(settings) - timedelta(seconds=1),
-            )
-            later = datetime.now(UTC) + timedelta(seconds=settings.webhook_pending_grace_seconds + 1)
-
-            result = await sweeper.sweep_once(settings, now=later)
-            assert (result.requeued_pending, result.requeued_stale, result.enqueue_failures) == (1, 1, 0)
-            sent = {msg.args[0] for msg in map(_decode, _drain(broker))}
-            assert sent == {str(never_sent.id), str(stale.id)}
-            assert (await WebhookEvent.get(id=stale.id)).status == EventStatus.PENDING
-            assert (await WebhookEvent.get(id=stale.id)).attempts == 1
-            assert (await WebhookEvent.get(id=processed.id)).status == EventStatus.PROCESSED
-            # A second sweep in the same window sends nothing again (the claim moved enqueued_at).
-            assert (await sweeper.sweep_once(settings, now=later)).requeued_pending == 0
-            # …but a row enqueued long ago and still pending (its message was lost) is sent again.
-            much_later = later + timedelta(seconds=settings.webhook_requeue_after_seconds + 1)
-            assert (await sweeper.sweep_once(settings, now=much_later)).requeued_pending == 3
-            assert just_sent.id in {UUID(msg.args[0]) for msg in map(_decode, _drain(broker))}
-    finally:
-        reset_broker()
-
-
-async def test_the_sweeper_windows_follow_the_settings_it_is_given(pg_database_factory: PgDatabaseFactory) -> None:
-    """Not the process's settings read at import: a longer grace and stale window hold rows back."""
-    database_url = await pg_database_factory()
-    broker = configure_broker(Settings(_env_file=None))  # type: ignore[call-arg]
-    try:
-        async with tortoise_on(database_url) as settings:
-            await insert_event(customer_event("evt_pending"))
-            await insert_event(
-                customer_event("evt_processing"),
-                status=EventStatus.PROCESSING,
-                attempts=1,
-                processing_started_at=datetime.now(UTC),
-            )
-            patient = settings.model_copy(
-                update={"webhook_pending_grace_seconds": 3600.0, "webhook_processing_stale_seconds": 3600.0}
-            )
-            later = datetime.now(UTC) + timedelta(
-                seconds=max(settings.webhook_pending_grace_seconds, settings.webhook_processing_stale_seconds) + 1
-            )
-            result = await sweeper.sweep_once(patient, now=later)
-            assert (result.requeued_pending, result.requeued_stale) == (0, 0)
-            result = await sweeper.sweep_once(settings, now=later)
-            assert (result.requeued_pending, result.requeued_stale) == (1, 1)
-            assert len(_drain(broker)) == 2
-    finally:
-        reset_broker()
-
-
-def _drain(broker: Any) -> list[bytes]:
-    queue = broker.queues[QUEUE]
-    items = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
-
-
-def _decode(data: bytes) -> Any:
-    from dramatiq import Message
-
-    return Message.decode(data)
-
-
 async def test_embedded_worker_applies_events_on_the_server_loop(
     pg_database_factory: PgDatabaseFactory, localstripe: LocalStripe
 ) -> None:
@@ -226,7 +150,7 @@ async def test_embedded_worker_applies_events_on_the_server_loop(
                 done = await wait_for_status(row.id, EventStatus.PROCESSED)
                 assert done.attempts == 1
             # Replay of a processed row re-applies it (idempotently).
-            replayed = await sweeper.replay(rows[0].stripe_event_id)
+            replayed = await replay(rows[0].stripe_event_id, send=enqueue_event)
             assert [r.sent for r in replayed] == [True]
             again = await wait_for_status(rows[0].id, EventStatus.PROCESSED)
             assert again.attempts == 2
@@ -239,13 +163,13 @@ async def test_embedded_worker_marks_a_row_failed_when_the_actor_gives_up(
     pg_database_factory: PgDatabaseFactory, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A non-transient exception escaping process_event is not retried: the exhausted hook marks the row failed."""
-    import webhooks.apply
+    import tasks.actors
 
     async def broken(event_row_id: UUID, stripe: object, publisher: object) -> EventStatus:
         await WebhookEvent.filter(id=event_row_id).update(status=EventStatus.PROCESSING)
         raise ValueError("a bug in apply")
 
-    monkeypatch.setattr(webhooks.apply, "process_event", broken)
+    monkeypatch.setattr(tasks.actors, "process_event", broken)
     database_url = await pg_database_factory()
     async with tortoise_on(database_url, stripe_api_base=localstripe.url, stripe_api_key="sk_test_x") as settings:
         handle = start_embedded_worker(settings, asyncio.get_running_loop(), publisher=InMemoryBus())
