@@ -14,9 +14,9 @@ from billing.authorization import visible_payment_methods
 from billing.mirror import invoice_payment_intent_id
 from billing.money_locks import ObjectBusyError, money_lock
 from billing.mutation_errors import MutationError, user_error
+from billing.request_context import Context
 from billing.validation import fetch
 from models import Customer
-from schema.context import Info
 from stripe_provider.adapter import StripeAdapter
 
 # Stripe error codes of a last_payment_error that mean the card itself said no.
@@ -71,10 +71,10 @@ async def invoice_with_payment(
 
 
 @asynccontextmanager
-async def locked_money(info: Info, kind: str, object_id: str) -> AsyncIterator[None]:
+async def locked_money(ctx: Context, kind: str, object_id: str) -> AsyncIterator[None]:
     """The money lock of one payment or invoice (`billing.money_locks`); too long a wait is OBJECT_BUSY."""
     try:
-        async with money_lock(info.context.settings, kind, object_id):
+        async with money_lock(ctx.settings, kind, object_id):
             yield
     except ObjectBusyError as busy:
         raise MutationError(ErrorCode.OBJECT_BUSY, str(busy), ["input"]) from None

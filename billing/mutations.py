@@ -1,9 +1,27 @@
 """The one path every mutation takes: idempotency ledger, Stripe, mirror, stored response.
 
-A mutation supplies `execute(attempt)`, which validates, calls Stripe with
-`attempt.stripe_key(step)` keys, then, in ONE transaction, writes the mirror and
-calls `attempt.complete(response)`. This module turns every failure into the
-payload's `userErrors` and decides what the ledger keeps.
+`run_mutation(ctx, call, input, validate=…, call_stripe=…, write=…, lock=…)` owns the
+order; a mutation states only what differs, in three steps:
+
+- `validate()`: check the input and read what the call needs (raise `MutationError`
+  for a userError); nothing is sent to Stripe yet.
+- `call_stripe(checked, keys)`: the Stripe call(s), with `keys.stripe_key(step)` as
+  idempotency keys and `keys.resumed` for adoption (`billing.ledger.Attempt.resumed`).
+  It sees no attempt: it cannot complete the ledger row.
+- `write(checked, answered)`: the mirror upserts, run INSIDE the one transaction this
+  module opens; it returns an `Outcome` (mirror rows, plain fields, extra userErrors).
+
+This module then dumps the rows to their stored form, adds `userErrors`, completes the
+ledger row and writes the audit entry in that same transaction, and turns every failure
+into the payload's `userErrors`. `lock(checked)` names a money lock (`billing.charging.
+locked_money`) held across the Stripe call, the mirror write and the ledger completion
+(a refund of one payment, a payment of one invoice); waiting too long is `OBJECT_BUSY`,
+and nothing reached Stripe. `run_local_mutation` is the same path without a Stripe call.
+
+What the ledger keeps: a success and a Stripe decline (a non-transient `ProviderError`,
+raised by any step) are stored, and the same key replays them; a `MutationError`
+(validation, OBJECT_BUSY) and `PROVIDER_UNAVAILABLE` (Stripe unreachable: outcome unknown)
+release the key, so the client may retry with it; an unexpected exception releases it too.
 
 Audit: every call that runs writes exactly ONE `AuditEntry` (`billing.audit`) when it
 finishes. A stored outcome (success, a Stripe decline) writes it inside the transaction
@@ -19,24 +37,78 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 import structlog
 from graphql import GraphQLError
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
-from billing import audit
-from billing.ledger import Attempt, LedgerRejection, run_idempotent
+from billing import audit, snapshots
+from billing.charging import locked_money
+from billing.ledger import Attempt, LedgerRejection, derive_stripe_key, run_idempotent
 from billing.mutation_errors import MutationError, user_error
-from schema.context import Info
+from billing.request_context import Context
 from stripe_provider.adapter import ProviderError, last_stripe_request_id
 
 log = logging.getLogger("gateway.mutations")
 
-Execute = Callable[[Attempt], Awaitable[dict[str, Any]]]
+Snapshot: TypeAlias = dict[str, Any]
+"""A mutation's response in its stored (JSON) form: what the ledger keeps and replays; the payload is built from it."""
+
+Checked = TypeVar("Checked")
+"""What a mutation's `validate` step found (rows, cleaned values)."""
+Answered = TypeVar("Answered")
+"""What a mutation's `call_stripe` step got back."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MutationCall:
+    """One client call: the operation (the GraphQL field's name, for the ledger and the audit) and its key."""
+
+    operation: str
+    idempotency_key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StripeKeys:
+    """What the Stripe step may know of its claim: the keys to send, and whether it was taken over."""
+
+    principal_scope: str
+    client_key: str
+    operation: str
+    resumed: bool
+    """True when a holder that died may have reached Stripe first: adopt what it made (`Attempt.resumed`)."""
+
+    def stripe_key(self, step: str) -> str:
+        """The Stripe idempotency key for one named step of this call."""
+        return derive_stripe_key(self.principal_scope, self.client_key, self.operation, step)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a mutation's `write` step answers; `run_mutation` makes the stored response of it."""
+
+    rows: Mapping[str, Model | None] = dataclasses.field(default_factory=dict)
+    """Response fields holding a mirror row (dumped with `billing.snapshots.dump`; None stays null)."""
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Response fields already in stored (JSON) form."""
+    user_errors: Sequence[dict[str, Any]] = ()
+    """userErrors of a stored outcome (a failed charge, `billing.charging.payment_failure`)."""
+
+    def stored(self) -> Snapshot:
+        response: Snapshot = {name: None if row is None else snapshots.dump(row) for name, row in self.rows.items()}
+        response.update(self.fields)
+        response["userErrors"] = list(self.user_errors)
+        return response
+
+
+MoneyLock: TypeAlias = tuple[str, str]
+"""A money lock's kind ("payment" or "invoice") and our row id (`billing.money_locks.money_lock`)."""
 
 
 def input_as_dict(value: Any) -> Any:
@@ -52,83 +124,101 @@ def input_as_dict(value: Any) -> Any:
     return value
 
 
-def provider_error_response(error: ProviderError, field: list[str] | None = None) -> dict[str, Any]:
+def provider_error_response(error: ProviderError, field: list[str] | None = None) -> Snapshot:
     return {"userErrors": [user_error(error.code, error.message, field, error.decline_code)]}
 
 
-AuditWriter = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-@dataclasses.dataclass
-class _AuditedAttempt(Attempt):
-    """The attempt `execute` sees: completing it also writes the audit entry, in the same transaction."""
-
-    inner: Attempt | None = None
-    write_audit: AuditWriter | None = None
-
-    @classmethod
-    def wrap(cls, attempt: Attempt, write_audit: AuditWriter) -> _AuditedAttempt:
-        return cls(
-            attempt.record_id,
-            attempt.principal_scope,
-            attempt.key,
-            attempt.operation,
-            resumed=attempt.resumed,
-            inner=attempt,
-            write_audit=write_audit,
-        )
-
-    async def complete(self, response: dict[str, Any]) -> None:
-        assert self.inner is not None and self.write_audit is not None
-        await self.inner.complete(response)
-        await self.write_audit(response)
-        self.completed = True
-
-
 async def run_mutation(
-    info: Info, *, operation: str, idempotency_key: str, payload: Any, execute: Execute
-) -> dict[str, Any]:
+    ctx: Context,
+    call: MutationCall,
+    input: object,
+    *,
+    validate: Callable[[], Awaitable[Checked]],
+    call_stripe: Callable[[Checked, StripeKeys], Awaitable[Answered]],
+    write: Callable[[Checked, Answered], Awaitable[Outcome]],
+    lock: Callable[[Checked], MoneyLock] | None = None,
+) -> Snapshot:
     """Run a mutation once per idempotency key and return its stored-form response.
 
-    Every log line of the call carries the request id, the principal, the operation and
-    the client's idempotency key (structlog context variables).
+    `input` is the client's input as given: its fingerprint binds the key. Every log
+    line of the call carries the request id, the principal, the operation and the
+    client's idempotency key (structlog context variables).
     """
-    ctx = info.context
     with structlog.contextvars.bound_contextvars(
         request_id=ctx.request_id,
         principal=ctx.principal.ledger_scope,
-        operation=operation,
-        idempotency_key=idempotency_key,
+        operation=call.operation,
+        idempotency_key=call.idempotency_key,
     ):
-        return await _run_mutation(info, operation, idempotency_key, payload, execute)
+        return await _run(ctx, call, input, validate, call_stripe, write, lock)
 
 
-async def _run_mutation(
-    info: Info, operation: str, idempotency_key: str, payload: Any, execute: Execute
-) -> dict[str, Any]:
-    ctx = info.context
+async def _no_stripe_call(checked: object, keys: StripeKeys) -> None:
+    return None
+
+
+async def run_local_mutation(
+    ctx: Context,
+    call: MutationCall,
+    input: object,
+    *,
+    validate: Callable[[], Awaitable[Checked]],
+    write: Callable[[Checked], Awaitable[Outcome]],
+) -> Snapshot:
+    """`run_mutation` for a mutation that calls no Stripe (customer sessions): validate, then write."""
+
+    async def write_checked(checked: Checked, answered: None) -> Outcome:
+        return await write(checked)
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=_no_stripe_call, write=write_checked)
+
+
+async def _run(
+    ctx: Context,
+    call: MutationCall,
+    input: object,
+    validate: Callable[[], Awaitable[Checked]],
+    call_stripe: Callable[[Checked, StripeKeys], Awaitable[Answered]],
+    write: Callable[[Checked, Answered], Awaitable[Outcome]],
+    lock: Callable[[Checked], MoneyLock] | None,
+) -> Snapshot:
+    operation = call.operation
     audited = False
 
-    async def write_audit(response: dict[str, Any] | None, outcome: str | None = None) -> None:
+    async def write_audit(response: Snapshot | None, outcome: str | None = None) -> None:
         nonlocal audited
         await audit.record(
             principal=ctx.principal.ledger_scope,
             operation=operation,
             outcome=outcome or audit.outcome_of(response or {}),
             object_ids=audit.object_ids_of(response or {}),
-            idempotency_key=idempotency_key,
+            idempotency_key=call.idempotency_key,
             stripe_request_id=last_stripe_request_id.get(),
             request_id=ctx.request_id,
         )
         audited = True
 
-    async def guarded(attempt: Attempt) -> dict[str, Any]:
+    async def store(attempt: Attempt, response: Snapshot) -> None:
+        """Complete the ledger row and write the audit entry; inside the caller's transaction."""
+        await attempt.complete(response)
+        await write_audit(response)
+
+    async def execute(attempt: Attempt) -> Snapshot:
+        keys = StripeKeys(attempt.principal_scope, attempt.key, attempt.operation, attempt.resumed)
+        checked = await validate()
+        async with _held(ctx, lock(checked) if lock is not None else None):
+            answered = await call_stripe(checked, keys)
+            async with in_transaction():
+                response = (await write(checked, answered)).stored()
+                await store(attempt, response)
+        return response
+
+    async def guarded(attempt: Attempt) -> Snapshot:
         nonlocal audited
         # Stripe's request id is per call: never report one left over from an earlier call.
         last_stripe_request_id.set(None)
-        audited_attempt = _AuditedAttempt.wrap(attempt, write_audit)
         try:
-            return await execute(audited_attempt)
+            return await execute(attempt)
         except BaseException as error:
             # Raised out of `execute`: the transaction that wrote an entry (if any) rolled back with it.
             audited = False
@@ -139,16 +229,16 @@ async def _run_mutation(
             # Stripe decided (a decline, a refusal): the same key must give the same answer.
             response = provider_error_response(error)
             async with in_transaction():
-                await audited_attempt.complete(response)
+                await store(attempt, response)
             return response
 
     try:
         response, replayed = await run_idempotent(
             ctx.settings,
             principal_scope=ctx.principal.ledger_scope,
-            key=idempotency_key,
+            key=call.idempotency_key,
             operation=operation,
-            payload=input_as_dict(payload),
+            payload=input_as_dict(input),
             execute=guarded,
         )
     except LedgerRejection as rejection:
@@ -179,3 +269,13 @@ async def _run_mutation(
         # Not stored (a validation error, an unknown id): the entry stands alone.
         await write_audit(response)
     return response
+
+
+@asynccontextmanager
+async def _held(ctx: Context, lock: MoneyLock | None) -> AsyncIterator[None]:
+    """The money lock `lock` names, held for the block (no lock: nothing)."""
+    if lock is None:
+        yield
+        return
+    async with locked_money(ctx, *lock):
+        yield

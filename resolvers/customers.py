@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from uuid import UUID
 
 import strawberry
-from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
-from billing import snapshots
 from billing.authorization import filter_text, visible_customers
-from billing.ledger import Attempt
 from billing.loaders import PageLoader
 from billing.mirror import upsert_customer
 from billing.mutation_errors import MutationError
-from billing.mutations import run_mutation
+from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
 from billing.pagination import paginate
 from billing.request_context import Context
 from billing.validation import clean_email, clean_metadata, clean_name, fetch
 from models import Customer as CustomerModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput
-from schema.context import Info
-from schema.customers import (
-    CreateCustomerInput,
-    CreateCustomerPayload,
-    UpdateCustomerInput,
-    UpdateCustomerPayload,
-)
 
 NestedPages: TypeAlias = Mapping[str, Iterable[tuple[int, UUID | None]]]
 """Pages to fetch ahead for every customer of a page: `Loaders` attribute of a page loader -> (size, cursor) pairs."""
@@ -82,41 +71,56 @@ async def prefetch_nested_pages(context: Context, customer_ids: list[UUID], nest
         await asyncio.gather(*fetches)
 
 
-async def create_customer(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateCustomerInput]
-) -> CreateCustomerPayload:
+class CreateCustomerFields(Protocol):
+    """What `create_customer` reads of its input (`schema.customers.CreateCustomerInput`); left out: UNSET."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def metadata(self) -> object: ...
+
+
+async def create_customer(ctx: Context, call: MutationCall, input: CreateCustomerFields) -> Snapshot:
     """Create a customer at Stripe and in the mirror."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        email = clean_email(input.email, ["input", "email"])
-        name = clean_name(input.name or None, ["input", "name"])
-        metadata = clean_metadata(input.metadata, ["input", "metadata"]) if input.metadata else {}
-        obj = await info.context.stripe.create_customer(
-            email=email,
-            name=name,
-            metadata=metadata,
-            idempotency_key=attempt.stripe_key("customer"),
-            resumed=attempt.resumed,
+    async def validate() -> dict[str, Any]:
+        return {
+            "email": clean_email(input.email, ["input", "email"]),
+            "name": clean_name(input.name or None, ["input", "name"]),
+            "metadata": clean_metadata(input.metadata, ["input", "metadata"]) if input.metadata else {},
+        }
+
+    async def call_stripe(fields: dict[str, Any], keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.create_customer(
+            **fields, idempotency_key=keys.stripe_key("customer"), resumed=keys.resumed
         )
-        async with in_transaction():
-            row = await upsert_customer(obj)
-            response = {"customer": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
 
-    data = await run_mutation(
-        info, operation="createCustomer", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return CreateCustomerPayload.from_snapshot(data)
+    async def write(fields: dict[str, Any], obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"customer": await upsert_customer(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def update_customer(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateCustomerInput]
-) -> UpdateCustomerPayload:
+class UpdateCustomerFields(Protocol):
+    """What `update_customer` reads of its input (`schema.customers.UpdateCustomerInput`); left out: UNSET."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def metadata(self) -> object: ...
+
+
+async def update_customer(ctx: Context, call: MutationCall, input: UpdateCustomerFields) -> Snapshot:
     """Change a customer's email, name or metadata at Stripe and in the mirror."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        row = await fetch(visible_customers(info.context.principal), input.id, "Customer", ["input", "id"])
+    async def validate() -> tuple[CustomerModel, dict[str, Any]]:
+        row = await fetch(visible_customers(ctx.principal), input.id, "Customer", ["input", "id"])
         params: dict[str, Any] = {}
         if input.email is not strawberry.UNSET:
             if input.email is None:
@@ -133,16 +137,15 @@ async def update_customer(
             raise MutationError(
                 ErrorCode.VALIDATION_FAILED, "nothing to update: give email, name or metadata", ["input"]
             )
-        obj = await info.context.stripe.update_customer(
-            row.stripe_id, params=params, idempotency_key=attempt.stripe_key("customer")
-        )
-        async with in_transaction():
-            row = await upsert_customer(obj)
-            response = {"customer": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return row, params
 
-    data = await run_mutation(
-        info, operation="updateCustomer", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return UpdateCustomerPayload.from_snapshot(data)
+    async def call_stripe(checked: tuple[CustomerModel, dict[str, Any]], keys: StripeKeys) -> dict[str, Any]:
+        row, params = checked
+        return await ctx.stripe.update_customer(
+            row.stripe_id, params=params, idempotency_key=keys.stripe_key("customer")
+        )
+
+    async def write(checked: tuple[CustomerModel, dict[str, Any]], obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"customer": await upsert_customer(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)

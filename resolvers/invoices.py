@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import strawberry
 from graphql import GraphQLError
-from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_typed_id
-from billing import snapshots
 from billing.authorization import StatusFilter, filter_id, visible_invoices, visible_subscriptions, with_status
-from billing.charging import invoice_with_payment, locked_money, payment_failure, payment_method_to_charge
-from billing.ledger import Attempt
+from billing.charging import invoice_with_payment, payment_failure, payment_method_to_charge
 from billing.mirror import invoice_subscription_id, upsert_invoice, upsert_payment, upsert_subscription
 from billing.mutation_errors import MutationError
-from billing.mutations import run_mutation
+from billing.mutations import MoneyLock, MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
 from billing.pagination import paginate
 from billing.request_context import Context
@@ -24,9 +22,6 @@ from billing.validation import fetch
 from models import Customer as CustomerModel
 from models import Invoice as InvoiceModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput
-from schema.context import Info
-from schema.invoices import PayInvoiceInput, PayInvoicePayload
 from stripe_provider.adapter import ProviderError
 
 
@@ -79,13 +74,34 @@ def payable(row: InvoiceModel) -> InvoiceModel:
     return row
 
 
-async def pay_invoice(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[PayInvoiceInput]
-) -> PayInvoicePayload:
-    """Try to pay an open invoice now, with the customer's default card or the one named."""
+class PayInvoiceFields(Protocol):
+    """What `pay_invoice` reads of its input (`schema.invoices.PayInvoiceInput`); left out: UNSET."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal, stripe = info.context.principal, info.context.stripe
+    @property
+    def id(self) -> str: ...
+    @property
+    def payment_method_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Paid:
+    """What Stripe answered to `payInvoice`: the invoice, the PaymentIntent that paid it, its subscription."""
+
+    invoice: dict[str, Any]
+    payment: dict[str, Any] | None
+    subscription: dict[str, Any] | None
+
+
+async def pay_invoice(ctx: Context, call: MutationCall, input: PayInvoiceFields) -> Snapshot:
+    """Try to pay an open invoice now, with the customer's default card or the one named.
+
+    The invoice's money lock is held across the Stripe calls, the mirror write and the ledger
+    completion, in every process.
+    """
+    stripe = ctx.stripe
+
+    async def validate() -> tuple[InvoiceModel, CustomerModel, str | None]:
+        principal = ctx.principal
         row = payable(await fetch(visible_invoices(principal), input.id, "Invoice", ["input", "id"]))
         customer = await CustomerModel.get(id=row.customer_id)
         pm = None
@@ -99,25 +115,28 @@ async def pay_invoice(
                     "the Stripe emulator pays invoices with the default payment method only",
                     ["input", "paymentMethodId"],
                 )
-        # Held across the Stripe call, in every process; the status is read again inside it:
-        # a payment that finished while we waited is in the mirror by then.
-        async with locked_money(info, "invoice", str(row.id)):
-            row = payable(await InvoiceModel.get(id=row.id))
-            obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=attempt.stripe_key("pay"))
-            invoice, payment = await invoice_with_payment(stripe, obj["id"])
-            subscription_id = invoice_subscription_id(invoice or obj)
-            subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
-            async with in_transaction():
-                if subscription is not None:
-                    await upsert_subscription(subscription, customer)
-                row = await upsert_invoice(invoice or obj, customer)
-                if payment is not None:
-                    await upsert_payment(payment, customer)
-                response = {"invoice": snapshots.dump(row), "userErrors": payment_failure(payment)}
-                await attempt.complete(response)
-            return response
+        return row, customer, pm
 
-    data = await run_mutation(
-        info, operation="payInvoice", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return PayInvoicePayload.from_snapshot(data)
+    def lock(checked: tuple[InvoiceModel, CustomerModel, str | None]) -> MoneyLock:
+        return "invoice", str(checked[0].id)
+
+    async def call_stripe(checked: tuple[InvoiceModel, CustomerModel, str | None], keys: StripeKeys) -> _Paid:
+        row, _, pm = checked
+        # The status is read again inside the lock: a payment that finished while we waited is in the mirror by then.
+        row = payable(await InvoiceModel.get(id=row.id))
+        obj = await stripe.pay_invoice(row.stripe_id, payment_method=pm, idempotency_key=keys.stripe_key("pay"))
+        invoice, payment = await invoice_with_payment(stripe, obj["id"])
+        subscription_id = invoice_subscription_id(invoice or obj)
+        subscription = await stripe.call("subscriptions", "retrieve", subscription_id) if subscription_id else None
+        return _Paid(invoice or obj, payment, subscription)
+
+    async def write(checked: tuple[InvoiceModel, CustomerModel, str | None], paid: _Paid) -> Outcome:
+        customer = checked[1]
+        if paid.subscription is not None:
+            await upsert_subscription(paid.subscription, customer)
+        row = await upsert_invoice(paid.invoice, customer)
+        if paid.payment is not None:
+            await upsert_payment(paid.payment, customer)
+        return Outcome(rows={"invoice": row}, user_errors=payment_failure(paid.payment))
+
+    return await run_mutation(ctx, call, input, validate=validate, lock=lock, call_stripe=call_stripe, write=write)

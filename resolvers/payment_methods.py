@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tortoise.transactions import in_transaction
+from typing import Any, Protocol
 
 from base.error_codes import ErrorCode
-from billing import snapshots
 from billing.authorization import visible_customers, visible_payment_methods
-from billing.ledger import Attempt
 from billing.mirror import upsert_customer, upsert_payment_method
 from billing.mutation_errors import MutationError
-from billing.mutations import run_mutation
+from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.request_context import Context
 from billing.validation import fetch
 from models import Customer
 from models import PaymentMethod as PaymentMethodModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput
-from schema.context import Info
-from schema.payment_methods import (
-    AttachPaymentMethodInput,
-    AttachPaymentMethodPayload,
-    CreateSetupIntentInput,
-    CreateSetupIntentPayload,
-    DetachPaymentMethodInput,
-    DetachPaymentMethodPayload,
-    SetDefaultPaymentMethodInput,
-    SetDefaultPaymentMethodPayload,
-)
 
 
 async def payment_method(context: Context, id: str) -> PaymentMethodModel | None:
@@ -37,38 +21,47 @@ async def payment_method(context: Context, id: str) -> PaymentMethodModel | None
     return await find_typed(context, id, PaymentMethodModel)
 
 
-async def create_setup_intent(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSetupIntentInput]
-) -> CreateSetupIntentPayload:
+class CreateSetupIntentFields(Protocol):
+    """What `create_setup_intent` reads of its input (`schema.payment_methods.CreateSetupIntentInput`)."""
+
+    @property
+    def customer_id(self) -> str: ...
+
+
+async def create_setup_intent(ctx: Context, call: MutationCall, input: CreateSetupIntentFields) -> Snapshot:
     """A Stripe SetupIntent whose client secret lets Stripe.js collect a card for later use."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        customer = await fetch(
-            visible_customers(info.context.principal), input.customer_id, "Customer", ["input", "customerId"]
+    async def validate() -> Customer:
+        return await fetch(visible_customers(ctx.principal), input.customer_id, "Customer", ["input", "customerId"])
+
+    async def call_stripe(customer: Customer, keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.create_setup_intent(
+            customer=customer.stripe_id, idempotency_key=keys.stripe_key("setup_intent"), resumed=keys.resumed
         )
-        intent = await info.context.stripe.create_setup_intent(
-            customer=customer.stripe_id, idempotency_key=attempt.stripe_key("setup_intent"), resumed=attempt.resumed
-        )
-        response = {"clientSecret": intent.get("client_secret"), "setupIntentId": intent["id"], "userErrors": []}
-        async with in_transaction():
-            await attempt.complete(response)
-        return response
 
-    data = await run_mutation(
-        info, operation="createSetupIntent", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return CreateSetupIntentPayload.from_snapshot(data)
+    async def write(customer: Customer, intent: dict[str, Any]) -> Outcome:
+        # Nothing to mirror: the card arrives with `attachPaymentMethod` (or its webhook).
+        return Outcome(fields={"clientSecret": intent.get("client_secret"), "setupIntentId": intent["id"]})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def attach_payment_method(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[AttachPaymentMethodInput]
-) -> AttachPaymentMethodPayload:
+class AttachPaymentMethodFields(Protocol):
+    """What `attach_payment_method` reads of its input (`schema.payment_methods.AttachPaymentMethodInput`)."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def stripe_payment_method_id(self) -> str: ...
+    @property
+    def set_as_default(self) -> bool | None: ...
+
+
+async def attach_payment_method(ctx: Context, call: MutationCall, input: AttachPaymentMethodFields) -> Snapshot:
     """Attach a Stripe payment method (made client-side) to a customer, optionally as default."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        customer = await fetch(
-            visible_customers(info.context.principal), input.customer_id, "Customer", ["input", "customerId"]
-        )
+    async def validate() -> tuple[Customer, str]:
+        customer = await fetch(visible_customers(ctx.principal), input.customer_id, "Customer", ["input", "customerId"])
         pm_id = input.stripe_payment_method_id.strip()
         if not pm_id.startswith("pm_") or len(pm_id) > 255:
             raise MutationError(
@@ -76,64 +69,86 @@ async def attach_payment_method(
                 "stripePaymentMethodId must be a Stripe payment method id (pm_…)",
                 ["input", "stripePaymentMethodId"],
             )
-        stripe = info.context.stripe
+        return customer, pm_id
+
+    async def call_stripe(
+        checked: tuple[Customer, str], keys: StripeKeys
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        customer, pm_id = checked
+        stripe = ctx.stripe
         obj = await stripe.attach_payment_method(
-            pm_id, customer=customer.stripe_id, idempotency_key=attempt.stripe_key("attach")
+            pm_id, customer=customer.stripe_id, idempotency_key=keys.stripe_key("attach")
         )
         customer_obj = None
         if input.set_as_default:
             customer_obj = await stripe.set_default_payment_method(
-                customer.stripe_id, pm_id, idempotency_key=attempt.stripe_key("set_default")
+                customer.stripe_id, pm_id, idempotency_key=keys.stripe_key("set_default")
             )
-        async with in_transaction():
-            if customer_obj is not None:
-                customer = await upsert_customer(customer_obj)
-            row = await upsert_payment_method(obj, customer)
-            response = {"paymentMethod": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return obj, customer_obj
 
-    data = await run_mutation(
-        info, operation="attachPaymentMethod", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return AttachPaymentMethodPayload.from_snapshot(data)
+    async def write(checked: tuple[Customer, str], answered: tuple[dict[str, Any], dict[str, Any] | None]) -> Outcome:
+        customer = checked[0]
+        obj, customer_obj = answered
+        if customer_obj is not None:
+            customer = await upsert_customer(customer_obj)
+        return Outcome(rows={"paymentMethod": await upsert_payment_method(obj, customer)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def detach_payment_method(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[DetachPaymentMethodInput]
-) -> DetachPaymentMethodPayload:
+class DetachPaymentMethodFields(Protocol):
+    """What `detach_payment_method` reads of its input (`schema.payment_methods.DetachPaymentMethodInput`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+async def detach_payment_method(ctx: Context, call: MutationCall, input: DetachPaymentMethodFields) -> Snapshot:
     """Detach a payment method from its customer; it can no longer be charged."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        row = await fetch(visible_payment_methods(info.context.principal), input.id, "PaymentMethod", ["input", "id"])
+    async def validate() -> tuple[PaymentMethodModel, Customer | None]:
+        row = await fetch(visible_payment_methods(ctx.principal), input.id, "PaymentMethod", ["input", "id"])
         if row.customer_id is None:
             raise MutationError(ErrorCode.VALIDATION_FAILED, "this payment method is already detached", ["input", "id"])
-        customer = await Customer.get_or_none(id=row.customer_id)
-        stripe = info.context.stripe
-        obj = await stripe.detach_payment_method(row.stripe_id, idempotency_key=attempt.stripe_key("detach"))
+        return row, await Customer.get_or_none(id=row.customer_id)
+
+    async def call_stripe(
+        checked: tuple[PaymentMethodModel, Customer | None], keys: StripeKeys
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        row, customer = checked
+        stripe = ctx.stripe
+        obj = await stripe.detach_payment_method(row.stripe_id, idempotency_key=keys.stripe_key("detach"))
         # Stripe may clear the customer's default when it was this method: read it back.
         customer_obj = await stripe.call("customers", "retrieve", customer.stripe_id) if customer else None
-        async with in_transaction():
-            if customer_obj is not None:
-                await upsert_customer(customer_obj)
-            row = await upsert_payment_method(obj)
-            response = {"paymentMethod": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return obj, customer_obj
 
-    data = await run_mutation(
-        info, operation="detachPaymentMethod", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return DetachPaymentMethodPayload.from_snapshot(data)
+    async def write(
+        checked: tuple[PaymentMethodModel, Customer | None], answered: tuple[dict[str, Any], dict[str, Any] | None]
+    ) -> Outcome:
+        obj, customer_obj = answered
+        if customer_obj is not None:
+            await upsert_customer(customer_obj)
+        return Outcome(rows={"paymentMethod": await upsert_payment_method(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
+
+
+class SetDefaultPaymentMethodFields(Protocol):
+    """What `set_default_payment_method` reads of its input (`schema.payment_methods.SetDefaultPaymentMethodInput`)."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def payment_method_id(self) -> str: ...
 
 
 async def set_default_payment_method(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[SetDefaultPaymentMethodInput]
-) -> SetDefaultPaymentMethodPayload:
+    ctx: Context, call: MutationCall, input: SetDefaultPaymentMethodFields
+) -> Snapshot:
     """Make one of a customer's payment methods the one Stripe charges by default."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal = info.context.principal
+    async def validate() -> tuple[Customer, PaymentMethodModel]:
+        principal = ctx.principal
         customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
         pm = await fetch(
             visible_payment_methods(principal), input.payment_method_id, "PaymentMethod", ["input", "paymentMethodId"]
@@ -144,16 +159,15 @@ async def set_default_payment_method(
                 "this payment method is not attached to this customer",
                 ["input", "paymentMethodId"],
             )
-        obj = await info.context.stripe.set_default_payment_method(
-            customer.stripe_id, pm.stripe_id, idempotency_key=attempt.stripe_key("set_default")
-        )
-        async with in_transaction():
-            row = await upsert_customer(obj)
-            response = {"customer": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return customer, pm
 
-    data = await run_mutation(
-        info, operation="setDefaultPaymentMethod", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return SetDefaultPaymentMethodPayload.from_snapshot(data)
+    async def call_stripe(checked: tuple[Customer, PaymentMethodModel], keys: StripeKeys) -> dict[str, Any]:
+        customer, pm = checked
+        return await ctx.stripe.set_default_payment_method(
+            customer.stripe_id, pm.stripe_id, idempotency_key=keys.stripe_key("set_default")
+        )
+
+    async def write(checked: tuple[Customer, PaymentMethodModel], obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"customer": await upsert_customer(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import strawberry
 from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
-from billing import snapshots
 from billing.authorization import filter_id, visible_customers, visible_payments
-from billing.charging import locked_money, payment_failure, payment_method_to_charge
-from billing.ledger import Attempt
+from billing.charging import payment_failure, payment_method_to_charge
 from billing.mirror import upsert_payment, upsert_refund
 from billing.mutation_errors import MutationError
-from billing.mutations import run_mutation
+from billing.mutations import MoneyLock, MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
 from billing.pagination import paginate
 from billing.request_context import Context
 from billing.validation import clean_amount, clean_currency, clean_text, fetch
+from models import Customer
 from models import Payment as PaymentModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput
-from schema.context import Info
-from schema.payments import CreatePaymentInput, CreatePaymentPayload, RefundPaymentInput, RefundPaymentPayload
 
 
 async def payment(context: Context, id: str) -> PaymentModel | None:
@@ -44,13 +41,37 @@ async def payments(
 REFUNDABLE_STATUSES = frozenset({"succeeded"})
 
 
-async def create_payment(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreatePaymentInput]
-) -> CreatePaymentPayload:
+class CreatePaymentFields(Protocol):
+    """What `create_payment` reads of its input (`schema.payments.CreatePaymentInput`); left out: UNSET."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def payment_method_id(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Charge:
+    """A validated `createPayment`."""
+
+    customer: Customer
+    amount: int
+    currency: str
+    payment_method: str
+    description: str | None
+
+
+async def create_payment(ctx: Context, call: MutationCall, input: CreatePaymentFields) -> Snapshot:
     """Charge a customer once: a confirmed PaymentIntent."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal, stripe = info.context.principal, info.context.stripe
+    async def validate() -> _Charge:
+        principal = ctx.principal
         customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
         amount = clean_amount(input.amount, ["input", "amount"])
         currency = clean_currency(input.currency, ["input", "currency"])
@@ -62,35 +83,44 @@ async def create_payment(
         if description is not None:
             clean_text(description, "description", ["input", "description"])
         pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
-        obj = await stripe.create_payment_intent(
-            customer=customer.stripe_id,
-            amount=amount,
-            currency=currency,
-            payment_method=pm,
-            description=description,
-            idempotency_key=attempt.stripe_key("payment_intent"),
-            resumed=attempt.resumed,
+        return _Charge(customer, amount, currency, pm, description)
+
+    async def call_stripe(charge: _Charge, keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.create_payment_intent(
+            customer=charge.customer.stripe_id,
+            amount=charge.amount,
+            currency=charge.currency,
+            payment_method=charge.payment_method,
+            description=charge.description,
+            idempotency_key=keys.stripe_key("payment_intent"),
+            resumed=keys.resumed,
         )
-        async with in_transaction():
-            row = await upsert_payment(obj, customer)
-            response = {"payment": snapshots.dump(row), "userErrors": payment_failure(obj)}
-            await attempt.complete(response)
-        return response
 
-    data = await run_mutation(
-        info, operation="createPayment", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return CreatePaymentPayload.from_snapshot(data)
+    async def write(charge: _Charge, obj: dict[str, Any]) -> Outcome:
+        row = await upsert_payment(obj, charge.customer)
+        return Outcome(rows={"payment": row}, user_errors=payment_failure(obj))
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def refund_payment(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RefundPaymentInput]
-) -> RefundPaymentPayload:
-    """Refund all that is left of a payment, or part of it; never more than is left."""
+class RefundPaymentFields(Protocol):
+    """What `refund_payment` reads of its input (`schema.payments.RefundPaymentInput`); left out: UNSET."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal = info.context.principal
-        row = await fetch(visible_payments(principal), input.payment_id, "Payment", ["input", "paymentId"])
+    @property
+    def payment_id(self) -> str: ...
+    @property
+    def amount(self) -> int | None: ...
+
+
+async def refund_payment(ctx: Context, call: MutationCall, input: RefundPaymentFields) -> Snapshot:
+    """Refund all that is left of a payment, or part of it; never more than is left.
+
+    The payment's money lock is held across the Stripe calls, the mirror write and the
+    ledger completion, in every process: what is left is read and spent as one step.
+    """
+
+    async def validate() -> tuple[PaymentModel, int | None]:
+        row = await fetch(visible_payments(ctx.principal), input.payment_id, "Payment", ["input", "paymentId"])
         if row.status not in REFUNDABLE_STATUSES:
             raise MutationError(
                 ErrorCode.VALIDATION_FAILED,
@@ -100,38 +130,36 @@ async def refund_payment(
         requested = (
             None if input.amount in (None, strawberry.UNSET) else clean_amount(input.amount, ["input", "amount"])
         )
-        # Held across the Stripe call, in every process: what is left is read and spent as one step.
-        async with locked_money(info, "payment", str(row.id)):
-            return await refund_within_lock(info, attempt, row.stripe_id, requested)
+        return row, requested
 
-    data = await run_mutation(
-        info, operation="refundPayment", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return RefundPaymentPayload.from_snapshot(data)
+    def lock(checked: tuple[PaymentModel, int | None]) -> MoneyLock:
+        return "payment", str(checked[0].id)
 
+    async def call_stripe(
+        checked: tuple[PaymentModel, int | None], keys: StripeKeys
+    ) -> tuple[PaymentModel, dict[str, Any]]:
+        row, requested = checked
+        stripe = ctx.stripe
+        # Refunds made elsewhere (the dashboard) count too: read the charge back first (its own transaction:
+        # the mirror keeps what Stripe said even when nothing is left to refund).
+        async with in_transaction():
+            row = await upsert_payment(await stripe.retrieve_payment_intent(row.stripe_id))
+        left = (row.amount_received or row.amount) - row.amount_refunded
+        if left <= 0:
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing is left to refund", ["input", "amount"])
+        amount = left if requested is None else requested
+        if amount > left:
+            raise MutationError(ErrorCode.VALIDATION_FAILED, f"only {left} is left to refund", ["input", "amount"])
+        obj = await stripe.create_refund(
+            payment_intent=row.stripe_id,
+            amount=amount,
+            idempotency_key=keys.stripe_key("refund"),
+            resumed=keys.resumed,
+        )
+        return row, obj
 
-async def refund_within_lock(
-    info: Info, attempt: Attempt, payment_intent: str, requested: int | None
-) -> dict[str, Any]:
-    """Refund `requested` (or all that is left) of a payment whose money lock the caller holds."""
-    stripe = info.context.stripe
-    # Refunds made elsewhere (the dashboard) count too: read the charge back first.
-    async with in_transaction():
-        row = await upsert_payment(await stripe.retrieve_payment_intent(payment_intent))
-    left = (row.amount_received or row.amount) - row.amount_refunded
-    if left <= 0:
-        raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing is left to refund", ["input", "amount"])
-    amount = left if requested is None else requested
-    if amount > left:
-        raise MutationError(ErrorCode.VALIDATION_FAILED, f"only {left} is left to refund", ["input", "amount"])
-    obj = await stripe.create_refund(
-        payment_intent=row.stripe_id,
-        amount=amount,
-        idempotency_key=attempt.stripe_key("refund"),
-        resumed=attempt.resumed,
-    )
-    async with in_transaction():
-        refund = await upsert_refund(obj, row)
-        response = {"refund": snapshots.dump(refund), "userErrors": []}
-        await attempt.complete(response)
-    return response
+    async def write(checked: tuple[PaymentModel, int | None], answered: tuple[PaymentModel, dict[str, Any]]) -> Outcome:
+        row, obj = answered
+        return Outcome(rows={"refund": await upsert_refund(obj, row)})
+
+    return await run_mutation(ctx, call, input, validate=validate, lock=lock, call_stripe=call_stripe, write=write)

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
 
 import strawberry
-from tortoise.transactions import in_transaction
 
 from base.error_codes import ErrorCode
-from billing import snapshots
 from billing.authorization import StatusFilter, filter_id, visible_customers, visible_subscriptions, with_status
 from billing.charging import invoice_with_payment, payment_failure, payment_method_to_charge
-from billing.ledger import Attempt
 from billing.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
 from billing.mutation_errors import MutationError
-from billing.mutations import run_mutation
+from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
 from billing.pagination import paginate
 from billing.request_context import Context
 from billing.validation import clean_quantity, clean_stripe_id, fetch
+from models import Customer
 from models import Subscription as SubscriptionModel
 from models import SubscriptionItem as SubscriptionItemModel
 from resolvers.node import find_typed
-from schema.arguments import IdempotencyKey, MutationInput
-from schema.context import Info
-from schema.subscriptions import (
-    CancelSubscriptionInput,
-    CancelSubscriptionPayload,
-    CreateSubscriptionInput,
-    CreateSubscriptionPayload,
-    ProrationBehavior,
-    UpdateSubscriptionInput,
-    UpdateSubscriptionPayload,
-)
 from stripe_provider.adapter import ProviderError
 
 
@@ -58,24 +47,60 @@ async def subscriptions(
 
 
 TERMINAL_STATUSES = frozenset({"canceled", "incomplete_expired"})
+DEFAULT_PRORATION = "create_prorations"
+"""Stripe's proration behaviour when the client sends none (`ProrationBehavior.CREATE_PRORATIONS`)."""
 
 
-async def _retrieve_price(info: Info, price_id: str) -> dict[str, Any]:
+async def _retrieve_price(ctx: Context, price_id: str) -> dict[str, Any]:
     try:
-        return await info.context.stripe.retrieve_price(price_id)
+        return await ctx.stripe.retrieve_price(price_id)
     except ProviderError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise MutationError(ErrorCode.NOT_FOUND, f"no price {price_id!r} at Stripe", ["input", "priceId"]) from None
         raise
 
 
-async def create_subscription(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSubscriptionInput]
-) -> CreateSubscriptionPayload:
+class CreateSubscriptionFields(Protocol):
+    """What `create_subscription` reads of its input (`schema.subscriptions.CreateSubscriptionInput`)."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def price_id(self) -> str: ...
+    @property
+    def quantity(self) -> int | None: ...
+    @property
+    def payment_method_id(self) -> str | None: ...
+    @property
+    def trial_days(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class _NewSubscription:
+    """A validated `createSubscription`."""
+
+    customer: Customer
+    price_id: str
+    quantity: int
+    payment_method: str
+    trial_days: int | None
+
+
+@dataclass(frozen=True)
+class _Subscribed:
+    """What Stripe answered to `createSubscription`: the price, the subscription, its first invoice and payment."""
+
+    price: dict[str, Any]
+    subscription: dict[str, Any]
+    invoice: dict[str, Any] | None
+    payment: dict[str, Any] | None
+
+
+async def create_subscription(ctx: Context, call: MutationCall, input: CreateSubscriptionFields) -> Snapshot:
     """Subscribe a customer to a price and charge the first invoice now."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal, stripe = info.context.principal, info.context.stripe
+    async def validate() -> _NewSubscription:
+        principal = ctx.principal
         customer = await fetch(visible_customers(principal), input.customer_id, "Customer", ["input", "customerId"])
         price_id = clean_stripe_id(input.price_id, ["input", "priceId"], what="priceId")
         quantity = clean_quantity(input.quantity, ["input", "quantity"])
@@ -85,42 +110,64 @@ async def create_subscription(
                 ErrorCode.VALIDATION_FAILED, "trialDays must be between 1 and 730", ["input", "trialDays"]
             )
         pm = await payment_method_to_charge(principal, customer, input.payment_method_id, ["input", "paymentMethodId"])
-        price = await _retrieve_price(info, price_id)
+        return _NewSubscription(customer, price_id, quantity, pm, trial_days)
+
+    async def call_stripe(new: _NewSubscription, keys: StripeKeys) -> _Subscribed:
+        stripe = ctx.stripe
+        price = await _retrieve_price(ctx, new.price_id)
         obj = await stripe.create_subscription(
-            customer=customer.stripe_id,
-            price=price_id,
-            quantity=quantity,
-            payment_method=pm,
-            trial_days=trial_days,
-            idempotency_key=attempt.stripe_key("subscription"),
-            resumed=attempt.resumed,
+            customer=new.customer.stripe_id,
+            price=new.price_id,
+            quantity=new.quantity,
+            payment_method=new.payment_method,
+            trial_days=new.trial_days,
+            idempotency_key=keys.stripe_key("subscription"),
+            resumed=keys.resumed,
         )
         invoice, payment = await invoice_with_payment(stripe, stripe_id_of(obj.get("latest_invoice")))
-        async with in_transaction():
-            await upsert_price(price)
-            row = await upsert_subscription(obj, customer)
-            if invoice is not None:
-                await upsert_invoice(invoice, customer)
-            if payment is not None:
-                await upsert_payment(payment, customer)
-            response = {"subscription": snapshots.dump(row), "userErrors": payment_failure(payment)}
-            await attempt.complete(response)
-        return response
+        return _Subscribed(price, obj, invoice, payment)
 
-    data = await run_mutation(
-        info, operation="createSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return CreateSubscriptionPayload.from_snapshot(data)
+    async def write(new: _NewSubscription, answered: _Subscribed) -> Outcome:
+        await upsert_price(answered.price)
+        row = await upsert_subscription(answered.subscription, new.customer)
+        if answered.invoice is not None:
+            await upsert_invoice(answered.invoice, new.customer)
+        if answered.payment is not None:
+            await upsert_payment(answered.payment, new.customer)
+        return Outcome(rows={"subscription": row}, user_errors=payment_failure(answered.payment))
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def update_subscription(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateSubscriptionInput]
-) -> UpdateSubscriptionPayload:
+class UpdateSubscriptionFields(Protocol):
+    """What `update_subscription` reads of its input (`schema.subscriptions.UpdateSubscriptionInput`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def price_id(self) -> str | None: ...
+    @property
+    def quantity(self) -> int | None: ...
+    @property
+    def proration_behavior(self) -> Enum | None:
+        """`schema.subscriptions.ProrationBehavior`: its values are Stripe's."""
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A validated `updateSubscription`: the row, its first item, the new price (read from Stripe) and quantity."""
+
+    row: SubscriptionModel
+    item: SubscriptionItemModel
+    price_id: str | None
+    quantity: int | None
+
+
+async def update_subscription(ctx: Context, call: MutationCall, input: UpdateSubscriptionFields) -> Snapshot:
     """Change a subscription's price or quantity, prorated as asked."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        principal, stripe = info.context.principal, info.context.stripe
-        row = await fetch(visible_subscriptions(principal), input.id, "Subscription", ["input", "id"])
+    async def validate() -> _Change:
+        row = await fetch(visible_subscriptions(ctx.principal), input.id, "Subscription", ["input", "id"])
         if row.status in TERMINAL_STATUSES:
             raise MutationError(ErrorCode.VALIDATION_FAILED, f"the subscription is {row.status}", ["input", "id"])
         price_id = None
@@ -134,54 +181,60 @@ async def update_subscription(
         item = await SubscriptionItemModel.filter(subscription_id=row.id).order_by("created_at").first()
         if item is None:
             raise MutationError(ErrorCode.VALIDATION_FAILED, "the subscription has no item to change", ["input", "id"])
-        price = await _retrieve_price(info, price_id) if price_id is not None else None
-        if price_id is not None and quantity is None:
+        return _Change(row, item, price_id, quantity)
+
+    async def call_stripe(change: _Change, keys: StripeKeys) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        price = await _retrieve_price(ctx, change.price_id) if change.price_id is not None else None
+        quantity = change.quantity
+        if change.price_id is not None and quantity is None:
             # A price change keeps the quantity (emulators reset an item they re-price to 1).
-            quantity = item.quantity
-        behavior = input.proration_behavior or ProrationBehavior.CREATE_PRORATIONS
-        obj = await stripe.update_subscription_item(
-            row.stripe_id,
-            item=item.stripe_id,
-            price=price_id,
+            quantity = change.item.quantity
+        behavior = input.proration_behavior
+        obj = await ctx.stripe.update_subscription_item(
+            change.row.stripe_id,
+            item=change.item.stripe_id,
+            price=change.price_id,
             quantity=quantity,
-            proration_behavior=str(behavior.value),  # a plain string at run time; mypy sees enum_value()
-            idempotency_key=attempt.stripe_key("update"),
+            proration_behavior=str(behavior.value) if behavior else DEFAULT_PRORATION,
+            idempotency_key=keys.stripe_key("update"),
         )
-        async with in_transaction():
-            if price is not None:
-                await upsert_price(price)
-            row = await upsert_subscription(obj)
-            response = {"subscription": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return price, obj
 
-    data = await run_mutation(
-        info, operation="updateSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return UpdateSubscriptionPayload.from_snapshot(data)
+    async def write(change: _Change, answered: tuple[dict[str, Any] | None, dict[str, Any]]) -> Outcome:
+        price, obj = answered
+        if price is not None:
+            await upsert_price(price)
+        return Outcome(rows={"subscription": await upsert_subscription(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
 
 
-async def cancel_subscription(
-    info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CancelSubscriptionInput]
-) -> CancelSubscriptionPayload:
+class CancelSubscriptionFields(Protocol):
+    """What `cancel_subscription` reads of its input (`schema.subscriptions.CancelSubscriptionInput`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def at_period_end(self) -> bool | None: ...
+
+
+async def cancel_subscription(ctx: Context, call: MutationCall, input: CancelSubscriptionFields) -> Snapshot:
     """Cancel a subscription now, or at the end of its current period."""
 
-    async def execute(attempt: Attempt) -> dict[str, Any]:
-        row = await fetch(visible_subscriptions(info.context.principal), input.id, "Subscription", ["input", "id"])
+    async def validate() -> SubscriptionModel:
+        row = await fetch(visible_subscriptions(ctx.principal), input.id, "Subscription", ["input", "id"])
         if row.status in TERMINAL_STATUSES:
             raise MutationError(
                 ErrorCode.VALIDATION_FAILED, f"the subscription is already {row.status}", ["input", "id"]
             )
-        obj = await info.context.stripe.cancel_subscription(
-            row.stripe_id, at_period_end=bool(input.at_period_end), idempotency_key=attempt.stripe_key("cancel")
-        )
-        async with in_transaction():
-            row = await upsert_subscription(obj)
-            response = {"subscription": snapshots.dump(row), "userErrors": []}
-            await attempt.complete(response)
-        return response
+        return row
 
-    data = await run_mutation(
-        info, operation="cancelSubscription", idempotency_key=idempotency_key, payload=input, execute=execute
-    )
-    return CancelSubscriptionPayload.from_snapshot(data)
+    async def call_stripe(row: SubscriptionModel, keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.cancel_subscription(
+            row.stripe_id, at_period_end=bool(input.at_period_end), idempotency_key=keys.stripe_key("cancel")
+        )
+
+    async def write(row: SubscriptionModel, obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"subscription": await upsert_subscription(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)

@@ -1,115 +1,204 @@
-"""The Mutation root: every mutation, its resolver and its permission class, in one place."""
+"""The Mutation root: every mutation's field, permission class and payload, in one place.
+
+Each field is a small method: it hands the request context, the call (`mutation_call`:
+the field's name as the ledger's and the audit's operation, and the client's key) and
+the input to its resolver, and builds the payload from the stored-form answer.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from resolvers import customers, invoices, payment_methods, payments, subscriptions
-from resolvers.sessions import create_customer_session as resolve_create_customer_session
-from resolvers.sessions import revoke_customer_session as resolve_revoke_customer_session
-from resolvers.sessions import revoke_customer_sessions as resolve_revoke_customer_sessions
-from schema.customers import (
-    CreateCustomerPayload,
-    UpdateCustomerPayload,
-)
-from schema.invoices import PayInvoicePayload
+from billing.mutations import MutationCall
+from resolvers import customers, invoices, payment_methods, payments, sessions, subscriptions
+from schema.arguments import IdempotencyKey, MutationInput
+from schema.context import Info
+from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
+from schema.invoices import PayInvoiceInput, PayInvoicePayload
 from schema.payment_methods import (
+    AttachPaymentMethodInput,
     AttachPaymentMethodPayload,
+    CreateSetupIntentInput,
     CreateSetupIntentPayload,
+    DetachPaymentMethodInput,
     DetachPaymentMethodPayload,
+    SetDefaultPaymentMethodInput,
     SetDefaultPaymentMethodPayload,
 )
-from schema.payments import CreatePaymentPayload, RefundPaymentPayload
+from schema.payments import CreatePaymentInput, CreatePaymentPayload, RefundPaymentInput, RefundPaymentPayload
 from schema.permissions import CanWrite, CanWriteOwn
 from schema.sessions import (
+    CreateCustomerSessionInput,
     CreateCustomerSessionPayload,
+    RevokeCustomerSessionInput,
     RevokeCustomerSessionPayload,
+    RevokeCustomerSessionsInput,
     RevokeCustomerSessionsPayload,
 )
 from schema.subscriptions import (
+    CancelSubscriptionInput,
     CancelSubscriptionPayload,
+    CreateSubscriptionInput,
     CreateSubscriptionPayload,
+    UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
 
 
+def mutation_call(info: Info, idempotency_key: str) -> MutationCall:
+    """This call of the field being resolved: its GraphQL name (e.g. `createCustomer`) is the operation."""
+    return MutationCall(operation=info.field_name, idempotency_key=idempotency_key)
+
+
 @strawberry.type(description="What clients change. Every mutation takes an `idempotencyKey` and answers `userErrors`.")
 class Mutation:
-    create_customer: CreateCustomerPayload = strawberry.mutation(
-        resolver=customers.create_customer,
-        description="Create a customer at Stripe and in the mirror.",
-        permission_classes=[CanWrite],
-    )
-    update_customer: UpdateCustomerPayload = strawberry.mutation(
-        resolver=customers.update_customer,
+    @strawberry.mutation(description="Create a customer at Stripe and in the mirror.", permission_classes=[CanWrite])
+    async def create_customer(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateCustomerInput]
+    ) -> CreateCustomerPayload:
+        data = await customers.create_customer(info.context, mutation_call(info, idempotency_key), input)
+        return CreateCustomerPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Change a customer's email, name or metadata at Stripe and in the mirror.",
         permission_classes=[CanWrite],
     )
-    create_setup_intent: CreateSetupIntentPayload = strawberry.mutation(
-        resolver=payment_methods.create_setup_intent,
+    async def update_customer(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateCustomerInput]
+    ) -> UpdateCustomerPayload:
+        data = await customers.update_customer(info.context, mutation_call(info, idempotency_key), input)
+        return UpdateCustomerPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Start saving a card: a SetupIntent whose client secret Stripe.js confirms in the browser.",
         permission_classes=[CanWriteOwn],
     )
-    attach_payment_method: AttachPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.attach_payment_method,
+    async def create_setup_intent(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSetupIntentInput]
+    ) -> CreateSetupIntentPayload:
+        data = await payment_methods.create_setup_intent(info.context, mutation_call(info, idempotency_key), input)
+        return CreateSetupIntentPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Attach a payment method made by Stripe.js (`pm_…`) to a customer.",
         permission_classes=[CanWriteOwn],
     )
-    detach_payment_method: DetachPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.detach_payment_method,
+    async def attach_payment_method(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[AttachPaymentMethodInput]
+    ) -> AttachPaymentMethodPayload:
+        data = await payment_methods.attach_payment_method(info.context, mutation_call(info, idempotency_key), input)
+        return AttachPaymentMethodPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Detach a payment method from its customer; it stays readable by id.",
         permission_classes=[CanWriteOwn],
     )
-    set_default_payment_method: SetDefaultPaymentMethodPayload = strawberry.mutation(
-        resolver=payment_methods.set_default_payment_method,
+    async def detach_payment_method(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[DetachPaymentMethodInput]
+    ) -> DetachPaymentMethodPayload:
+        data = await payment_methods.detach_payment_method(info.context, mutation_call(info, idempotency_key), input)
+        return DetachPaymentMethodPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Make one of a customer's payment methods the one charged by default.",
         permission_classes=[CanWriteOwn],
     )
-    create_subscription: CreateSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.create_subscription,
+    async def set_default_payment_method(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[SetDefaultPaymentMethodInput]
+    ) -> SetDefaultPaymentMethodPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await payment_methods.set_default_payment_method(info.context, call, input)
+        return SetDefaultPaymentMethodPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Subscribe a customer to a price and charge the first invoice at once.",
         permission_classes=[CanWrite],
     )
-    update_subscription: UpdateSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.update_subscription,
+    async def create_subscription(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateSubscriptionInput]
+    ) -> CreateSubscriptionPayload:
+        data = await subscriptions.create_subscription(info.context, mutation_call(info, idempotency_key), input)
+        return CreateSubscriptionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Change a subscription's price, quantity or proration behaviour.",
         permission_classes=[CanWrite],
     )
-    cancel_subscription: CancelSubscriptionPayload = strawberry.mutation(
-        resolver=subscriptions.cancel_subscription,
+    async def update_subscription(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateSubscriptionInput]
+    ) -> UpdateSubscriptionPayload:
+        data = await subscriptions.update_subscription(info.context, mutation_call(info, idempotency_key), input)
+        return UpdateSubscriptionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Cancel a subscription now or at the end of its period.",
         permission_classes=[CanWrite],
     )
-    pay_invoice: PayInvoicePayload = strawberry.mutation(
-        resolver=invoices.pay_invoice,
+    async def cancel_subscription(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CancelSubscriptionInput]
+    ) -> CancelSubscriptionPayload:
+        data = await subscriptions.cancel_subscription(info.context, mutation_call(info, idempotency_key), input)
+        return CancelSubscriptionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Pay a draft or open invoice now, with the default or a named payment method.",
         permission_classes=[CanWriteOwn],
     )
-    create_payment: CreatePaymentPayload = strawberry.mutation(
-        resolver=payments.create_payment,
+    async def pay_invoice(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[PayInvoiceInput]
+    ) -> PayInvoicePayload:
+        data = await invoices.pay_invoice(info.context, mutation_call(info, idempotency_key), input)
+        return PayInvoicePayload.from_snapshot(data)
+
+    @strawberry.mutation(
         description="Charge a customer's card once: a PaymentIntent, confirmed at once.",
         permission_classes=[CanWrite],
     )
-    refund_payment: RefundPaymentPayload = strawberry.mutation(
-        resolver=payments.refund_payment,
-        description="Refund all or part of a succeeded payment.",
-        permission_classes=[CanWrite],
-    )
-    create_customer_session: CreateCustomerSessionPayload = strawberry.mutation(
-        resolver=resolve_create_customer_session,
+    async def create_payment(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreatePaymentInput]
+    ) -> CreatePaymentPayload:
+        data = await payments.create_payment(info.context, mutation_call(info, idempotency_key), input)
+        return CreatePaymentPayload.from_snapshot(data)
+
+    @strawberry.mutation(description="Refund all or part of a succeeded payment.", permission_classes=[CanWrite])
+    async def refund_payment(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RefundPaymentInput]
+    ) -> RefundPaymentPayload:
+        data = await payments.refund_payment(info.context, mutation_call(info, idempotency_key), input)
+        return RefundPaymentPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         permission_classes=[CanWrite],
         description="A short-lived token bound to one customer, for a frontend (API keys with `write` only).",
     )
-    revoke_customer_session: RevokeCustomerSessionPayload = strawberry.mutation(
-        resolver=resolve_revoke_customer_session,
+    async def create_customer_session(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateCustomerSessionInput]
+    ) -> CreateCustomerSessionPayload:
+        data = await sessions.create_customer_session(info.context, mutation_call(info, idempotency_key), input)
+        return CreateCustomerSessionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         permission_classes=[CanWriteOwn],
         description="Revoke one customer session: its token is refused by every gateway process within a second "
         "and its open WebSocket connections are closed (4403). API keys with `write` revoke any session; a "
         "session revokes itself (no `sessionId`) or another session of its own customer.",
     )
-    revoke_customer_sessions: RevokeCustomerSessionsPayload = strawberry.mutation(
-        resolver=resolve_revoke_customer_sessions,
+    async def revoke_customer_session(
+        self,
+        info: Info,
+        idempotency_key: IdempotencyKey,
+        input: MutationInput[RevokeCustomerSessionInput | None] = None,
+    ) -> RevokeCustomerSessionPayload:
+        data = await sessions.revoke_customer_session(info.context, mutation_call(info, idempotency_key), input)
+        return RevokeCustomerSessionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
         permission_classes=[CanWriteOwn],
         description="Revoke every live session of a customer (API keys with `write`, or a session of that "
         "customer: log out everywhere). Sessions created afterwards work.",
     )
+    async def revoke_customer_sessions(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RevokeCustomerSessionsInput]
+    ) -> RevokeCustomerSessionsPayload:
+        data = await sessions.revoke_customer_sessions(info.context, mutation_call(info, idempotency_key), input)
+        return RevokeCustomerSessionsPayload.from_snapshot(data)
