@@ -24,7 +24,7 @@ from tortoise.queryset import QuerySet
 
 from base.error_codes import ErrorCode
 from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidIdError, decode_cursor, encode_cursor
-from billing.loaders import fetch_whole_rows
+from runtime.hydrate import fetch_whole_rows
 from schema.relay import Connection, Edge, PageInfo
 
 M = TypeVar("M", bound=Model)
@@ -52,7 +52,7 @@ async def paginate(
     """One page of `qs` ordered by primary key (time-ordered UUIDs), newest first.
 
     `whole_rows`: `qs` selects plain whole rows (no select_related, prefetch, annotate, only),
-    which are then built into models more cheaply (`billing.loaders.fetch_whole_rows`).
+    which are then built into models more cheaply (`runtime.hydrate.fetch_whole_rows`).
     """
     size = check_page_args(first, after)
     if after is not None:

@@ -28,8 +28,8 @@ LEANING: dict[str, set[str]] = {
     "runtime.execution": {"graphql-core", "strawberry-graphql"},
     "schema.extensions": {"graphql-core", "strawberry-graphql"},
     "gateway.ws": {"strawberry-graphql"},
-    "billing.loaders": {"tortoise-orm"},
-    "tasks.broker": {"dramatiq", "redis"},
+    "runtime.hydrate": {"tortoise-orm"},
+    "runtime.dramatiq_redis": {"dramatiq", "redis"},
 }
 
 
