@@ -16,15 +16,11 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     get_operation_ast,
     validate,
@@ -55,6 +51,7 @@ from base.error_codes import ErrorCode
 from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from base.settings import Settings
 from base.versions import require
+from runtime.selection import argument_value, flat_selections
 
 require("graphql-core", ">=3.3,<3.4", by=__name__)
 require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
@@ -186,41 +183,33 @@ def estimated_nodes(
     variables: Mapping[str, Any],
     multiplier: int = 1,
 ) -> int:
-    """How many connection nodes a selection may return: the product of `first` along each path."""
+    """How many connection nodes a selection may return: the product of `first` along each path.
+
+    Every selection counts (conditional ones too), and a fragment as often as it is spread.
+    """
     total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            field = parent.fields.get(selection.name.value)
-            if field is None or selection.selection_set is None:
-                continue
-            count = multiplier
-            if "first" in field.args:
-                count = multiplier * _page_size(selection, variables)
-                total += count
-            child = get_named_type(field.type)
-            if isinstance(child, GraphQLObjectType):
-                total += estimated_nodes(selection.selection_set, child, fragments, variables, count)
-        elif isinstance(selection, InlineFragmentNode):
-            total += estimated_nodes(selection.selection_set, parent, fragments, variables, multiplier)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                total += estimated_nodes(fragment.selection_set, parent, fragments, variables, multiplier)
+    walk = flat_selections((selection_set,), fragments, fragments_once=False, enter_fragment_variables=True)
+    for selection in walk:
+        if not isinstance(selection, FieldNode):
+            continue
+        field = parent.fields.get(selection.name.value)
+        if field is None or selection.selection_set is None:
+            continue
+        count = multiplier
+        if "first" in field.args:
+            count = multiplier * _page_size(selection, variables)
+            total += count
+        child = get_named_type(field.type)
+        if isinstance(child, GraphQLObjectType):
+            total += estimated_nodes(selection.selection_set, child, fragments, variables, count)
     return total
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value != "first":
-            continue
-        value: Any = None
-        if isinstance(argument.value, IntValueNode):
-            value = int(argument.value.value)
-        elif isinstance(argument.value, VariableNode):
-            value = variables.get(argument.value.name.value)
-        if isinstance(value, int):
-            # Out-of-range sizes are refused by the resolver; here they count as the largest page.
-            return value if 0 <= value <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
+    value = argument_value(field, "first", variables)
+    if isinstance(value, int):
+        # Out-of-range sizes are refused by the resolver; here they count as the largest page.
+        return value if 0 <= value <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
     return DEFAULT_PAGE_SIZE
 
 

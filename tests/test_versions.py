@@ -28,6 +28,7 @@ LEANING: dict[str, set[str]] = {
     "runtime.execution": {"graphql-core", "strawberry-graphql"},
     "schema.extensions": {"graphql-core", "strawberry-graphql"},
     "gateway.ws": {"strawberry-graphql"},
+    "runtime.selection": {"graphql-core"},
     "runtime.hydrate": {"tortoise-orm"},
     "runtime.dramatiq_redis": {"dramatiq", "redis"},
 }
