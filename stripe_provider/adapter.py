@@ -1,6 +1,6 @@
 """The one adapter between the gateway and Stripe: `stripe_provider` is the ONLY package that imports `stripe`.
 
-Its error table is `stripe_provider.errors`, its emulator dialect `stripe_provider.emulator_dialect`.
+Its error table is `stripe_provider.provider_errors`, its emulator dialect `stripe_provider.emulator_dialect`.
 
 Everything else calls `StripeAdapter` and receives plain JSON-like dicts, or a
 `ProviderError` whose `code` is an `ErrorCode` (a user-error one).
@@ -8,7 +8,7 @@ Everything else calls `StripeAdapter` and receives plain JSON-like dicts, or a
 Exceptions raised by this module:
 
     ProviderError            every failure of a Stripe call, classified by `ERROR_TABLE`
-                             (stripe_provider/errors.py)
+                             (stripe_provider/provider_errors.py)
       .code == "PROVIDER_UNAVAILABLE"   transient: the outcome is unknown or nothing
                                         was done; retry with the SAME idempotency key
     ValueError               programming errors (an unknown resource or action name)
@@ -51,7 +51,7 @@ import stripe
 from base.error_codes import ErrorCode
 from base.metrics import observe_stripe_call
 from stripe_provider.emulator_dialect import Dialect, dialect_for
-from stripe_provider.errors import ProviderError, ProviderErrorCode, redact, to_provider_error
+from stripe_provider.provider_errors import ProviderError, ProviderErrorCode, redact, to_provider_error
 
 if TYPE_CHECKING:
     from base.settings import Settings

@@ -1,6 +1,6 @@
 """Does `runtime.hydrate` pay for itself? It against Tortoise's own model construction (run on demand).
 
-    uv run python -m bench.hydrate [--rows 100] [--repeat 2000]
+    uv run python -m bench.hydrate_speed [--rows 100] [--repeat 2000]
 
 Makes a fresh PostgreSQL database (tables created by Tortoise), inserts `--rows` customers and as
 many invoices (one per customer, every nullable timestamp set), and reads their whole rows once with
