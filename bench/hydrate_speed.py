@@ -1,4 +1,4 @@
-"""Does `runtime.hydrate` pay for itself? It against Tortoise's own model construction (run on demand).
+"""Does `runtime.hydrate` pay for itself? Timed against Tortoise's own model construction (run on demand).
 
     uv run python -m bench.hydrate_speed [--rows 100] [--repeat 2000]
 
@@ -7,8 +7,8 @@ many invoices (one per customer, every nullable timestamp set), and reads their 
 the queryset's own statement (asyncpg records, as `fetch_whole_rows` gets them). Then, per model:
 
 - construction only: `hydrate(model, records)` against `[model._init_from_db(**record) …]` (what
-  Tortoise's executor does with each row of a plain select), `--repeat` times each, alternated in
-  rounds; the best round of each is printed as µs per row;
+  Tortoise's executor does with each row of a plain select), `--repeat` calls each in 7 rounds;
+  the best round of each is printed as µs per row;
 - the whole read: `await fetch_whole_rows(qs)` against `await qs` (the statement included), ms per page.
 
 The database is dropped at the end.
