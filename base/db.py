@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final
 
 import asyncpg  # type: ignore[import-untyped]
@@ -13,7 +13,6 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 
 from base.settings import Settings
-from billing.money_locks import close_lock_pool
 
 MODEL_MODULES = ["models", "aerich.models"]
 
@@ -66,9 +65,19 @@ async def open_db(settings: Settings) -> None:
         await Tortoise.generate_schemas(safe=True)
 
 
+_close_hooks: dict[str, Callable[[], Awaitable[None]]] = {}
+"""What else `close_db` closes, by name: pools that upper layers open beside Tortoise's."""
+
+
+def on_close_db(name: str, hook: Callable[[], Awaitable[None]]) -> None:
+    """Have `close_db` await `hook` first (the last hook given a `name`; e.g. `billing.money_locks`' pool)."""
+    _close_hooks[name] = hook
+
+
 async def close_db() -> None:
-    """Close every Tortoise connection, and the money-lock pool (`billing.money_locks`) if one was opened."""
-    await close_lock_pool()
+    """Close what registered with `on_close_db` (the money-lock pool), then every Tortoise connection."""
+    for hook in list(_close_hooks.values()):
+        await hook()
     await Tortoise.close_connections()
 
 

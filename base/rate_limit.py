@@ -165,7 +165,8 @@ class RateLimiter:
         self._buckets = buckets
         self._shared = not isinstance(buckets, MemoryBuckets)
         """Whether `buckets` is shared (Redis) and so may fail; then `_fallback` stands in for it."""
-        self._fallback = MemoryBuckets()
+        self._fallback: MemoryBuckets | None = None
+        """This process's buckets while the shared ones fail: made on the first failure (never, embedded)."""
         self._use_fallback_until = -math.inf
         self._last_failure_log = -math.inf
         RATE_LIMIT_FALLBACK.set(0)
@@ -190,18 +191,26 @@ class RateLimiter:
 
     async def _take(self, key: str, budget: Budget) -> float:
         """From the shared buckets, or this process's while they are unreachable."""
-        if not self._shared or time.monotonic() < self._use_fallback_until:
-            return await (self._fallback if self._shared else self._buckets).take(key, budget)
+        if not self._shared:
+            return await self._buckets.take(key, budget)
+        if time.monotonic() < self._use_fallback_until:
+            return await self._memory().take(key, budget)
         try:
             wait = await self._buckets.take(key, budget)
         except (RedisError, OSError, TimeoutError) as exc:
             self._failed(exc)
-            return await self._fallback.take(key, budget)
+            return await self._memory().take(key, budget)
         if self.degraded:
             self._use_fallback_until = -math.inf
             RATE_LIMIT_FALLBACK.set(0)
             log.warning("rate limiter: Redis answers again; back to the shared buckets")
         return wait
+
+    def _memory(self) -> MemoryBuckets:
+        """The fallback buckets, made on first use."""
+        if self._fallback is None:
+            self._fallback = MemoryBuckets()
+        return self._fallback
 
     def _failed(self, exc: BaseException) -> None:
         now = time.monotonic()

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from redis.connection import parse_url
 
-if TYPE_CHECKING:
-    from base.settings import Settings
-
-__all__ = ["DEFAULT_PREFIX", "RedisNames", "prefix_problem", "redis_db"]
+__all__ = ["DEFAULT_PREFIX", "RedisNames", "RedisSettings", "prefix_problem", "redis_db"]
 
 DEFAULT_PREFIX: Final = "billing-gateway"
 PREFIX_MAX_LENGTH: Final = 64
@@ -54,6 +51,16 @@ def redis_db(redis_url: str | None) -> int:
     return int(db) if db is not None else 0
 
 
+class RedisSettings(Protocol):
+    """What the names are made of: `base.settings.Settings` has both (settings import this module, not the reverse)."""
+
+    @property
+    def redis_url(self) -> str | None: ...
+
+    @property
+    def redis_prefix(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class RedisNames:
     """The names of one deployment's keys, channel, Dramatiq namespace and connections."""
@@ -62,7 +69,7 @@ class RedisNames:
     db: int
 
     @classmethod
-    def of(cls, settings: Settings) -> RedisNames:
+    def of(cls, settings: RedisSettings) -> RedisNames:
         """The names for `settings` (`REDIS_PREFIX`, and the database of `REDIS_URL`)."""
         return cls(settings.redis_prefix, redis_db(settings.redis_url))
 

@@ -17,14 +17,13 @@ loader ahead (`PageLoader.prefetch`): the same statement, run once for the whole
 page, and each parent's nested field then answers from `PageLoader.ready` without an
 awaitable of its own (`page_of`). Any other caller goes through the DataLoader.
 
-Rows of the window statements become model instances through `hydrate`, which makes
-what Tortoise's `Model._init_from_db` makes, without its per-row overheads.
+Rows of the window statements become model instances through `runtime.hydrate.hydrate`, which
+makes what Tortoise's `Model._init_from_db` makes, without its per-row overheads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
@@ -34,17 +33,12 @@ from pypika_tortoise.enums import Order
 from pypika_tortoise.queries import Table
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
-from tortoise.fields.data import DatetimeField, UUIDField
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
-from tortoise.timezone import get_default_timezone, get_use_tz
 
 from base.ids import decode_cursor
-from base.versions import require
 from billing.pages import Page, check_page_args
 from models import Customer, Invoice, Payment, PaymentMethod, Refund, Subscription
-
-require("tortoise-orm", ">=1.1,<1.2", by=__name__)
+from runtime.hydrate import hydrate
 
 M = TypeVar("M", bound=Model)
 
@@ -53,94 +47,6 @@ PageKey = tuple[UUID, int, UUID | None]
 
 _PAGE_ALIAS = "_page"
 _ROW_NUMBER = "_page_row"
-_DATETIME_TO_PYTHON = DatetimeField.to_python_value
-_UUID_TO_PYTHON = UUIDField.to_python_value
-
-
-def hydrate(model: type[M], rows: Iterable[Any]) -> list[M]:
-    """Instances of `model` from whole rows of its table (every column of `_meta.db_fields`, by name).
-
-    Each is what `Model._init_from_db` makes of the row (same instance attributes, same values),
-    built with plain dict stores: `_init_from_db` assigns its flags through `Model.__setattr__` and
-    calls `to_python_value` per column. Here a timestamp that the driver already gives as an aware
-    UTC datetime goes straight to `astimezone` (what `DatetimeField.to_python_value` does with
-    it), and a UUID column's value is kept when it already is a UUID (asyncpg's are).
-    Anything else (SQLite's text, a naive datetime, another field class) goes through the
-    field's own `to_python_value`. The column lists are read from the model's meta on every call:
-    Tortoise rebuilds them per backend when it is initialised.
-    """
-    meta = model._meta
-    native = [(key, attr) for key, attr, _ in meta.db_native_fields]
-    default = [(key, attr, field.field_type) for key, attr, field in meta.db_default_fields]
-    datetimes: list[tuple[str, str, Callable[[Any], Any]]] = []
-    uuids: list[tuple[str, str]] = []
-    other: list[tuple[str, str, Callable[[Any], Any]]] = []
-    for key, attr, field in meta.db_complex_fields:
-        convert = type(field).to_python_value
-        if convert is _DATETIME_TO_PYTHON:
-            datetimes.append((key, attr, field.to_python_value))
-        elif convert is _UUID_TO_PYTHON:
-            uuids.append((key, attr))
-        else:
-            other.append((key, attr, field.to_python_value))
-    # `DatetimeField.to_python_value` makes an aware value aware in this zone when use_tz is on.
-    zone = get_default_timezone() if get_use_tz() else None
-    custom_pk = meta.db_pk_column not in meta.generated_db_fields
-    new = model.__new__
-    instances: list[M] = []
-    for row in rows:
-        instance = new(model)
-        values = instance.__dict__
-        values["_partial"] = False
-        values["_saved_in_db"] = True
-        values["_custom_generated_pk"] = custom_pk
-        values["_await_when_save"] = {}
-        for key, attr in native:
-            values[attr] = row[key]
-        for key, attr, field_type in default:
-            value = row[key]
-            values[attr] = None if value is None else field_type(value)
-        for key, attr, to_python in datetimes:
-            value = row[key]
-            if value is not None:
-                if zone is not None and value.__class__ is datetime and value.tzinfo is UTC:
-                    value = value.astimezone(zone)
-                else:
-                    value = to_python(value)
-            values[attr] = value
-        for key, attr in uuids:
-            value = row[key]
-            values[attr] = value if value is None or isinstance(value, UUID) else UUID(value)
-        for key, attr, to_python in other:
-            values[attr] = to_python(row[key])
-        instances.append(instance)
-    return instances
-
-
-async def fetch_whole_rows(qs: QuerySet[M]) -> list[M]:
-    """`await qs` for a queryset of whole rows, cheaper.
-
-    The statement is the one `await qs` runs, built the way Tortoise builds it for a subquery
-    (`tortoise.expressions.Subquery`); its rows become models through `hydrate`. A queryset
-    that selects anything else than whole rows of its model (select_related, prefetch_related,
-    annotate, only, get/first, select_for_update) is simply awaited.
-    """
-    if (
-        type(qs) is not QuerySet
-        or qs._select_related
-        or qs._prefetch_map
-        or qs._prefetch_queries
-        or qs._annotations
-        or qs._fields_for_select
-        or qs._single
-        or qs._select_for_update
-    ):
-        return await qs
-    qs._choose_db_if_not_chosen()
-    qs._make_query()
-    sql, values = qs.query.get_parameterized_sql()
-    _, records = await qs._db.execute_query(sql, values)
-    return hydrate(qs.model, records)
 
 
 def _by_id(model: type[M]) -> DataLoader[UUID, M | None]:

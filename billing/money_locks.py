@@ -27,6 +27,7 @@ import asyncpg  # type: ignore[import-untyped]
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 
+from base.db import on_close_db
 from base.settings import Settings
 
 _CONNECT_KEYS: Final = ("host", "port", "user", "password", "database", "ssl")
@@ -122,6 +123,9 @@ async def close_lock_pool() -> None:
     pool, _pool = _pool, None
     if pool is not None:
         await pool.close()
+
+
+on_close_db("money_locks", close_lock_pool)
 
 
 @asynccontextmanager

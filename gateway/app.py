@@ -25,7 +25,6 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from base.db import close_db, open_db
-from base.metrics import metrics_endpoint, with_graphql_metrics
 from base.principals import AuthenticationError, Principal
 from base.rate_limit import RateLimiter
 from base.redis_names import RedisNames
@@ -38,8 +37,10 @@ from billing.revocations import purge_expired_sessions
 from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
 from gateway.graphiql import page as graphiql_page
+from gateway.graphql_metrics import with_graphql_metrics
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
+from gateway.metrics_endpoint import metrics_endpoint, register_collectors
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
 from schema import build_schema
@@ -157,6 +158,7 @@ async def _purge_ledger_forever(settings: Settings) -> None:
 def create_app(settings: Settings | None = None, *, sandbox_token: str | None = None) -> Starlette:
     """Build the gateway's ASGI app for these settings (`sandbox_token`: of the sandbox `serve` started)."""
     settings = settings or get_settings()
+    register_collectors()
     stripe = StripeAdapter(settings)
     graphql = GatewayGraphQL(settings, stripe)
     # The receiver stores each verified event, then hands its row id to the broker.

@@ -28,10 +28,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import Tortoise
 
-from base.metrics import DEPENDENCY_UP, on_scrape
+from base.metrics import DEPENDENCY_UP
 from base.redis_calls import honour_cancellation
 from base.redis_names import RedisNames
 from base.settings import Settings
+from gateway.metrics_endpoint import on_scrape
 from live.hub import active_hub
 from stripe_provider.adapter import StripeAdapter
 from stripe_provider.sandbox import check_identity

@@ -80,10 +80,8 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
-    InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
-    SelectionSetNode,
     ValueNode,
     VariableNode,
 )
@@ -93,6 +91,7 @@ from graphql.pyutils import AwaitableOrValue, RefMap
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from base.versions import require
+from runtime.selection import flat_selections, takes_arguments
 from runtime.shared_tasks import SharedTask
 
 require("graphql-core", ">=3.3,<3.4", by=__name__)
@@ -245,34 +244,22 @@ def _variables_in(value: ValueNode, names: set[str]) -> None:
 def _directive_variables(nodes: list[FieldNode], fragments: dict[str, FragmentDetails]) -> tuple[str, ...] | None:
     """The variables the directives of the selections collected under `nodes` read; None: do not cache.
 
-    Walks what graphql-core's `visit_selection_sets` walks: the selections of each node's
-    selection set, into inline fragments and fragment spreads (each fragment once).
+    Walks what graphql-core's `visit_selection_sets` walks (`runtime.selection.flat_selections`):
+    the selections of each node's selection set, into inline fragments and fragment spreads
+    (each fragment once).
     """
+    definitions = {name: details.definition for name, details in (fragments or {}).items()}
     names: set[str] = set()
-    seen: set[str] = set()
-    stack: list[SelectionSetNode] = [node.selection_set for node in nodes if node.selection_set]
-    while stack:
-        for selection in stack.pop().selections:
-            for directive in selection.directives or ():
-                if directive.name.value in _UNCACHEABLE_DIRECTIVES:
-                    return None
-                for argument in directive.arguments or ():
-                    _variables_in(argument.value, names)
-            if isinstance(selection, InlineFragmentNode):
-                stack.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                if getattr(selection, "arguments", None):  # fragment arguments (experimental)
-                    return None
-                name = selection.name.value
-                if name in seen:
-                    continue
-                seen.add(name)
-                fragment = fragments.get(name)
-                if fragment is None:
-                    continue
-                if fragment.variable_signatures:
-                    return None
-                stack.append(fragment.definition.selection_set)
+    for selection in flat_selections((node.selection_set for node in nodes), definitions):
+        for directive in selection.directives or ():
+            if directive.name.value in _UNCACHEABLE_DIRECTIVES:
+                return None
+            for argument in directive.arguments or ():
+                _variables_in(argument.value, names)
+        if isinstance(selection, FragmentSpreadNode) and takes_arguments(
+            selection, definitions.get(selection.name.value)
+        ):
+            return None  # fragment arguments (experimental)
     return tuple(sorted(names))
 
 

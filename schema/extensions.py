@@ -1,63 +1,47 @@
-"""Schema extensions the gateway adds on top of strawberry's: what clients may send, what they see of a failure."""
+"""Schema extensions the gateway adds on top of strawberry's: what clients may send, what they see of a failure.
+
+The gateway's policy only (error codes and masking, limits, what a refusal logs); what leans on
+strawberry's and graphql-core's internals is in `runtime/` (`runtime.strawberry_schema`,
+`runtime.operation_hooks`, `runtime.selection`).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
-from functools import lru_cache, partial
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Final
 
-import strawberry
 import structlog
 from graphql import (
-    ASTValidationRule,
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     get_operation_ast,
-    validate,
 )
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.extensions.context import OperationContextManager, WrappedHook
-from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
-from strawberry.utils.await_maybe import await_maybe
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
 from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from base.settings import Settings
-from base.versions import require
-
-require("graphql-core", ">=3.3,<3.4", by=__name__)
-require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
+from runtime.selection import argument_value, flat_selections
+from runtime.strawberry_schema import CachedValidation, LeanMaskErrors, LeanSchema, graphql_schema
 
 log = logging.getLogger("gateway.errors")
 client_log = structlog.get_logger("gateway.graphql")
@@ -92,7 +76,7 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not (error.extensions or {}).get("code")
 
 
-class MaskUnexpectedErrors(MaskErrors):
+class MaskUnexpectedErrors(LeanMaskErrors):
     """Replace a crash with "Unexpected error" and the request id, and log the real error with that id.
 
     A resolver that failed because PostgreSQL is unreachable is not a crash: it becomes
@@ -101,12 +85,6 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR)
-
-    def _process_result(self, result: object) -> None:
-        # strawberry first checks a runtime Protocol (an isinstance of ~10 µs, paid per frame by every
-        # subscriber); a result without errors has nothing to mask.
-        if getattr(result, "errors", None):
-            super()._process_result(result)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, REQUEST_ERRORS):
@@ -186,41 +164,33 @@ def estimated_nodes(
     variables: Mapping[str, Any],
     multiplier: int = 1,
 ) -> int:
-    """How many connection nodes a selection may return: the product of `first` along each path."""
+    """How many connection nodes a selection may return: the product of `first` along each path.
+
+    Every selection counts (conditional ones too), and a fragment as often as it is spread.
+    """
     total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            field = parent.fields.get(selection.name.value)
-            if field is None or selection.selection_set is None:
-                continue
-            count = multiplier
-            if "first" in field.args:
-                count = multiplier * _page_size(selection, variables)
-                total += count
-            child = get_named_type(field.type)
-            if isinstance(child, GraphQLObjectType):
-                total += estimated_nodes(selection.selection_set, child, fragments, variables, count)
-        elif isinstance(selection, InlineFragmentNode):
-            total += estimated_nodes(selection.selection_set, parent, fragments, variables, multiplier)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                total += estimated_nodes(fragment.selection_set, parent, fragments, variables, multiplier)
+    walk = flat_selections((selection_set,), fragments, fragments_once=False, enter_fragment_variables=True)
+    for selection in walk:
+        if not isinstance(selection, FieldNode):
+            continue
+        field = parent.fields.get(selection.name.value)
+        if field is None or selection.selection_set is None:
+            continue
+        count = multiplier
+        if "first" in field.args:
+            count = multiplier * _page_size(selection, variables)
+            total += count
+        child = get_named_type(field.type)
+        if isinstance(child, GraphQLObjectType):
+            total += estimated_nodes(selection.selection_set, child, fragments, variables, count)
     return total
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value != "first":
-            continue
-        value: Any = None
-        if isinstance(argument.value, IntValueNode):
-            value = int(argument.value.value)
-        elif isinstance(argument.value, VariableNode):
-            value = variables.get(argument.value.name.value)
-        if isinstance(value, int):
-            # Out-of-range sizes are refused by the resolver; here they count as the largest page.
-            return value if 0 <= value <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
+    value = argument_value(field, "first", variables)
+    if isinstance(value, int):
+        # Out-of-range sizes are refused by the resolver; here they count as the largest page.
+        return value if 0 <= value <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
     return DEFAULT_PAGE_SIZE
 
 
@@ -234,7 +204,7 @@ class MaxNodesLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document is not None else None
-        root = context.schema._schema.get_root_type(operation.operation) if operation is not None else None
+        root = graphql_schema(context).get_root_type(operation.operation) if operation is not None else None
         if document is not None and operation is not None and root is not None:
             fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
             nodes = estimated_nodes(operation.selection_set, root, fragments, context.variables or {})
@@ -244,39 +214,6 @@ class MaxNodesLimiter(SchemaExtension):
                     " (ask for smaller `first` pages on nested connections)",
                     extensions={"code": ErrorCode.QUERY_TOO_COMPLEX, "estimatedNodes": nodes},
                 )
-        yield
-
-
-@lru_cache(maxsize=1024)
-def _validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...], hide_suggestions: bool
-) -> list[GraphQLError]:
-    # strawberry's `validate_document`, with graphql-core's `hide_suggestions` passed through.
-    return validate(
-        schema,
-        document,
-        (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
-        hide_suggestions=hide_suggestions,
-    )
-
-
-class CachedValidation(SchemaExtension):
-    """strawberry's `ValidationCache`, except that in production no rule suggests a name.
-
-    strawberry's `disable_field_suggestions` only cuts "Did you mean" from unknown-field errors;
-    graphql-core's rules also suggest argument, type, enum value and input field names, each
-    a piece of the schema. `hide_suggestions` turns them all off at the source.
-    """
-
-    def __init__(self, *, hide_suggestions: bool) -> None:
-        self.hide_suggestions = hide_suggestions
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = _validate(
-            context.schema._schema, context.graphql_document, context.validation_rules, self.hide_suggestions
-        )
         yield
 
 
@@ -303,133 +240,6 @@ def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]
     return extensions
 
 
-SETUP_ONLY_OPERATION_HOOKS: Final = frozenset({AddValidationRules.on_operation, MaxTokensLimiter.on_operation})
-"""strawberry's `on_operation` hooks that only set the operation up: nothing after their `yield`, no `try`/`with`.
-
-(`DisableIntrospection` and the limiters built on `AddValidationRules` inherit its hook.) A test
-checks their source, so a strawberry upgrade that changes them fails loudly.
-"""
-
-_MAX_INTERNED_RULES: Final = 64
-_interned_rules: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _interned(rules: tuple[Any, ...]) -> tuple[Any, ...]:
-    """An equal tuple of validation rules, one object for every operation (past 64 distinct tuples, new ones as is)."""
-    interned = _interned_rules.get(rules)
-    if interned is not None:
-        return interned
-    if len(_interned_rules) < _MAX_INTERNED_RULES:
-        _interned_rules[rules] = rules
-    return rules
-
-
-def _run_setup_only(hook: Callable[[SchemaExtension], Generator[None]], extension: SchemaExtension) -> None:
-    """Run a set-up-only hook to its `yield`, then let its generator go (closed: it has nothing left to run).
-
-    Leaving it as `contextlib.contextmanager` would (resuming it after its `yield`) runs no code, and
-    an exception would pass through it unchanged. The validation rules it left on the execution
-    context are replaced by an equal, shared tuple.
-    """
-    generator = hook(extension)
-    try:
-        next(generator)
-    except StopIteration:
-        raise RuntimeError("generator didn't yield") from None  # as contextlib's
-    generator.close()
-    context = extension.execution_context
-    context.validation_rules = _interned(context.validation_rules)
-
-
-class _SetupOnlyHook(WrappedHook):
-    """A set-up-only hook: `hook()` runs it, and nothing goes on the exit stack."""
-
-    __slots__ = ()
-
-
-_context_managers: dict[Callable[..., Iterator[None]], Callable[..., contextlib.AbstractContextManager[None]]] = {}
-
-
-def _context_manager_of(hook: Callable[..., Iterator[None]]) -> Callable[..., contextlib.AbstractContextManager[None]]:
-    """`contextlib.contextmanager(hook)`, made once per hook function (not once per operation and extension)."""
-    factory = _context_managers.get(hook)
-    if factory is None:
-        factory = _context_managers[hook] = contextlib.contextmanager(hook)
-    return factory
-
-
-class LeanOperationContextManager(OperationContextManager):
-    """strawberry's `on_operation` context, lighter for the operations that stay open (every subscription).
-
-    A subscription keeps its operation context until it ends, with every hook's generator, its
-    `contextlib` wrapper and a wrapper function made for it. Here a set-up-only hook
-    (`SETUP_ONLY_OPERATION_HOOKS`) runs on entry and keeps nothing; any other generator hook is
-    wrapped by `contextlib.contextmanager(hook)` made once per function, called with the extension
-    (what strawberry's `contextmanager(MethodType(hook, extension))` calls). Other hooks (async
-    generators, plain functions) are strawberry's. Hooks are entered in the same order, and left in
-    reverse order with the same exceptions. Once entered, it lets go of its list of hooks (what the
-    exit stack needs, it holds).
-    """
-
-    def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
-        hook = getattr(type(extension), self.HOOK_NAME)
-        if hook in SETUP_ONLY_OPERATION_HOOKS:
-            run = partial(_run_setup_only, hook, extension)
-            return _SetupOnlyHook(extension=extension, hook=run, is_async=False)  # type: ignore[arg-type]  # called, not entered
-        if hook is not self.default_hook and inspect.isgeneratorfunction(hook):
-            return WrappedHook(extension=extension, hook=partial(_context_manager_of(hook), extension), is_async=False)
-        return super().get_hook(extension)
-
-    # strawberry's `__enter__`/`__aenter__`, but for set-up-only hooks (run, not kept), then without the hook list.
-
-    def __enter__(self) -> None:
-        self.exit_stack = contextlib.ExitStack()
-        self.exit_stack.__enter__()
-        for hook in self.hooks:
-            if isinstance(hook, _SetupOnlyHook):
-                hook.hook()
-            elif hook.is_async:
-                raise RuntimeError(
-                    f"SchemaExtension hook {hook.extension}.{self.HOOK_NAME} failed to complete synchronously."
-                )
-            else:
-                self.exit_stack.enter_context(hook.hook())  # type: ignore[arg-type]
-        self.hooks = []  # entered: only the exit stack is used from now on (a subscription holds this for its life)
-
-    async def __aenter__(self) -> None:
-        self.async_exit_stack = contextlib.AsyncExitStack()
-        await self.async_exit_stack.__aenter__()
-        for hook in self.hooks:
-            if isinstance(hook, _SetupOnlyHook):
-                hook.hook()
-            elif hook.is_async:
-                await self.async_exit_stack.enter_async_context(hook.hook())  # type: ignore[arg-type]
-            else:
-                self.async_exit_stack.enter_context(hook.hook())  # type: ignore[arg-type]
-        self.hooks = []
-
-
-class LeanExtensionsRunner(SchemaExtensionsRunner):
-    """strawberry's runner, asking only the extensions that report results for them, with a lighter operation context.
-
-    strawberry collects every extension's `get_results()` for every result, and for every
-    event of every subscription; none of the gateway's extensions reports any, so this
-    skips the calls (and their awaits) for extensions that keep the base class's method.
-    The operation context is `LeanOperationContextManager`.
-    """
-
-    def operation(self) -> OperationContextManager:
-        return LeanOperationContextManager(self.extensions)
-
-    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for extension in self.extensions:
-            if type(extension).get_results is not SchemaExtension.get_results:
-                data.update(await await_maybe(extension.get_results()))
-        data.update(ctx.extensions_results)
-        return data
-
-
 def client_error_code(error: GraphQLError) -> str:
     """The code a log line names for an error the client caused (a label only, for grepping the log)."""
     code = (error.extensions or {}).get("code")
@@ -450,8 +260,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class GatewaySchema(strawberry.Schema):
-    """The schema class of the gateway: strawberry's, with `LeanExtensionsRunner` and one log line per refusal."""
+class GatewaySchema(LeanSchema):
+    """The gateway's schema class: `runtime.strawberry_schema.LeanSchema`, early refusals, one log line per refusal."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log a request's errors: the client's as ONE `info` line, crashes not here.
@@ -481,104 +291,21 @@ class GatewaySchema(strawberry.Schema):
             errors=[_one_line(error.message) for error in client],
         )
 
-    def create_extensions_runner(
-        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
-    ) -> SchemaExtensionsRunner:
-        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
-
-    def _create_execution_context(  # strawberry's signature
-        self,
-        query: str | None,
-        allowed_operation_types: Iterable[OperationType],
-        variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
-        root_value: Any | None = None,
-        operation_name: str | None = None,
-        operation_extensions: dict[str, Any] | None = None,
-    ) -> ExecutionContext:
-        return GatewayExecutionContext(
-            query=query,
-            schema=self,
-            allowed_operations=allowed_operation_types,
-            context=context_value,
-            root_value=root_value,
-            variables=variable_values,
-            provided_operation_name=operation_name,
-            operation_extensions=operation_extensions,
-        )
-
-    async def _prepare_operation_async(
-        self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
-    ) -> PreExecutionError | None:
-        """strawberry's, after checks no transport makes (blank documents, lone surrogates), parse errors caught.
+    def refusal_before_parsing(
+        self, context: ExecutionContext, requested_operation_name: str | None
+    ) -> GraphQLError | None:
+        """Checks no transport makes: a blank document (`MissingQueryError`), lone surrogates (a refusal).
 
         Both transports (HTTP and graphql-transport-ws) come through here inside the operation's
         extensions, so a refusal is counted, logged and answered like any validation error.
         """
         if context.graphql_document is None and not (context.query or "").strip(_IGNORED_CHARACTERS):
             raise MissingQueryError  # HTTP: 400; WebSocket: a typed error (`MaskUnexpectedErrors`)
-        requested = context.requested_operation_name if isinstance(context, GatewayExecutionContext) else None
-        refusal = lone_surrogate_error(context.query, context.variables, requested)
-        if refusal is not None:
-            context.pre_execution_errors = [refusal]
-            return PreExecutionError(data=None, errors=[refusal])
-        try:
-            return await super()._prepare_operation_async(context, extensions_runner)
-        except GraphQLError as error:
-            # Raised by a parsing extension (ParserCache's syntax error, MaxTokensLimiter), outside
-            # strawberry's own `try`: `execute` caught it, but `stream` let it kill the socket's task,
-            # so the client got a bare `complete`. Now it is the parse error strawberry answers.
-            context.pre_execution_errors = [error]
-            return PreExecutionError(data=None, errors=[error])
+        return lone_surrogate_error(context.query, context.variables, requested_operation_name)
 
 
 _IGNORED_CHARACTERS: Final = " \t\n\r,\ufeff"
 """What GraphQL's lexer skips between tokens: a document of only these holds no operation."""
-
-
-class OperationNameRequired(CannotGetOperationTypeError):
-    """A document holds several operations and the request names none (GraphQL spec, GetOperation)."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(None)
-        self.count = count
-
-    def as_http_error_reason(self) -> str:
-        return f"the document holds {self.count} operations: name the one to run in `operationName`"
-
-
-class GatewayExecutionContext(ExecutionContext):
-    """strawberry's execution context, except that it never picks the first of several operations.
-
-    strawberry falls back to the first operation's name when the request names none, so a
-    document holding two operations ran the first; the spec makes that a request error.
-    """
-
-    @property
-    def requested_operation_name(self) -> str | None:
-        """The request's `operationName` (None when it names none)."""
-        return self._provided_operation_name
-
-    def _operations(self) -> list[OperationDefinitionNode]:
-        document = self.graphql_document
-        if document is None:
-            return []
-        return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-
-    @property
-    def operation_name(self) -> str | None:
-        if self._provided_operation_name is not None:
-            return self._provided_operation_name
-        operations = self._operations()
-        if len(operations) != 1 or operations[0].name is None:
-            return None
-        return operations[0].name.value
-
-    @property
-    def operation_type(self) -> OperationType:
-        if self._provided_operation_name is None and (count := len(self._operations())) > 1:
-            raise OperationNameRequired(count)
-        return super().operation_type
 
 
 def _first_lone_surrogate(text: str) -> int | None:

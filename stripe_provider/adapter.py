@@ -1,11 +1,14 @@
-"""The one adapter between the gateway and Stripe: the ONLY module that imports `stripe`.
+"""The one adapter between the gateway and Stripe: `stripe_provider` is the ONLY package that imports `stripe`.
+
+Its error table is `stripe_provider.provider_errors`, its emulator dialect `stripe_provider.emulator_dialect`.
 
 Everything else calls `StripeAdapter` and receives plain JSON-like dicts, or a
 `ProviderError` whose `code` is an `ErrorCode` (a user-error one).
 
 Exceptions raised by this module:
 
-    ProviderError            every failure of a Stripe call, classified by `_ERROR_TABLE`
+    ProviderError            every failure of a Stripe call, classified by `ERROR_TABLE`
+                             (stripe_provider/provider_errors.py)
       .code == "PROVIDER_UNAVAILABLE"   transient: the outcome is unknown or nothing
                                         was done; retry with the SAME idempotency key
     ValueError               programming errors (an unknown resource or action name)
@@ -32,20 +35,22 @@ reserved: clients cannot set them and the mirror does not show them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 import stripe
 
 from base.error_codes import ErrorCode
 from base.metrics import observe_stripe_call
+from stripe_provider.emulator_dialect import Dialect, dialect_for
+from stripe_provider.provider_errors import ProviderError, ProviderErrorCode, redact, to_provider_error
 
 if TYPE_CHECKING:
     from base.settings import Settings
@@ -84,79 +89,7 @@ RESERVED_METADATA_PREFIX: Final = "bgw_"
 """Metadata keys the gateway keeps for itself (refused in client input, dropped from the mirror)."""
 _RETRY_BACKOFF_SECONDS: Final = (0.5, 1.0, 2.0)
 
-ProviderErrorCode = Literal[
-    ErrorCode.CARD_DECLINED,
-    ErrorCode.PAYMENT_FAILED,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.VALIDATION_FAILED,
-    ErrorCode.PROVIDER_UNAVAILABLE,
-    ErrorCode.PROVIDER_ERROR,
-]
-
-# The one table from Stripe failures to our codes. Keys are (exception class,
-# qualifier); the qualifier is Stripe's error `code`, "http_<status>",
-# "http_<N>xx" or None (any). Lookup walks the exception's MRO from the most
-# specific class; within one class the most specific qualifier wins
-# (see `_classify`).
-_ERROR_TABLE: Final[Mapping[tuple[type[BaseException], str | None], ProviderErrorCode]] = MappingProxyType(
-    {
-        # Card errors: the customer's bank or card said no (`expired_card`,
-        # `incorrect_cvc`, `card_declined`, ... all land here) ...
-        (stripe.CardError, None): ErrorCode.CARD_DECLINED,
-        # ... except a processing failure, which is not the card's fault.
-        (stripe.CardError, "processing_error"): ErrorCode.PAYMENT_FAILED,
-        (stripe.InvalidRequestError, "resource_missing"): ErrorCode.NOT_FOUND,
-        # localstripe answers unknown ids with a bare 404 and no `code`.
-        (stripe.InvalidRequestError, "http_404"): ErrorCode.NOT_FOUND,
-        (stripe.InvalidRequestError, None): ErrorCode.VALIDATION_FAILED,
-        # Outcome unknown or nothing done: safe to retry with the same key.
-        (stripe.APIConnectionError, None): ErrorCode.PROVIDER_UNAVAILABLE,
-        (TimeoutError, None): ErrorCode.PROVIDER_UNAVAILABLE,
-        (stripe.RateLimitError, None): ErrorCode.PROVIDER_UNAVAILABLE,
-        (stripe.APIError, "http_5xx"): ErrorCode.PROVIDER_UNAVAILABLE,
-        # 409: a request with the same idempotency key is still running at Stripe.
-        (stripe.APIError, "http_409"): ErrorCode.PROVIDER_UNAVAILABLE,
-        (stripe.APIError, None): ErrorCode.PROVIDER_ERROR,
-        # Our key, our permissions or our idempotency-key derivation is wrong:
-        # nothing a client can fix, so it is masked as a provider error.
-        (stripe.AuthenticationError, None): ErrorCode.PROVIDER_ERROR,
-        (stripe.PermissionError, None): ErrorCode.PROVIDER_ERROR,
-        (stripe.IdempotencyError, None): ErrorCode.PROVIDER_ERROR,
-        (stripe.StripeError, None): ErrorCode.PROVIDER_ERROR,
-    }
-)
-
-# Messages for codes where Stripe's own text would be useless or unsafe for a client.
-_GENERIC_MESSAGES: Final[Mapping[ProviderErrorCode, str]] = MappingProxyType(
-    {
-        ErrorCode.CARD_DECLINED: "The card was declined.",
-        ErrorCode.PAYMENT_FAILED: "The payment could not be processed; try again.",
-        ErrorCode.NOT_FOUND: "The object does not exist at the payment provider.",
-        ErrorCode.VALIDATION_FAILED: "The payment provider rejected the request as invalid.",
-        ErrorCode.PROVIDER_UNAVAILABLE: "The payment provider is unavailable; retry with the same idempotency key.",
-        ErrorCode.PROVIDER_ERROR: "The payment provider could not process the request.",
-    }
-)
-# Stripe writes these messages for end users; the others are ours.
-_CODES_WITH_STRIPE_MESSAGE: Final = frozenset(
-    {ErrorCode.CARD_DECLINED, ErrorCode.PAYMENT_FAILED, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED}
-)
-
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
-# Stripe keys (even masked ones), webhook secrets, client secrets and anything that
-# looks like a card number (13-19 digits, optionally grouped) never leave this module.
-_REDACT_RES: Final = (
-    re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*]+"),
-    re.compile(r"\bwhsec_[A-Za-z0-9*]+"),
-    re.compile(r"\b(?:seti|pi)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"),
-    re.compile(r"\b\d(?:[ -]?\d){12,18}\b"),
-)
-
-
-def _redact(text: str) -> str:
-    for pattern in _REDACT_RES:
-        text = pattern.sub("[redacted]", text)
-    return text
 
 
 class _RedactingFilter(logging.Filter):
@@ -171,7 +104,7 @@ class _RedactingFilter(logging.Filter):
         if record.levelno < logging.INFO:
             return False
         message = record.getMessage()
-        redacted = _redact(message)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -181,117 +114,6 @@ def _guard_sdk_logger() -> None:
     sdk_logger = logging.getLogger("stripe")
     if not any(isinstance(f, _RedactingFilter) for f in sdk_logger.filters):
         sdk_logger.addFilter(_RedactingFilter())
-
-
-class ProviderError(Exception):
-    """A Stripe call failed; `code` is one of our user-error `ErrorCode`s.
-
-    `message` is safe to show to a client: no secrets, no card numbers.
-    """
-
-    code: ProviderErrorCode
-    message: str
-    decline_code: str | None
-    stripe_code: str | None
-    param: str | None
-    request_id: str | None
-    http_status: int | None
-
-    def __init__(
-        self,
-        code: ProviderErrorCode,
-        message: str,
-        *,
-        decline_code: str | None = None,
-        stripe_code: str | None = None,
-        param: str | None = None,
-        request_id: str | None = None,
-        http_status: int | None = None,
-    ) -> None:
-        super().__init__(code, message)
-        self.code = code
-        self.message = message
-        self.decline_code = decline_code
-        self.stripe_code = stripe_code
-        self.param = param
-        self.request_id = request_id
-        self.http_status = http_status
-
-    @property
-    def transient(self) -> bool:
-        """True when the outcome is unknown or nothing was done: retry with the SAME idempotency key."""
-        return self.code == ErrorCode.PROVIDER_UNAVAILABLE
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
-
-    def __repr__(self) -> str:
-        return (
-            f"ProviderError(code={str(self.code)!r}, message={self.message!r}, stripe_code={self.stripe_code!r}, "
-            f"decline_code={self.decline_code!r}, http_status={self.http_status!r}, request_id={self.request_id!r})"
-        )
-
-
-def _qualifiers(exc: BaseException) -> list[str | None]:
-    """Table qualifiers for `exc`, most specific first."""
-    found: list[str | None] = []
-    if isinstance(exc, stripe.StripeError):
-        if exc.code:
-            found.append(exc.code)
-        if exc.http_status is not None:
-            found += [f"http_{exc.http_status}", f"http_{exc.http_status // 100}xx"]
-    found.append(None)
-    return found
-
-
-def _classify(exc: BaseException) -> ProviderErrorCode:
-    """Our code for `exc`, from `_ERROR_TABLE`; unknown exceptions are PROVIDER_ERROR."""
-    qualifiers = _qualifiers(exc)
-    for cls in type(exc).__mro__:
-        for qualifier in qualifiers:
-            code = _ERROR_TABLE.get((cls, qualifier))
-            if code is not None:
-                return code
-    return ErrorCode.PROVIDER_ERROR
-
-
-def _error_body(exc: stripe.StripeError) -> Mapping[str, Any]:
-    """The `error` object of Stripe's JSON answer, or {} (network errors, HTML bodies)."""
-    body = exc.json_body
-    error = body.get("error") if isinstance(body, Mapping) else None
-    return error if isinstance(error, Mapping) else {}
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _to_provider_error(exc: BaseException) -> ProviderError:
-    """Translate a Stripe SDK exception (or our deadline's TimeoutError) into a ProviderError."""
-    code = _classify(exc)
-    if not isinstance(exc, stripe.StripeError):
-        return ProviderError(code, _GENERIC_MESSAGES[code])
-    body = _error_body(exc)
-    stripe_code = exc.code or _str_or_none(body.get("code"))
-    param = _str_or_none(body.get("param"))
-    decline_code: str | None = None
-    if code in (ErrorCode.CARD_DECLINED, ErrorCode.PAYMENT_FAILED):
-        # localstripe (and Stripe, for codes like `expired_card`) may send no
-        # decline_code; the card error's code is the same vocabulary, so clients
-        # always get a reason for a decline.
-        decline_code = _str_or_none(body.get("decline_code")) or stripe_code
-    message = _GENERIC_MESSAGES[code]
-    if code in _CODES_WITH_STRIPE_MESSAGE and exc.user_message:
-        message = _redact(str(exc.user_message))
-    return ProviderError(
-        code,
-        message,
-        decline_code=decline_code,
-        stripe_code=stripe_code,
-        param=param,
-        request_id=exc.request_id,
-        http_status=exc.http_status,
-    )
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -324,12 +146,13 @@ class StripeAdapter:
             )
         _guard_sdk_logger()
 
-        self._deadline = float(settings.stripe_timeout_seconds)
+        self._deadline_seconds = float(settings.stripe_timeout_seconds)
         self._max_retries = max(0, int(settings.stripe_max_retries))
         self._emulator = settings.is_stripe_emulator
+        self._dialect: Dialect = dialect_for(self._emulator)
         # Tagged objects are looked for no further back than a key is remembered (plus an hour).
         self._lookback_seconds = (settings.idempotency_ttl_hours + 1) * 3600
-        per_attempt = self._deadline / (self._max_retries + 1)
+        per_attempt = self._deadline_seconds / (self._max_retries + 1)
         self._http_client = stripe.HTTPXClient(
             timeout=httpx.Timeout(per_attempt, connect=min(per_attempt, _MAX_CONNECT_TIMEOUT_SECONDS))
         )
@@ -391,8 +214,27 @@ class StripeAdapter:
         if idempotency_key is not None:
             options["idempotency_key"] = idempotency_key
         return await self._invoke(
-            f"{resource}.{action}", method, args, params, options, self._deadline, idempotency_key
+            f"{resource}.{action}", method, args, params, options, self._deadline_seconds, idempotency_key
         )
+
+    @contextlib.asynccontextmanager
+    async def _deadline(self, operation: str, deadline: float, idempotency_key: str | None) -> AsyncIterator[float]:
+        """Run the block under `deadline` (yields its start); a Stripe error or the deadline becomes a `ProviderError`.
+
+        The error is recorded (metrics, `last_stripe_request_id`) and logged once, here. A
+        `ProviderError` raised inside (by a nested call, already recorded) passes through.
+        """
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(deadline):
+                yield started
+        except (stripe.StripeError, TimeoutError) as exc:
+            error = to_provider_error(exc)
+            last_stripe_request_id.set(error.request_id)
+            elapsed = time.monotonic() - started
+            observe_stripe_call(operation, elapsed, error.code)
+            self._log_failure(operation, idempotency_key, error, exc, elapsed)
+            raise error from exc
 
     async def _invoke(
         self,
@@ -407,17 +249,8 @@ class StripeAdapter:
     ) -> dict[str, Any]:
         """Run one SDK call under `deadline`, log it, record its request id, map its errors."""
         last_stripe_request_id.set(None)
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(deadline):
-                obj = await method(*args, params=params, options=options)
-        except (stripe.StripeError, TimeoutError) as exc:
-            error = _to_provider_error(exc)
-            last_stripe_request_id.set(error.request_id)
-            elapsed = time.monotonic() - started
-            observe_stripe_call(operation, elapsed, error.code)
-            self._log_failure(operation, idempotency_key, error, exc, elapsed)
-            raise error from exc
+        async with self._deadline(operation, deadline, idempotency_key) as started:
+            obj = await method(*args, params=params, options=options)
         observe_stripe_call(operation, time.monotonic() - started, None)
         response = getattr(obj, "last_response", None)
         request_id = response.request_id if response is not None else None
@@ -498,44 +331,32 @@ class StripeAdapter:
         method = self._resolve(resource, "create")
         options: stripe.RequestOptions = {"idempotency_key": idempotency_key, "max_network_retries": 0}
         operation = f"{resource}.create"
-        started = time.monotonic()
         look_first = resumed
-        try:
-            async with asyncio.timeout(self._deadline):
-                for retry in range(self._max_retries + 1):
-                    if look_first:
-                        found = await self._find_tagged(resource, idempotency_key, scope)
-                        if found is not None:
-                            return self._adopt(operation, found, idempotency_key, expected)
-                    try:
-                        return await self._invoke(
-                            operation, method, (), tagged, options, self._deadline, idempotency_key
-                        )
-                    except ProviderError as error:
-                        if not error.transient or error.http_status == 429 or retry == self._max_retries:
-                            raise
-                    look_first = True
-                    await asyncio.sleep(_RETRY_BACKOFF_SECONDS[min(retry, len(_RETRY_BACKOFF_SECONDS) - 1)])
-        except TimeoutError:
-            elapsed = time.monotonic() - started
-            gave_up = ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, _GENERIC_MESSAGES[ErrorCode.PROVIDER_UNAVAILABLE])
-            observe_stripe_call(operation, elapsed, gave_up.code)
-            logger.warning(
-                "stripe %s gave up after %.0f ms idempotency_key=%s",
-                operation,
-                elapsed * 1000,
-                idempotency_key,
-                extra={"stripe_operation": operation, "stripe_idempotency_key": idempotency_key},
-            )
-            raise gave_up from None
+        # The whole loop under one deadline; giving up is recorded and logged as any failed call.
+        async with self._deadline(operation, self._deadline_seconds, idempotency_key):
+            for retry in range(self._max_retries + 1):
+                if look_first:
+                    found = await self._find_tagged(resource, idempotency_key, scope)
+                    if found is not None:
+                        return self._adopt(operation, found, idempotency_key, expected)
+                try:
+                    return await self._invoke(
+                        operation, method, (), tagged, options, self._deadline_seconds, idempotency_key
+                    )
+                except ProviderError as error:
+                    if not error.transient or error.http_status == 429 or retry == self._max_retries:
+                        raise
+                look_first = True
+                await asyncio.sleep(_RETRY_BACKOFF_SECONDS[min(retry, len(_RETRY_BACKOFF_SECONDS) - 1)])
         raise AssertionError("unreachable: the loop returns or raises")
 
     async def _find_tagged(self, resource: str, tag: str, scope: dict[str, Any]) -> dict[str, Any] | None:
         """The `resource` whose `metadata[bgw_attempt]` is `tag`, within `scope` and the look-back window."""
-        params: dict[str, Any] = {"limit": 100, **scope}
-        if not self._emulator:
-            # localstripe knows no `created` filter; Stripe lists newest first, so this bounds the pages.
-            params["created"] = {"gte": int(time.time()) - self._lookback_seconds}
+        params: dict[str, Any] = {
+            "limit": 100,
+            **scope,
+            **self._dialect.created_since(int(time.time()) - self._lookback_seconds),
+        }
         async for obj in self.list_all(resource, params):
             if (obj.get("metadata") or {}).get(TAG_KEY) == tag:
                 return obj
@@ -621,12 +442,12 @@ class StripeAdapter:
         """Create a SetupIntent to save a card for later off-session charges (tagged)."""
         params: dict[str, Any] = {"customer": customer, "payment_method_types": ["card"], "usage": "off_session"}
         return await self.create_tagged(
-            "setup_intents", params, idempotency_key=idempotency_key, resumed=resumed, scope=self._by_customer(customer)
+            "setup_intents",
+            params,
+            idempotency_key=idempotency_key,
+            resumed=resumed,
+            scope=self._dialect.customer_scope(customer),
         )
-
-    def _by_customer(self, customer: str) -> dict[str, Any]:
-        """The look-up scope of a customer's objects (localstripe cannot filter its payment/setup intents)."""
-        return {} if self._emulator else {"customer": customer}
 
     async def attach_payment_method(
         self, payment_method: str, *, customer: str, idempotency_key: str
@@ -656,13 +477,12 @@ class StripeAdapter:
             idempotency_key=idempotency_key,
         )
 
-    # Money-moving calls. Emulators (localstripe) speak an older dialect: Plans
-    # instead of Prices, `prorate` instead of `proration_behavior`, and fewer
-    # optional parameters; the differences live here and nowhere else.
+    # Money-moving calls. Emulators (localstripe) speak an older dialect: the differences
+    # live in `stripe_provider.emulator_dialect` and nowhere else.
 
     async def retrieve_price(self, price_id: str) -> dict[str, Any]:
         """A Stripe price (a plan on emulators; Stripe accepts plan ids as price ids)."""
-        return await self.call("plans" if self._emulator else "prices", "retrieve", price_id)
+        return await self.call(self._dialect.price_resource, "retrieve", price_id)
 
     async def create_subscription(
         self,
@@ -676,14 +496,12 @@ class StripeAdapter:
         resumed: bool = False,
     ) -> dict[str, Any]:
         """Create a subscription that charges at once; an unpaid first invoice leaves it `incomplete` (tagged)."""
-        item_key = "plan" if self._emulator else "price"
         params: dict[str, Any] = {
             "customer": customer,
-            "items": [{item_key: price, "quantity": quantity}],
+            "items": [{self._dialect.item_price_key: price, "quantity": quantity}],
             "payment_behavior": "allow_incomplete",
+            **self._dialect.subscription_extras(payment_method),
         }
-        if payment_method is not None and not self._emulator:
-            params["default_payment_method"] = payment_method
         if trial_days is not None:
             params["trial_period_days"] = trial_days
         return await self.create_tagged(
@@ -708,14 +526,10 @@ class StripeAdapter:
         """Change the price and/or quantity of a subscription's item."""
         change: dict[str, Any] = {"id": item}
         if price is not None:
-            change["plan" if self._emulator else "price"] = price
+            change[self._dialect.item_price_key] = price
         if quantity is not None:
             change["quantity"] = quantity
-        params: dict[str, Any] = {"items": [change]}
-        if self._emulator:
-            params["prorate"] = proration_behavior != "none"
-        else:
-            params["proration_behavior"] = proration_behavior
+        params: dict[str, Any] = {"items": [change], **self._dialect.proration(proration_behavior)}
         return await self.call("subscriptions", "update", subscription, params=params, idempotency_key=idempotency_key)
 
     async def cancel_subscription(
@@ -734,8 +548,7 @@ class StripeAdapter:
 
     async def retrieve_invoice(self, invoice: str) -> dict[str, Any]:
         """An invoice with what links it to its payment (current API versions need `payments` expanded)."""
-        params = None if self._emulator else {"expand": ["payments"]}
-        return await self.call("invoices", "retrieve", invoice, params=params)
+        return await self.call("invoices", "retrieve", invoice, params=self._dialect.invoice_retrieve_params)
 
     async def pay_invoice(self, invoice: str, *, payment_method: str | None, idempotency_key: str) -> dict[str, Any]:
         """Attempt to pay an open invoice now."""
@@ -766,24 +579,20 @@ class StripeAdapter:
             "currency": currency,
             "payment_method": payment_method,
             "confirm": True,
+            **self._dialect.payment_intent_extras(description),
         }
-        if not self._emulator:
-            # Card only, so confirming needs no return_url; localstripe knows neither parameter.
-            params["payment_method_types"] = ["card"]
-            if description is not None:
-                params["description"] = description
         return await self.create_tagged(
             "payment_intents",
             params,
             idempotency_key=idempotency_key,
             resumed=resumed,
-            scope=self._by_customer(customer),
+            scope=self._dialect.customer_scope(customer),
             expected={"customer": customer, "amount": amount, "currency": currency},
         )
 
     async def retrieve_payment_intent(self, payment_intent: str) -> dict[str, Any]:
         """A PaymentIntent with its latest charge (for the amount refunded)."""
-        params = None if self._emulator else {"expand": ["latest_charge"]}
+        params = self._dialect.payment_intent_retrieve_params
         return await self.call("payment_intents", "retrieve", payment_intent, params=params)
 
     async def create_refund(

@@ -1,5 +1,7 @@
 """The Dramatiq broker of this process, the worker boot (`WorkerBoot`), `enqueue_event` and `LoopEnqueuer`.
 
+The broker and on-loop send leaning on Dramatiq's internals are `runtime.dramatiq_redis`'s.
+
 One broker per process, configured by `configure_broker(settings)` before any actor
 is declared (the actors of `tasks.actors` are declared on it by that call):
 
@@ -34,7 +36,7 @@ Tuning knobs (environment variables; defaults are the production values):
 - `WORKER_MAINTENANCE_CHANCE` (20000 per million Redis commands): how often a command
   also runs the maintenance that re-queues dead workers' messages (two sorted-set range
   reads when nobody died). Besides that chance, a process runs it on its first command
-  after a second without one (`MAINTENANCE_INTERVAL_SECONDS`), so slow idle polls do not
+  after a second without one (`runtime.dramatiq_redis.MAINTENANCE_INTERVAL_SECONDS`), so slow idle polls do not
   slow the re-queue down; tests set 1000000 (every command).
 - `WORKER_TIMEOUT_MS` (25): the longest a consumer sleeps between polls while busy, that is
   within `WORKER_IDLE_AFTER_SECONDS` (5) of its last message (Dramatiq backs off from 5 ms
@@ -52,45 +54,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import UUID
 
 import dramatiq
 import redis
-import redis.asyncio as aioredis
 from dramatiq.asyncio import get_event_loop_thread
-from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.common import current_millis
 from dramatiq.middleware import AsyncIO, Middleware
+from tortoise import Tortoise
 
-from base.redis_calls import once_more_on_fresh_connection
+from base.db import runtime_tortoise_config
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
-from base.versions import require
+from live.bus import StatusPublisher, make_publisher
+from runtime.dramatiq_redis import (
+    REDIS_CONNECT_TIMEOUT_SECONDS,
+    REDIS_SOCKET_TIMEOUT_SECONDS,
+    GatewayRedisBroker,
+    LoopSender,
+)
+from stripe_provider.adapter import StripeAdapter
 from tasks.actors import Runtime, WorkerBootError, declare_actors, set_runtime
 from webhooks.families import family_of
 from webhooks.sweeper import sweep_forever
-
-require("dramatiq", ">=2.2,<2.3", by=__name__)
-require("redis", ">=8.1,<8.2", by=__name__)
-
-if TYPE_CHECKING:
-    from live.bus import StatusPublisher
-    from stripe_provider.adapter import StripeAdapter
 
 log = logging.getLogger("tasks.broker")
 
 QUEUE = "webhooks"
 """The one queue of the webhook actors (its dead letters are in `webhooks.XQ`)."""
-
-MAINTENANCE_INTERVAL_SECONDS = 1.0
-"""A process runs the re-queue maintenance at least this often while it sends commands (see above)."""
-REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
-"""A webhook request waits at most about this long for a Redis that is down."""
-REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
 
 
 class WorkerBoot(Middleware):  # type: ignore[misc]
@@ -154,9 +147,6 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             )
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
-        from live.bus import make_publisher
-        from stripe_provider.adapter import StripeAdapter
-
         if self.stripe is None or self.publisher is None:
             self._owns_clients = True
         stripe = self.stripe or StripeAdapter(self.settings)
@@ -165,10 +155,6 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         return stripe, publisher
 
     async def _open(self) -> tuple[StripeAdapter, StatusPublisher]:
-        from tortoise import Tortoise
-
-        from base.db import runtime_tortoise_config
-
         await Tortoise.init(config=runtime_tortoise_config(self.settings), _enable_global_fallback=True)
         # Tortoise connects lazily: probe now, so a wrong DATABASE_URL stops the worker at
         # boot with one line instead of failing every job later.
@@ -191,8 +177,6 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             thread.run_coroutine(self._close())
 
     async def _close(self) -> None:
-        from tortoise import Tortoise
-
         if self._owns_clients:
             if self.stripe is not None:
                 await self.stripe.aclose()
@@ -206,58 +190,6 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
 def idle_timeout_ms(settings: Settings) -> int:
     """The longest an idle consumer sleeps between polls (`WORKER_IDLE_TIMEOUT_MS`, never below the busy one)."""
     return max(settings.worker_idle_timeout_ms, settings.worker_timeout_ms)
-
-
-class IdleBackoffConsumer(_RedisConsumer):  # type: ignore[misc]
-    """Dramatiq's Redis consumer, polling every `busy_timeout` ms at most while messages come, `timeout` once idle.
-
-    Dramatiq's consumer sleeps `compute_backoff(misses, max_backoff=self.timeout)` after an empty
-    fetch; this one sets that cap before each poll from how long ago its last message came.
-    """
-
-    def __init__(self, broker: GatewayRedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
-        super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
-        self.idle_timeout = timeout
-        self.busy_timeout = min(broker.busy_timeout_ms, timeout)
-        self.idle_after = broker.idle_after_seconds
-        # A new consumer (worker start, a reconnection) starts busy: a backlog may be waiting.
-        self.last_message_at = time.monotonic()
-
-    def __next__(self) -> Any:
-        idle = time.monotonic() - self.last_message_at >= self.idle_after
-        self.timeout = self.idle_timeout if idle else self.busy_timeout
-        message = super().__next__()  # type: ignore[no-untyped-call]
-        if message is not None:
-            self.last_message_at = time.monotonic()
-        return message
-
-
-class GatewayRedisBroker(RedisBroker):  # type: ignore[misc]
-    """Dramatiq's Redis broker with `IdleBackoffConsumer`, and maintenance at least every second."""
-
-    _last_maintenance = 0.0
-
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(  # type: ignore[no-untyped-call]
-            heartbeat_timeout=int(settings.worker_heartbeat_timeout_seconds * 1000),
-            maintenance_chance=settings.worker_maintenance_chance,
-            **kwargs,
-        )
-        self.busy_timeout_ms = settings.worker_timeout_ms
-        self.idle_after_seconds = settings.worker_idle_after_seconds
-
-    @property
-    def consumer_class(self) -> type[IdleBackoffConsumer]:
-        return IdleBackoffConsumer
-
-    def _should_do_maintenance(self, command: str) -> int:
-        if command in MAINTENANCE_COMMAND_BLACKLIST:
-            return 0
-        now = time.monotonic()
-        if now - self._last_maintenance >= MAINTENANCE_INTERVAL_SECONDS or super()._should_do_maintenance(command):
-            self._last_maintenance = now
-            return 1
-        return 0
 
 
 _lock = threading.Lock()
@@ -332,76 +264,22 @@ def enqueue_event(row_id: UUID, event_type: str) -> None:
     actor.send(str(row_id))
 
 
-class LoopEnqueuer:
+class LoopEnqueuer(LoopSender):
     """`enqueue_event` for code on an event loop (the webhook receiver): no thread, no blocking call.
 
-    With Redis it makes the very call `RedisBroker.enqueue` makes (Dramatiq's `dispatch`
-    Lua script, command `enqueue`, the same arguments), on a redis.asyncio client of the
-    calling loop; a handoff to a thread and a blocking round trip per webhook were a
-    third of the receiver's CPU (bench/changes.md). The in-process `StubBroker` does no
-    I/O and is called directly. Dramatiq's enqueue middleware hooks run as with `send()`.
-    Raises when Redis is unreachable, like `enqueue_event`. `aclose()` at shutdown.
+    The send is `runtime.dramatiq_redis.LoopSender`'s (Dramatiq's own `dispatch` script on a
+    redis.asyncio client of the calling loop). Raises when Redis is unreachable, like
+    `enqueue_event`; a message queued twice is applied once (the inbox claim). `aclose()` at shutdown.
     """
 
     def __init__(self, settings: Settings) -> None:
-        self._redis_url = settings.redis_url
-        self._client_name = RedisNames.of(settings).client_name("enqueue")
-        self._client: aioredis.Redis | None = None
-        self._script: Any = None
-        self._script_of: dramatiq.Broker | None = None
+        super().__init__(settings.redis_url, RedisNames.of(settings).client_name("enqueue"))
 
     async def __call__(self, row_id: UUID, event_type: str) -> None:
         family = family_of(event_type)
         if family is None:
             return
-        broker = get_configured_broker()
+        get_configured_broker()
         with _lock:
             actor = _actors[family]
-        if not isinstance(broker, RedisBroker):
-            actor.send(str(row_id))
-            return
-        script = await self._dispatch_script(broker)
-        # As RedisBroker.enqueue: a fresh Redis-side id per enqueue (a message may be sent twice).
-        message = actor.message(str(row_id)).copy(options={"redis_message_id": str(uuid4())})
-        broker.emit_before("enqueue", message, None)
-        args = [
-            "enqueue",
-            current_millis(),
-            message.queue_name,
-            broker.broker_id,
-            broker.heartbeat_timeout,
-            broker.dead_message_ttl,
-            broker._should_do_maintenance("enqueue"),
-            broker._max_unpack_size(),  # type: ignore[no-untyped-call]
-            message.options["redis_message_id"],
-            message.encode(),
-        ]
-        assert self._client is not None
-        # A repeat after a broken reply may queue the message twice: the inbox claim applies it once.
-        await once_more_on_fresh_connection(
-            self._client, lambda: script(keys=[broker.namespace], args=args), f"enqueue of webhook row {row_id}"
-        )
-        broker.emit_after("enqueue", message, None)
-
-    async def _dispatch_script(self, broker: RedisBroker) -> Any:
-        """Dramatiq's dispatch script on this loop's client (made on first use, remade for a new broker)."""
-        if self._script is None or self._script_of is not broker:
-            if self._client is None:
-                self._client = aioredis.Redis.from_url(
-                    self._redis_url or "",
-                    socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
-                    socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
-                    client_name=self._client_name,
-                )
-            # Learnt once per process with a blocking call (a Redis round trip): keep it off the loop.
-            await asyncio.to_thread(broker._max_unpack_size)  # type: ignore[no-untyped-call]
-            self._script = self._client.register_script(broker.scripts["dispatch"].script)
-            self._script_of = broker
-        return self._script
-
-    async def aclose(self) -> None:
-        """Close the Redis client, if one was made."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-            self._script = None
+        await self.send(actor, str(row_id), what=f"webhook row {row_id}")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import dramatiq
 
+from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from tasks.actors import WorkerBootError
 from tasks.broker import WorkerBoot, configure_broker, idle_timeout_ms, reset_broker
@@ -81,7 +82,6 @@ def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True
 
 
 def _child(threads: int, sweeper: bool) -> None:
-    from base.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings)

@@ -26,10 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Module -> the distributions whose internals it leans on (issue 14's list).
 LEANING: dict[str, set[str]] = {
     "runtime.execution": {"graphql-core", "strawberry-graphql"},
-    "schema.extensions": {"graphql-core", "strawberry-graphql"},
-    "gateway.ws": {"strawberry-graphql"},
-    "billing.loaders": {"tortoise-orm"},
-    "tasks.broker": {"dramatiq", "redis"},
+    "runtime.strawberry_schema": {"graphql-core", "strawberry-graphql"},
+    "runtime.operation_hooks": {"strawberry-graphql"},
+    "runtime.ws_results": {"strawberry-graphql"},
+    "runtime.selection": {"graphql-core"},
+    "runtime.hydrate": {"tortoise-orm"},
+    "runtime.dramatiq_redis": {"dramatiq", "redis"},
 }
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from base.db import runtime_tortoise_config, tortoise_config
+import billing.money_locks  # noqa: F401  (registers its close hook)
+from base.db import _close_hooks, on_close_db, runtime_tortoise_config, tortoise_config
 from base.settings import Settings
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
@@ -85,3 +86,19 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
         _raised_from(ProviderError("PROVIDER_UNAVAILABLE", "Stripe is unreachable"), OSError()),
     ]
     assert [is_database_unavailable(exc) for exc in not_down] == [False] * len(not_down)
+
+
+async def test_close_db_awaits_the_hooks_upper_layers_registered(tmp_path: Any) -> None:
+    closed: list[str] = []
+
+    async def close_pool() -> None:
+        closed.append("pool")
+
+    on_close_db("test_pool", close_pool)
+    try:
+        async with tortoise_on(f"sqlite://{tmp_path / 'hooks.sqlite3'}"):
+            pass  # `tortoise_on` leaves through `close_db`
+    finally:
+        _close_hooks.pop("test_pool")
+    assert closed == ["pool"]
+    assert "money_locks" in _close_hooks  # billing.money_locks registers its pool's closing (imported by the app)

@@ -1,8 +1,8 @@
-"""Nested pages fetched ahead by the customers list, and rows built into models without `_init_from_db`.
+"""Nested pages fetched ahead by the customers list.
 
 On PostgreSQL and on SQLite (`execute` / `any_mirror`):
 
-- `hydrate` and `fetch_whole_rows` make exactly the instances Tortoise makes (same attributes, same values);
+- the window statements' rows are the instances Tortoise makes (same attributes, same values);
 - under `customers`, the nested connections the selection always asks for are fetched ahead
   (`PageLoader.ready`) and answer what the batching loader answers (same JSON, cursors and
   `after` pages included), through fragments, variables and aliases; conditional selections and
@@ -19,10 +19,10 @@ from strawberry.types import ExecutionResult
 
 from base.ids import encode_cursor
 from base.settings import Settings
-from billing.loaders import _WINDOW_SQL, Loaders, fetch_whole_rows, hydrate, window_pages
+from billing.loaders import _WINDOW_SQL, Loaders, window_pages
 from billing.pagination import nested_pages
 from billing.request_context import Context
-from models import Customer, PaymentMethod, Subscription
+from models import PaymentMethod, Subscription
 from stripe_provider.adapter import StripeAdapter
 from tests.support.in_process import API_KEY, SCHEMA
 from tests.support.seed import add_subscriptions, gid, seed_customers
@@ -49,22 +49,12 @@ def _rows(result: ExecutionResult) -> dict[str, Any]:
     return result.data
 
 
-async def test_hydrate_makes_what_tortoise_makes(any_mirror: Settings) -> None:
+async def test_window_pages_make_what_tortoise_makes(any_mirror: Settings) -> None:
     seeded = await seed_customers(3)
-    await Subscription.filter(customer_id=seeded[0].customer.id).update(
-        current_period_end=seeded[0].customer.stripe_created, cancel_at_period_end=True
-    )
-    for model in (Customer, PaymentMethod, Subscription):
-        expected = await model.all().order_by("-id")
-        assert expected
-        got = await fetch_whole_rows(model.all().order_by("-id"))
-        assert [type(row) for row in got] == [model] * len(expected)
-        assert [vars(row) for row in got] == [vars(row) for row in expected]
     pm_pages = await window_pages(PaymentMethod, "customer_id", [entry.customer.id for entry in seeded], 5)
     for entry in seeded:
         expected_pms = await PaymentMethod.filter(customer_id=entry.customer.id).order_by("-id")
         assert [vars(row) for row in pm_pages[entry.customer.id]] == [vars(row) for row in expected_pms]
-    assert hydrate(Customer, []) == []
 
 
 NESTED = """
@@ -163,16 +153,6 @@ def test_nested_pages_reads_the_selection() -> None:
     assert found == {"s": {(3, None), (4, cursor_pk)}, "p": {(20, None)}, "i": {(2, None)}}
     # A variable left out takes the argument's default (null: the default page size, no cursor).
     assert nested_pages([customers], fragments, {}, names)["s"] == {(3, None), (20, None)}
-
-
-async def test_fetch_whole_rows_awaits_querysets_of_other_shapes(any_mirror: Settings) -> None:
-    [entry] = await seed_customers(1)
-    related = await fetch_whole_rows(PaymentMethod.filter(customer_id=entry.customer.id).select_related("customer"))
-    assert {row.customer.pk for row in related} == {entry.customer.id}  # the related rows came with them
-    prefetched = await fetch_whole_rows(Customer.filter(id=entry.customer.id).prefetch_related("payment_methods"))
-    assert len(list(prefetched[0].payment_methods)) == 2
-    only = await fetch_whole_rows(Customer.filter(id=entry.customer.id).only("id", "email"))
-    assert only[0].email == entry.customer.email and only[0]._partial
 
 
 async def test_window_statements_are_reused_with_their_own_values(any_mirror: Settings) -> None:

@@ -1,4 +1,4 @@
-"""`schema.extensions.LeanOperationContextManager`: operation hooks entered and left as strawberry does."""
+"""`runtime.operation_hooks.LeanOperationContextManager`: operation hooks entered and left as strawberry does."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxT
 from strawberry.extensions.context import OperationContextManager
 from strawberry.types import ExecutionContext
 
+from runtime.operation_hooks import SETUP_ONLY_OPERATION_HOOKS, LeanExtensionsRunner, LeanOperationContextManager
 from schema import build_schema
-from schema.extensions import SETUP_ONLY_OPERATION_HOOKS, LeanExtensionsRunner, LeanOperationContextManager
 
 
 class Boom(Exception):

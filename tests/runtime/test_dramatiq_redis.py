@@ -1,4 +1,4 @@
-"""An idle worker polls Redis slowly, a busy one quickly (issue 13, item 8: idle worker CPU).
+"""`runtime.dramatiq_redis`: an idle worker polls Redis slowly, a busy one quickly (issue 13, item 8: idle worker CPU).
 
 The CPU itself is measured by `python -m bench.idle_worker` (docs/operations.md), not here.
 """
@@ -13,16 +13,9 @@ import dramatiq
 import pytest
 
 from base.settings import Settings
-from tasks import broker as broker_module
-from tasks.broker import (
-    QUEUE,
-    GatewayRedisBroker,
-    IdleBackoffConsumer,
-    configure_broker,
-    enqueue_event,
-    idle_timeout_ms,
-    reset_broker,
-)
+from runtime import dramatiq_redis
+from runtime.dramatiq_redis import GatewayRedisBroker, IdleBackoffConsumer
+from tasks.broker import QUEUE, configure_broker, enqueue_event, idle_timeout_ms, reset_broker
 
 SETTINGS = Settings(_env_file=None, worker_timeout_ms=30, worker_idle_timeout_ms=900)  # type: ignore[call-arg]
 """Not the defaults, so the tests show the broker follows the settings it is given."""
@@ -95,7 +88,7 @@ def test_maintenance_runs_at_least_every_interval(redis_broker: GatewayRedisBrok
     redis_broker.maintenance_chance = 0
     redis_broker._last_maintenance = time.monotonic()
     assert redis_broker._should_do_maintenance("fetch") == 0
-    redis_broker._last_maintenance -= broker_module.MAINTENANCE_INTERVAL_SECONDS
+    redis_broker._last_maintenance -= dramatiq_redis.MAINTENANCE_INTERVAL_SECONDS
     assert redis_broker._should_do_maintenance("fetch") == 1
     assert redis_broker._should_do_maintenance("fetch") == 0
     assert redis_broker._should_do_maintenance("ack") == 0

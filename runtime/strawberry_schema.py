@@ -1,0 +1,192 @@
+"""strawberry's schema, leaner and closer to the spec (replicates strawberry's internals).
+
+- `LeanSchema`: strawberry's `Schema` with `runtime.operation_hooks.LeanExtensionsRunner`, the
+  execution context `SpecExecutionContext`, a hook refusing a request before it is parsed
+  (`refusal_before_parsing`), and a parse error raised by an extension answered as one.
+- `SpecExecutionContext`: never runs the first of several operations when the request names none.
+- `CachedValidation`: strawberry's `ValidationCache`, with graphql-core's `hide_suggestions`.
+- `LeanMaskErrors`: strawberry's `MaskErrors`, not checking results without errors.
+- `graphql_schema`: the graphql-core schema of an execution context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from base.versions import require
+from runtime.operation_hooks import LeanExtensionsRunner
+
+require("graphql-core", ">=3.3,<3.4", by=__name__)
+require("strawberry-graphql", ">=0.341,<0.342", by=__name__)
+
+__all__ = [
+    "CachedValidation",
+    "LeanMaskErrors",
+    "LeanSchema",
+    "OperationNameRequired",
+    "SpecExecutionContext",
+    "graphql_schema",
+]
+
+
+def graphql_schema(context: ExecutionContext) -> GraphQLSchema:
+    """The graphql-core schema strawberry built (its private `_schema`)."""
+    return context.schema._schema
+
+
+class LeanMaskErrors(MaskErrors):
+    """strawberry's `MaskErrors`, skipping results without errors."""
+
+    def _process_result(self, result: object) -> None:
+        # strawberry first checks a runtime Protocol (an isinstance of ~10 µs, paid per frame by every
+        # subscriber); a result without errors has nothing to mask.
+        if getattr(result, "errors", None):
+            super()._process_result(result)
+
+
+@lru_cache(maxsize=1024)
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...], hide_suggestions: bool
+) -> list[GraphQLError]:
+    # strawberry's `validate_document`, with graphql-core's `hide_suggestions` passed through.
+    return validate(
+        schema,
+        document,
+        (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+        hide_suggestions=hide_suggestions,
+    )
+
+
+class CachedValidation(SchemaExtension):
+    """strawberry's `ValidationCache`, except that in production no rule suggests a name.
+
+    strawberry's `disable_field_suggestions` only cuts "Did you mean" from unknown-field errors;
+    graphql-core's rules also suggest argument, type, enum value and input field names, each
+    a piece of the schema. `hide_suggestions` turns them all off at the source.
+    """
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        self.hide_suggestions = hide_suggestions
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            graphql_schema(context), context.graphql_document, context.validation_rules, self.hide_suggestions
+        )
+        yield
+
+
+class OperationNameRequired(CannotGetOperationTypeError):
+    """A document holds several operations and the request names none (GraphQL spec, GetOperation)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(None)
+        self.count = count
+
+    def as_http_error_reason(self) -> str:
+        return f"the document holds {self.count} operations: name the one to run in `operationName`"
+
+
+class SpecExecutionContext(ExecutionContext):
+    """strawberry's execution context, except that it never picks the first of several operations.
+
+    strawberry falls back to the first operation's name when the request names none, so a
+    document holding two operations ran the first; the spec makes that a request error.
+    """
+
+    @property
+    def requested_operation_name(self) -> str | None:
+        """The request's `operationName` (None when it names none)."""
+        return self._provided_operation_name
+
+    def _operations(self) -> list[OperationDefinitionNode]:
+        document = self.graphql_document
+        if document is None:
+            return []
+        return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+    @property
+    def operation_name(self) -> str | None:
+        if self._provided_operation_name is not None:
+            return self._provided_operation_name
+        operations = self._operations()
+        if len(operations) != 1 or operations[0].name is None:
+            return None
+        return operations[0].name.value
+
+    @property
+    def operation_type(self) -> OperationType:
+        if self._provided_operation_name is None and (count := len(self._operations())) > 1:
+            raise OperationNameRequired(count)
+        return super().operation_type
+
+
+class LeanSchema(strawberry.Schema):
+    """strawberry's schema with `LeanExtensionsRunner` and `SpecExecutionContext`, and a refusal before parsing."""
+
+    def refusal_before_parsing(
+        self, context: ExecutionContext, requested_operation_name: str | None
+    ) -> GraphQLError | None:
+        """An error answering the request before it is parsed, or None (the default) to go on.
+
+        It may also raise one of strawberry's request errors (`MissingQueryError`…).
+        """
+        return None
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
+    def _create_execution_context(  # strawberry's signature
+        self,
+        query: str | None,
+        allowed_operation_types: Iterable[OperationType],
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionContext:
+        return SpecExecutionContext(
+            query=query,
+            schema=self,
+            allowed_operations=allowed_operation_types,
+            context=context_value,
+            root_value=root_value,
+            variables=variable_values,
+            provided_operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+
+    async def _prepare_operation_async(
+        self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
+    ) -> PreExecutionError | None:
+        """strawberry's, after `refusal_before_parsing`, with parse errors raised by extensions caught."""
+        requested = context.requested_operation_name if isinstance(context, SpecExecutionContext) else None
+        refusal = self.refusal_before_parsing(context, requested)
+        if refusal is not None:
+            context.pre_execution_errors = [refusal]
+            return PreExecutionError(data=None, errors=[refusal])
+        try:
+            return await super()._prepare_operation_async(context, extensions_runner)
+        except GraphQLError as error:
+            # Raised by a parsing extension (ParserCache's syntax error, MaxTokensLimiter), outside
+            # strawberry's own `try`: `execute` caught it, but `stream` let it kill the socket's task,
+            # so the client got a bare `complete`. Now it is the parse error strawberry answers.
+            context.pre_execution_errors = [error]
+            return PreExecutionError(data=None, errors=[error])
