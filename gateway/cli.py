@@ -13,23 +13,7 @@ from uuid import UUID
 
 import typer
 
-from base.db import close_db, open_db
-from base.logs import configure_logging
-from base.migrator import apply_migrations
-from base.principals import parse_scopes
-from base.redaction import redact
-from base.redis_names import RedisNames
 from base.settings import ConfigurationError, Settings, get_settings
-from billing.credentials import create_api_key, revoke_api_key
-from billing.reconcile import KINDS, reconcile
-from gateway.app import create_app
-from models import ApiKey, AuditEntry, EventStatus, WebhookEvent
-from schema import build_schema
-from stripe_provider.adapter import ProviderError, StripeAdapter
-from stripe_provider.sandbox import SandboxError, StripeSandbox, find_running_sandbox
-from tasks.broker import configure_broker, enqueue_event
-from tasks.worker import run_workers
-from webhooks.replay import outcome_line, replay
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -79,6 +63,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from base.db import close_db, open_db
 
     async def run() -> T:
         await open_db(settings)
@@ -113,6 +98,10 @@ def serve(
 ) -> None:
     """Run the gateway: GraphQL over HTTP and WebSocket, webhooks, health."""
     import uvicorn
+
+    from base.logs import configure_logging
+    from gateway.app import create_app
+    from stripe_provider.sandbox import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
     configure_logging(settings)
@@ -206,6 +195,7 @@ def _client_host(host: str) -> str:
 def _describe_redis(settings: Settings) -> str:
     if not settings.redis_url:
         return "none: in-process broker and pub/sub (embedded mode)"
+    from base.redis_names import RedisNames
 
     url = settings.redis_url
     where = url.split("@")[-1] if "@" in url else url.split("://")[-1]
@@ -227,6 +217,7 @@ def migrate() -> None:
         _with_db(settings, _noop)
         typer.echo("embedded SQLite: tables are up to date")
         return
+    from base.migrator import apply_migrations
 
     applied = asyncio.run(apply_migrations(settings))
     if applied:
@@ -246,6 +237,8 @@ def api_keys_create(
     scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin.")] = "read",
 ) -> None:
     """Create an API key; its raw value is the last line printed, shown only once."""
+    from base.principals import parse_scopes
+    from billing.credentials import create_api_key
 
     try:
         parsed = parse_scopes(scopes)
@@ -262,6 +255,7 @@ def api_keys_create(
 @api_keys.command("list")
 def api_keys_list(as_json: JsonOption = False) -> None:
     """List API keys (never their raw values)."""
+    from models import ApiKey
 
     keys = _with_db(_settings(), lambda: ApiKey.all().order_by("created_at"))
     if as_json:
@@ -291,6 +285,7 @@ def api_keys_list(as_json: JsonOption = False) -> None:
 @api_keys.command("revoke")
 def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id, from `api-keys list`.")]) -> None:
     """Revoke an API key; requests with it get 401 from now on."""
+    from billing.credentials import revoke_api_key
 
     try:
         parsed = UUID(key_id)
@@ -316,6 +311,7 @@ def reconcile_command(
         # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
         # through its state directory as `serve` left it (a throwaway emulator would only
         # report every mirrored object as missing).
+        from stripe_provider.sandbox import SandboxError, find_running_sandbox
 
         try:
             sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)
@@ -347,6 +343,9 @@ async def _reconcile_with_progress(settings: Settings, since: datetime | None) -
     """Run `reconcile` with a progress display on stderr (stdout keeps only the report)."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+    from billing.reconcile import KINDS, reconcile
+    from stripe_provider.adapter import ProviderError, StripeAdapter
 
     # Stripe's lists carry no totals, so each type shows a running count, not a percentage.
     # On a non-terminal stderr rich draws nothing live and prints the final state once.
@@ -398,6 +397,7 @@ def webhooks_list(
     as_json: JsonOption = False,
 ) -> None:
     """List inbox events, newest first (several statuses: any of them)."""
+    from models import EventStatus, WebhookEvent
 
     wanted = list(status or []) + ["failed"] * failed + ["pending"] * pending
     unknown = sorted({name for name in wanted if name not in INBOX_STATUSES})
@@ -413,6 +413,8 @@ def webhooks_list(
 
     events = _with_db(_settings(), fetch)
     if as_json:
+        from base.redaction import redact
+
         _print_json(
             [
                 {
@@ -462,12 +464,15 @@ def webhooks_replay(
     failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
 ) -> None:
     """Reset inbox events to pending (attempts kept) and hand them to the workers again."""
+    from webhooks.replay import outcome_line, replay
 
     if (event_id is None) == (not failed):
         raise _fail("give either EVENT_ID or --failed")
     settings = _settings()
     send: SendEvent | None = None
     if settings.redis_url:
+        from tasks.broker import configure_broker, enqueue_event
+
         configure_broker(settings)
         send = enqueue_event
     # Without Redis the broker lives inside `serve`: this process cannot reach it, so rows
@@ -491,6 +496,7 @@ def audit_command(
     as_json: JsonOption = False,
 ) -> None:
     """List audit entries (mutations and applied webhook events), newest first."""
+    from models import AuditEntry
 
     async def fetch() -> list[AuditEntry]:
         query = AuditEntry.all()
@@ -547,6 +553,8 @@ def worker(
     threads: Annotated[int, typer.Option(min=1, help="Worker threads per process.")] = 8,
 ) -> None:
     """Run Dramatiq workers for the webhook actors on Redis, with the inbox sweeper."""
+    from base.logs import configure_logging
+    from tasks.worker import run_workers
 
     settings = _settings()
     if not settings.redis_url:
@@ -558,6 +566,7 @@ def worker(
 @app.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL); `schema.graphql` is its committed output."""
+    from schema import build_schema
 
     sys.stdout.write(build_schema().as_str().rstrip("\n") + "\n")
 
