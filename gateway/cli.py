@@ -24,9 +24,9 @@ from billing.credentials import create_api_key, revoke_api_key
 from billing.reconcile import KINDS, reconcile
 from gateway.app import create_app
 from models import ApiKey, AuditEntry, EventStatus, WebhookEvent
+from sandbox.launcher import SandboxError, StripeSandbox, find_running_sandbox
 from schema import build_schema
 from stripe_provider.adapter import ProviderError, StripeAdapter
-from stripe_provider.sandbox import SandboxError, StripeSandbox, find_running_sandbox
 from tasks.broker import configure_broker, enqueue_event
 from tasks.worker import run_workers
 from webhooks.replay import outcome_line, replay
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from billing.reconcile import ReconcileReport
-    from stripe_provider.sandbox import StripeSandbox
+    from sandbox.launcher import StripeSandbox
     from webhooks.sweeper import SendEvent
 
 T = TypeVar("T")
