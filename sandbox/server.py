@@ -45,7 +45,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from sandbox import events  # noqa: F401  (registers its routes)
-from sandbox.idempotency import Handler, IdempotencyLayer
+from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
 from sandbox.persistence import StorePersistence, persist_store_in
 from sandbox.routes import routes_middleware

@@ -69,4 +69,3 @@ def test_the_sandbox_answers_for_its_own_events_and_localstripe_for_the_rest(loc
     unknown = httpx.get(f"{localstripe.url}/v1/events/evt_unknown", auth=BASIC_AUTH, timeout=10)
     assert unknown.status_code == 404  # not emitted by the sandbox: localstripe's own answer
     assert httpx.get(f"{localstripe.url}/v1/events/evt_unknown", timeout=10).status_code == 401
-
