@@ -1,6 +1,6 @@
 """Version guards for the modules that copy or lean on a library's internals.
 
-The modules of `runtime/` (and `stripe_provider.sandbox_server`) replicate private code of
+The modules of `runtime/` (and `sandbox.persistence`) replicate private code of
 strawberry, graphql-core, Tortoise, Dramatiq and localstripe for speed. A new minor release
 may change that code without notice, so each module calls `require` at import with the range
 it was written against, and pyproject.toml bounds the same libraries with the same range

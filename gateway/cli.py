@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from billing.reconcile import ReconcileReport
-    from stripe_provider.sandbox import StripeSandbox
+    from sandbox.launcher import StripeSandbox
     from webhooks.sweeper import SendEvent
 
 T = TypeVar("T")
@@ -101,7 +101,7 @@ def serve(
 
     from base.logs import configure_logging
     from gateway.app import create_app
-    from stripe_provider.sandbox import SandboxError, StripeSandbox, find_running_sandbox
+    from sandbox.launcher import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
     configure_logging(settings)
@@ -311,7 +311,7 @@ def reconcile_command(
         # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
         # through its state directory as `serve` left it (a throwaway emulator would only
         # report every mirrored object as missing).
-        from stripe_provider.sandbox import SandboxError, find_running_sandbox
+        from sandbox.launcher import SandboxError, find_running_sandbox
 
         try:
             sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)

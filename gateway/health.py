@@ -34,8 +34,8 @@ from base.redis_names import RedisNames
 from base.settings import Settings
 from gateway.metrics_endpoint import on_scrape
 from live.hub import active_hub
+from sandbox.launcher import check_identity
 from stripe_provider.adapter import StripeAdapter
-from stripe_provider.sandbox import check_identity
 
 CHECK_TIMEOUT_SECONDS: Final = 2.0
 CACHE_SECONDS: Final = 1.0

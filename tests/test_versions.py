@@ -19,7 +19,7 @@ from packaging.specifiers import SpecifierSet
 
 from base import versions
 from base.versions import UnsupportedVersion, release, require
-from stripe_provider.sandbox_server import LOCALSTRIPE_VERSIONS
+from sandbox.persistence import LOCALSTRIPE_VERSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from stripe_provider.sandbox import StripeSandbox
+from sandbox.launcher import StripeSandbox
 from tests.support.embedded import EmbeddedServe
 from tests.support.localstripe import LocalStripe, count_customers, create_test_card, stripe_request
 from tests.support.net import free_port

@@ -32,7 +32,7 @@ def emulator_command(port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "stripe_provider.sandbox_server",
+        "sandbox.server",
         "--port",
         str(port),
         "--from-scratch",

@@ -1,4 +1,4 @@
-"""The sandbox's store on disk: `stripe_provider.sandbox_server.persist_store_in`, the patch of localstripe's internals.
+"""The sandbox's store on disk: `sandbox.persistence.persist_store_in`, the patch of localstripe's internals.
 
 localstripe (1.15) pickles its whole store to /tmp/localstripe.pickle on every write. The
 patch keeps it in the sandbox's own directory and saves it at most every few seconds and at
@@ -15,8 +15,8 @@ import httpx
 import pytest
 from localstripe import resources
 
-from stripe_provider import sandbox_server
-from stripe_provider.sandbox import StripeSandbox
+from sandbox import persistence as sandbox_server
+from sandbox.launcher import StripeSandbox
 from tests.support.net import free_port
 
 AUTH = ("sk_test_sandbox", "")

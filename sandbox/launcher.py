@@ -1,7 +1,7 @@
 """The local Stripe emulator `serve` starts when no Stripe key is configured (docs/sandbox.md).
 
 localstripe is a development dependency, not a core one: production never runs it.
-It runs as its own process (`stripe_provider.sandbox_server`: localstripe's app on 127.0.0.1
+It runs as its own process (`sandbox.server`: localstripe's app on 127.0.0.1
 behind a layer that honours `Idempotency-Key` as Stripe does) and is stopped with the
 gateway. Its state lives in a directory of its own beside the database (`.sandbox/`), with
 `sandbox.json` telling other commands (`reconcile`) where the running sandbox is. Every start
@@ -125,7 +125,7 @@ class StripeSandbox:
                 [
                     sys.executable,
                     "-m",
-                    "stripe_provider.sandbox_server",
+                    "sandbox.server",
                     "--port",
                     str(self.port),
                     *(["--state-dir", str(self.state_dir)] if self.state_dir is not None else []),

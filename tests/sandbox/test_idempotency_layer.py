@@ -1,6 +1,6 @@
 """The sandbox `serve` starts honours `Idempotency-Key` the way Stripe does (issue 12, item 3).
 
-The real sandbox process (`stripe_provider.sandbox.StripeSandbox`: localstripe behind the
+The real sandbox process (`sandbox.launcher.StripeSandbox`: localstripe behind the
 gateway's idempotency layer) on a free port, driven over HTTP.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stripe_provider.sandbox import StripeSandbox
+from sandbox.launcher import StripeSandbox
 from tests.support.net import free_port
 
 AUTH = ("sk_test_sandbox", "")
