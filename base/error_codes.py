@@ -71,6 +71,11 @@ class ErrorCode(StrEnum):
         "with the same idempotency key for a mutation.",
         True,
     )
+    SUBSCRIPTION_ENDED = (
+        "SUBSCRIPTION_ENDED",
+        "The subscription has ended (canceled or expired): it cannot be paused or resumed; nothing was done.",
+        True,
+    )
 
     # Top-level GraphQL errors (`extensions.code`).
     FORBIDDEN = "FORBIDDEN", "The caller may not see this object or run this operation; no data of it is sent."

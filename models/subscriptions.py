@@ -28,6 +28,10 @@ class Subscription(StripeMirrorModel):
     trial_end = fields.DatetimeField(null=True)
     latest_invoice_stripe_id = fields.CharField(max_length=255, null=True)
     default_payment_method_stripe_id = fields.CharField(max_length=255, null=True)
+    pause_behavior = fields.CharField(max_length=32, null=True)
+    """Stripe's `pause_collection.behavior` (`keep_as_draft`, `mark_uncollectible`, `void`); null: not paused."""
+    pause_resumes_at = fields.DatetimeField(null=True)
+    """Stripe's `pause_collection.resumes_at`; null while paused indefinitely (or not paused)."""
 
     customer_id: object
     items: fields.ReverseRelation[SubscriptionItem]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -233,6 +234,109 @@ async def cancel_subscription(ctx: Context, call: MutationCall, input: CancelSub
         return await ctx.stripe.cancel_subscription(
             row.stripe_id, at_period_end=bool(input.at_period_end), idempotency_key=keys.stripe_key("cancel")
         )
+
+    async def write(row: SubscriptionModel, obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"subscription": await upsert_subscription(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
+
+
+PAUSE_BEHAVIORS = frozenset({"keep_as_draft", "mark_uncollectible", "void"})
+"""Stripe's `pause_collection.behavior` values (`schema.subscriptions.PauseBehavior`, UNKNOWN aside)."""
+
+
+def _not_ended(row: SubscriptionModel, verb: str) -> SubscriptionModel:
+    """The row, unless the subscription has ended: then a SUBSCRIPTION_ENDED userError."""
+    if row.status in TERMINAL_STATUSES:
+        raise MutationError(
+            ErrorCode.SUBSCRIPTION_ENDED, f"the subscription is {row.status}: it cannot be {verb}", ["input", "id"]
+        )
+    return row
+
+
+class PauseSubscriptionFields(Protocol):
+    """What `pause_subscription` reads of its input (`schema.subscriptions.PauseSubscriptionInput`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def behavior(self) -> Enum:
+        """`schema.subscriptions.PauseBehavior`: its values are Stripe's."""
+
+    @property
+    def resumes_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class _Pause:
+    """A validated `pauseSubscription`: the row, Stripe's behavior, and when collection resumes (unix time)."""
+
+    row: SubscriptionModel
+    behavior: str
+    resumes_at: int | None
+
+
+def _clean_resumes_at(value: datetime | None) -> int | None:
+    """`resumesAt` as Stripe's unix time: aware and in the future, or absent (paused until resumed)."""
+    if value in (None, strawberry.UNSET):
+        return None
+    assert isinstance(value, datetime)
+    field = ["input", "resumesAt"]
+    if value.tzinfo is None:
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "resumesAt needs a UTC offset (e.g. `Z`)", field)
+    if value <= datetime.now(UTC):
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "resumesAt must be in the future", field)
+    return int(value.timestamp())
+
+
+async def pause_subscription(ctx: Context, call: MutationCall, input: PauseSubscriptionFields) -> Snapshot:
+    """Pause collection of a subscription's payments (Stripe's `pause_collection`); its status stays."""
+
+    async def validate() -> _Pause:
+        row = await fetch(visible_subscriptions(ctx.principal), input.id, "Subscription", ["input", "id"])
+        _not_ended(row, "paused")
+        behavior = str(input.behavior.value)
+        if behavior not in PAUSE_BEHAVIORS:
+            raise MutationError(
+                ErrorCode.VALIDATION_FAILED,
+                "behavior must be KEEP_AS_DRAFT, MARK_UNCOLLECTIBLE or VOID",
+                ["input", "behavior"],
+            )
+        return _Pause(row, behavior, _clean_resumes_at(input.resumes_at))
+
+    async def call_stripe(pause: _Pause, keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.pause_subscription(
+            pause.row.stripe_id,
+            behavior=pause.behavior,
+            resumes_at=pause.resumes_at,
+            idempotency_key=keys.stripe_key("pause"),
+        )
+
+    async def write(pause: _Pause, obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"subscription": await upsert_subscription(obj)})
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
+
+
+class ResumeSubscriptionFields(Protocol):
+    """What `resume_subscription` reads of its input (`schema.subscriptions.ResumeSubscriptionInput`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+async def resume_subscription(ctx: Context, call: MutationCall, input: ResumeSubscriptionFields) -> Snapshot:
+    """Resume collection of a paused subscription (Stripe's `pause_collection` unset)."""
+
+    async def validate() -> SubscriptionModel:
+        row = await fetch(visible_subscriptions(ctx.principal), input.id, "Subscription", ["input", "id"])
+        _not_ended(row, "resumed")
+        if row.pause_behavior is None:
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "the subscription is not paused", ["input", "id"])
+        return row
+
+    async def call_stripe(row: SubscriptionModel, keys: StripeKeys) -> dict[str, Any]:
+        return await ctx.stripe.resume_subscription(row.stripe_id, idempotency_key=keys.stripe_key("resume"))
 
     async def write(row: SubscriptionModel, obj: dict[str, Any]) -> Outcome:
         return Outcome(rows={"subscription": await upsert_subscription(obj)})

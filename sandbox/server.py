@@ -44,7 +44,10 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
-from sandbox import events  # noqa: F401  (registers its routes)
+from sandbox import (
+    events,  # noqa: F401  (registers its routes)
+    pause_collection,  # registers its routes; `install()` below
+)
 from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
 from sandbox.persistence import StorePersistence, persist_store_in
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     from localstripe import server  # a development dependency: imported only here
 
     persistence = persist_store_in(args.state_dir)
+    pause_collection.install()
     if not args.from_scratch:
         persistence.load()
     app = server.app

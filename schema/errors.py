@@ -31,6 +31,7 @@ class UserErrorCode(Enum):
     PROVIDER_UNAVAILABLE = _member(ErrorCode.PROVIDER_UNAVAILABLE)
     PROVIDER_ERROR = _member(ErrorCode.PROVIDER_ERROR)
     SERVICE_UNAVAILABLE = _member(ErrorCode.SERVICE_UNAVAILABLE)
+    SUBSCRIPTION_ENDED = _member(ErrorCode.SUBSCRIPTION_ENDED)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")

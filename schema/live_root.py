@@ -25,6 +25,7 @@ class LiveUpdates:
     )
     subscription_status_changed = strawberry.subscription(
         resolver=status_events.subscription_status_changed,
-        description="Every status change of the subscriptions you may see, or of one customer's or one subscription's.",
+        description="Every status change of the subscriptions you may see, or of one customer's or one subscription's; "
+        "a pause or resume of payment collection too (`pauseCollection`), although the status stays.",
         permission_classes=[CanWatchSubscriptions],
     )

@@ -40,6 +40,10 @@ from schema.subscriptions import (
     CancelSubscriptionPayload,
     CreateSubscriptionInput,
     CreateSubscriptionPayload,
+    PauseSubscriptionInput,
+    PauseSubscriptionPayload,
+    ResumeSubscriptionInput,
+    ResumeSubscriptionPayload,
     UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
@@ -139,6 +143,28 @@ class Mutation:
     ) -> CancelSubscriptionPayload:
         data = await subscriptions.cancel_subscription(info.context, mutation_call(info, idempotency_key), input)
         return CancelSubscriptionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Pause collecting a subscription's payments (Stripe's `pause_collection`); its status stays. "
+        "A customer session may pause its own customer's subscriptions.",
+        permission_classes=[CanWriteOwn],
+    )
+    async def pause_subscription(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[PauseSubscriptionInput]
+    ) -> PauseSubscriptionPayload:
+        data = await subscriptions.pause_subscription(info.context, mutation_call(info, idempotency_key), input)
+        return PauseSubscriptionPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Resume collecting a paused subscription's payments. "
+        "A customer session may resume its own customer's subscriptions.",
+        permission_classes=[CanWriteOwn],
+    )
+    async def resume_subscription(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[ResumeSubscriptionInput]
+    ) -> ResumeSubscriptionPayload:
+        data = await subscriptions.resume_subscription(info.context, mutation_call(info, idempotency_key), input)
+        return ResumeSubscriptionPayload.from_snapshot(data)
 
     @strawberry.mutation(
         description="Pay a draft or open invoice now, with the default or a named payment method.",

@@ -6,8 +6,9 @@ arguments they read, the FORBIDDEN error they answer). Every root field names on
 
 What a customer session may do (docs/API.md, issue 5): read `viewer`, its own customer and
 its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
-`createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice` and
-`revokeCustomerSession(s)` for itself (`CanWriteOwn`); follow the status changes of its own
+`createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice`,
+`pause/resumeSubscription` and `revokeCustomerSession(s)` for itself (`CanWriteOwn`; another
+customer's object is FORBIDDEN through `billing.authorization`'s visible rows); follow the status changes of its own
 customer's objects (`CanWatch*`). Every other root field is for API keys only.
 """
 

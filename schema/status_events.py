@@ -30,7 +30,7 @@ from schema.context import Info
 from schema.enums import InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
 from schema.invoices import Invoice
 from schema.payments import Payment
-from schema.subscriptions import Subscription
+from schema.subscriptions import PauseCollection, Subscription
 
 GAP_DESCRIPTION: Final = (
     "True when events of this subscription may have been lost before this one (the gateway's link to the "
@@ -58,7 +58,9 @@ class InvoiceStatusEvent:
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
-@strawberry.type(description="A subscription's status changed (one Stripe event applied to the mirror).")
+@strawberry.type(
+    description="A subscription's status, or its paused collection, changed (one Stripe event applied to the mirror)."
+)
 class SubscriptionStatusEvent:
     event_id: str = strawberry.field(description="The Stripe event id.")
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
@@ -67,6 +69,11 @@ class SubscriptionStatusEvent:
         description="Null when the subscription is new to the mirror."
     )
     subscription: Subscription | None = strawberry.field(description="The subscription as mirrored after the change.")
+    pause_collection: PauseCollection | None = strawberry.field(
+        default=None,
+        description="How its payment collection is paused after the change; null when not paused. A pause or "
+        "resume is published too, with `status` equal to `previousStatus` (Stripe keeps it ACTIVE).",
+    )
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
@@ -112,6 +119,7 @@ def _subscription_event(change: StatusChange[SubscriptionModel]) -> Subscription
         previous_status=_previous(SubscriptionStatus, change.previous_status),
         resumed_after_gap=change.resumed_after_gap,
         subscription=None if change.row is None else Subscription.from_model(change.row),
+        pause_collection=None if change.row is None else PauseCollection.of(change.row),
     )
 
 
@@ -158,7 +166,7 @@ async def subscription_status_changed(
     customer_id: OfCustomer = None,
     subscription_id: OfSubscription = None,
 ) -> AsyncGenerator[SubscriptionStatusEvent, None]:
-    """Status changes of subscriptions, of one customer and/or one subscription when given."""
+    """Status changes of subscriptions (pauses and resumes too), of one customer and/or one subscription when given."""
     events = _events(
         info, "subscription", SubscriptionModel, customer_id, subscription_id, "subscriptionId", _subscription_event
     )

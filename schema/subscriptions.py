@@ -15,7 +15,7 @@ from billing.snapshots import load
 from models import Subscription as SubscriptionModel
 from schema.arguments import After, First
 from schema.context import Info
-from schema.enums import SubscriptionStatus, to_enum
+from schema.enums import UNKNOWN_VALUE, SubscriptionStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.nodes import node_of, node_type
 from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node
@@ -26,6 +26,38 @@ if TYPE_CHECKING:
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
+
+
+@strawberry.enum(
+    description="What Stripe does with the invoices of a subscription whose collection is paused "
+    "(Stripe's `pause_collection.behavior`)."
+)
+class PauseBehavior(Enum):
+    KEEP_AS_DRAFT = strawberry.enum_value(
+        "keep_as_draft", description="Invoices are made but stay drafts: nothing is charged until they are finalized."
+    )
+    MARK_UNCOLLECTIBLE = strawberry.enum_value(
+        "mark_uncollectible", description="Invoices are made and marked uncollectible: the service is given free."
+    )
+    VOID = strawberry.enum_value("void", description="Invoices are made and voided at once: nothing is owed.")
+    UNKNOWN = strawberry.enum_value(
+        UNKNOWN_VALUE, description="A behavior this gateway does not know yet (never accepted as input)."
+    )
+
+
+@strawberry.type(description="How a subscription's payment collection is paused (Stripe's `pause_collection`).")
+class PauseCollection:
+    behavior: PauseBehavior = strawberry.field(description="What happens to the invoices made while paused.")
+    resumes_at: datetime | None = strawberry.field(
+        description="When Stripe resumes collection by itself; null: paused until `resumeSubscription`."
+    )
+
+    @classmethod
+    def of(cls, row: SubscriptionModel) -> PauseCollection | None:
+        """The pause of a mirror row; None when its collection is not paused."""
+        if row.pause_behavior is None:
+            return None
+        return cls(behavior=to_enum(PauseBehavior, row.pause_behavior), resumes_at=row.pause_resumes_at)
 
 
 @node_type(SubscriptionModel)
@@ -44,6 +76,9 @@ class Subscription(Node):
         description="True when it ends at `currentPeriodEnd` instead of renewing."
     )
     canceled_at: datetime | None = strawberry.field(description="When it was canceled; null while it runs.")
+    pause_collection: PauseCollection | None = strawberry.field(
+        description="Set while payment collection is paused (the status stays, e.g. ACTIVE); null when not paused."
+    )
     created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[SubscriptionModel]
 
@@ -60,6 +95,7 @@ class Subscription(Node):
             current_period_end=row.current_period_end,
             cancel_at_period_end=row.cancel_at_period_end,
             canceled_at=row.canceled_at,
+            pause_collection=PauseCollection.of(row),
             created_at=row.stripe_created or row.created_at,
             model=row,
         )
@@ -171,4 +207,48 @@ class CancelSubscriptionPayload:
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> CancelSubscriptionPayload:
+        return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))
+
+
+@strawberry.input(
+    description="What `pauseSubscription` needs: the subscription, what to do with its invoices, until when."
+)
+class PauseSubscriptionInput:
+    id: strawberry.ID = strawberry.field(description="The subscription to pause (a Subscription id).")
+    behavior: PauseBehavior = strawberry.field(
+        description="What Stripe does with the invoices made while paused (`UNKNOWN` is refused)."
+    )
+    resumes_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="When collection resumes by itself, in the future, with a UTC offset; "
+        "left out: paused until `resumeSubscription`.",
+    )
+
+
+@strawberry.input(description="What `resumeSubscription` needs.")
+class ResumeSubscriptionInput:
+    id: strawberry.ID = strawberry.field(description="The paused subscription to resume (a Subscription id).")
+
+
+@strawberry.type(description="The answer of `pauseSubscription`.")
+class PauseSubscriptionPayload:
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription as paused; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> PauseSubscriptionPayload:
+        return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))
+
+
+@strawberry.type(description="The answer of `resumeSubscription`.")
+class ResumeSubscriptionPayload:
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription as resumed; null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> ResumeSubscriptionPayload:
         return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))

@@ -546,6 +546,31 @@ class StripeAdapter:
             )
         return await self.call("subscriptions", "cancel", subscription, idempotency_key=idempotency_key)
 
+    async def pause_subscription(
+        self, subscription: str, *, behavior: str, resumes_at: int | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Pause collection (`pause_collection[behavior]`, and `[resumes_at]` when given); the status stays."""
+        pause: dict[str, Any] = {"behavior": behavior}
+        if resumes_at is not None:
+            pause["resumes_at"] = resumes_at
+        return await self.call(
+            "subscriptions",
+            "update",
+            subscription,
+            params={"pause_collection": pause},
+            idempotency_key=idempotency_key,
+        )
+
+    async def resume_subscription(self, subscription: str, *, idempotency_key: str) -> dict[str, Any]:
+        """Resume collection: `pause_collection=""`, Stripe's documented way to unset it."""
+        return await self.call(
+            "subscriptions",
+            "update",
+            subscription,
+            params={"pause_collection": ""},
+            idempotency_key=idempotency_key,
+        )
+
     async def retrieve_invoice(self, invoice: str) -> dict[str, Any]:
         """An invoice with what links it to its payment (current API versions need `payments` expanded)."""
         return await self.call("invoices", "retrieve", invoice, params=self._dialect.invoice_retrieve_params)

@@ -116,7 +116,7 @@ async def _apply_in_transaction(event: WebhookEvent, target: Target | None) -> A
                 first_confirmation = existing is not None and existing.stripe_event_at is None
                 if first_confirmation and status == previous_status:
                     previous_status = None
-                changed = existing is None or status != previous_status
+                changed = existing is None or status != previous_status or _attributes_changed(event, target)
                 if target.kind is not None and status is not None and changed:
                     customer_id = getattr(row, "customer_id", None)
                     applied.message = StatusMessage(
@@ -131,6 +131,19 @@ async def _apply_in_transaction(event: WebhookEvent, target: Target | None) -> A
                     )
         await _complete(connection, event, "stale" if applied.note == "stale" else "processed", applied)
     return applied
+
+
+def _attributes_changed(event: WebhookEvent, target: Target) -> bool:
+    """Whether the event says one of the target's published attributes changed (`data.previous_attributes`).
+
+    Stripe's own account of the change, not a comparison with the row: a mutation's answer may have
+    written the new value before its event arrives.
+    """
+    if not target.published_attributes:
+        return False
+    data = event.payload.get("data") if isinstance(event.payload, Mapping) else None
+    previous = data.get("previous_attributes") if isinstance(data, Mapping) else None
+    return isinstance(previous, Mapping) and not target.published_attributes.isdisjoint(previous)
 
 
 async def _complete(connection: BaseDBAsyncClient, event: WebhookEvent, outcome: str, applied: Applied) -> None:

@@ -31,9 +31,20 @@ from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Sub
 from models.base import StripeMirrorModel
 from stripe_provider.adapter import ProviderError, StripeAdapter
 
-__all__ = ["Fetch", "Target", "Upsert", "check_customer_linked", "refetched", "target_of"]
+__all__ = [
+    "SUBSCRIPTION_PUBLISHED_ATTRIBUTES",
+    "Fetch",
+    "Target",
+    "Upsert",
+    "check_customer_linked",
+    "refetched",
+    "target_of",
+]
 
 Fetch = Callable[[StripeAdapter, str], Awaitable[dict[str, Any]]]
+
+SUBSCRIPTION_PUBLISHED_ATTRIBUTES: Final = frozenset({"pause_collection"})
+"""A pause or resume is pushed to `subscriptionStatusChanged` subscribers although the status stays."""
 
 
 class Upsert(Protocol):
@@ -54,6 +65,9 @@ class Target:
     fetch: Fetch
     kind: StatusKind | None = None
     """Set for the objects whose status changes are published."""
+    published_attributes: frozenset[str] = frozenset()
+    """Attributes besides `status` whose change is published too (when the event's `previous_attributes` names one):
+    a subscription's `pause_collection` changes while Stripe keeps it `active`."""
     fresh: bool = False
     """`obj` was just read from Stripe (not the event's copy): always at least as new as the event."""
     on_fresh: Callable[[StripeObject], StripeObject] = field(default=lambda obj: obj)
@@ -122,7 +136,14 @@ async def target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe:
     if family == "payment_method":
         return Target(PaymentMethod, obj, upsert_payment_method, _fetch_payment_method)
     if family == "subscription":
-        return Target(Subscription, obj, upsert_subscription, _fetch_subscription, kind="subscription")
+        return Target(
+            Subscription,
+            obj,
+            upsert_subscription,
+            _fetch_subscription,
+            kind="subscription",
+            published_attributes=SUBSCRIPTION_PUBLISHED_ATTRIBUTES,
+        )
     if family == "invoice":
         return Target(Invoice, obj, upsert_invoice, _fetch_invoice, kind="invoice")
     if family == "payment_intent":

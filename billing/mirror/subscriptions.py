@@ -65,6 +65,14 @@ def _period(obj: StripeObject, items: list[StripeObject]) -> tuple[datetime | No
     return start, end
 
 
+def pause_fields(obj: StripeObject) -> dict[str, Any]:
+    """The pause columns of a subscription: Stripe's `pause_collection` (null, or `{behavior, resumes_at}`)."""
+    pause = obj.get("pause_collection")
+    if not isinstance(pause, Mapping) or not pause.get("behavior"):
+        return {"pause_behavior": None, "pause_resumes_at": None}
+    return {"pause_behavior": str(pause["behavior"]), "pause_resumes_at": from_timestamp(pause.get("resumes_at"))}
+
+
 def subscription_fields(obj: StripeObject) -> dict[str, Any]:
     """The `Subscription` columns of a Stripe subscription (without the customer link).
 
@@ -92,6 +100,7 @@ def subscription_fields(obj: StripeObject) -> dict[str, Any]:
         "trial_end": from_timestamp(obj.get("trial_end")),
         "latest_invoice_stripe_id": stripe_id_of(obj.get("latest_invoice")),
         "default_payment_method_stripe_id": stripe_id_of(obj.get("default_payment_method")),
+        **pause_fields(obj),
     }
 
 

@@ -161,7 +161,20 @@ def test_subscription_fields_current_shape_take_the_period_from_items(resources:
         "trial_end": EXAMPLE_TIME,
         "latest_invoice_stripe_id": None,
         "default_payment_method_stripe_id": None,
+        # Stripe's example is paused indefinitely: `{"behavior": "mark_uncollectible", "resumes_at": null}`.
+        "pause_behavior": "mark_uncollectible",
+        "pause_resumes_at": None,
     }
+
+
+def test_subscription_pause_collection_set_with_a_resume_date_and_unset(resources: dict[str, dict[str, Any]]) -> None:
+    obj = example(resources, "subscription")
+    obj["pause_collection"] = {"behavior": "void", "resumes_at": 1900000000}
+    fields = subscription_fields(obj)
+    assert (fields["pause_behavior"], fields["pause_resumes_at"]) == ("void", from_timestamp(1900000000))
+    obj["pause_collection"] = None  # resumed: Stripe answers null
+    fields = subscription_fields(obj)
+    assert (fields["pause_behavior"], fields["pause_resumes_at"]) == (None, None)
 
 
 def test_subscription_fields_span_several_items_and_expanded_references(resources: dict[str, dict[str, Any]]) -> None:

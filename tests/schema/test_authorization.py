@@ -150,6 +150,20 @@ CASES = [
         False,
         Scope.WRITE,
     ),
+    Case(
+        "pauseSubscription",
+        m("pauseSubscription", "PauseSubscriptionInput"),
+        {"id": "{Subscription}", "behavior": "VOID"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "resumeSubscription",
+        m("resumeSubscription", "ResumeSubscriptionInput"),
+        {"id": "{Subscription}"},
+        True,
+        Scope.WRITE,
+    ),
     Case("payInvoice", m("payInvoice", "PayInvoiceInput"), {"id": "{Invoice}"}, True, Scope.WRITE),
     Case(
         "createPayment",

@@ -27,6 +27,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +319,7 @@ def _ids(pools: Pools, type_name: str) -> st.SearchStrategy[str]:
 
 def _input_type_object(input_name: str) -> str:
     """`UpdateCustomerInput` → `Customer`: the type an input's own `id` names."""
-    return re.sub(r"^(Update|Detach|Cancel|Pay|Refund)", "", input_name.removesuffix("Input"))
+    return re.sub(r"^(Update|Detach|Cancel|Pause|Resume|Pay|Refund)", "", input_name.removesuffix("Input"))
 
 
 def field_values(pools: Pools, input_name: str, field_name: str) -> st.SearchStrategy[Any] | None:
@@ -347,6 +348,12 @@ def field_values(pools: Pools, input_name: str, field_name: str) -> st.SearchStr
             st.integers(min_value=1, max_value=20), st.one_of(st.sampled_from((0, 10_000, 10_001)), ints)
         ),
         "trialDays": mostly(st.integers(min_value=1, max_value=30), st.one_of(st.sampled_from((0, 730, 731)), ints)),
+        "resumesAt": mostly(
+            st.integers(min_value=60, max_value=400 * 86_400).map(
+                lambda ahead: (datetime.now(UTC) + timedelta(seconds=ahead)).isoformat()
+            ),
+            st.sampled_from(("2000-01-01T00:00:00Z", "2099-01-01T00:00:00", "9999-12-31T23:59:59Z", "soon", "")),
+        ),
         "ttlSeconds": mostly(st.integers(min_value=60, max_value=3600), st.one_of(st.sampled_from((59, 3601)), ints)),
         "metadata": mostly(
             st.dictionaries(NAMES, st.text(max_size=20), max_size=5),

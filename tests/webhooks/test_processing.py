@@ -553,3 +553,33 @@ async def test_status_messages_only_on_change_with_the_previous_status(
     row = await Payment.get(stripe_id=intent["id"])
     assert {(m.kind, m.object_id, m.customer_id) for m in published} == {("payment", str(row.id), str(row.customer_id))}
     assert published[-1].occurred_at == from_timestamp(t + 3)
+
+
+async def test_a_pause_or_resume_is_published_although_the_status_stays(
+    stripe: RecordingAdapter, bus: InMemoryBus, messages: StatusSubscription, localstripe: LocalStripe
+) -> None:
+    sub = new_subscription(localstripe.url)
+    t = seconds()
+    pause = {"behavior": "void", "resumes_at": None}
+    evts = [
+        event("customer.subscription.created", sub, created=t),
+        event("customer.subscription.updated", {**sub, "pause_collection": pause}, created=t + 1),
+        event(
+            "customer.subscription.updated", {**sub, "metadata": {"a": "b"}, "pause_collection": pause}, created=t + 2
+        ),
+        event("customer.subscription.updated", {**sub, "pause_collection": None}, created=t + 3),
+    ]
+    # Stripe names what changed: the pause, nothing of it (metadata only), the resume.
+    evts[1]["data"]["previous_attributes"] = {"pause_collection": None}
+    evts[2]["data"]["previous_attributes"] = {"metadata": {}}
+    evts[3]["data"]["previous_attributes"] = {"pause_collection": pause}
+    for evt in evts:
+        assert await apply(evt, stripe, bus) == EventStatus.PROCESSED
+    published = drain(messages)
+    assert [(m.previous_status, m.status, m.event_id) for m in published] == [
+        (None, sub["status"], evts[0]["id"]),
+        (sub["status"], sub["status"], evts[1]["id"]),
+        (sub["status"], sub["status"], evts[3]["id"]),
+    ]
+    row = await Subscription.get(stripe_id=sub["id"])
+    assert (row.pause_behavior, row.pause_resumes_at) == (None, None)
