@@ -141,6 +141,11 @@ async def test_a_preview_of_the_next_invoice_and_the_subscriptions_price(
     lines = prorations["invoice"]["lines"]
     assert [line["proration"] for line in lines] == [True, True, False]
     assert lines[2]["amount"] == 2400 and unix(lines[2]["period"]["start"]) == unix(subscription["currentPeriodEnd"])
+    upcoming = await graphql.execute(
+        "query($id: ID!) { upcomingInvoice(subscriptionId: $id) { lines { amount proration priceId } } }",
+        {"id": subscription["id"]},
+    )
+    assert upcoming["data"]["upcomingInvoice"]["lines"] == [{"amount": 1200, "proration": False, "priceId": basic}]
     none = await preview(graphql, subscriptionId=subscription["id"], quantity=3, prorationBehavior="NONE")
     assert [(line["amount"], line["proration"]) for line in none["invoice"]["lines"]] == [(3600, False)]
 
