@@ -37,7 +37,7 @@ from tortoise.models import Model
 
 from base.ids import decode_cursor
 from billing.pages import Page, check_page_args
-from models import Customer, Invoice, Payment, PaymentMethod, Refund, Subscription
+from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, SubscriptionItem
 from runtime.hydrate import hydrate
 
 M = TypeVar("M", bound=Model)
@@ -178,6 +178,13 @@ async def _latest_payment_by_invoice(keys: Sequence[UUID]) -> list[Payment | Non
     return [pages.get(key, [None])[0] for key in keys]
 
 
+async def _subscription_items(keys: Sequence[UUID]) -> list[list[SubscriptionItem]]:
+    items: dict[UUID, list[SubscriptionItem]] = {key: [] for key in keys}
+    for row in await SubscriptionItem.filter(subscription_id__in=list(keys)).order_by("created_at"):
+        items[row.subscription_id].append(row)  # type: ignore[index]
+    return [items[key] for key in keys]
+
+
 def _page_key(parent_id: UUID, first: int | None, after: str | None) -> tuple[PageKey, int]:
     size = check_page_args(first, after)
     return (parent_id, size, decode_cursor(after) if after is not None else None), size
@@ -212,7 +219,7 @@ async def load_page(
 class Loaders:
     """The loaders of one request, each built on first use (a loader caches for the request's lifetime only).
 
-    A request or a live subscription uses a few of the 16: building them lazily saves most of
+    A request or a live subscription uses a few of the 18: building them lazily saves most of
     their cost and memory (about 10 KiB per WebSocket subscriber when all were eager).
     """
 
@@ -279,3 +286,12 @@ class Loaders:
     @cached_property
     def payment_refunds(self) -> PageLoader[Refund]:
         return PageLoader(Refund, "payment_id")
+
+    @cached_property
+    def price_by_stripe_id(self) -> DataLoader[str, Price | None]:
+        return _by_stripe_id(Price)
+
+    @cached_property
+    def subscription_items(self) -> DataLoader[UUID, list[SubscriptionItem]]:
+        """A subscription's items, oldest first (one statement for every subscription asked)."""
+        return DataLoader(_subscription_items)

@@ -13,7 +13,7 @@ from base.error_codes import ErrorCode
 from billing.authorization import StatusFilter, filter_id, visible_customers, visible_subscriptions, with_status
 from billing.charging import invoice_with_payment, payment_failure, payment_method_to_charge
 from billing.mirror import stripe_id_of, upsert_invoice, upsert_payment, upsert_price, upsert_subscription
-from billing.mutation_errors import MutationError
+from billing.mutation_errors import MutationError, user_error
 from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
 from billing.pagination import paginate
@@ -153,55 +153,101 @@ class UpdateSubscriptionFields(Protocol):
     def proration_behavior(self) -> Enum | None:
         """`schema.subscriptions.ProrationBehavior`: its values are Stripe's."""
 
+    @property
+    def proration_date(self) -> datetime | None: ...
+
 
 @dataclass(frozen=True)
 class _Change:
-    """A validated `updateSubscription`: the row, its first item, the new price (read from Stripe) and quantity."""
+    """A validated change of a subscription's item: the row, its first item, the new price and quantity, and when.
+
+    `quantity` is what Stripe is sent: a price change keeps the item's quantity (emulators reset an
+    item they re-price to 1). `proration_date` is a Unix time, None for "now".
+    """
 
     row: SubscriptionModel
     item: SubscriptionItemModel
     price_id: str | None
     quantity: int | None
+    behavior: str
+    proration_date: int | None
+
+
+def _behavior(value: Enum | None) -> str:
+    return DEFAULT_PRORATION if value in (None, strawberry.UNSET) else str(value.value)  # type: ignore[union-attr]
+
+
+def _proration_date(value: datetime | None, row: SubscriptionModel, field: list[str]) -> int | None:
+    """`prorationDate` as a Unix time, within the subscription's current period (Stripe refuses others)."""
+    if value in (None, strawberry.UNSET):
+        return None
+    assert isinstance(value, datetime)
+    if value.tzinfo is None:
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "prorationDate must carry a UTC offset", field)
+    start, end = row.current_period_start, row.current_period_end
+    if start is None or end is None or not start <= value <= end:
+        raise MutationError(
+            ErrorCode.VALIDATION_FAILED, "prorationDate must be within the subscription's current period", field
+        )
+    return int(value.timestamp())
+
+
+async def _checked_change(
+    ctx: Context,
+    subscription_id: str,
+    price_id: str | None,
+    quantity: int | None,
+    behavior: Enum | None,
+    proration_date: datetime | None,
+    id_field: str,
+) -> _Change:
+    """The change an `updateSubscription` or a `previewSubscriptionChange` input asks for, checked (no Stripe call)."""
+    row = await fetch(visible_subscriptions(ctx.principal), subscription_id, "Subscription", ["input", id_field])
+    if row.status in TERMINAL_STATUSES:
+        raise MutationError(ErrorCode.VALIDATION_FAILED, f"the subscription is {row.status}", ["input", id_field])
+    price = None
+    if price_id not in (None, strawberry.UNSET):
+        assert isinstance(price_id, str)
+        price = clean_stripe_id(price_id, ["input", "priceId"], what="priceId")
+    units = None
+    if quantity not in (None, strawberry.UNSET):
+        units = clean_quantity(quantity, ["input", "quantity"])
+    if price is None and units is None:
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing to change: give priceId or quantity", ["input"])
+    at = _proration_date(proration_date, row, ["input", "prorationDate"])
+    item = await SubscriptionItemModel.filter(subscription_id=row.id).order_by("created_at").first()
+    if item is None:
+        raise MutationError(ErrorCode.VALIDATION_FAILED, "the subscription has no item to change", ["input", id_field])
+    if price is not None and units is None:
+        units = item.quantity
+    return _Change(row, item, price, units, _behavior(behavior), at)
 
 
 async def update_subscription(ctx: Context, call: MutationCall, input: UpdateSubscriptionFields) -> Snapshot:
     """Change a subscription's price or quantity, prorated as asked."""
 
     async def validate() -> _Change:
-        row = await fetch(visible_subscriptions(ctx.principal), input.id, "Subscription", ["input", "id"])
-        if row.status in TERMINAL_STATUSES:
-            raise MutationError(ErrorCode.VALIDATION_FAILED, f"the subscription is {row.status}", ["input", "id"])
-        price_id = None
-        if input.price_id not in (None, strawberry.UNSET):
-            price_id = clean_stripe_id(input.price_id, ["input", "priceId"], what="priceId")
-        quantity = None
-        if input.quantity not in (None, strawberry.UNSET):
-            quantity = clean_quantity(input.quantity, ["input", "quantity"])
-        if price_id is None and quantity is None:
-            raise MutationError(ErrorCode.VALIDATION_FAILED, "nothing to update: give priceId or quantity", ["input"])
-        item = await SubscriptionItemModel.filter(subscription_id=row.id).order_by("created_at").first()
-        if item is None:
-            raise MutationError(ErrorCode.VALIDATION_FAILED, "the subscription has no item to change", ["input", "id"])
-        return _Change(row, item, price_id, quantity)
+        return await _checked_change(
+            ctx, input.id, input.price_id, input.quantity, input.proration_behavior, input.proration_date, "id"
+        )
 
     async def call_stripe(change: _Change, keys: StripeKeys) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         price = await _retrieve_price(ctx, change.price_id) if change.price_id is not None else None
-        quantity = change.quantity
-        if change.price_id is not None and quantity is None:
-            # A price change keeps the quantity (emulators reset an item they re-price to 1).
-            quantity = change.item.quantity
-        behavior = input.proration_behavior
         obj = await ctx.stripe.update_subscription_item(
             change.row.stripe_id,
             item=change.item.stripe_id,
             price=change.price_id,
-            quantity=quantity,
-            proration_behavior=str(behavior.value) if behavior else DEFAULT_PRORATION,
+            quantity=change.quantity,
+            proration_behavior=change.behavior,
+            proration_date=change.proration_date,
             idempotency_key=keys.stripe_key("update"),
         )
         return price, obj
 
     async def write(change: _Change, answered: tuple[dict[str, Any] | None, dict[str, Any]]) -> Outcome:
+        # With `always_invoice` the invoice Stripe made at once (`latest_invoice`) and its payment reach the
+        # mirror through their webhooks: upserting them here too, beside the subscription, deadlocked with the
+        # worker applying `invoice.created` (it links the subscription row this transaction holds).
         price, obj = answered
         if price is not None:
             await upsert_price(price)
@@ -342,3 +388,60 @@ async def resume_subscription(ctx: Context, call: MutationCall, input: ResumeSub
         return Outcome(rows={"subscription": await upsert_subscription(obj)})
 
     return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=write)
+
+
+class SubscriptionChangeFields(Protocol):
+    """What `preview_subscription_change` reads of its input (`schema.subscriptions.SubscriptionChangeInput`)."""
+
+    @property
+    def subscription_id(self) -> str: ...
+    @property
+    def price_id(self) -> str | None: ...
+    @property
+    def quantity(self) -> int | None: ...
+    @property
+    def proration_behavior(self) -> Enum | None: ...
+    @property
+    def proration_date(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """The invoice a change would produce (Stripe's invoice object, not stored), or why there is none."""
+
+    invoice: dict[str, Any] | None
+    user_errors: list[dict[str, Any]]
+
+
+async def preview_subscription_change(ctx: Context, input: SubscriptionChangeFields) -> ChangePreview:
+    """Stripe's preview of the invoice `updateSubscription` with the same input would produce; nothing changes.
+
+    With the same `prorationDate` the prorations equal those of the update. Bad input answers userErrors (as
+    the mutation would); another customer's subscription, for a session, is FORBIDDEN.
+    """
+    try:
+        change = await _checked_change(
+            ctx,
+            input.subscription_id,
+            input.price_id,
+            input.quantity,
+            input.proration_behavior,
+            input.proration_date,
+            "subscriptionId",
+        )
+        customer = await Customer.get(id=change.row.customer_id)
+        invoice = await ctx.stripe.preview_subscription_change(
+            customer=customer.stripe_id,
+            subscription=change.row.stripe_id,
+            item=change.item.stripe_id,
+            price=change.price_id,
+            quantity=change.quantity,
+            proration_behavior=change.behavior,
+            proration_date=change.proration_date,
+        )
+    except MutationError as error:
+        return ChangePreview(None, [error.as_user_error()])
+    except ProviderError as error:
+        field = ["input", "priceId"] if error.code == ErrorCode.NOT_FOUND else None
+        return ChangePreview(None, [user_error(error.code, error.message, field)])
+    return ChangePreview(invoice, [])

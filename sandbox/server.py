@@ -46,6 +46,7 @@ from aiohttp.web_runner import GracefulExit
 
 from sandbox import (
     events,  # noqa: F401  (registers its routes)
+    invoice_previews,  # noqa: F401  (registers its routes)
     pause_collection,  # registers its routes; `install()` below
 )
 from sandbox.idempotency_layer import Handler, IdempotencyLayer

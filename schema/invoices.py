@@ -109,6 +109,59 @@ def invoice_from_snapshot(data: dict[str, Any] | None) -> Invoice | None:
     return Invoice.from_model(load(InvoiceModel, data)) if data else None
 
 
+@strawberry.type(description="The span of time an invoice line bills.")
+class InvoicePreviewPeriod:
+    start: datetime | None = strawberry.field(description="When it starts.")
+    end: datetime | None = strawberry.field(description="When it ends.")
+
+
+def _line_proration(line: dict[str, Any]) -> bool:
+    """Whether Stripe's line is a proration (current API: under `parent`; older ones and emulators: top level)."""
+    parent = line.get("parent") or {}
+    for details in (parent.get("subscription_item_details"), parent.get("invoice_item_details")):
+        if isinstance(details, dict) and details.get("proration") is not None:
+            return bool(details["proration"])
+    return bool(line.get("proration"))
+
+
+def _line_price(line: dict[str, Any]) -> str | None:
+    price_details = (line.get("pricing") or {}).get("price_details") or {}
+    price = price_details.get("price") or line.get("price") or line.get("plan")
+    if isinstance(price, dict):
+        price = price.get("id")
+    return price if isinstance(price, str) else None
+
+
+@strawberry.type(description="One line of an invoice preview, as Stripe computed it.")
+class InvoicePreviewLine:
+    description: str | None = strawberry.field(
+        description="Stripe's text for it "
+        "(`Unused time on 1 \N{MULTIPLICATION SIGN} Basic after 15 May 2026` for a proration)."
+    )
+    amount: MinorUnits = strawberry.field(description="Its amount; negative for a credit.")
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    quantity: int | None = strawberry.field(description="How many units it bills.")
+    proration: bool = strawberry.field(description="True for a proration (a credit or charge for part of a period).")
+    price_id: str | None = strawberry.field(description="The Stripe price (or, on emulators, plan) it bills.")
+    period: InvoicePreviewPeriod = strawberry.field(description="The span of time it bills.")
+
+    @classmethod
+    def from_stripe(cls, line: dict[str, Any]) -> InvoicePreviewLine:
+        """The line of Stripe's line item object."""
+        period = line.get("period") or {}
+        return cls(
+            description=line.get("description"),
+            amount=MinorUnits(int(line.get("amount") or 0)),
+            currency=str(line.get("currency") or ""),
+            quantity=line.get("quantity"),
+            proration=_line_proration(line),
+            price_id=_line_price(line),
+            period=InvoicePreviewPeriod(
+                start=from_timestamp(period.get("start")), end=from_timestamp(period.get("end"))
+            ),
+        )
+
+
 @strawberry.type(description="What a subscription's next invoice will be, computed by Stripe; not stored.")
 class InvoicePreview:
     amount_due: MinorUnits = strawberry.field(description="What the customer will owe.")
@@ -118,11 +171,16 @@ class InvoicePreview:
     period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
     period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
     next_payment_attempt: datetime | None = strawberry.field(description="When Stripe will try to charge it.")
+    lines: list[InvoicePreviewLine] = strawberry.field(
+        description="Its lines in Stripe's order: prorations, then the recurring charge when there is one."
+    )
 
     @classmethod
     def from_stripe(cls, preview: dict[str, Any]) -> InvoicePreview:
         """The preview of Stripe's invoice object (`invoices.create_preview`)."""
+        lines = (preview.get("lines") or {}).get("data") or []
         return cls(
+            lines=[InvoicePreviewLine.from_stripe(line) for line in lines if isinstance(line, dict)],
             amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
             subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
             total=MinorUnits(int(preview.get("total") or 0)),
@@ -130,6 +188,25 @@ class InvoicePreview:
             period_start=from_timestamp(preview.get("period_start")),
             period_end=from_timestamp(preview.get("period_end")),
             next_payment_attempt=from_timestamp(preview.get("next_payment_attempt")),
+        )
+
+
+@strawberry.type(description="The answer of `previewSubscriptionChange`: the invoice the change would produce.")
+class SubscriptionChangePreview:
+    invoice: InvoicePreview | None = strawberry.field(
+        description="The invoice `updateSubscription` with the same input would produce (with `ALWAYS_INVOICE`, "
+        "the one made at once; otherwise the next one); null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why there is no preview (the errors `updateSubscription` would answer); empty otherwise."
+    )
+
+    @classmethod
+    def of(cls, invoice: dict[str, Any] | None, errors: list[dict[str, Any]]) -> SubscriptionChangePreview:
+        """The answer of a preview: Stripe's invoice object, or the userErrors in their stored form."""
+        return cls(
+            invoice=InvoicePreview.from_stripe(invoice) if invoice is not None else None,
+            user_errors=user_errors({"userErrors": errors}),
         )
 
 

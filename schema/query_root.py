@@ -6,6 +6,8 @@ or pages of them; each field here makes those the schema's types (`Connection.fr
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 import resolvers.audit
@@ -34,18 +36,21 @@ from schema.audit import AuditEvent
 from schema.context import Info
 from schema.customers import Customer, nested_pages_asked
 from schema.enums import status_filter
-from schema.invoices import Invoice, InvoicePreview
+from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.payment_methods import PaymentMethod
 from schema.payments import Payment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAdmin
 from schema.prices import Price
 from schema.relay import Connection, Node
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription, SubscriptionChangeInput
+
+CHANGE_TO_PREVIEW = "The change to preview: what `updateSubscription` would be given."
 
 
 @strawberry.type(
-    description="What clients read: the mirror of Stripe's objects (never Stripe itself, but `upcomingInvoice`)."
+    description="What clients read: the mirror of Stripe's objects (never Stripe itself, but `upcomingInvoice` and "
+    "`previewSubscriptionChange`)."
 )
 class Query:
     @strawberry.field(
@@ -154,6 +159,17 @@ class Query:
     async def upcoming_invoice(self, info: Info, subscription_id: SubscriptionToPreview) -> InvoicePreview | None:
         preview = await resolvers.invoices.upcoming_invoice(info.context, subscription_id)
         return InvoicePreview.from_stripe(preview) if preview is not None else None
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The invoice a change of a subscription's price or quantity would produce, prorated as Stripe "
+        "will (asks Stripe; nothing changes). A customer session previews its own subscriptions only.",
+    )
+    async def preview_subscription_change(
+        self, info: Info, input: Annotated[SubscriptionChangeInput, strawberry.argument(description=CHANGE_TO_PREVIEW)]
+    ) -> SubscriptionChangePreview:
+        answer = await resolvers.subscriptions.preview_subscription_change(info.context, input)
+        return SubscriptionChangePreview.of(answer.invoice, answer.user_errors)
 
     @strawberry.field(
         description="The mirrored prices (and plans) a subscription can use, newest first.",

@@ -23,9 +23,11 @@ from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Nod
 if TYPE_CHECKING:
     from schema.customers import Customer
     from schema.invoices import Invoice
+    from schema.prices import Price
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
+PriceRef = Annotated["Price", strawberry.lazy("schema.prices")]
 
 
 @strawberry.enum(
@@ -117,6 +119,27 @@ class Subscription(Node):
             return None
         return node_of(row)
 
+    @strawberry.field(description="The mirrored price (or plan) subscribed to; null while the mirror has not seen it.")
+    async def price(self, info: Info) -> PriceRef | None:
+        if self.model.price_stripe_id is None:
+            return None
+        row = await info.context.loaders.price_by_stripe_id.load(self.model.price_stripe_id)
+        return node_of(row) if row is not None else None
+
+    @strawberry.field(
+        description="The Stripe product ids (`prod_…`) of the prices of its items, each once, as mirrored; "
+        "a price the mirror has not seen adds none."
+    )
+    async def products(self, info: Info) -> list[str]:
+        loaders = info.context.loaders
+        items = await loaders.subscription_items.load(self.model.id)
+        price_ids = [item.price_stripe_id for item in items] or (
+            [self.model.price_stripe_id] if self.model.price_stripe_id else []
+        )
+        prices = await loaders.price_by_stripe_id.load_many(price_ids)
+        products = [price.product_stripe_id for price in prices if price is not None and price.product_stripe_id]
+        return list(dict.fromkeys(products))
+
     @strawberry.field(description="This subscription's invoices, newest first.")
     async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[InvoiceRef]:
         page = await load_page(info.context.loaders.subscription_invoices, self.model.id, first, after)
@@ -160,6 +183,34 @@ class UpdateSubscriptionInput:
     quantity: int | None = strawberry.field(default=strawberry.UNSET, description="The new quantity, 1 to 10,000.")
     proration_behavior: ProrationBehavior | None = strawberry.field(
         default=ProrationBehavior.CREATE_PRORATIONS, description="How Stripe bills the change mid-period."
+    )
+    proration_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The moment the change is prorated from, within the current period (default: now); "
+        "pass the `prorationDate` of a `previewSubscriptionChange` to be charged what it showed.",
+    )
+
+
+@strawberry.input(
+    description="A change of a subscription's item to preview (`previewSubscriptionChange`): what "
+    "`updateSubscription` would take; fields left out are kept."
+)
+class SubscriptionChangeInput:
+    subscription_id: strawberry.ID = strawberry.field(description="The subscription to change (a Subscription id).")
+    price_id: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The new price (a Stripe price id; on emulators, a plan id); the quantity is kept.",
+    )
+    quantity: int | None = strawberry.field(default=strawberry.UNSET, description="The new quantity, 1 to 10,000.")
+    proration_behavior: ProrationBehavior | None = strawberry.field(
+        default=ProrationBehavior.CREATE_PRORATIONS,
+        description="How Stripe would bill the change: `ALWAYS_INVOICE` previews the invoice made at once, the "
+        "others the next invoice.",
+    )
+    proration_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The moment to prorate from, within the current period (default: now); give the same to "
+        "`updateSubscription` to be charged what the preview shows.",
     )
 
 

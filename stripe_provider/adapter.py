@@ -522,15 +522,46 @@ class StripeAdapter:
         quantity: int | None,
         proration_behavior: str,
         idempotency_key: str,
+        proration_date: int | None = None,
     ) -> dict[str, Any]:
-        """Change the price and/or quantity of a subscription's item."""
+        """Change the price and/or quantity of a subscription's item, prorated as of `proration_date` (default: now)."""
+        params: dict[str, Any] = {
+            "items": [self._item_change(item, price, quantity)],
+            **self._dialect.proration(proration_behavior, proration_date),
+        }
+        return await self.call("subscriptions", "update", subscription, params=params, idempotency_key=idempotency_key)
+
+    def _item_change(self, item: str, price: str | None, quantity: int | None) -> dict[str, Any]:
         change: dict[str, Any] = {"id": item}
         if price is not None:
             change[self._dialect.item_price_key] = price
         if quantity is not None:
             change["quantity"] = quantity
-        params: dict[str, Any] = {"items": [change], **self._dialect.proration(proration_behavior)}
-        return await self.call("subscriptions", "update", subscription, params=params, idempotency_key=idempotency_key)
+        return change
+
+    async def preview_subscription_change(
+        self,
+        *,
+        customer: str,
+        subscription: str,
+        item: str,
+        price: str | None,
+        quantity: int | None,
+        proration_behavior: str,
+        proration_date: int | None,
+    ) -> dict[str, Any]:
+        """The invoice a change of the subscription's item would produce (`invoices.create_preview`), not stored.
+
+        The same `proration_date` passed to `update_subscription_item` makes the same prorations.
+        """
+        details: dict[str, Any] = {
+            "items": [self._item_change(item, price, quantity)],
+            "proration_behavior": proration_behavior,
+        }
+        if proration_date is not None:
+            details["proration_date"] = proration_date
+        params = {"customer": customer, "subscription": subscription, "subscription_details": details}
+        return await self.call("invoices", "create_preview", params=params)
 
     async def cancel_subscription(
         self, subscription: str, *, at_period_end: bool, idempotency_key: str

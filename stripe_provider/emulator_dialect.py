@@ -42,11 +42,18 @@ class Dialect:
         """The optional parameters of a new subscription the dialect knows."""
         return {"default_payment_method": payment_method} if payment_method is not None and not self.emulator else {}
 
-    def proration(self, proration_behavior: str) -> dict[str, Any]:
-        """How a subscription update says whether to prorate."""
-        if self.emulator:
+    def proration(self, proration_behavior: str, proration_date: int | None = None) -> dict[str, Any]:
+        """How a subscription update says whether (and as of when) to prorate.
+
+        localstripe knows only `prorate`; the sandbox (`sandbox/invoice_previews.py`) answers Stripe's own
+        parameters, so they are sent to emulators when only they can say it: `always_invoice`, a `proration_date`.
+        """
+        if self.emulator and proration_date is None and proration_behavior != "always_invoice":
             return {"prorate": proration_behavior != "none"}
-        return {"proration_behavior": proration_behavior}
+        params: dict[str, Any] = {"proration_behavior": proration_behavior}
+        if proration_date is not None:
+            params["proration_date"] = proration_date
+        return params
 
     @property
     def invoice_retrieve_params(self) -> dict[str, Any] | None:

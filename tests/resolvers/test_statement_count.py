@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from base.ids import to_global_id
-from models import Customer, PaymentMethod
+from models import Customer, PaymentMethod, SubscriptionItem
 from tests.support.in_process import Execute
-from tests.support.seed import SeededCustomer, seed_customers
+from tests.support.seed import SeededCustomer, seed_customers, seed_prices
 from tests.support.statements import StatementCounter
 
 NESTED_QUERY = """
@@ -192,3 +192,38 @@ def _check_page(data: dict[str, Any] | None, seeded: list[SeededCustomer]) -> No
             }
             for k, (pay, inv, ref) in enumerate(zip(entry.payments, entry.invoices, entry.refunds, strict=True))
         }
+
+
+PRICED_QUERY = "query { subscriptions(first: 100) { edges { node { id price { stripeId productId } products } } } }"
+
+
+async def test_a_subscriptions_price_and_products_cost_the_same_for_4_and_40_subscriptions(
+    execute_pg: Execute, counter: StatementCounter
+) -> None:
+    prices = await seed_prices()
+    monthly = prices[0]
+
+    async def priced(count: int) -> None:
+        for entry in await seed_customers(count):
+            for row in entry.subscriptions:
+                row.price_stripe_id = monthly.stripe_id
+                await row.save(update_fields=["price_stripe_id"])
+                await SubscriptionItem.create(
+                    stripe_id=f"si_{row.stripe_id}", subscription_id=row.id, price_stripe_id=monthly.stripe_id
+                )
+
+    counts = []
+    for count in (2, 18):
+        await priced(count)
+        with counter.counting():
+            result = await execute_pg(PRICED_QUERY)
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        nodes = _nodes(result.data["subscriptions"])
+        assert nodes and all(
+            node["price"] == {"stripeId": monthly.stripe_id, "productId": monthly.product_stripe_id} for node in nodes
+        )
+        assert all(node["products"] == [monthly.product_stripe_id] for node in nodes)
+        counts.append(counter.count)
+    print(f"\nSQL statements for subscriptions with price and products: 4 -> {counts[0]}, 40 -> {counts[1]}")
+    assert counts[0] == counts[1] <= 4

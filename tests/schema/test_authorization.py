@@ -6,7 +6,7 @@
 - `test_authorization_matrix` runs every root Query/Mutation field in-process as customer
   A's session against customer B's objects, and as API keys with `read`, `write` and
   `admin`, and checks the documented outcome: allowed, or a `FORBIDDEN` error with no
-  data. API keys name unknown ids in mutations (and `upcomingInvoice`), so an allowed call
+  data. API keys name unknown ids in mutations (and `upcomingInvoice`, `previewSubscriptionChange`), so an allowed call
   stops at NOT_FOUND/VALIDATION_FAILED before Stripe; what is checked is the gate.
 """
 
@@ -92,6 +92,15 @@ CASES = [
     Case(
         "upcomingInvoice",
         "query($id: ID!) { upcomingInvoice(subscriptionId: $id) { amountDue } }",
+        {"id": "{Subscription}"},
+        True,
+        Scope.READ,
+        unknown_ids_for_keys=True,
+    ),
+    Case(
+        "previewSubscriptionChange",
+        "query($id: ID!) { previewSubscriptionChange(input: {subscriptionId: $id, quantity: 2}) "
+        "{ userErrors { code } } }",
         {"id": "{Subscription}"},
         True,
         Scope.READ,

@@ -108,3 +108,49 @@ def test_real_stripe_payment_intents_are_card_only_and_expand_what_links_them() 
         assert form(preview) == {"customer": ["cus_1"], "subscription": ["sub_1"]}
 
     run(main)
+
+
+def test_a_change_preview_and_its_update_send_the_same_proration_date() -> None:
+    async def main() -> None:
+        for emulator in (False, True):
+            async with stripe_double(answer("invoice"), stripe_emulator=emulator) as (server, adapter):
+                await adapter.preview_subscription_change(
+                    customer="cus_1",
+                    subscription="sub_1",
+                    item="si_1",
+                    price="gold",
+                    quantity=2,
+                    proration_behavior="always_invoice",
+                    proration_date=1_767_225_600,
+                )
+                await adapter.update_subscription_item(
+                    "sub_1",
+                    item="si_1",
+                    price="gold",
+                    quantity=2,
+                    proration_behavior="always_invoice",
+                    proration_date=1_767_225_600,
+                    idempotency_key="k",
+                )
+            preview, update = server.requests
+            key = "plan" if emulator else "price"
+            assert (preview.method, preview.path) == ("POST", "/v1/invoices/create_preview")
+            assert form(preview) == {
+                "customer": ["cus_1"],
+                "subscription": ["sub_1"],
+                "subscription_details[items][0][id]": ["si_1"],
+                f"subscription_details[items][0][{key}]": ["gold"],
+                "subscription_details[items][0][quantity]": ["2"],
+                "subscription_details[proration_behavior]": ["always_invoice"],
+                "subscription_details[proration_date]": ["1767225600"],
+            }
+            # The emulator (the sandbox) is sent Stripe's own parameters when only they can say it.
+            assert form(update) == {
+                "items[0][id]": ["si_1"],
+                f"items[0][{key}]": ["gold"],
+                "items[0][quantity]": ["2"],
+                "proration_behavior": ["always_invoice"],
+                "proration_date": ["1767225600"],
+            }
+
+    run(main)
