@@ -37,7 +37,7 @@ from tortoise.models import Model
 
 from base.ids import decode_cursor
 from billing.pages import Page, check_page_args
-from models import Customer, Invoice, Payment, PaymentMethod, Refund, Subscription
+from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Refund, Subscription
 from runtime.hydrate import hydrate
 
 M = TypeVar("M", bound=Model)
@@ -212,7 +212,7 @@ async def load_page(
 class Loaders:
     """The loaders of one request, each built on first use (a loader caches for the request's lifetime only).
 
-    A request or a live subscription uses a few of the 16: building them lazily saves most of
+    A request or a live subscription uses a few of the 17: building them lazily saves most of
     their cost and memory (about 10 KiB per WebSocket subscriber when all were eager).
     """
 
@@ -279,3 +279,7 @@ class Loaders:
     @cached_property
     def payment_refunds(self) -> PageLoader[Refund]:
         return PageLoader(Refund, "payment_id")
+
+    @cached_property
+    def payment_disputes(self) -> PageLoader[Dispute]:
+        return PageLoader(Dispute, "payment_id")
