@@ -12,8 +12,9 @@
 - `POST /_sandbox/disputes/{id}/close` (`status`: `won` or `lost`): the bank decides; emits
   `charge.dispute.closed`.
 
-Disputes live in this module's memory (`DISPUTES`), not in localstripe's saved store: a restarted
-sandbox has none. docs/sandbox.md lists what is emulated and how far.
+Disputes are kept in localstripe's store as plain dicts under `dispute:<id>` (no localstripe class
+reads that prefix), so they are saved and loaded with it (`sandbox/persistence.py`): a restarted
+sandbox with a state directory has them again. docs/sandbox.md lists what is emulated and how far.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from aiohttp import web
 from sandbox.events import emit, new_id
 from sandbox.routes import route
 
-DISPUTES: dict[str, dict[str, Any]] = {}
-"""Every dispute made since the sandbox started, by id, in creation order."""
+STORE_PREFIX: Final = "dispute:"
+"""The key prefix of disputes in localstripe's store."""
 
 REASONS: Final = frozenset(
     {
@@ -142,9 +143,25 @@ def new_dispute(
     }
 
 
+def _store() -> dict[str, Any]:
+    from localstripe.resources import store
+
+    return store  # type: ignore[no-any-return]
+
+
+def _save(dispute: dict[str, Any]) -> None:
+    """Keep the dispute in the store (a write: the store is saved with it)."""
+    _store()[STORE_PREFIX + dispute["id"]] = dispute
+
+
+def _all() -> list[dict[str, Any]]:
+    """Every dispute, in creation order."""
+    return [value for key, value in _store().items() if key.startswith(STORE_PREFIX)]
+
+
 def _find(dispute_id: str) -> dict[str, Any]:
-    dispute = DISPUTES.get(dispute_id)
-    if dispute is None:
+    dispute = _store().get(STORE_PREFIX + dispute_id)
+    if not isinstance(dispute, dict):
         raise _user_error(404, f"No such dispute: '{dispute_id}'", "dispute")
     return dispute
 
@@ -174,7 +191,7 @@ async def trigger_dispute(request: web.Request, match: Any, params: dict[str, An
     dispute = new_dispute(
         charge=charge.id, payment_intent=intent.id, amount=amount, currency=intent.currency, reason=reason
     )
-    DISPUTES[dispute["id"]] = dispute
+    _save(dispute)
     charge.disputed = True
     emit("charge.dispute.created", copy.deepcopy(dispute))
     return web.json_response(dispute)
@@ -196,7 +213,7 @@ async def list_disputes(request: web.Request, match: Any, params: dict[str, Any]
         raise _user_error(400, "limit must be between 1 and 100", "limit")
     found = [
         dispute
-        for dispute in reversed(DISPUTES.values())
+        for dispute in reversed(_all())
         if all(params.get(key) in (None, dispute[key]) for key in ("charge", "payment_intent"))
     ]
     after = params.get("starting_after")
@@ -234,6 +251,7 @@ async def update_dispute(request: web.Request, match: Any, params: dict[str, Any
         dispute["status"] = OPEN_FOR_EVIDENCE[dispute["status"]]
         details["submission_count"] += 1
     previous = {key: before[key] for key in dispute if dispute[key] != before[key]}
+    _save(dispute)
     if previous:
         emit("charge.dispute.updated", copy.deepcopy(dispute), previous)
     return web.json_response(dispute)
@@ -250,5 +268,6 @@ async def close_dispute(request: web.Request, match: Any, params: dict[str, Any]
         raise _user_error(400, f"This dispute is already {dispute['status']}.", "status")
     previous = {"status": dispute["status"]}
     dispute["status"] = status
+    _save(dispute)
     emit("charge.dispute.closed", copy.deepcopy(dispute), previous)
     return web.json_response(dispute)

@@ -19,6 +19,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from sandbox import disputes
+from sandbox.launcher import StripeSandbox
 from stripe_provider.adapter import STRIPE_API_VERSION
 from stripe_provider.signatures import verify_webhook
 from tests.support.aliases import LocalStripeFactory
@@ -223,3 +224,24 @@ async def test_bad_triggers_and_unknown_disputes_are_refused_as_stripe_does(
     assert partial.status_code == 200 and partial.json()["amount"] == 300
     async with httpx.AsyncClient(timeout=10) as anonymous:
         assert (await anonymous.get(f"{url}/v1/disputes")).status_code == 401, "authenticated like every endpoint"
+
+
+def test_disputes_are_kept_with_the_sandbox_state_across_a_restart(tmp_path: Path, test_logs: Path) -> None:
+    state = tmp_path / "state"
+    sandbox = StripeSandbox(free_port(), test_logs / "disputes-sandbox.log", state_dir=state, fresh=True, parent=False)
+    sandbox.start()
+    try:
+        intent = _paid_intent(sandbox.url, 700)
+        opened = stripe_request(sandbox.url, "POST", "/_sandbox/disputes", data={"payment_intent": intent["id"]})
+        stripe_request(sandbox.url, "POST", f"/v1/disputes/{opened['id']}", data={"evidence[customer_name]": "Ada"})
+    finally:
+        sandbox.stop()
+    again = StripeSandbox(free_port(), test_logs / "disputes-sandbox.log", state_dir=state, parent=False)
+    again.start()
+    try:
+        kept = stripe_request(again.url, "GET", f"/v1/disputes/{opened['id']}")
+        assert kept["evidence"]["customer_name"] == "Ada" and kept["payment_intent"] == intent["id"]
+        listed = stripe_request(again.url, "GET", "/v1/disputes")
+        assert [d["id"] for d in listed["data"]] == [opened["id"]]
+    finally:
+        again.stop()
