@@ -16,19 +16,19 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.live import errors_of, first_message, live_socket, next_payload, subscribe, wait_subscribed
+from tests.support.live import (
+    DISPUTE_STATUS_CHANGED,
+    errors_of,
+    first_message,
+    live_socket,
+    next_payload,
+    subscribe,
+    wait_subscribed,
+)
 from tests.support.localstripe import LocalStripe, stripe_request
 from tests.support.operations import create_payment, create_session, customer_with_card, new_key, payload_of
 
 DISPUTE_FIELDS = "id stripeId status amount currency reason evidenceDueBy createdAt payment { id stripeId }"
-
-DISPUTE_STATUS_CHANGED = f"""
-subscription Watch($customerId: ID, $disputeId: ID) {{
-  disputeStatusChanged(customerId: $customerId, disputeId: $disputeId) {{
-    eventId occurredAt status previousStatus dispute {{ {DISPUTE_FIELDS} }}
-  }}
-}}
-"""
 
 PAYMENT_DISPUTES = f"""
 query($id: ID!) {{ payment(id: $id) {{ id disputes {{ edges {{ node {{ {DISPUTE_FIELDS} }} }} }} }} }}
