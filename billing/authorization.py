@@ -25,7 +25,7 @@ from tortoise.queryset import QuerySet
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_typed_id
 from base.principals import Principal, Scope
-from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
+from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
 M = TypeVar("M", bound=Model)
 
@@ -105,6 +105,11 @@ def visible_refunds(principal: Principal) -> QuerySet[Refund]:
     return qs
 
 
+def visible_disputes(principal: Principal) -> QuerySet[Dispute]:
+    """Disputes the principal may see: those of its customer's payments (the row carries the payment's customer)."""
+    return _owned(Dispute, principal)
+
+
 def visible_prices(principal: Principal) -> QuerySet[Price]:
     """Every price: the catalogue is public to any authenticated caller."""
     return Price.all()
@@ -127,6 +132,7 @@ _VISIBLE: dict[type[Model], Callable[[Principal], QuerySet[Any]]] = {
     Invoice: visible_invoices,
     Payment: visible_payments,
     Refund: visible_refunds,
+    Dispute: visible_disputes,
     Price: visible_prices,
 }
 

@@ -37,7 +37,7 @@ from tortoise.models import Model
 
 from base.ids import decode_cursor
 from billing.pages import Page, check_page_args
-from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, SubscriptionItem
+from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, SubscriptionItem
 from runtime.hydrate import hydrate
 
 M = TypeVar("M", bound=Model)
@@ -219,7 +219,7 @@ async def load_page(
 class Loaders:
     """The loaders of one request, each built on first use (a loader caches for the request's lifetime only).
 
-    A request or a live subscription uses a few of the 18: building them lazily saves most of
+    A request or a live subscription uses a few of the 19: building them lazily saves most of
     their cost and memory (about 10 KiB per WebSocket subscriber when all were eager).
     """
 
@@ -295,3 +295,7 @@ class Loaders:
     def subscription_items(self) -> DataLoader[UUID, list[SubscriptionItem]]:
         """A subscription's items, oldest first (one statement for every subscription asked)."""
         return DataLoader(_subscription_items)
+
+    @cached_property
+    def payment_disputes(self) -> PageLoader[Dispute]:
+        return PageLoader(Dispute, "payment_id")

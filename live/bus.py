@@ -1,8 +1,8 @@
 """The live status message, and the buses that carry it from workers to gateway processes.
 
 This is the ONE module that defines what a status message looks like. Workers publish
-a `StatusMessage` after an event changed the status of a payment, invoice or
-subscription (path 4 in docs/architecture.md); each gateway process holds one subscription and
+a `StatusMessage` after an event changed the status of a payment, invoice,
+subscription or dispute (path 4 in docs/architecture.md); each gateway process holds one subscription and
 fans the messages out to its WebSocket subscribers.
 
 - `RedisPublisher`: production; JSON on the deployment's Redis pub/sub channel
@@ -58,7 +58,7 @@ BUS_QUEUE_SIZE: Final = 1000
 Its one subscriber in a gateway process is the hub, which reads at once; the hub's own subscribers
 keep fewer (`live.hub.SUBSCRIBER_QUEUE_SIZE`)."""
 
-StatusKind = Literal["payment", "invoice", "subscription"]
+StatusKind = Literal["payment", "invoice", "subscription", "dispute"]
 _KINDS: Final = frozenset(get_args(StatusKind))
 
 log = logging.getLogger("live.bus")

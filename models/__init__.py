@@ -3,6 +3,7 @@
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
 from models.customers import Customer
+from models.disputes import Dispute
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Customer",
     "CustomerSession",
+    "Dispute",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",

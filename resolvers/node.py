@@ -16,6 +16,7 @@ from base.principals import Principal
 from billing.authorization import (
     raise_if_foreign,
     visible_customers,
+    visible_disputes,
     visible_invoices,
     visible_payment_methods,
     visible_payments,
@@ -24,7 +25,7 @@ from billing.authorization import (
     visible_subscriptions,
 )
 from billing.request_context import Context
-from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
+from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
 
 M = TypeVar("M", bound=Model)
 
@@ -36,6 +37,7 @@ _NODE_TYPES: dict[str, tuple[type[Model], Callable[[Principal], QuerySet[Any]]]]
     "Invoice": (Invoice, visible_invoices),
     "Payment": (Payment, visible_payments),
     "Refund": (Refund, visible_refunds),
+    "Dispute": (Dispute, visible_disputes),
     "Price": (Price, visible_prices),
 }
 _TYPE_NAMES: dict[type[Model], str] = {model: name for name, (model, _) in _NODE_TYPES.items()}

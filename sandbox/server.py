@@ -45,6 +45,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from sandbox import (
+    disputes,  # noqa: F401  (registers its routes)
     events,  # noqa: F401  (registers its routes)
     invoice_previews,  # noqa: F401  (registers its routes)
     pause_collection,  # registers its routes; `install()` below

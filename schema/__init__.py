@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from base.settings import Settings
 from runtime.execution import CachingExecutor, SuggestionFreeExecutor
 from schema.customers import Customer
+from schema.disputes import Dispute
 from schema.extensions import GatewaySchema, gateway_extensions
 from schema.invoices import Invoice
 from schema.live_root import LiveUpdates
@@ -34,7 +35,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=LiveUpdates,
-        types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price],
+        types=[Customer, PaymentMethod, Subscription, Invoice, Payment, Refund, Price, Dispute],
         extensions=[*gateway_extensions(settings), *extra_extensions],
         config=StrawberryConfig(
             auto_camel_case=True,

@@ -6,7 +6,7 @@ from typing import Annotated, TypeAlias, TypeVar
 
 import strawberry
 
-from schema.enums import InvoiceStatus, SubscriptionStatus
+from schema.enums import DisputeStatus, InvoiceStatus, SubscriptionStatus
 
 T = TypeVar("T")
 
@@ -42,6 +42,12 @@ OfPayment: TypeAlias = Annotated[
 ]
 OfInvoice: TypeAlias = Annotated[
     strawberry.ID | None, strawberry.argument(description="Only this invoice (an Invoice id).")
+]
+OfDispute: TypeAlias = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Only this dispute (a Dispute id).")
+]
+DisputeStatusFilter: TypeAlias = Annotated[
+    DisputeStatus | None, strawberry.argument(description="Only disputes in this status.")
 ]
 EmailFilter: TypeAlias = Annotated[
     str | None, strawberry.argument(description="Only customers with this email (case-insensitive, whole address).")

@@ -82,6 +82,29 @@ class RefundStatus(Enum):
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 
+@strawberry.enum(description="A dispute's (chargeback's) status at Stripe.")
+class DisputeStatus(Enum):
+    WARNING_NEEDS_RESPONSE = strawberry.enum_value(
+        "warning_needs_response", description="An inquiry (no chargeback yet): evidence may still prevent one."
+    )
+    WARNING_UNDER_REVIEW = strawberry.enum_value(
+        "warning_under_review", description="The inquiry's evidence was submitted; the bank is reviewing it."
+    )
+    WARNING_CLOSED = strawberry.enum_value(
+        "warning_closed", description="The inquiry closed without becoming a chargeback."
+    )
+    NEEDS_RESPONSE = strawberry.enum_value(
+        "needs_response", description="A chargeback: submit evidence before `evidenceDueBy`."
+    )
+    UNDER_REVIEW = strawberry.enum_value(
+        "under_review", description="Evidence was submitted; the bank is reviewing it."
+    )
+    WON = strawberry.enum_value("won", description="Decided for the merchant: the money comes back.")
+    LOST = strawberry.enum_value("lost", description="Decided for the card holder: the money stays with them.")
+    PREVENTED = strawberry.enum_value("prevented", description="Resolved before it became a chargeback.")
+    UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
+
+
 def to_enum(enum_cls: type[E], stripe_value: str | None) -> E:
     """The member for a status string from Stripe; `UNKNOWN` (with one warning per value) when there is none."""
     try:

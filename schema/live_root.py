@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema import status_events
-from schema.permissions import CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
+from schema.permissions import CanWatchDisputes, CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 
 
 @strawberry.type(
@@ -28,4 +28,9 @@ class LiveUpdates:
         description="Every status change of the subscriptions you may see, or of one customer's or one subscription's; "
         "a pause or resume of payment collection too (`pauseCollection`), although the status stays.",
         permission_classes=[CanWatchSubscriptions],
+    )
+    dispute_status_changed = strawberry.subscription(
+        resolver=status_events.dispute_status_changed,
+        description="Every status change of the disputes you may see, or of one customer's or one dispute's.",
+        permission_classes=[CanWatchDisputes],
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 import strawberry
 
 from billing.mutations import MutationCall
-from resolvers import customers, invoices, payment_methods, payments, sessions, subscriptions
+from resolvers import customers, disputes, invoices, payment_methods, payments, sessions, subscriptions
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
+from schema.disputes import SubmitDisputeEvidenceInput, SubmitDisputeEvidencePayload
 from schema.invoices import PayInvoiceInput, PayInvoicePayload
 from schema.payment_methods import (
     AttachPaymentMethodInput,
@@ -26,7 +27,7 @@ from schema.payment_methods import (
     SetDefaultPaymentMethodPayload,
 )
 from schema.payments import CreatePaymentInput, CreatePaymentPayload, RefundPaymentInput, RefundPaymentPayload
-from schema.permissions import CanWrite, CanWriteOwn
+from schema.permissions import CanWrite, CanWriteOwn, IsAdmin
 from schema.sessions import (
     CreateCustomerSessionInput,
     CreateCustomerSessionPayload,
@@ -192,6 +193,16 @@ class Mutation:
     ) -> RefundPaymentPayload:
         data = await payments.refund_payment(info.context, mutation_call(info, idempotency_key), input)
         return RefundPaymentPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Give Stripe evidence for a dispute, and submit it to the bank when `submit` (admin keys only).",
+        permission_classes=[IsAdmin],
+    )
+    async def submit_dispute_evidence(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[SubmitDisputeEvidenceInput]
+    ) -> SubmitDisputeEvidencePayload:
+        data = await disputes.submit_dispute_evidence(info.context, mutation_call(info, idempotency_key), input)
+        return SubmitDisputeEvidencePayload.from_snapshot(data)
 
     @strawberry.mutation(
         permission_classes=[CanWrite],

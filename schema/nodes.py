@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 from tortoise.models import Model
 
 from models import Customer as CustomerModel
+from models import Dispute as DisputeModel
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import PaymentMethod as PaymentMethodModel
@@ -25,6 +26,7 @@ from schema.relay import Node
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+    from schema.disputes import Dispute
     from schema.invoices import Invoice
     from schema.payment_methods import PaymentMethod
     from schema.payments import Payment, Refund
@@ -62,6 +64,8 @@ def node_of(row: PaymentModel) -> Payment: ...
 def node_of(row: RefundModel) -> Refund: ...
 @overload
 def node_of(row: PriceModel) -> Price: ...
+@overload
+def node_of(row: DisputeModel) -> Dispute: ...
 @overload
 def node_of(row: Model) -> Node: ...
 def node_of(row: Model, owner: CustomerModel | None = None) -> Node:

@@ -23,9 +23,11 @@ from schema.relay import CREATED_AT_DESCRIPTION, CURRENCY_DESCRIPTION, ID_DESCRI
 
 if TYPE_CHECKING:
     from schema.customers import Customer
+    from schema.disputes import Dispute
     from schema.invoices import Invoice
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.customers")]
+DisputeRef = Annotated["Dispute", strawberry.lazy("schema.disputes")]
 InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.invoices")]
 
 
@@ -94,6 +96,11 @@ class Payment(Node):
     async def refunds(self, info: Info, first: First = None, after: After = None) -> Connection[Refund]:
         page = await load_page(info.context.loaders.payment_refunds, self.model.id, first, after)
         return Connection.from_page(page, Refund.from_model)
+
+    @strawberry.field(description="Disputes (chargebacks) of this payment, newest first.")
+    async def disputes(self, info: Info, first: First = None, after: After = None) -> Connection[DisputeRef]:
+        page = await load_page(info.context.loaders.payment_disputes, self.model.id, first, after)
+        return Connection.from_page(page, node_of)
 
 
 @node_type(RefundModel)

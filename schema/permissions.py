@@ -5,7 +5,7 @@ arguments they read, the FORBIDDEN error they answer). Every root field names on
 `tests/schema/test_authorization.py` fails when a root field names none.
 
 What a customer session may do (docs/API.md, issue 5): read `viewer`, its own customer and
-its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
+its payment methods, subscriptions, invoices, payments and disputes (`CanRead`, lists scoped);
 `createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice`,
 `pause/resumeSubscription` and `revokeCustomerSession(s)` for itself (`CanWriteOwn`; another
 customer's object is FORBIDDEN through `billing.authorization`'s visible rows); follow the status changes of its own
@@ -34,6 +34,7 @@ from billing.authorization import (
     may_write,
     may_write_own,
 )
+from models import Dispute as DisputeModel
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
@@ -144,3 +145,9 @@ class CanWatchSubscriptions(_CanWatch):
     type_name = "Subscription"
     argument = "subscription_id"
     model = SubscriptionModel
+
+
+class CanWatchDisputes(_CanWatch):
+    type_name = "Dispute"
+    argument = "dispute_id"
+    model = DisputeModel

@@ -12,6 +12,7 @@ import strawberry
 
 import resolvers.audit
 import resolvers.customers
+import resolvers.disputes
 import resolvers.invoices
 import resolvers.node
 import resolvers.payment_methods
@@ -21,6 +22,7 @@ import resolvers.subscriptions
 from schema.arguments import (
     ActiveFilter,
     After,
+    DisputeStatusFilter,
     EmailFilter,
     First,
     InvoiceStatusFilter,
@@ -35,6 +37,7 @@ from schema.arguments import (
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.customers import Customer, nested_pages_asked
+from schema.disputes import Dispute
 from schema.enums import status_filter
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
@@ -151,6 +154,18 @@ class Query:
     ) -> Connection[Payment]:
         page = await resolvers.payments.payments(info.context, first, after, customer_id)
         return Connection.from_page(page, Payment.from_model)
+
+    @strawberry.field(
+        description="Disputes (chargebacks), newest first; a customer session sees its own customer's only.",
+        permission_classes=[CanRead],
+    )
+    async def disputes(
+        self, info: Info, first: First = None, after: After = None, status: DisputeStatusFilter = None
+    ) -> Connection[Dispute]:
+        page = await resolvers.disputes.disputes(
+            info.context, first, after, status_filter(status) if status is not None else None
+        )
+        return Connection.from_page(page, Dispute.from_model)
 
     @strawberry.field(
         permission_classes=[CanReadOwnSubscription],

@@ -22,12 +22,14 @@ from tortoise.models import Model
 from billing.authorization import filter_id
 from live.bus import StatusKind
 from live.streams import StatusChange, status_changes
+from models import Dispute as DisputeModel
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
-from schema.arguments import OfCustomer, OfInvoice, OfPayment, OfSubscription
+from schema.arguments import OfCustomer, OfDispute, OfInvoice, OfPayment, OfSubscription
 from schema.context import Info
-from schema.enums import InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
+from schema.disputes import Dispute
+from schema.enums import DisputeStatus, InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
 from schema.invoices import Invoice
 from schema.payments import Payment
 from schema.subscriptions import PauseCollection, Subscription
@@ -77,6 +79,16 @@ class SubscriptionStatusEvent:
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
 
 
+@strawberry.type(description="A dispute's status changed (one Stripe event applied to the mirror).")
+class DisputeStatusEvent:
+    event_id: str = strawberry.field(description="The Stripe event id.")
+    occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
+    status: DisputeStatus = strawberry.field(description="The dispute's status after the change.")
+    previous_status: DisputeStatus | None = strawberry.field(description="Null when the dispute is new to the mirror.")
+    dispute: Dispute | None = strawberry.field(description="The dispute as mirrored after the change.")
+    resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
+
+
 E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -120,6 +132,17 @@ def _subscription_event(change: StatusChange[SubscriptionModel]) -> Subscription
         resumed_after_gap=change.resumed_after_gap,
         subscription=None if change.row is None else Subscription.from_model(change.row),
         pause_collection=None if change.row is None else PauseCollection.of(change.row),
+    )
+
+
+def _dispute_event(change: StatusChange[DisputeModel]) -> DisputeStatusEvent:
+    return DisputeStatusEvent(
+        event_id=change.event_id,
+        occurred_at=change.occurred_at,
+        status=to_enum(DisputeStatus, change.status),
+        previous_status=_previous(DisputeStatus, change.previous_status),
+        resumed_after_gap=change.resumed_after_gap,
+        dispute=None if change.row is None else Dispute.from_model(change.row),
     )
 
 
@@ -171,4 +194,12 @@ async def subscription_status_changed(
         info, "subscription", SubscriptionModel, customer_id, subscription_id, "subscriptionId", _subscription_event
     )
     async for event in events:
+        yield event
+
+
+async def dispute_status_changed(
+    info: Info, customer_id: OfCustomer = None, dispute_id: OfDispute = None
+) -> AsyncGenerator[DisputeStatusEvent, None]:
+    """Status changes of disputes, of one customer and/or one dispute when given."""
+    async for event in _events(info, "dispute", DisputeModel, customer_id, dispute_id, "disputeId", _dispute_event):
         yield event

@@ -651,6 +651,17 @@ class StripeAdapter:
         params = self._dialect.payment_intent_retrieve_params
         return await self.call("payment_intents", "retrieve", payment_intent, params=params)
 
+    async def retrieve_dispute(self, dispute: str) -> dict[str, Any]:
+        """A dispute (chargeback) of a charge."""
+        return await self.call("disputes", "retrieve", dispute)
+
+    async def update_dispute(
+        self, dispute: str, *, evidence: dict[str, str], submit: bool, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Add evidence to a dispute (`evidence[...]`), and submit it to the bank when `submit`."""
+        params: dict[str, Any] = {"evidence": evidence, "submit": submit}
+        return await self.call("disputes", "update", dispute, params=params, idempotency_key=idempotency_key)
+
     async def create_refund(
         self, *, payment_intent: str, amount: int, idempotency_key: str, resumed: bool = False
     ) -> dict[str, Any]:

@@ -13,7 +13,18 @@ from pathlib import Path
 from tests.support.product import PACKAGES, ROOT
 
 FEATURES = frozenset(
-    {"audit", "customers", "inbox", "invoices", "payment_methods", "payments", "prices", "sessions", "subscriptions"}
+    {
+        "audit",
+        "customers",
+        "disputes",
+        "inbox",
+        "invoices",
+        "payment_methods",
+        "payments",
+        "prices",
+        "sessions",
+        "subscriptions",
+    }
 )
 """The billing features: each may name one module per layer package."""
 

@@ -34,6 +34,10 @@ EVENT_FAMILIES: dict[str, str] = {
     "charge.refunded": "refund",
     "refund.created": "refund",
     "refund.updated": "refund",
+    **{
+        f"charge.dispute.{action}": "dispute"
+        for action in ("created", "updated", "closed", "funds_withdrawn", "funds_reinstated")
+    },
     **{f"price.{action}": "price" for action in ("created", "updated")},
     **{f"plan.{action}": "price" for action in ("created", "updated")},
 }

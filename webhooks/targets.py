@@ -19,6 +19,7 @@ from billing.mirror import (
     StripeObject,
     stripe_id_of,
     upsert_customer,
+    upsert_dispute,
     upsert_invoice,
     upsert_payment,
     upsert_payment_method,
@@ -27,7 +28,7 @@ from billing.mirror import (
     upsert_subscription,
 )
 from live.bus import StatusKind
-from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, WebhookEvent
+from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, WebhookEvent
 from models.base import StripeMirrorModel
 from stripe_provider.adapter import ProviderError, StripeAdapter
 
@@ -105,6 +106,10 @@ async def _fetch_refund(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]
     return await stripe.call("refunds", "retrieve", stripe_id)
 
 
+async def _fetch_dispute(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.retrieve_dispute(stripe_id)
+
+
 def _price_fetcher(obj: StripeObject) -> Fetch:
     # A plan event names a plan, a price event a price: ask the endpoint that knows it.
     resource = "plans" if obj.get("object") == "plan" else "prices"
@@ -160,6 +165,8 @@ async def target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe:
             fresh = await _fetch_payment_intent(stripe, intent_id)
             return Target(Payment, fresh, upsert_payment, _fetch_payment_intent, kind="payment", fresh=True)
         return Target(Refund, obj, upsert_refund, _fetch_refund)
+    if family == "dispute":
+        return Target(Dispute, obj, upsert_dispute, _fetch_dispute, kind="dispute")
     raise InvalidStripeObjectError(f"no handler for event family {family!r}")
 
 

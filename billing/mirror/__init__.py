@@ -28,6 +28,7 @@ from billing.mirror.customers import (
     upsert_customer,
     upsert_payment_method,
 )
+from billing.mirror.disputes import dispute_fields, dispute_parent_ids, upsert_dispute
 from billing.mirror.invoices import invoice_fields, invoice_payment_intent_id, invoice_subscription_id, upsert_invoice
 from billing.mirror.payments import (
     REFUND_STATUSES_COUNTED,
@@ -47,6 +48,8 @@ __all__ = [
     "MissingParentError",
     "StripeObject",
     "customer_fields",
+    "dispute_fields",
+    "dispute_parent_ids",
     "from_timestamp",
     "invoice_fields",
     "invoice_payment_intent_id",
@@ -63,6 +66,7 @@ __all__ = [
     "subscription_fields",
     "subscription_item_fields",
     "upsert_customer",
+    "upsert_dispute",
     "upsert_invoice",
     "upsert_payment",
     "upsert_payment_method",

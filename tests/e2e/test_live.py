@@ -16,9 +16,17 @@ import websockets
 from tests.support.aliases import LocalStripeFactory
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.live import PAYMENT_STATUS_CHANGED, live_socket, next_payload, subscribe, wait_subscribed, ws_url
-from tests.support.localstripe import LocalStripe, confirmed_payment_intent
-from tests.support.operations import CREATE_PAYMENT, customer_with_card, new_key, payload_of
+from tests.support.live import (
+    DISPUTE_STATUS_CHANGED,
+    PAYMENT_STATUS_CHANGED,
+    live_socket,
+    next_payload,
+    subscribe,
+    wait_subscribed,
+    ws_url,
+)
+from tests.support.localstripe import LocalStripe, confirmed_payment_intent, stripe_request
+from tests.support.operations import CREATE_PAYMENT, create_payment, customer_with_card, new_key, payload_of
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
 from tests.support.webhook_load import wait_ready, worker_process
@@ -84,6 +92,40 @@ async def test_payment_succeeded_reaches_a_subscriber(
     latency = (arrived - received).total_seconds()
     print(f"webhook received -> WebSocket frame: {latency * 1000:.0f} ms")
     assert latency < 2.0, f"{latency:.2f} s from webhook to frame"
+
+
+@pytest.mark.timeout(60)
+async def test_dispute_events_from_the_sandbox_reach_a_subscriber_of_that_dispute(
+    gateway: GatewayProcess, graphql: GraphQLClient, api_key: str, localstripe: LocalStripe
+) -> None:
+    """sandbox `charge.dispute.*` -> receiver -> worker -> hub -> WebSocket, filtered by `disputeId`."""
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    payment = await create_payment(graphql, customer["id"], 800)
+    async with live_socket(gateway, api_key) as ws:
+        by_customer = await subscribe(ws, DISPUTE_STATUS_CHANGED, {"customerId": customer["id"]})
+        await wait_subscribed(gateway)
+        opened = stripe_request(
+            localstripe.url, "POST", "/_sandbox/disputes", data={"payment_intent": payment["stripeId"]}
+        )
+        result = await next_payload(ws, by_customer, 10)
+        assert "errors" not in result, result
+        event = result["data"]["disputeStatusChanged"]
+        assert (event["status"], event["dispute"]["stripeId"]) == ("NEEDS_RESPONSE", opened["id"])
+        by_dispute = await subscribe(ws, DISPUTE_STATUS_CHANGED, {"disputeId": event["dispute"]["id"]})
+        await wait_subscribed(gateway, 2)
+        stripe_request(localstripe.url, "POST", f"/_sandbox/disputes/{opened['id']}/close", data={"status": "lost"})
+        seen: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + 10
+        while len(seen) < 2:
+            raw = json.loads(await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic())))
+            if raw.get("type") == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+                continue
+            assert raw["type"] == "next" and "errors" not in raw["payload"], raw
+            seen[raw["id"]] = raw["payload"]["data"]["disputeStatusChanged"]
+        assert set(seen) == {by_customer, by_dispute}
+        for closed in seen.values():
+            assert (closed["status"], closed["previousStatus"]) == ("LOST", "NEEDS_RESPONSE"), closed
 
 
 async def test_bad_token_closes_the_socket_with_4403(gateway: GatewayProcess) -> None:

@@ -21,7 +21,7 @@ from graphql import GraphQLObjectType
 
 from base.ids import to_global_id
 from base.principals import Principal, Scope, effective_scopes
-from models import CustomerSession
+from models import CustomerSession, Dispute
 from schema import build_schema
 from tests.support.in_process import Execute, execute_pg, pg_mirror, session_for
 from tests.support.seed import SeededCustomer, seed_customers
@@ -89,6 +89,7 @@ CASES = [
     Case("invoices", q("invoices", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
     Case("payment", q("payment", "id"), {"id": "{Payment}"}, True, Scope.READ),
     Case("payments", q("payments", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case("disputes", q("disputes", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
     Case(
         "upcomingInvoice",
         "query($id: ID!) { upcomingInvoice(subscriptionId: $id) { amountDue } }",
@@ -183,6 +184,13 @@ CASES = [
     ),
     Case("refundPayment", m("refundPayment", "RefundPaymentInput"), {"paymentId": "{Payment}"}, False, Scope.WRITE),
     Case(
+        "submitDisputeEvidence",
+        m("submitDisputeEvidence", "SubmitDisputeEvidenceInput"),
+        {"disputeId": "{Dispute}", "evidence": {"uncategorizedText": "delivered"}, "submit": True},
+        False,
+        Scope.ADMIN,
+    ),
+    Case(
         "createCustomerSession",
         m("createCustomerSession", "CreateCustomerSessionInput"),
         {"customerId": "{Customer}"},
@@ -238,6 +246,21 @@ def object_ids(entry: SeededCustomer) -> dict[str, str]:
     }
 
 
+async def dispute_row(entry: SeededCustomer) -> str:
+    """A dispute of the customer's first payment (seeding makes none); returns its global id."""
+    payment = entry.payments[0]
+    row = await Dispute.create(
+        stripe_id=f"dp_matrix_{uuid.uuid4().hex[:12]}",
+        payment_id=payment.id,
+        customer_id=entry.customer.id,
+        status="needs_response",
+        amount=payment.amount,
+        currency=payment.currency,
+        reason="fraudulent",
+    )
+    return to_global_id("Dispute", row.id)
+
+
 async def session_row(customer_id: uuid.UUID) -> str:
     """A live session of the customer (its row only: the matrix needs no token); returns its id."""
     now = datetime.now(UTC)
@@ -270,6 +293,7 @@ def assert_allowed(result: Any, case: Case, who: str) -> None:
 async def test_authorization_matrix(execute_pg: Execute) -> None:
     a, b = await seed_customers(2)
     theirs = object_ids(b)
+    theirs["Dispute"] = await dispute_row(b)
     unknown = {name: to_global_id(name, uuid.uuid4()) for name in theirs}
     # Sessions are named by their `jti`, not a global id.
     theirs["CustomerSession"] = await session_row(b.customer.id)

@@ -25,6 +25,15 @@ subscription Watch($customerId: ID) {
 }
 """
 
+DISPUTE_STATUS_CHANGED = """
+subscription Watch($customerId: ID, $disputeId: ID) {
+  disputeStatusChanged(customerId: $customerId, disputeId: $disputeId) {
+    eventId occurredAt status previousStatus
+    dispute { id stripeId status amount currency reason evidenceDueBy createdAt payment { id stripeId } }
+  }
+}
+"""
+
 LIVE_SUBSCRIBERS = "gateway_live_subscribers"
 
 

@@ -28,6 +28,7 @@ from billing.mirror import from_timestamp, upsert_customer
 from live.bus import InMemoryBus, StatusMessage, StatusSubscription
 from models import (
     Customer,
+    Dispute,
     EventStatus,
     Invoice,
     Payment,
@@ -277,6 +278,33 @@ async def test_refund_events_fetch_the_payment_and_charge_refunded_refreshes_it(
     charge = stripe_request(localstripe.url, "GET", f"/v1/charges/{charge_id}")
     assert await apply(event("charge.refunded", charge), stripe, bus) == EventStatus.PROCESSED
     assert (await Payment.get(stripe_id=intent["id"])).amount_refunded == 500
+
+
+async def test_dispute_events_fetch_the_payment_publish_the_status_and_keep_the_newest(
+    stripe: RecordingAdapter, bus: InMemoryBus, messages: StatusSubscription, localstripe: LocalStripe
+) -> None:
+    intent = new_payment(localstripe.url, 1200)
+    dispute = stripe_request(localstripe.url, "POST", "/_sandbox/disputes", data={"payment_intent": intent["id"]})
+    # The payment is not mirrored: the dispute's parent (and its customer) is fetched first.
+    created = event("charge.dispute.created", dispute)
+    assert await apply(created, stripe, bus) == EventStatus.PROCESSED
+    row = await Dispute.get(stripe_id=dispute["id"]).prefetch_related("payment")
+    assert (row.status, row.amount, row.reason, row.payment.stripe_id) == (
+        "needs_response",
+        1200,
+        "fraudulent",
+        intent["id"],
+    )
+    assert row.customer_id is not None and row.customer_id == row.payment.customer_id
+    assert row.evidence_due_by == from_timestamp(dispute["evidence_details"]["due_by"])
+    closed = event("charge.dispute.closed", {**dispute, "status": "lost"}, created=created["created"] + 5)
+    stale = event("charge.dispute.updated", {**dispute, "status": "under_review"}, created=created["created"] + 2)
+    assert await apply(closed, stripe, bus) == EventStatus.PROCESSED
+    assert await apply(stale, stripe, bus) == EventStatus.PROCESSED
+    assert (await Dispute.get(stripe_id=dispute["id"])).status == "lost", "an older event is not written"
+    published = [m for m in drain(messages) if m.kind == "dispute"]
+    assert [(m.status, m.previous_status) for m in published] == [("needs_response", None), ("lost", "needs_response")]
+    assert {m.customer_id for m in published} == {str(row.customer_id)}, "the owning customer, for sessions"
 
 
 async def test_plan_events_mirror_the_price(
