@@ -44,7 +44,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
-from sandbox import events  # noqa: F401  (registers its routes)
+from sandbox import events, invoice_actions, refunds  # noqa: F401  (register their routes)
 from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
 from sandbox.persistence import StorePersistence, persist_store_in

@@ -8,7 +8,8 @@ What a customer session may do (docs/API.md, issue 5): read `viewer`, its own cu
 its payment methods, subscriptions, invoices and payments (`CanRead`, lists scoped);
 `createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice` and
 `revokeCustomerSession(s)` for itself (`CanWriteOwn`); follow the status changes of its own
-customer's objects (`CanWatch*`). Every other root field is for API keys only.
+customer's objects (`CanWatch*`). Every other root field is for API keys only; among them
+`finalizeInvoice` and `voidInvoice` (`CanWrite`): a customer does not finalize or void what they owe.
 """
 
 from __future__ import annotations

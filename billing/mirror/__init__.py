@@ -28,7 +28,13 @@ from billing.mirror.customers import (
     upsert_customer,
     upsert_payment_method,
 )
-from billing.mirror.invoices import invoice_fields, invoice_payment_intent_id, invoice_subscription_id, upsert_invoice
+from billing.mirror.invoices import (
+    invoice_fields,
+    invoice_line_fields,
+    invoice_payment_intent_id,
+    invoice_subscription_id,
+    upsert_invoice,
+)
 from billing.mirror.payments import (
     REFUND_STATUSES_COUNTED,
     payment_charge,
@@ -49,6 +55,7 @@ __all__ = [
     "customer_fields",
     "from_timestamp",
     "invoice_fields",
+    "invoice_line_fields",
     "invoice_payment_intent_id",
     "invoice_subscription_id",
     "is_plan",
