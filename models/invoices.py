@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 
 from models.base import StripeMirrorModel
@@ -30,6 +32,8 @@ class Invoice(StripeMirrorModel):
     """Kept even before the subscription is mirrored, so that its later upsert links this invoice."""
     period_start = fields.DatetimeField(null=True)
     period_end = fields.DatetimeField(null=True)
+    lines: list[dict[str, Any]] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    """Its line items as `billing.mirror.invoice_line_fields` keeps them (no card data); null: not read yet."""
 
     customer_id: object
     subscription_id: object | None

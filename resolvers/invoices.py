@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -140,3 +141,76 @@ async def pay_invoice(ctx: Context, call: MutationCall, input: PayInvoiceFields)
         return Outcome(rows={"invoice": row}, user_errors=payment_failure(paid.payment))
 
     return await run_mutation(ctx, call, input, validate=validate, lock=lock, call_stripe=call_stripe, write=write)
+
+
+class InvoiceActionFields(Protocol):
+    """What `finalize_invoice` and `void_invoice` read of their input (`schema.invoices.*InvoiceInput`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+def _in_status(row: InvoiceModel, allowed: str, action: str) -> InvoiceModel:
+    """`row`, if its status is `allowed` (else VALIDATION_FAILED saying why)."""
+    if row.status != allowed:
+        raise MutationError(
+            ErrorCode.VALIDATION_FAILED,
+            f"the invoice is {row.status}; only {allowed} invoices can be {action}",
+            ["input", "id"],
+        )
+    return row
+
+
+async def _change_invoice_status(
+    ctx: Context,
+    call: MutationCall,
+    input: InvoiceActionFields,
+    *,
+    allowed: str,
+    action: str,
+    step: str,
+    send: Callable[[str, str], Awaitable[dict[str, Any]]],
+) -> Snapshot:
+    """Move an invoice out of `allowed` with one Stripe call (`send(stripe_id, key)`), and mirror the answer.
+
+    The invoice's money lock is held across the call, so a finalize, a void and a payment of one
+    invoice never interleave; the status is read again inside it.
+    """
+
+    async def validate() -> tuple[InvoiceModel, CustomerModel]:
+        row = _in_status(
+            await fetch(visible_invoices(ctx.principal), input.id, "Invoice", ["input", "id"]), allowed, action
+        )
+        return row, await CustomerModel.get(id=row.customer_id)
+
+    def lock(checked: tuple[InvoiceModel, CustomerModel]) -> MoneyLock:
+        return "invoice", str(checked[0].id)
+
+    async def call_stripe(checked: tuple[InvoiceModel, CustomerModel], keys: StripeKeys) -> dict[str, Any]:
+        row = _in_status(await InvoiceModel.get(id=checked[0].id), allowed, action)
+        return await send(row.stripe_id, keys.stripe_key(step))
+
+    async def write(checked: tuple[InvoiceModel, CustomerModel], obj: dict[str, Any]) -> Outcome:
+        return Outcome(rows={"invoice": await upsert_invoice(obj, checked[1], changed_by_call=True)})
+
+    return await run_mutation(ctx, call, input, validate=validate, lock=lock, call_stripe=call_stripe, write=write)
+
+
+async def finalize_invoice(ctx: Context, call: MutationCall, input: InvoiceActionFields) -> Snapshot:
+    """Finalize a draft invoice at Stripe (draft -> open) and mirror it; any other status is VALIDATION_FAILED."""
+
+    async def send(stripe_id: str, key: str) -> dict[str, Any]:
+        return await ctx.stripe.finalize_invoice(stripe_id, idempotency_key=key)
+
+    return await _change_invoice_status(
+        ctx, call, input, allowed="draft", action="finalized", step="finalize", send=send
+    )
+
+
+async def void_invoice(ctx: Context, call: MutationCall, input: InvoiceActionFields) -> Snapshot:
+    """Void an open invoice at Stripe (open -> void) and mirror it; any other status is VALIDATION_FAILED."""
+
+    async def send(stripe_id: str, key: str) -> dict[str, Any]:
+        return await ctx.stripe.void_invoice(stripe_id, idempotency_key=key)
+
+    return await _change_invoice_status(ctx, call, input, allowed="open", action="voided", step="void", send=send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol
 
 import strawberry
@@ -110,6 +111,9 @@ class RefundPaymentFields(Protocol):
     def payment_id(self) -> str: ...
     @property
     def amount(self) -> int | None: ...
+    @property
+    def reason(self) -> Enum | None:
+        """`schema.payments.RefundReason`: its values are Stripe's."""
 
 
 async def refund_payment(ctx: Context, call: MutationCall, input: RefundPaymentFields) -> Snapshot:
@@ -150,9 +154,11 @@ async def refund_payment(ctx: Context, call: MutationCall, input: RefundPaymentF
         amount = left if requested is None else requested
         if amount > left:
             raise MutationError(ErrorCode.VALIDATION_FAILED, f"only {left} is left to refund", ["input", "amount"])
+        reason = input.reason if input.reason not in (None, strawberry.UNSET) else None
         obj = await stripe.create_refund(
             payment_intent=row.stripe_id,
             amount=amount,
+            reason=None if reason is None else str(reason.value),
             idempotency_key=keys.stripe_key("refund"),
             resumed=keys.resumed,
         )

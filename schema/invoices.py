@@ -29,6 +29,46 @@ PaymentRef = Annotated["Payment", strawberry.lazy("schema.payments")]
 SubscriptionRef = Annotated["Subscription", strawberry.lazy("schema.subscriptions")]
 
 
+@strawberry.type(description="The time span an invoice line bills.")
+class InvoiceLinePeriod:
+    start: datetime | None = strawberry.field(description="When the span starts.")
+    end: datetime | None = strawberry.field(description="When the span ends (equal to `start` for a one-off item).")
+
+
+@strawberry.type(description="One line item of an invoice, as mirrored from Stripe. Amounts are in minor units.")
+class InvoiceLine:
+    stripe_id: str | None = strawberry.field(description="The line item's id at Stripe (`il_…`).")
+    description: str | None = strawberry.field(description="What the line bills, as shown on the invoice.")
+    amount: MinorUnits = strawberry.field(
+        description="The line's amount before discounts and taxes; negative for a credit (unused time)."
+    )
+    currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
+    quantity: int | None = strawberry.field(description="Units billed; null when Stripe gives none.")
+    proration: bool = strawberry.field(
+        description="True when the line prorates a mid-period change of a subscription (a charge or a credit)."
+    )
+    period: InvoiceLinePeriod = strawberry.field(description="The time span the line bills.")
+    price_id: str | None = strawberry.field(
+        description="The Stripe price (or, on emulators, plan) id billed; null for an item without a price."
+    )
+
+    @classmethod
+    def from_stored(cls, line: dict[str, Any]) -> InvoiceLine:
+        """The GraphQL object of one stored line (`billing.mirror.invoice_line_fields`)."""
+        return cls(
+            stripe_id=line.get("stripe_id"),
+            description=line.get("description"),
+            amount=MinorUnits(int(line.get("amount") or 0)),
+            currency=str(line.get("currency") or ""),
+            quantity=line.get("quantity"),
+            proration=bool(line.get("proration")),
+            period=InvoiceLinePeriod(
+                start=from_timestamp(line.get("period_start")), end=from_timestamp(line.get("period_end"))
+            ),
+            price_id=line.get("price_stripe_id"),
+        )
+
+
 @node_type(InvoiceModel)
 @strawberry.type(description="A Stripe invoice, as mirrored by the gateway. Amounts are in the currency's minor unit.")
 class Invoice(Node):
@@ -68,6 +108,16 @@ class Invoice(Node):
             created_at=row.stripe_created or row.created_at,
             model=row,
         )
+
+    @strawberry.field(
+        description=(
+            "Its line items, in Stripe's order (the first page Stripe includes in the invoice: up to 10); "
+            "null when the gateway has not read them yet (an invoice mirrored before lines were kept)."
+        )
+    )
+    def lines(self) -> list[InvoiceLine] | None:
+        stored = self.model.lines
+        return None if stored is None else [InvoiceLine.from_stored(line) for line in stored]
 
     @strawberry.field(description="The billed customer.")
     async def customer(self, info: Info) -> CustomerRef:
@@ -227,4 +277,40 @@ class PayInvoicePayload:
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> PayInvoicePayload:
+        return cls(invoice=invoice_from_snapshot(data.get("invoice")), user_errors=user_errors(data))
+
+
+@strawberry.input(description="What `finalizeInvoice` needs.")
+class FinalizeInvoiceInput:
+    id: strawberry.ID = strawberry.field(description="The invoice to finalize (an Invoice id); it must be `DRAFT`.")
+
+
+@strawberry.type(description="The answer of `finalizeInvoice`.")
+class FinalizeInvoicePayload:
+    invoice: Invoice | None = strawberry.field(
+        description=(
+            "The invoice as finalized (`OPEN`, or `PAID` when nothing was due); null when `userErrors` is not empty."
+        )
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> FinalizeInvoicePayload:
+        return cls(invoice=invoice_from_snapshot(data.get("invoice")), user_errors=user_errors(data))
+
+
+@strawberry.input(description="What `voidInvoice` needs.")
+class VoidInvoiceInput:
+    id: strawberry.ID = strawberry.field(description="The invoice to void (an Invoice id); it must be `OPEN`.")
+
+
+@strawberry.type(description="The answer of `voidInvoice`.")
+class VoidInvoicePayload:
+    invoice: Invoice | None = strawberry.field(
+        description="The invoice as voided (`VOID`); null when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> VoidInvoicePayload:
         return cls(invoice=invoice_from_snapshot(data.get("invoice")), user_errors=user_errors(data))

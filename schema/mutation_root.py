@@ -15,7 +15,14 @@ from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
 from schema.disputes import SubmitDisputeEvidenceInput, SubmitDisputeEvidencePayload
-from schema.invoices import PayInvoiceInput, PayInvoicePayload
+from schema.invoices import (
+    FinalizeInvoiceInput,
+    FinalizeInvoicePayload,
+    PayInvoiceInput,
+    PayInvoicePayload,
+    VoidInvoiceInput,
+    VoidInvoicePayload,
+)
 from schema.payment_methods import (
     AttachPaymentMethodInput,
     AttachPaymentMethodPayload,
@@ -176,6 +183,26 @@ class Mutation:
     ) -> PayInvoicePayload:
         data = await invoices.pay_invoice(info.context, mutation_call(info, idempotency_key), input)
         return PayInvoicePayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Finalize a draft invoice at Stripe (draft to open): it can then be paid, and no longer edited.",
+        permission_classes=[CanWrite],
+    )
+    async def finalize_invoice(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[FinalizeInvoiceInput]
+    ) -> FinalizeInvoicePayload:
+        data = await invoices.finalize_invoice(info.context, mutation_call(info, idempotency_key), input)
+        return FinalizeInvoicePayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Void an open invoice at Stripe (open to void): nothing is owed on it any more, for good.",
+        permission_classes=[CanWrite],
+    )
+    async def void_invoice(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[VoidInvoiceInput]
+    ) -> VoidInvoicePayload:
+        data = await invoices.void_invoice(info.context, mutation_call(info, idempotency_key), input)
+        return VoidInvoicePayload.from_snapshot(data)
 
     @strawberry.mutation(
         description="Charge a customer's card once: a PaymentIntent, confirmed at once.",

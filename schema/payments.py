@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -111,7 +112,12 @@ class Refund(Node):
     amount: MinorUnits = strawberry.field(description="The amount refunded.")
     currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     status: RefundStatus = strawberry.field(description="The refund's status at Stripe.")
-    reason: str | None = strawberry.field(description="Stripe's reason, e.g. `requested_by_customer`.")
+    reason: str | None = strawberry.field(
+        description=(
+            "Stripe's reason, in Stripe's spelling: `duplicate`, `fraudulent`, `requested_by_customer` (as given "
+            "to `refundPayment`), or one Stripe sets itself (`expired_uncaptured_charge`); null when none was given."
+        )
+    )
     created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
     model: strawberry.Private[RefundModel]
 
@@ -162,6 +168,17 @@ class CreatePaymentInput:
     )
 
 
+@strawberry.enum(description="Why a payment is refunded, as Stripe records it on the refund (`Refund.reason`).")
+class RefundReason(Enum):
+    DUPLICATE = strawberry.enum_value("duplicate", description="The payment was a duplicate of another one.")
+    FRAUDULENT = strawberry.enum_value(
+        "fraudulent", description="The payment was fraudulent (Stripe uses it to improve fraud detection)."
+    )
+    REQUESTED_BY_CUSTOMER = strawberry.enum_value(
+        "requested_by_customer", description="The customer asked for the refund."
+    )
+
+
 @strawberry.input(description="What `refundPayment` needs.")
 class RefundPaymentInput:
     payment_id: strawberry.ID = strawberry.field(
@@ -169,6 +186,9 @@ class RefundPaymentInput:
     )
     amount: MinorUnits | None = strawberry.field(
         default=strawberry.UNSET, description="In minor units, at most what is left; default: all that is left."
+    )
+    reason: RefundReason | None = strawberry.field(
+        default=strawberry.UNSET, description="Why, sent to Stripe and kept on the refund; default: none given."
     )
 
 

@@ -9,7 +9,8 @@ its payment methods, subscriptions, invoices, payments and disputes (`CanRead`, 
 `createSetupIntent`, `attach/detach/setDefaultPaymentMethod`, `payInvoice`,
 `pause/resumeSubscription` and `revokeCustomerSession(s)` for itself (`CanWriteOwn`; another
 customer's object is FORBIDDEN through `billing.authorization`'s visible rows); follow the status changes of its own
-customer's objects (`CanWatch*`). Every other root field is for API keys only.
+customer's objects (`CanWatch*`). Every other root field is for API keys only; among them
+`finalizeInvoice` and `voidInvoice` (`CanWrite`): a customer does not finalize or void what they owe.
 """
 
 from __future__ import annotations

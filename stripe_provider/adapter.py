@@ -611,6 +611,14 @@ class StripeAdapter:
         params = {"payment_method": payment_method} if payment_method is not None else None
         return await self.call("invoices", "pay", invoice, params=params, idempotency_key=idempotency_key)
 
+    async def finalize_invoice(self, invoice: str, *, idempotency_key: str) -> dict[str, Any]:
+        """Finalize a draft invoice (draft -> open; paid at once when nothing is due)."""
+        return await self.call("invoices", "finalize_invoice", invoice, idempotency_key=idempotency_key)
+
+    async def void_invoice(self, invoice: str, *, idempotency_key: str) -> dict[str, Any]:
+        """Void an open invoice (open -> void): nothing is owed on it any more."""
+        return await self.call("invoices", "void_invoice", invoice, idempotency_key=idempotency_key)
+
     async def preview_invoice(self, *, customer: str, subscription: str) -> dict[str, Any]:
         """The next invoice of a subscription, not stored (the old `upcoming` endpoint is gone)."""
         return await self.call(
@@ -663,14 +671,23 @@ class StripeAdapter:
         return await self.call("disputes", "update", dispute, params=params, idempotency_key=idempotency_key)
 
     async def create_refund(
-        self, *, payment_intent: str, amount: int, idempotency_key: str, resumed: bool = False
+        self,
+        *,
+        payment_intent: str,
+        amount: int,
+        idempotency_key: str,
+        reason: str | None = None,
+        resumed: bool = False,
     ) -> dict[str, Any]:
-        """Refund part or all of a PaymentIntent's charge (tagged)."""
+        """Refund part or all of a PaymentIntent's charge (tagged), with Stripe's `reason` when given."""
+        params: dict[str, Any] = {"payment_intent": payment_intent, "amount": amount}
+        if reason is not None:
+            params["reason"] = reason
         return await self.create_tagged(
             "refunds",
-            {"payment_intent": payment_intent, "amount": amount},
+            params,
             idempotency_key=idempotency_key,
             resumed=resumed,
             scope={"payment_intent": payment_intent},
-            expected={"amount": amount},
+            expected={"amount": amount, **({"reason": reason} if reason is not None else {})},
         )

@@ -29,7 +29,13 @@ from billing.mirror.customers import (
     upsert_payment_method,
 )
 from billing.mirror.disputes import dispute_fields, dispute_parent_ids, upsert_dispute
-from billing.mirror.invoices import invoice_fields, invoice_payment_intent_id, invoice_subscription_id, upsert_invoice
+from billing.mirror.invoices import (
+    invoice_fields,
+    invoice_line_fields,
+    invoice_payment_intent_id,
+    invoice_subscription_id,
+    upsert_invoice,
+)
 from billing.mirror.payments import (
     REFUND_STATUSES_COUNTED,
     payment_charge,
@@ -52,6 +58,7 @@ __all__ = [
     "dispute_parent_ids",
     "from_timestamp",
     "invoice_fields",
+    "invoice_line_fields",
     "invoice_payment_intent_id",
     "invoice_subscription_id",
     "is_plan",

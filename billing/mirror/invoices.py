@@ -4,10 +4,18 @@ Old API versions and localstripe name the subscription in `invoice.subscription`
 the PaymentIntent in `invoice.payment_intent`; current versions moved them to
 `invoice.parent.subscription_details.subscription` and `invoice.payments.data[].payment`
 (a list that is only sent when asked for, so its absence never unlinks a payment).
+
+Line items (`lines.data[]`) are kept on the invoice row as a JSON list of the fields the
+API exposes (`invoice_line_fields`). Current versions name a line's price in
+`pricing.price_details.price` and its proration flag in `parent.subscription_item_details`
+(or `parent.invoice_item_details`); old versions and localstripe have `price` (or `plan`)
+and `proration` on the line. An answer without `lines` keeps the lines already mirrored.
+Stripe embeds the first page of lines only (10): an invoice with more keeps that page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +30,7 @@ from billing.mirror.common import (
     list_data,
     mirror_fields,
     object_id,
+    optional_int,
     stripe_id_of,
     synced_now,
     without_none,
@@ -29,8 +38,8 @@ from billing.mirror.common import (
 from billing.mirror.customers import require_customer
 from models import Customer, Invoice, Payment, Subscription
 
-# Links an answer may simply not include (see `without_none`).
-_STICKY_LINKS = ("subscription_stripe_id", "payment_intent_stripe_id")
+# Links (and lines) an answer may simply not include (see `without_none`).
+_STICKY_LINKS = ("subscription_stripe_id", "payment_intent_stripe_id", "lines")
 
 
 def invoice_subscription_id(obj: StripeObject) -> str | None:
@@ -60,6 +69,53 @@ def invoice_payment_intent_id(obj: StripeObject) -> str | None:
     return best[1] if best is not None else None
 
 
+def _line_proration(line: StripeObject) -> bool:
+    """Whether a line is a proration: old shape `proration`, current `parent.*_details.proration`."""
+    if line.get("proration") is not None:
+        return bool(line["proration"])
+    for details in ("subscription_item_details", "invoice_item_details"):
+        flag = dig(line, "parent", details, "proration")
+        if flag is not None:
+            return bool(flag)
+    return False
+
+
+def _line_price_id(line: StripeObject) -> str | None:
+    """The price a line bills: current `pricing.price_details.price`, old `price`, or an emulator's `plan`."""
+    return (
+        stripe_id_of(dig(line, "pricing", "price_details", "price"))
+        or stripe_id_of(line.get("price"))
+        or stripe_id_of(line.get("plan"))
+    )
+
+
+def invoice_line_fields(line: StripeObject) -> dict[str, Any]:
+    """What the mirror keeps of one invoice line item (JSON-safe: times as unix seconds)."""
+    period = line.get("period")
+    if not isinstance(period, Mapping):
+        period = {}
+    quantity = line.get("quantity")
+    return {
+        "stripe_id": line.get("id"),
+        "description": line.get("description"),
+        "amount": amount_of(line.get("amount")),
+        "currency": currency_of(line.get("currency")),
+        "quantity": None if quantity is None else int(quantity),
+        "proration": _line_proration(line),
+        "period_start": optional_int(period.get("start")),
+        "period_end": optional_int(period.get("end")),
+        "price_stripe_id": _line_price_id(line),
+    }
+
+
+def invoice_lines(obj: StripeObject) -> list[dict[str, Any]] | None:
+    """The invoice's line items as the mirror keeps them; None when the answer carries no `lines`."""
+    lines = obj.get("lines")
+    if lines is None:
+        return None
+    return [invoice_line_fields(line) for line in list_data(lines)]
+
+
 def invoice_fields(obj: StripeObject) -> dict[str, Any]:
     """The `Invoice` columns of a Stripe invoice (without the customer and subscription rows)."""
     amount_due = amount_of(obj.get("amount_due"))
@@ -81,11 +137,16 @@ def invoice_fields(obj: StripeObject) -> dict[str, Any]:
         "period_end": from_timestamp(obj.get("period_end")),
         "subscription_stripe_id": invoice_subscription_id(obj),
         "payment_intent_stripe_id": invoice_payment_intent_id(obj),
+        "lines": invoice_lines(obj),
     }
 
 
 async def upsert_invoice(
-    obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
+    obj: StripeObject,
+    customer: Customer | None = None,
+    *,
+    stripe_event_at: datetime | None = None,
+    changed_by_call: bool = False,
 ) -> Invoice:
     """Create or update the mirror row of a Stripe invoice and link it both ways.
 
@@ -93,7 +154,11 @@ async def upsert_invoice(
     `subscription_stripe_id`); the invoice's payment, and payments that named this
     invoice before it was mirrored, are linked to it. Raises `MissingParentError`
     when its customer is not mirrored yet. `stripe_event_at` (the applied event's
-    `created`) is written with the row when given.
+    `created`) is written with the row when given. `changed_by_call`: `obj` is Stripe's
+    answer to the gateway's own call that changed the invoice (finalize, void), newer than
+    any event applied so far: `stripe_event_at` is cleared, so the events that call caused
+    are ordered by `synced_at` (refetched on doubt, `webhooks.ordering`) and the first one
+    confirms the status to live subscribers (`webhooks.apply`).
     """
     stripe_id = object_id(obj)
     customer = await require_customer(obj, customer)
@@ -104,6 +169,8 @@ async def upsert_invoice(
     }
     if stripe_event_at is not None:
         defaults["stripe_event_at"] = stripe_event_at
+    elif changed_by_call:
+        defaults["stripe_event_at"] = None
     async with in_transaction():
         subscription_stripe_id = defaults.get("subscription_stripe_id")
         if subscription_stripe_id is not None:

@@ -28,6 +28,7 @@ from billing.mirror import (
     customer_fields,
     from_timestamp,
     invoice_fields,
+    invoice_line_fields,
     invoice_payment_intent_id,
     payment_fields,
     payment_method_fields,
@@ -279,7 +280,60 @@ def test_invoice_fields_current_shape(resources: dict[str, dict[str, Any]]) -> N
         "subscription_stripe_id": "subscription",
         # The example carries no `payments` list (it is only sent when asked for).
         "payment_intent_stripe_id": None,
+        # Current shape: the proration flag under `parent.<type>` (the example's type: invoice_item_details).
+        "lines": [
+            {
+                "stripe_id": "il_1Pgc6sB7WZ01zgkWFnxLrLCq",
+                "description": "My First Invoice Item (created for API docs)",
+                "amount": 1000,
+                "currency": "usd",
+                "quantity": 1,
+                "proration": True,
+                "period_start": 1721954054,
+                "period_end": 1721954054,
+                "price_stripe_id": None,
+            }
+        ],
     }
+
+
+def test_invoice_line_fields_current_old_and_emulator_shapes(resources: dict[str, dict[str, Any]]) -> None:
+    line = example(resources, "invoice")["lines"]["data"][0]
+    line["parent"] = {
+        "type": "subscription_item_details",
+        "subscription_item_details": {"proration": False, "subscription": "sub_1", "subscription_item": "si_1"},
+    }
+    line["pricing"] = {"type": "price_details", "price_details": {"price": "price_current", "product": "prod_1"}}
+    current = invoice_line_fields(line)
+    assert (current["price_stripe_id"], current["proration"]) == ("price_current", False)
+    old = {
+        "id": "il_old",
+        "amount": -700,
+        "currency": "USD",
+        "description": "Unused time",
+        "period": {"start": 1700000000, "end": 1702592000},
+        "price": {"id": "price_old", "object": "price"},
+        "proration": True,
+        "quantity": 2,
+    }
+    assert invoice_line_fields(old) == {
+        "stripe_id": "il_old",
+        "description": "Unused time",
+        "amount": -700,
+        "currency": "usd",
+        "quantity": 2,
+        "proration": True,
+        "period_start": 1700000000,
+        "period_end": 1702592000,
+        "price_stripe_id": "price_old",
+    }
+    # localstripe: a plan object, no price; a line without period or quantity.
+    emulator = {"id": "il_ls", "amount": 100, "currency": "eur", "plan": {"id": "plan-1"}, "proration": False}
+    fields = invoice_line_fields(emulator)
+    assert (fields["price_stripe_id"], fields["period_start"], fields["quantity"]) == ("plan-1", None, None)
+    # An answer without `lines` says nothing about them (kept by the upsert), an empty list is no lines.
+    assert invoice_fields({"id": "in_1", "object": "invoice"})["lines"] is None
+    assert invoice_fields({"id": "in_1", "lines": {"object": "list", "data": []}})["lines"] == []
 
 
 def test_invoice_fields_payments_list_status_and_old_shape(resources: dict[str, dict[str, Any]]) -> None:

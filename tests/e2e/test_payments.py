@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from typing import Any
 
+from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, list_all, stripe_request
 from tests.support.operations import (
@@ -112,3 +116,58 @@ async def test_replayed_payment_charges_once(graphql: GraphQLClient, localstripe
     # localstripe cannot filter intents by customer: filter here.
     intents = [i for i in list_all(localstripe.url, "/v1/payment_intents") if i["customer"] == customer["stripeId"]]
     assert len(intents) == 1
+
+
+REFUND_WITH_REASON = """
+mutation($key: String!, $input: RefundPaymentInput!) {
+  refundPayment(idempotencyKey: $key, input: $input) {
+    refund { id stripeId amount status reason payment { id amountRefunded } } userErrors { code message field }
+  }
+}"""
+
+
+async def audited(gateway: GatewayProcess, operation: str, object_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The audit entry of the applied webhook event `operation` about `object_id` (waits for it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = json.loads(gateway.cli("audit", "--json", "--operation", operation, "--limit", "500"))
+        found = [entry for entry in entries if object_id in entry["object_ids"]]
+        if found:
+            entry: dict[str, Any] = found[0]
+            return entry
+        assert time.monotonic() < deadline, f"no {operation} applied for {object_id} within {timeout:.0f} s"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_refund_with_a_reason_is_sent_mirrored_and_confirmed_by_charge_refunded(
+    graphql: GraphQLClient, localstripe: LocalStripe, gateway: GatewayProcess
+) -> None:
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    payment = (await pay(graphql, customer["id"], 900))["payment"]
+    variables = {"key": new_key(), "input": {"paymentId": payment["id"], "amount": 400, "reason": "DUPLICATE"}}
+    payload = payload_of(await graphql.execute(REFUND_WITH_REASON, variables), "refundPayment")
+    assert payload["userErrors"] == [], payload
+    made = payload["refund"]
+    assert made["reason"] == "duplicate" and made["amount"] == 400
+    at_stripe = stripe_request(localstripe.url, "GET", f"/v1/refunds/{made['stripeId']}")
+    assert at_stripe["reason"] == "duplicate"
+    # The reason is part of the key's fingerprint: the same key with another reason is refused.
+    other = {**variables, "input": {**variables["input"], "reason": "FRAUDULENT"}}
+    reused = payload_of(await graphql.execute(REFUND_WITH_REASON, other), "refundPayment")
+    assert error_codes(reused) == ["IDEMPOTENCY_KEY_REUSED"]
+    assert payload_of(await graphql.execute(REFUND_WITH_REASON, variables), "refundPayment") == payload
+
+    # The sandbox's charge.refunded and refund.created reach the mirror through the worker.
+    await audited(gateway, "charge.refunded", payment["id"])
+    await audited(gateway, "refund.created", made["id"])
+    read = await graphql.execute(
+        "query($id: ID!) { payment(id: $id) { amountRefunded refunds { edges { node { id reason } } } } }",
+        {"id": payment["id"]},
+    )
+    assert read["data"]["payment"] == {
+        "amountRefunded": 400,
+        "refunds": {"edges": [{"node": {"id": made["id"], "reason": "duplicate"}}]},
+    }
+    no_reason = await refund(graphql, payment["id"], 100)
+    assert no_reason["userErrors"] == [] and no_reason["refund"]["amount"] == 100
+    assert stripe_request(localstripe.url, "GET", f"/v1/refunds/{no_reason['refund']['stripeId']}")["reason"] is None

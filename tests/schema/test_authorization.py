@@ -175,6 +175,9 @@ CASES = [
         Scope.WRITE,
     ),
     Case("payInvoice", m("payInvoice", "PayInvoiceInput"), {"id": "{Invoice}"}, True, Scope.WRITE),
+    # A customer does not finalize or void their own invoices: API keys only (test_a_session_may_not_…).
+    Case("finalizeInvoice", m("finalizeInvoice", "FinalizeInvoiceInput"), {"id": "{Invoice}"}, False, Scope.WRITE),
+    Case("voidInvoice", m("voidInvoice", "VoidInvoiceInput"), {"id": "{Invoice}"}, False, Scope.WRITE),
     Case(
         "createPayment",
         m("createPayment", "CreatePaymentInput"),
@@ -329,3 +332,12 @@ async def test_a_session_may_not_name_another_customers_card_for_itself(execute_
     result = await execute_pg(case.document, variables_for(case, unknown), principal=session)
     assert result.errors is None, result.errors
     assert result.data["setDefaultPaymentMethod"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_session_may_not_finalize_or_void_even_its_own_invoice(execute_pg: Execute) -> None:
+    (a,) = await seed_customers(1)
+    session = session_for(a.customer.id)
+    for field in ("finalizeInvoice", "voidInvoice"):
+        case = next(c for c in CASES if c.field == field)
+        result = await execute_pg(case.document, variables_for(case, object_ids(a)), principal=session)
+        assert_forbidden(result, case, "A's session, A's invoice")
