@@ -54,13 +54,16 @@ async def form_of(request: web.Request) -> dict[str, Any]:
 @web.middleware
 async def routes_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer from the first matching route that answers; otherwise localstripe's own handler."""
+    form: dict[str, Any] | None = None  # decoded once, for every route matching this path
     for candidate in ROUTES:
         if candidate.method != request.method:
             continue
         match = candidate.pattern.match(request.path)
         if match is None:
             continue
-        answer = await candidate.handle(request, match, await form_of(request))
+        if form is None:
+            form = await form_of(request)
+        answer = await candidate.handle(request, match, form)
         if answer is not None:
             return answer
     return await handler(request)
