@@ -123,13 +123,32 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
     )
     assert result.returncode == 0, result.stdout + result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    created, attached, read = (o["data"] for o in outputs)
+    created, attached, read, subscribed, preview, paused, resumed, paid, disputed = (o["data"] for o in outputs)
     assert created["createCustomer"]["userErrors"] == [] and created["createCustomer"]["customer"]["stripeId"]
     assert attached["attachPaymentMethod"]["userErrors"] == []
     assert attached["attachPaymentMethod"]["paymentMethod"]["isDefault"] is True
     assert read["customer"]["defaultPaymentMethod"] == {"brand": "visa", "last4": "4242"}
     assert read["customer"]["paymentMethods"]["edges"] == [{"node": {"last4": "4242", "isDefault": True}}]
     assert (tmp_path / "billing-gateway.sqlite3").exists()
+    # The billing steps: each answer is what the README says it shows.
+    subscription = subscribed["createSubscription"]
+    assert subscription["userErrors"] == [] and subscription["subscription"]["status"] == "ACTIVE"
+    assert subscription["subscription"]["price"] == {"unitAmount": 1500, "currency": "eur"}
+    change = preview["previewSubscriptionChange"]
+    assert change["userErrors"] == [] and change["invoice"]["currency"] == "eur"
+    lines = change["invoice"]["lines"]
+    assert [line["proration"] for line in lines] == [True, True], lines
+    assert lines[0]["amount"] < 0 < lines[1]["amount"], lines  # the unused seat back, three seats charged
+    assert change["invoice"]["total"] == sum(line["amount"] for line in lines)
+    assert paused["pauseSubscription"]["subscription"] == {
+        "status": "ACTIVE",
+        "pauseCollection": {"behavior": "KEEP_AS_DRAFT", "resumesAt": None},
+    }
+    assert resumed["resumeSubscription"]["subscription"] == {"status": "ACTIVE", "pauseCollection": None}
+    assert paid["createPayment"]["userErrors"] == [] and paid["createPayment"]["payment"]["status"] == "SUCCEEDED"
+    assert disputed["payment"]["disputes"]["edges"] == [
+        {"node": {"status": "NEEDS_RESPONSE", "reason": "fraudulent", "amount": 2000}}
+    ]
 
     # The sandbox delivers its webhooks to the gateway: a customer made at the sandbox
     # directly (as in Stripe's dashboard) reaches the mirror.
