@@ -28,4 +28,6 @@ async def tortoise_on(database_url: str, **settings: object) -> AsyncIterator[Se
         yield config
     finally:
         await close_db()
+        # Again on close: tests that open Tortoise themselves (tests/e2e/test_reads.py, the
+        # migrations check) must not find this database's dialect in the cache either.
         EXECUTOR_CACHE.clear()
