@@ -11,6 +11,7 @@ from its other fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
@@ -26,6 +27,7 @@ OBJECT_TYPES: Final[Mapping[str, str]] = {
     "invoice": "Invoice",
     "payment": "Payment",
     "refund": "Refund",
+    "dispute": "Dispute",
 }
 """Response keys holding a mirror row (stored form), and the GraphQL type each is."""
 
@@ -54,85 +56,42 @@ def outcome_of(response: Mapping[str, Any]) -> str:
     return OK
 
 
-def _fields(
-    *,
-    principal: str,
-    operation: str,
-    outcome: str,
-    object_ids: list[str] | None,
-    idempotency_key: str | None,
-    stripe_request_id: str | None,
-    stripe_event_id: str | None,
-    request_id: str | None,
-) -> dict[str, Any]:
-    """An entry's columns as the caller describes it, cut to the columns' lengths: the entry's shape, once."""
-    return {
-        "principal": principal[:128],
-        "operation": operation[:64],
-        "object_ids": list(object_ids or []),
-        "idempotency_key": idempotency_key,
-        "stripe_request_id": stripe_request_id,
-        "stripe_event_id": stripe_event_id,
-        "request_id": request_id,
-        "outcome": outcome[:32],
-    }
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry as its writer describes it; `columns` cuts each text to its column's length."""
+
+    principal: str
+    operation: str
+    outcome: str
+    object_ids: list[str] = field(default_factory=list)
+    idempotency_key: str | None = None
+    stripe_request_id: str | None = None
+    stripe_event_id: str | None = None
+    request_id: str | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "principal": self.principal[:128],
+            "operation": self.operation[:64],
+            "object_ids": list(self.object_ids),
+            "idempotency_key": self.idempotency_key,
+            "stripe_request_id": self.stripe_request_id,
+            "stripe_event_id": self.stripe_event_id,
+            "request_id": self.request_id,
+            "outcome": self.outcome[:32],
+        }
 
 
-async def record(
-    *,
-    principal: str,
-    operation: str,
-    outcome: str,
-    object_ids: list[str] | None = None,
-    idempotency_key: str | None = None,
-    stripe_request_id: str | None = None,
-    stripe_event_id: str | None = None,
-    request_id: str | None = None,
-) -> AuditEntry:
+async def record(entry: Entry) -> AuditEntry:
     """Write one entry, in the caller's transaction when there is one."""
-    return await AuditEntry.create(
-        **_fields(
-            principal=principal,
-            operation=operation,
-            outcome=outcome,
-            object_ids=object_ids,
-            idempotency_key=idempotency_key,
-            stripe_request_id=stripe_request_id,
-            stripe_event_id=stripe_event_id,
-            request_id=request_id,
-        )
-    )
+    return await AuditEntry.create(**entry.columns())
 
 
-def entry_values(
-    *,
-    principal: str,
-    operation: str,
-    outcome: str,
-    object_ids: list[str] | None = None,
-    idempotency_key: str | None = None,
-    stripe_request_id: str | None = None,
-    stripe_event_id: str | None = None,
-    request_id: str | None = None,
-    occurred_at: datetime | None = None,
-) -> dict[str, Any]:
+def entry_values(entry: Entry, occurred_at: datetime | None = None) -> dict[str, Any]:
     """Column → value of one entry, for a caller that writes it in its own SQL statement.
 
     The webhook worker folds the entry into the statement that completes the inbox row (one
     round trip per event, bench/changes.md); the values are those `record` would write,
     with the id and time Tortoise would have given them.
     """
-    return {
-        "id": uuid7(),
-        "occurred_at": occurred_at or datetime.now(UTC),
-        **_fields(
-            principal=principal,
-            operation=operation,
-            outcome=outcome,
-            object_ids=object_ids,
-            idempotency_key=idempotency_key,
-            stripe_request_id=stripe_request_id,
-            stripe_event_id=stripe_event_id,
-            request_id=request_id,
-        ),
-    }
+    return {"id": uuid7(), "occurred_at": occurred_at or datetime.now(UTC), **entry.columns()}

@@ -188,13 +188,15 @@ async def _run(
     async def write_audit(response: Snapshot | None, outcome: str | None = None) -> None:
         nonlocal audited
         await audit.record(
-            principal=ctx.principal.ledger_scope,
-            operation=operation,
-            outcome=outcome or audit.outcome_of(response or {}),
-            object_ids=audit.object_ids_of(response or {}),
-            idempotency_key=call.idempotency_key,
-            stripe_request_id=last_stripe_request_id.get(),
-            request_id=ctx.request_id,
+            audit.Entry(
+                principal=ctx.principal.ledger_scope,
+                operation=operation,
+                outcome=outcome or audit.outcome_of(response or {}),
+                object_ids=audit.object_ids_of(response or {}),
+                idempotency_key=call.idempotency_key,
+                stripe_request_id=last_stripe_request_id.get(),
+                request_id=ctx.request_id,
+            )
         )
         audited = True
 

@@ -23,7 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from base.ids import to_global_id
-from billing.audit import WEBHOOK_PRINCIPAL, entry_values
+from billing.audit import WEBHOOK_PRINCIPAL, Entry, entry_values
 from billing.mirror import InvalidStripeObjectError, MissingParentError
 from billing.mirror.common import Statement, db_value, quoted
 from billing.parents import mirror_parent
@@ -169,11 +169,13 @@ async def _complete(connection: BaseDBAsyncClient, event: WebhookEvent, outcome:
         statement = Statement(connection)
         param = statement.param
     entry = entry_values(
-        principal=WEBHOOK_PRINCIPAL,
-        operation=event.type,
-        outcome=outcome,
-        object_ids=applied.object_ids,
-        stripe_event_id=event.stripe_event_id,
+        Entry(
+            principal=WEBHOOK_PRINCIPAL,
+            operation=event.type,
+            outcome=outcome,
+            object_ids=applied.object_ids,
+            stripe_event_id=event.stripe_event_id,
+        ),
         occurred_at=now,
     )
     audit = (

@@ -21,7 +21,7 @@ from tortoise import Tortoise
 
 from base.db import is_database_unavailable, wait_for_database
 from base.settings import Settings, get_settings
-from billing.audit import WEBHOOK_PRINCIPAL, record
+from billing.audit import WEBHOOK_PRINCIPAL, Entry, record
 from billing.mirror.common import Statement, db_value, quoted
 from models import EventStatus, WebhookEvent
 
@@ -139,7 +139,7 @@ async def audit_failure(event_type: str, stripe_event_id: str) -> None:
     Best effort: a database that is down too only gets a log line."""
     try:
         await record(
-            principal=WEBHOOK_PRINCIPAL, operation=event_type, outcome="failed", stripe_event_id=stripe_event_id
+            Entry(principal=WEBHOOK_PRINCIPAL, operation=event_type, outcome="failed", stripe_event_id=stripe_event_id)
         )
     except Exception:
         log.exception("could not write the audit entry of failed event %s", stripe_event_id)
