@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+import time
 from typing import Any
 
 import httpx
@@ -67,6 +69,13 @@ async def test_production_logs_client_errors_on_one_info_line_and_one_access_lin
         )
     assert secret_get.status_code == 200, secret_get.text
 
+    # The access line is written once the answer has gone: wait for the last request's (5 s at most).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+        r.get("logger") == "gateway.access" and r.get("request_id") == "req-access-1"
+        for r in json_records(gateway.log_text()[log_start:])
+    ):
+        await asyncio.sleep(0.05)
     log = gateway.log_text()[log_start:]
     records = json_records(log)
     assert [r for r in records if r.get("level") in ("error", "critical")] == []
