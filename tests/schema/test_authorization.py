@@ -3,13 +3,13 @@
 - `test_every_root_field_names_a_permission_class` walks the built schema (the one
   `schema.graphql` is exported from) and fails on any Query, Mutation or Subscription
   root field without a permission class, and on any `Node` type `node` cannot resolve.
-- `test_live_authorization_matrix` subscribes in-process (a hub on an in-memory bus) to the new live root
-  fields as A's session and as each API key, and checks who is refused and whose events arrive.
 - `test_authorization_matrix` runs every root Query/Mutation field in-process as customer
   A's session against customer B's objects, and as API keys with `read`, `write` and
   `admin`, and checks the documented outcome: allowed, or a `FORBIDDEN` error with no
   data. API keys name unknown ids in mutations (and `upcomingInvoice`, `previewSubscriptionChange`), so an allowed call
   stops at NOT_FOUND/VALIDATION_FAILED before Stripe; what is checked is the gate.
+- `test_live_authorization_matrix` subscribes in-process (a hub on an in-memory bus) to the new live root
+  fields as A's session and as each API key, and checks who is refused and whose events arrive.
 """
 
 from __future__ import annotations
