@@ -58,6 +58,11 @@ async def record_failure(event: WebhookEvent, invoice: Invoice, intent: StripeOb
     if event.type not in FAILURE_EVENTS:
         return None
     if intent is not None:
+        intent_id = str(intent.get("id"))
+        if invoice.payment_intent_stripe_id != intent_id:
+            # Current API versions' invoice events do not name the payment: link the one that failed,
+            # before the payment's upsert looks for the invoice naming it.
+            await Invoice.filter(id=invoice.id).update(payment_intent_stripe_id=intent_id)
         await upsert_payment(intent)
     attempt = invoice.attempt_count
     claimed = await (
