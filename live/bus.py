@@ -58,7 +58,9 @@ BUS_QUEUE_SIZE: Final = 1000
 Its one subscriber in a gateway process is the hub, which reads at once; the hub's own subscribers
 keep fewer (`live.hub.SUBSCRIBER_QUEUE_SIZE`)."""
 
-StatusKind = Literal["payment", "invoice", "subscription", "dispute"]
+StatusKind = Literal["payment", "invoice", "subscription", "dispute", "payment_failure"]
+"""`payment_failure`: an invoice's payment attempt failed (`paymentFailed`); the object is the invoice, the status
+`failed` or `action_required`, one message per failed attempt (`webhooks.dunning`)."""
 _KINDS: Final = frozenset(get_args(StatusKind))
 
 log = logging.getLogger("live.bus")

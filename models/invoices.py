@@ -34,6 +34,12 @@ class Invoice(StripeMirrorModel):
     period_end = fields.DatetimeField(null=True)
     lines: list[dict[str, Any]] | None = fields.JSONField(null=True)  # type: ignore[assignment]
     """Its line items as `billing.mirror.invoice_line_fields` keeps them (no card data); null: not read yet."""
+    attempt_count = fields.IntField(default=0)
+    """Stripe's `attempt_count`: payment attempts made so far (automatic retries and `payInvoice`)."""
+    next_payment_attempt = fields.DatetimeField(null=True)
+    """Stripe's `next_payment_attempt`: when Stripe retries automatically; null when it will not."""
+    failure_notified_attempt = fields.IntField(null=True)
+    """The `attempt_count` whose failure was last pushed live (`paymentFailed`): one frame per failed attempt."""
 
     customer_id: object
     subscription_id: object | None

@@ -32,6 +32,8 @@ class Subscription(StripeMirrorModel):
     """Stripe's `pause_collection.behavior` (`keep_as_draft`, `mark_uncollectible`, `void`); null: not paused."""
     pause_resumes_at = fields.DatetimeField(null=True)
     """Stripe's `pause_collection.resumes_at`; null while paused indefinitely (or not paused)."""
+    past_due_since = fields.DatetimeField(null=True)
+    """When the mirror saw the status become `past_due` (the event's time); null whenever it is not past due."""
 
     customer_id: object
     items: fields.ReverseRelation[SubscriptionItem]

@@ -51,6 +51,7 @@ from sandbox import (
     invoice_previews,  # noqa: F401  (registers its routes)
     pause_collection,  # registers its routes; `install()` below
     refunds,  # noqa: F401  (registers its routes)
+    test_clocks,  # registers its routes; `install()` below
 )
 from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
 
     persistence = persist_store_in(args.state_dir)
     pause_collection.install()
+    test_clocks.install()
     if not args.from_scratch:
         persistence.load()
     app = server.app

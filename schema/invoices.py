@@ -87,6 +87,13 @@ class Invoice(Node):
     period_start: datetime | None = strawberry.field(description="Start of the period it bills.")
     period_end: datetime | None = strawberry.field(description="End of the period it bills.")
     created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
+    attempt_count: int = strawberry.field(
+        description="Payment attempts made so far (Stripe's automatic retries and `payInvoice`); 0 before the first."
+    )
+    next_payment_attempt: datetime | None = strawberry.field(
+        description="When Stripe retries the payment automatically (UTC); null when it will not (paid, void, "
+        "retries exhausted, or not collected automatically)."
+    )
     model: strawberry.Private[InvoiceModel]
 
     @classmethod
@@ -106,6 +113,8 @@ class Invoice(Node):
             period_start=row.period_start,
             period_end=row.period_end,
             created_at=row.stripe_created or row.created_at,
+            attempt_count=row.attempt_count,
+            next_payment_attempt=row.next_payment_attempt,
             model=row,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema import status_events
+from schema import dunning, status_events
 from schema.permissions import CanWatchDisputes, CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 
 
@@ -33,4 +33,10 @@ class LiveUpdates:
         resolver=status_events.dispute_status_changed,
         description="Every status change of the disputes you may see, or of one customer's or one dispute's.",
         permission_classes=[CanWatchDisputes],
+    )
+    payment_failed = strawberry.subscription(
+        resolver=dunning.payment_failed,
+        description="Every failed payment attempt of the invoices you may see, or of one customer's: a renewal "
+        "declined or needing authentication, and each failed retry (one event per attempt).",
+        permission_classes=[CanWatchInvoices],
     )

@@ -82,6 +82,10 @@ class Subscription(Node):
         description="Set while payment collection is paused (the status stays, e.g. ACTIVE); null when not paused."
     )
     created_at: datetime = strawberry.field(description=CREATED_AT_DESCRIPTION)
+    past_due_since: datetime | None = strawberry.field(
+        description="Since when it is PAST_DUE (a renewal payment failed; Stripe retries it): the time of the Stripe "
+        "event that first showed it past due, UTC. Null whenever the status is not PAST_DUE."
+    )
     model: strawberry.Private[SubscriptionModel]
 
     @classmethod
@@ -99,6 +103,7 @@ class Subscription(Node):
             canceled_at=row.canceled_at,
             pause_collection=PauseCollection.of(row),
             created_at=row.stripe_created or row.created_at,
+            past_due_since=row.past_due_since,
             model=row,
         )
 

@@ -24,13 +24,14 @@ from tortoise.transactions import in_transaction
 
 from base.ids import to_global_id
 from billing.audit import WEBHOOK_PRINCIPAL, Entry, entry_values
-from billing.mirror import InvalidStripeObjectError, MissingParentError
+from billing.mirror import InvalidStripeObjectError, MissingParentError, StripeObject
 from billing.mirror.common import Statement, db_value, quoted
 from billing.parents import mirror_parent
 from live.bus import StatusMessage
-from models import AuditEntry, EventStatus, WebhookEvent
+from models import AuditEntry, EventStatus, Invoice, WebhookEvent
 from stripe_provider.adapter import StripeAdapter
 from webhooks.claims import ClaimLost
+from webhooks.dunning import failed_intent, record_failure
 from webhooks.ordering import decide, lock_target, read_existing
 from webhooks.targets import Target, check_customer_linked, refetched, target_of
 
@@ -52,6 +53,8 @@ class Applied:
     note: str | None = None
     object_ids: list[str] = field(default_factory=list)
     """Global ids of the objects the event was about (for the audit entry)."""
+    failure: StatusMessage | None = None
+    """A failed payment attempt of an invoice to push (`paymentFailed`, `webhooks.dunning`), once per attempt."""
 
 
 async def apply_event(event: WebhookEvent, family: str, stripe: StripeAdapter) -> Applied:
@@ -65,12 +68,13 @@ async def apply_event(event: WebhookEvent, family: str, stripe: StripeAdapter) -
     if not isinstance(obj, Mapping):
         raise InvalidStripeObjectError(f"event {event.stripe_event_id} has no data.object")
     target = await target_of(event, family, obj, stripe)
+    intent = await failed_intent(event, obj, stripe)
     # A customer the object names but the mirror lacks is found inside the transaction
     # (`check_customer_linked`), which rolls back and lands in `MissingParentError` below.
     parents_fetched: set[tuple[str, str]] = set()
     for _ in range(_MAX_ROUNDS):
         try:
-            return await _apply_in_transaction(event, target)
+            return await _apply_in_transaction(event, target, intent)
         except _NeedsFresh:
             assert target is not None  # only raised for a target
             target = await refetched(target, stripe)
@@ -83,8 +87,13 @@ async def apply_event(event: WebhookEvent, family: str, stripe: StripeAdapter) -
     raise InvalidStripeObjectError(f"event {event.stripe_event_id} could not be applied in {_MAX_ROUNDS} attempts")
 
 
-async def _apply_in_transaction(event: WebhookEvent, target: Target | None) -> Applied:
-    """The mirror write (ordered) and the inbox row's completion, in one transaction."""
+async def _apply_in_transaction(
+    event: WebhookEvent, target: Target | None, intent: StripeObject | None = None
+) -> Applied:
+    """The mirror write (ordered) and the inbox row's completion, in one transaction.
+
+    `intent`: the PaymentIntent of an invoice's failed attempt (`webhooks.dunning.failed_intent`), mirrored here too.
+    """
     applied = Applied()
     event_at = event.stripe_created
     async with in_transaction() as connection:
@@ -101,6 +110,9 @@ async def _apply_in_transaction(event: WebhookEvent, target: Target | None) -> A
                 applied.note = "stale"
                 if existing is not None:
                     applied.object_ids.append(str(to_global_id(target.model.__name__, existing.id)))
+                    if target.model is Invoice:  # a newer event applied first: the failure still happened
+                        stale_row = await Invoice.get(id=existing.id)
+                        applied.failure = await record_failure(event, stale_row, intent)
             else:
                 previous_status = existing.status if existing is not None else None
                 newest = event_at
@@ -109,6 +121,8 @@ async def _apply_in_transaction(event: WebhookEvent, target: Target | None) -> A
                     newest = max(newest, existing.stripe_event_at)
                 row = await target.upsert(target.obj, stripe_event_at=newest)
                 check_customer_linked(target, row)
+                if isinstance(row, Invoice):
+                    applied.failure = await record_failure(event, row, intent)
                 applied.object_ids.append(str(to_global_id(target.model.__name__, row.id)))
                 status: str | None = getattr(row, "status", None)
                 # The first event for a row our own API answer wrote is Stripe's confirmation of that

@@ -7,7 +7,8 @@
    transaction. A permanent failure writes an audit entry with outcome `failed`.
 3. **Publish**: after the commit, a `StatusMessage` for each payment, invoice or subscription
    whose status changed or was first confirmed by an event, or whose published attribute the
-   event changed (a subscription's `pause_collection`; `Target.published_attributes`) (best
+   event changed (a subscription's `pause_collection`; `Target.published_attributes`), and one
+   for an invoice's failed payment attempt (`webhooks.dunning`) (best
    effort: a failed publish is logged, the event stays processed).
 
 Exceptions:
@@ -162,9 +163,11 @@ async def _process_claimed(event: WebhookEvent, stripe: StripeAdapter, publisher
         return EventStatus.FAILED
     if applied.note is not None:
         log.info("event %s (%s) processed: %s", event.stripe_event_id, event.type, applied.note)
-    if applied.message is not None:
+    for message in (applied.message, applied.failure):
+        if message is None:
+            continue
         try:
-            await publisher.publish(applied.message)
+            await publisher.publish(message)
         except Exception:
             # The mirror is committed and true; a lost live message only delays a UI update.
             log.exception("event %s: publishing the status message failed", event.stripe_event_id)

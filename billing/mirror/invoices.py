@@ -138,6 +138,8 @@ def invoice_fields(obj: StripeObject) -> dict[str, Any]:
         "subscription_stripe_id": invoice_subscription_id(obj),
         "payment_intent_stripe_id": invoice_payment_intent_id(obj),
         "lines": invoice_lines(obj),
+        "attempt_count": int(obj.get("attempt_count") or 0),
+        "next_payment_attempt": from_timestamp(obj.get("next_payment_attempt")),
     }
 
 

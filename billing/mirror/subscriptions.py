@@ -8,7 +8,7 @@ item only. Items carry `price`, or only `plan` on emulators and old versions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -104,6 +104,19 @@ def subscription_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
+async def _past_due_since(stripe_id: str, status: str, stripe_event_at: datetime | None) -> datetime | None:
+    """When the subscription became `past_due`: kept while it stays so, set now when it just became so, else null.
+
+    Stripe does not say when; the mirror stamps the time of the event (or answer) that first showed it past due.
+    """
+    if status != "past_due":
+        return None
+    row = await Subscription.get_or_none(stripe_id=stripe_id).only("id", "past_due_since")
+    if row is not None and row.past_due_since is not None:
+        return row.past_due_since
+    return stripe_event_at or datetime.now(UTC)
+
+
 async def upsert_subscription(
     obj: StripeObject, customer: Customer | None = None, *, stripe_event_at: datetime | None = None
 ) -> Subscription:
@@ -123,6 +136,7 @@ async def upsert_subscription(
     items = list_data(items_list)
     item_rows = [(object_id(item), subscription_item_fields(item, obj)) for item in items]
     async with in_transaction():
+        fields["past_due_since"] = await _past_due_since(stripe_id, fields["status"], stripe_event_at)
         subscription, _ = await Subscription.update_or_create(
             defaults={**fields, **synced_now(), "customer": customer}, stripe_id=stripe_id
         )

@@ -15,7 +15,7 @@ import copy
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -294,6 +294,9 @@ def test_invoice_fields_current_shape(resources: dict[str, dict[str, Any]]) -> N
                 "price_stripe_id": None,
             }
         ],
+        # Dunning: the attempts so far and Stripe's next automatic retry.
+        "attempt_count": 0,
+        "next_payment_attempt": EXAMPLE_TIME,
     }
 
 
@@ -584,6 +587,27 @@ async def test_subscription_with_items_and_replaced_items(
     partial["items"]["has_more"] = True
     await upsert_subscription(partial, customer)
     assert await SubscriptionItem.filter(subscription_id=subscription.id).count() == 1
+
+
+async def test_past_due_since_is_stamped_once_kept_and_cleared(
+    mirror_db: Settings, resources: dict[str, dict[str, Any]]
+) -> None:
+    customer = await mirrored_customer(resources)
+    obj = subscription_for(resources, customer.stripe_id)
+    await upsert_subscription(obj, customer)
+    assert (await Subscription.get(stripe_id=obj["id"])).past_due_since is None
+    first = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    await upsert_subscription({**obj, "status": "past_due"}, customer, stripe_event_at=first)
+    assert (await Subscription.get(stripe_id=obj["id"])).past_due_since == first
+    # A later event (a failed retry) keeps the time it became past due.
+    await upsert_subscription({**obj, "status": "past_due"}, customer, stripe_event_at=first + timedelta(days=3))
+    assert (await Subscription.get(stripe_id=obj["id"])).past_due_since == first
+    await upsert_subscription({**obj, "status": "active"}, customer, stripe_event_at=first + timedelta(days=4))
+    assert (await Subscription.get(stripe_id=obj["id"])).past_due_since is None
+    # An API answer (no event time) stamps the time it was written.
+    await upsert_subscription({**obj, "status": "past_due"}, customer)
+    since = (await Subscription.get(stripe_id=obj["id"])).past_due_since
+    assert since is not None and abs((since - datetime.now(UTC)).total_seconds()) < 60
 
 
 async def test_subscription_of_an_unmirrored_customer_raises_missing_parent(

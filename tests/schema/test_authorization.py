@@ -8,6 +8,8 @@
   `admin`, and checks the documented outcome: allowed, or a `FORBIDDEN` error with no
   data. API keys name unknown ids in mutations (and `upcomingInvoice`, `previewSubscriptionChange`), so an allowed call
   stops at NOT_FOUND/VALIDATION_FAILED before Stripe; what is checked is the gate.
+- `test_live_authorization_matrix` subscribes in-process (a hub on an in-memory bus) to the new live root
+  fields as A's session and as each API key, and checks who is refused and whose events arrive.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from graphql import GraphQLObjectType
 
 from base.ids import to_global_id
 from base.principals import Principal, Scope, effective_scopes
+from base.settings import Settings
+from live.bus import StatusMessage
 from models import CustomerSession, Dispute
 from schema import build_schema
 from tests.support.in_process import Execute, execute_pg, pg_mirror, session_for
+from tests.support.live_in_process import live_hub, live_results
 from tests.support.seed import SeededCustomer, seed_customers
 
 # The in-process fixtures of tests/resolvers, used here too.
@@ -341,3 +346,57 @@ async def test_a_session_may_not_finalize_or_void_even_its_own_invoice(execute_p
         case = next(c for c in CASES if c.field == field)
         result = await execute_pg(case.document, variables_for(case, object_ids(a)), principal=session)
         assert_forbidden(result, case, "A's session, A's invoice")
+
+
+# --- live root fields (issue 15: dunning) --------------------------------------------------------------------
+
+LIVE_CASES = [
+    (
+        "paymentFailed",
+        "payment_failure",
+        "subscription($customerId: ID) { paymentFailed(customerId: $customerId) { eventId invoice { id } } }",
+    ),
+]
+"""New live root fields and the message kind they carry (the older ones are covered in tests/e2e/test_live*.py)."""
+
+
+def failure_message(entry: SeededCustomer, kind: Any) -> StatusMessage:
+    invoice = entry.invoices[0]
+    return StatusMessage(
+        kind=kind,
+        object_id=str(invoice.id),
+        stripe_id=invoice.stripe_id,
+        customer_id=str(entry.customer.id),
+        status="failed",
+        previous_status=None,
+        event_id=f"evt_matrix_{uuid.uuid4().hex[:12]}",
+        occurred_at=datetime.now(UTC),
+    )
+
+
+async def test_live_authorization_matrix(pg_mirror: Settings) -> None:
+    a, b = await seed_customers(2)
+    session = session_for(a.customer.id)
+    own, theirs = to_global_id("Customer", a.customer.id), to_global_id("Customer", b.customer.id)
+    a_invoice, b_invoice = to_global_id("Invoice", a.invoices[0].id), to_global_id("Invoice", b.invoices[0].id)
+
+    def invoices_of(results: list[Any], field: str) -> list[str]:
+        assert all(not result.errors for result in results), results
+        return [result.data[field]["invoice"]["id"] for result in results]
+
+    async with live_hub() as hub:
+        for field, kind, document in LIVE_CASES:
+            both = [failure_message(b, kind), failure_message(a, kind)]
+            # A session: its own customer's events only, named or not; naming another customer is FORBIDDEN.
+            for variables in ({}, {"customerId": own}):
+                results = await live_results(pg_mirror, hub, document, variables, session, both)
+                assert invoices_of(results, field) == [a_invoice], f"{field} {variables} as A's session"
+            [refused] = await live_results(pg_mirror, hub, document, {"customerId": theirs}, session, both)
+            assert codes(refused) == ["FORBIDDEN"] and refused.data is None, f"{field} naming B as A's session"
+            # API keys: `read` or more, any customer's; none without it.
+            for scope, key in KEYS.items():
+                results = await live_results(pg_mirror, hub, document, {"customerId": theirs}, key, both)
+                if Scope.READ in key.scopes:
+                    assert invoices_of(results, field) == [b_invoice], f"{field} as {scope}"
+                else:
+                    assert len(results) == 1 and codes(results[0]) == ["FORBIDDEN"], f"{field} as {scope}"
