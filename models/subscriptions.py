@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 
@@ -32,6 +32,8 @@ class Subscription(StripeMirrorModel):
     """Stripe's `pause_collection.behavior` (`keep_as_draft`, `mark_uncollectible`, `void`); null: not paused."""
     pause_resumes_at = fields.DatetimeField(null=True)
     """Stripe's `pause_collection.resumes_at`; null while paused indefinitely (or not paused)."""
+    discounts: list[dict[str, Any]] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    """Its discounts as `billing.mirror.discount_fields` keeps them (id, coupon, promotion_code, start, end)."""
 
     customer_id: object
     items: fields.ReverseRelation[SubscriptionItem]

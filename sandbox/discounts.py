@@ -235,7 +235,7 @@ async def create_promotion_code(request: web.Request, match: Any, params: dict[s
         raise _user_error(400, "Invalid restrictions: must be a hash", "restrictions")
     metadata = params.get("metadata") or {}
     minimum = restrictions.get("minimum_amount")
-    obj = {
+    obj: dict[str, Any] = {
         "id": new_id("promo"),
         "object": "promotion_code",
         "active": active,
@@ -442,8 +442,9 @@ def install() -> None:
         return discount_amounts(_discount_ids(self), self.subtotal, getattr(self, "currency", None))
 
     def total(self: Any) -> int:
-        off = sum(entry["amount"] for entry in total_discount_amounts(self))
-        return max(0, int(original_total.fget(self)) - off)
+        off: int = sum(int(entry["amount"]) for entry in total_discount_amounts(self))
+        before: int = int(original_total.fget(self))
+        return max(0, before - off)
 
     invoice_cls.__init__ = init_with_discounts
     invoice_cls.discounts = property(_discount_ids)

@@ -79,6 +79,9 @@ class Invoice(Node):
     amount_paid: MinorUnits = strawberry.field(description="What has been paid.")
     amount_remaining: MinorUnits = strawberry.field(description="What is left to pay.")
     total: MinorUnits = strawberry.field(description="The invoice total, after discounts and taxes.")
+    total_discount_amount: MinorUnits = strawberry.field(
+        description="What discounts took off this invoice (the sum of Stripe's `total_discount_amounts`); 0 for none."
+    )
     currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     number: str | None = strawberry.field(description="The invoice number shown to the customer; null for drafts.")
     hosted_invoice_url: str | None = strawberry.field(
@@ -100,6 +103,7 @@ class Invoice(Node):
             amount_paid=row.amount_paid,
             amount_remaining=row.amount_remaining,
             total=row.total,
+            total_discount_amount=row.total_discount_amount,
             currency=row.currency,
             number=row.number,
             hosted_invoice_url=row.hosted_invoice_url,

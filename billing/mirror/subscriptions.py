@@ -25,6 +25,7 @@ from billing.mirror.common import (
     synced_now,
 )
 from billing.mirror.customers import require_customer
+from billing.mirror.discounts import subscription_discounts
 from models import Customer, Invoice, Subscription, SubscriptionItem
 
 
@@ -123,6 +124,11 @@ async def upsert_subscription(
     items = list_data(items_list)
     item_rows = [(object_id(item), subscription_item_fields(item, obj)) for item in items]
     async with in_transaction():
+        current = await Subscription.get_or_none(stripe_id=stripe_id).only("id", "discounts")
+        known = (current.discounts or []) if current is not None else []
+        discounts = subscription_discounts(obj.get("discounts"), known)
+        if discounts is not None:
+            fields["discounts"] = discounts
         subscription, _ = await Subscription.update_or_create(
             defaults={**fields, **synced_now(), "customer": customer}, stripe_id=stripe_id
         )

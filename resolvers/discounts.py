@@ -1,0 +1,343 @@
+"""Coupons and promotion codes (queries), and discounts applied to or removed from subscriptions (mutations).
+
+Stripe's current API keeps discounts on subscriptions (`discounts[n][coupon|promotion_code|discount]`);
+a customer takes none. So `customerId` names every subscription of the customer that has not ended,
+each updated with its own Stripe key. What the mirror knows of a promotion code or a coupon is checked
+before Stripe is called (expired, used up, another customer's: typed userErrors); Stripe's own refusal
+of the same kinds is mapped to the same codes, and stored with the key like any Stripe decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
+
+import strawberry
+from graphql import GraphQLError
+
+from base.error_codes import ErrorCode
+from billing.authorization import (
+    visible_coupons,
+    visible_customers,
+    visible_promotion_codes,
+    visible_subscriptions,
+)
+from billing.mirror import upsert_promotion_code, upsert_subscription
+from billing.mutation_errors import MutationError, user_error
+from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
+from billing.pages import Page
+from billing.pagination import paginate
+from billing.request_context import Context
+from billing.snapshots import dump
+from billing.validation import fetch
+from models import Coupon, PromotionCode
+from models import Subscription as SubscriptionModel
+from resolvers.subscriptions import TERMINAL_STATUSES
+from stripe_provider.adapter import ProviderError
+
+# --- queries -------------------------------------------------------------------------------------------------
+
+
+async def coupons(
+    context: Context, first: int | None = None, after: str | None = None, valid: bool | None = None
+) -> Page[Coupon]:
+    """Coupons mirrored from Stripe, newest first; `valid` keeps only those that may (not) be redeemed."""
+    qs = visible_coupons(context.principal)
+    if valid is not None:
+        qs = qs.filter(valid=valid)
+    return await paginate(qs, first, after)
+
+
+async def promotion_codes(
+    context: Context,
+    first: int | None = None,
+    after: str | None = None,
+    code: str | None = None,
+    active: bool | None = None,
+) -> Page[PromotionCode]:
+    """Promotion codes mirrored from Stripe, newest first; `code` (any case) and `active` filter."""
+    qs = visible_promotion_codes(context.principal)
+    if code is not None:
+        qs = qs.filter(code__iexact=code)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return await paginate(qs, first, after)
+
+
+# --- the checks ----------------------------------------------------------------------------------------------
+
+USED_UP_MESSAGE: Final = "maximum number of redemptions"
+OTHER_CUSTOMER_MESSAGE: Final = "cannot be redeemed by this customer"
+EXPIRED_STRIPE_CODE: Final = "coupon_expired"
+
+
+def promotion_code_refusal(row: PromotionCode, customer_stripe_id: str, now: datetime) -> MutationError | None:
+    """Why the mirror says this customer cannot redeem the code now (None: it may)."""
+    field = ["input", "promotionCode"]
+    if not row.active or (row.expires_at is not None and row.expires_at <= now):
+        return MutationError(ErrorCode.DISCOUNT_EXPIRED, f"the promotion code {row.code} has expired", field)
+    if row.max_redemptions is not None and row.times_redeemed >= row.max_redemptions:
+        return MutationError(
+            ErrorCode.DISCOUNT_USED_UP,
+            f"the promotion code {row.code} was redeemed {row.max_redemptions} times, its limit",
+            field,
+        )
+    if row.customer_stripe_id is not None and row.customer_stripe_id != customer_stripe_id:
+        return MutationError(
+            ErrorCode.DISCOUNT_FOR_ANOTHER_CUSTOMER, f"the promotion code {row.code} is another customer's", field
+        )
+    return None
+
+
+def coupon_refusal(row: Coupon, now: datetime, field: list[str]) -> MutationError | None:
+    """Why the mirror says the coupon cannot be redeemed now (None: it may, as far as the mirror knows)."""
+    if row.deleted:
+        return MutationError(ErrorCode.NOT_FOUND, f"the coupon {row.stripe_id} was deleted", field)
+    if row.redeem_by is not None and row.redeem_by <= now:
+        return MutationError(ErrorCode.DISCOUNT_EXPIRED, f"the coupon {row.stripe_id} has expired", field)
+    if row.max_redemptions is not None and row.times_redeemed >= row.max_redemptions:
+        return MutationError(ErrorCode.DISCOUNT_USED_UP, f"the coupon {row.stripe_id} is used up", field)
+    if not row.valid:
+        return MutationError(ErrorCode.DISCOUNT_EXPIRED, f"the coupon {row.stripe_id} is no longer valid", field)
+    return None
+
+
+def stripe_refusal(error: ProviderError, field: list[str]) -> dict[str, Any] | None:
+    """Stripe's refusal of a coupon or promotion code as our typed userError; None for another error."""
+    if error.transient:
+        return None
+    message = error.message.lower()
+    if error.stripe_code == EXPIRED_STRIPE_CODE:
+        return user_error(ErrorCode.DISCOUNT_EXPIRED, error.message, field)
+    if USED_UP_MESSAGE in message:
+        return user_error(ErrorCode.DISCOUNT_USED_UP, error.message, field)
+    if OTHER_CUSTOMER_MESSAGE in message:
+        return user_error(ErrorCode.DISCOUNT_FOR_ANOTHER_CUSTOMER, error.message, field)
+    return None
+
+
+def _given(value: Any) -> bool:
+    return value not in (None, strawberry.UNSET, "")
+
+
+def _exactly_one(first: tuple[str, Any], second: tuple[str, Any]) -> None:
+    if _given(first[1]) == _given(second[1]):
+        raise MutationError(
+            ErrorCode.VALIDATION_FAILED, f"give exactly one of {first[0]} and {second[0]}", ["input", first[0]]
+        )
+
+
+async def _targets(ctx: Context, subscription_id: Any, customer_id: Any) -> tuple[list[SubscriptionModel], bool]:
+    """The subscriptions named (one, or a customer's that have not ended) and whether a subscription was named."""
+    if _given(subscription_id):
+        row = await fetch(
+            visible_subscriptions(ctx.principal), str(subscription_id), "Subscription", ["input", "subscriptionId"]
+        )
+        if row.status in TERMINAL_STATUSES:
+            raise MutationError(
+                ErrorCode.SUBSCRIPTION_ENDED,
+                f"the subscription is {row.status}: its discounts cannot change",
+                ["input", "subscriptionId"],
+            )
+        return [row], True
+    customer = await fetch(visible_customers(ctx.principal), str(customer_id), "Customer", ["input", "customerId"])
+    rows = await SubscriptionModel.filter(customer_id=customer.id).exclude(status__in=TERMINAL_STATUSES).order_by("id")
+    if not rows:
+        raise MutationError(
+            ErrorCode.VALIDATION_FAILED,
+            "the customer has no subscription that has not ended: Stripe keeps discounts on subscriptions",
+            ["input", "customerId"],
+        )
+    return rows, False
+
+
+async def _promotion_code(ctx: Context, given: str) -> PromotionCode:
+    """The promotion code a client named (its id, or the code in any case): the mirror's, else Stripe's (mirrored)."""
+    field = ["input", "promotionCode"]
+    qs = (
+        PromotionCode.filter(stripe_id=given)
+        if given.startswith("promo_")
+        else PromotionCode.filter(code__iexact=given)
+    )
+    row = await qs.order_by("-active", "-stripe_created", "-id").first()
+    if row is not None:
+        return row
+    try:
+        if given.startswith("promo_"):
+            found: dict[str, Any] | None = await ctx.stripe.call("promotion_codes", "retrieve", given)
+        else:
+            found = await ctx.stripe.find_promotion_code(given)
+    except ProviderError as error:
+        if error.code != ErrorCode.NOT_FOUND:
+            raise
+        found = None
+    if found is None:
+        raise MutationError(ErrorCode.NOT_FOUND, "no promotion code with this code", field)
+    return await upsert_promotion_code(found)
+
+
+# --- applyDiscount -------------------------------------------------------------------------------------------
+
+
+class ApplyDiscountFields(Protocol):
+    """What `apply_discount` reads of its input (`schema.discounts.ApplyDiscountInput`)."""
+
+    @property
+    def subscription_id(self) -> strawberry.ID | None: ...
+    @property
+    def customer_id(self) -> strawberry.ID | None: ...
+    @property
+    def coupon(self) -> str | None: ...
+    @property
+    def promotion_code(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A validated discount change: the subscriptions, and what each one's `discounts` becomes."""
+
+    rows: list[SubscriptionModel]
+    named_subscription: bool
+    error_field: list[str]
+    add: dict[str, str] | None = None
+    """The `discounts` entry added (`{"coupon": …}` or `{"promotion_code": …}`); None to remove."""
+    remove: str | None = None
+    """The discount removed (`di_…`); None with `add` None: every discount."""
+    discounts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """Per subscription Stripe id, the whole `discounts` list sent (Stripe's parameter replaces the list)."""
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """Stripe's answers (subscriptions), or its refusal as a typed userError."""
+
+    subscriptions: list[dict[str, Any]]
+    refusal: dict[str, Any] | None = None
+
+
+def _forbidden_coupon() -> GraphQLError:
+    return GraphQLError(
+        "A customer session may redeem promotion codes only; coupons are applied with an API key.",
+        extensions={"code": ErrorCode.FORBIDDEN},
+    )
+
+
+def _kept(row: SubscriptionModel, without: str | None = None) -> list[dict[str, str]]:
+    """The subscription's current discounts as Stripe's `discounts[n][discount]` entries (one left out)."""
+    return [
+        {"discount": str(entry["id"])} for entry in row.discounts or [] if entry.get("id") and entry["id"] != without
+    ]
+
+
+async def _call_each(ctx: Context, change: _Change, keys: StripeKeys) -> _Answered:
+    answers: list[dict[str, Any]] = []
+    for row in change.rows:
+        try:
+            answers.append(
+                await ctx.stripe.set_subscription_discounts(
+                    row.stripe_id,
+                    change.discounts[row.stripe_id],
+                    idempotency_key=keys.stripe_key(f"discounts:{row.stripe_id}"),
+                )
+            )
+        except ProviderError as error:
+            refusal = stripe_refusal(error, change.error_field)
+            if refusal is None:
+                raise
+            return _Answered(answers, refusal)
+    return _Answered(answers)
+
+
+async def _write(change: _Change, answered: _Answered) -> Outcome:
+    rows = [await upsert_subscription(obj) for obj in answered.subscriptions]
+    if answered.refusal is not None:
+        return Outcome(rows={"subscription": None}, fields={"subscriptions": []}, user_errors=[answered.refusal])
+    return Outcome(
+        rows={"subscription": rows[0] if change.named_subscription and rows else None},
+        fields={"subscriptions": [dump(row) for row in rows]},
+    )
+
+
+async def apply_discount(ctx: Context, call: MutationCall, input: ApplyDiscountFields) -> Snapshot:
+    """Apply a coupon or a promotion code to a subscription (or to each running subscription of a customer).
+
+    The discounts already there are kept. A customer session may redeem a promotion code on its own
+    customer's subscriptions; coupons take an API key (FORBIDDEN for a session).
+    """
+
+    async def validate() -> _Change:
+        _exactly_one(("subscriptionId", input.subscription_id), ("customerId", input.customer_id))
+        _exactly_one(("coupon", input.coupon), ("promotionCode", input.promotion_code))
+        if _given(input.coupon) and ctx.principal.customer_id is not None:
+            raise _forbidden_coupon()
+        rows, named = await _targets(ctx, input.subscription_id, input.customer_id)
+        customer = await rows[0].customer
+        now = datetime.now(UTC)
+        if _given(input.promotion_code):
+            field = ["input", "promotionCode"]
+            code = await _promotion_code(ctx, str(input.promotion_code).strip())
+            refusal = promotion_code_refusal(code, customer.stripe_id, now)
+            coupon_id = code.coupon_stripe_id
+            add = {"promotion_code": code.stripe_id}
+        else:
+            field = ["input", "coupon"]
+            coupon_id = str(input.coupon).strip()
+            add = {"coupon": coupon_id}
+            refusal = None
+        coupon = await Coupon.get_or_none(stripe_id=coupon_id)
+        refusal = refusal or (None if coupon is None else coupon_refusal(coupon, now, field))
+        if refusal is not None:
+            raise refusal
+        for row in rows:
+            if any(entry.get("coupon") == coupon_id for entry in row.discounts or []):
+                raise MutationError(
+                    ErrorCode.VALIDATION_FAILED, f"the coupon {coupon_id} is already applied to {row.stripe_id}", field
+                )
+        discounts = {row.stripe_id: [*_kept(row), add] for row in rows}
+        return _Change(rows, named, field, add=add, discounts=discounts)
+
+    async def call_stripe(change: _Change, keys: StripeKeys) -> _Answered:
+        return await _call_each(ctx, change, keys)
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=_write)
+
+
+# --- removeDiscount ------------------------------------------------------------------------------------------
+
+
+class RemoveDiscountFields(Protocol):
+    """What `remove_discount` reads of its input (`schema.discounts.RemoveDiscountInput`)."""
+
+    @property
+    def subscription_id(self) -> strawberry.ID | None: ...
+    @property
+    def customer_id(self) -> strawberry.ID | None: ...
+    @property
+    def discount_id(self) -> str | None: ...
+
+
+async def remove_discount(ctx: Context, call: MutationCall, input: RemoveDiscountFields) -> Snapshot:
+    """Remove one discount (`discountId`), or every discount, from a subscription (or a customer's subscriptions)."""
+
+    async def validate() -> _Change:
+        _exactly_one(("subscriptionId", input.subscription_id), ("customerId", input.customer_id))
+        rows, named = await _targets(ctx, input.subscription_id, input.customer_id)
+        field = ["input", "discountId"]
+        if _given(input.discount_id):
+            discount_id = str(input.discount_id).strip()
+            rows = [row for row in rows if any(entry.get("id") == discount_id for entry in row.discounts or [])]
+            if not rows:
+                raise MutationError(ErrorCode.NOT_FOUND, "no discount with this id on the subscription", field)
+            return _Change(
+                rows, named, field, remove=discount_id, discounts={r.stripe_id: _kept(r, discount_id) for r in rows}
+            )
+        rows = [row for row in rows if row.discounts]
+        if not rows:
+            raise MutationError(ErrorCode.VALIDATION_FAILED, "there is no discount to remove", ["input"])
+        return _Change(rows, named, field, discounts={row.stripe_id: [] for row in rows})
+
+    async def call_stripe(change: _Change, keys: StripeKeys) -> _Answered:
+        return await _call_each(ctx, change, keys)
+
+    return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=_write)
