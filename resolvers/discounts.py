@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 
 import strawberry
 from graphql import GraphQLError
+from tortoise.expressions import F
 
 from base.error_codes import ErrorCode
 from billing.authorization import (
@@ -206,6 +207,8 @@ class _Change:
     """The discount removed (`di_…`); None with `add` None: every discount."""
     discounts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     """Per subscription Stripe id, the whole `discounts` list sent (Stripe's parameter replaces the list)."""
+    coupon_id: str | None = None
+    """The coupon `add` redeems."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,15 @@ async def _call_each(ctx: Context, change: _Change, keys: StripeKeys) -> _Answer
 
 async def _write(change: _Change, answered: _Answered) -> Outcome:
     rows = [await upsert_subscription(obj) for obj in answered.subscriptions]
+    if change.add is not None and answered.subscriptions:
+        # Stripe sends no event for a redemption: count ours, so the mirror's USED_UP check stays right.
+        redeemed = len(answered.subscriptions)
+        if "promotion_code" in change.add:
+            await PromotionCode.filter(stripe_id=change.add["promotion_code"]).update(
+                times_redeemed=F("times_redeemed") + redeemed
+            )
+        if change.coupon_id is not None:
+            await Coupon.filter(stripe_id=change.coupon_id).update(times_redeemed=F("times_redeemed") + redeemed)
     if answered.refusal is not None:
         return Outcome(rows={"subscription": None}, fields={"subscriptions": []}, user_errors=[answered.refusal])
     return Outcome(
@@ -269,8 +281,6 @@ async def apply_discount(ctx: Context, call: MutationCall, input: ApplyDiscountF
     async def validate() -> _Change:
         _exactly_one(("subscriptionId", input.subscription_id), ("customerId", input.customer_id))
         _exactly_one(("coupon", input.coupon), ("promotionCode", input.promotion_code))
-        if _given(input.coupon) and ctx.principal.customer_id is not None:
-            raise _forbidden_coupon()
         rows, named = await _targets(ctx, input.subscription_id, input.customer_id)
         customer = await rows[0].customer
         now = datetime.now(UTC)
@@ -295,11 +305,14 @@ async def apply_discount(ctx: Context, call: MutationCall, input: ApplyDiscountF
                     ErrorCode.VALIDATION_FAILED, f"the coupon {coupon_id} is already applied to {row.stripe_id}", field
                 )
         discounts = {row.stripe_id: [*_kept(row), add] for row in rows}
-        return _Change(rows, named, field, add=add, discounts=discounts)
+        return _Change(rows, named, field, add=add, discounts=discounts, coupon_id=coupon_id)
 
     async def call_stripe(change: _Change, keys: StripeKeys) -> _Answered:
         return await _call_each(ctx, change, keys)
 
+    if _given(input.coupon) and ctx.principal.customer_id is not None:
+        # A refusal of the caller's rights, like a permission class's: before the ledger, no audit entry.
+        raise _forbidden_coupon()
     return await run_mutation(ctx, call, input, validate=validate, call_stripe=call_stripe, write=_write)
 
 

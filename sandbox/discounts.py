@@ -428,13 +428,11 @@ def install() -> None:
     original_init = invoice_cls.__init__
 
     def init_with_discounts(self: Any, *args: Any, **kwargs: Any) -> None:
-        self._discount_ids = []
+        # Before localstripe's own __init__, which exports the invoice into its `invoice.created` event.
+        subscription_id = kwargs.get("subscription")
+        found = _store().get(f"subscription:{subscription_id}") if subscription_id else None
+        self._discount_ids = _discount_ids(found) if found is not None else []
         original_init(self, *args, **kwargs)
-        subscription_id = getattr(self, "subscription", None)
-        if subscription_id is not None:
-            found = _store().get("subscription:" + subscription_id)
-            if found is not None:
-                self._discount_ids = _discount_ids(found)
 
     original_total = invoice_cls.total
 

@@ -221,6 +221,10 @@ class InvoicePreview:
     amount_due: MinorUnits = strawberry.field(description="What the customer will owe.")
     subtotal: MinorUnits = strawberry.field(description="The total before discounts and taxes.")
     total: MinorUnits = strawberry.field(description="The total after discounts and taxes.")
+    total_discount_amount: MinorUnits = strawberry.field(
+        default=MinorUnits(0),
+        description="What the subscription's discounts will take off it (Stripe's `total_discount_amounts`).",
+    )
     currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
     period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
@@ -238,6 +242,9 @@ class InvoicePreview:
             amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
             subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
             total=MinorUnits(int(preview.get("total") or 0)),
+            total_discount_amount=MinorUnits(
+                sum(int(entry.get("amount") or 0) for entry in preview.get("total_discount_amounts") or [] if entry)
+            ),
             currency=str(preview.get("currency") or ""),
             period_start=from_timestamp(preview.get("period_start")),
             period_end=from_timestamp(preview.get("period_end")),

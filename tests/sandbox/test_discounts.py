@@ -217,6 +217,12 @@ async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
     assert preview["discounts"] == [discount_id]
     assert preview["total"] == preview["amount_due"] == 1500
 
+    made = await ok(emulator, "POST", "/v1/invoices", subscription=sub["id"], customer=sub["customer"])
+    assert made["total_discount_amounts"] == [{"amount": 500, "discount": discount_id}], made
+    assert (made["total"], made["amount_due"]) == (1500, 1500)
+    fetched = await ok(emulator, "GET", f"/v1/invoices/{made['id']}")
+    assert fetched["total_discount_amounts"] == made["total_discount_amounts"]
+
     removed = await ok(emulator, "POST", f"/v1/subscriptions/{sub['id']}", discounts="")
     assert removed["discounts"] == []
     await receiver.wait_for("customer.discount.deleted", discount_id)
