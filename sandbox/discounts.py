@@ -6,8 +6,9 @@ them, refuses `name`, `redeem_by` and `max_redemptions`, emits no event, and has
 - `POST /v1/coupons` (answered here): `id` (generated `<random>` when absent, as Stripe does),
   `name`, `percent_off` | `amount_off` + `currency`, `duration` (`once`, `repeating` +
   `duration_in_months`, `forever`), `redeem_by`, `max_redemptions`, `metadata`; kept as
-  localstripe's own `Coupon` (so `GET /v1/coupons[/{id}]` and `DELETE` stay localstripe's) and
-  `coupon.created` is emitted.
+  localstripe's own `Coupon` and `coupon.created` is emitted; `GET /v1/coupons/{id}` answers it in
+  Stripe's shape (the list stays localstripe's); `DELETE /v1/coupons/{id}` stops new redemptions, keeps
+  the discounts that apply it, and emits `coupon.deleted`.
 - `POST /v1/promotion_codes` (`promotion[type]=coupon`, `promotion[coupon]`, `code` (generated when
   absent), `customer`, `expires_at`, `max_redemptions`, `active`, `restrictions[first_time_transaction|
   minimum_amount|minimum_amount_currency]`, `metadata`), `GET /v1/promotion_codes/{id}`,
@@ -168,6 +169,25 @@ async def create_coupon(request: web.Request, match: Any, params: dict[str, Any]
     answer = coupon_object(coupon)
     emit("coupon.created", copy.deepcopy(answer))
     return web.json_response(answer)
+
+
+DELETED_COUPON_PREFIX: Final = "coupon_deleted:"
+"""Deleted coupons, kept for the discounts that still apply them (Stripe keeps those running)."""
+
+
+@route("DELETE", r"/v1/coupons/(?P<id>[^/]+)")
+async def delete_coupon(request: web.Request, match: Any, params: dict[str, Any]) -> web.StreamResponse:
+    """Stripe's delete: no new redemption, existing discounts keep applying; `coupon.deleted`."""
+    from localstripe.resources import Coupon
+
+    store = _store()
+    coupon = store.get("coupon:" + match["id"])
+    if not isinstance(coupon, Coupon):
+        raise _user_error(404, f"No such coupon: '{match['id']}'", "id", "resource_missing")
+    del store["coupon:" + coupon.id]
+    store[DELETED_COUPON_PREFIX + coupon.id] = coupon
+    emit("coupon.deleted", {**coupon_object(coupon), "valid": False})
+    return web.json_response({"id": coupon.id, "object": "coupon", "deleted": True})
 
 
 @route("GET", r"/v1/coupons/(?P<id>[^/]+)")
@@ -401,7 +421,10 @@ def discount_amounts(discount_ids: list[str], subtotal: int, currency: str | Non
     amounts: list[dict[str, Any]] = []
     for discount_id in discount_ids:
         discount = _discount(discount_id)
-        coupon = None if discount is None else _store().get("coupon:" + discount["source"]["coupon"])
+        coupon_id = None if discount is None else discount["source"]["coupon"]
+        coupon = None if coupon_id is None else _store().get("coupon:" + coupon_id)
+        if coupon is None and coupon_id is not None:
+            coupon = _store().get(DELETED_COUPON_PREFIX + coupon_id)
         if not isinstance(coupon, Coupon):
             continue
         if coupon.percent_off is not None:

@@ -242,6 +242,17 @@ async def test_amount_off_coupons_apply_in_their_currency(emulator: LocalStripe)
     assert preview["total_discount_amounts"][0]["amount"] == 900, "never more than the invoice"
     assert preview["total"] == 0
 
+    deleted = await ok(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")
+    assert deleted == {"id": coupon["id"], "object": "coupon", "deleted": True}
+    assert (await call(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")).status_code == 404
+    preview = await ok(
+        emulator, "POST", "/v1/invoices/create_preview", subscription=sub["id"], customer=sub["customer"]
+    )
+    assert preview["total"] == 0, "a deleted coupon keeps applying where it was applied, as at Stripe"
+    other = await subscription(emulator)
+    again = await call(emulator, "POST", f"/v1/subscriptions/{other['id']}", **{"discounts[0][coupon]": coupon["id"]})
+    assert again.status_code == 400 and again.json()["error"]["code"] == "resource_missing"
+
 
 async def test_expired_used_up_and_other_customers_codes_are_refused_as_stripe_does(emulator: LocalStripe) -> None:
     sub = await subscription(emulator)
