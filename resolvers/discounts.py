@@ -9,7 +9,7 @@ of the same kinds is mapped to the same codes, and stored with the key like any 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
@@ -24,7 +24,7 @@ from billing.authorization import (
     visible_promotion_codes,
     visible_subscriptions,
 )
-from billing.mirror import upsert_promotion_code, upsert_subscription
+from billing.mirror import discount_fields, upsert_promotion_code, upsert_subscription
 from billing.mutation_errors import MutationError, user_error
 from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_mutation
 from billing.pages import Page
@@ -196,7 +196,7 @@ class ApplyDiscountFields(Protocol):
 
 @dataclass(frozen=True)
 class _Change:
-    """A validated discount change: the subscriptions, and what each one's `discounts` becomes."""
+    """A validated discount change: the subscriptions, and what to add or remove on each."""
 
     rows: list[SubscriptionModel]
     named_subscription: bool
@@ -205,17 +205,16 @@ class _Change:
     """The `discounts` entry added (`{"coupon": …}` or `{"promotion_code": …}`); None to remove."""
     remove: str | None = None
     """The discount removed (`di_…`); None with `add` None: every discount."""
-    discounts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    """Per subscription Stripe id, the whole `discounts` list sent (Stripe's parameter replaces the list)."""
     coupon_id: str | None = None
     """The coupon `add` redeems."""
 
 
 @dataclass(frozen=True)
 class _Answered:
-    """Stripe's answers (subscriptions), or its refusal as a typed userError."""
+    """Stripe's answers (subscriptions), how many of them redeemed `add` now, or Stripe's refusal as a userError."""
 
     subscriptions: list[dict[str, Any]]
+    redeemed: int = 0
     refusal: dict[str, Any] | None = None
 
 
@@ -226,56 +225,81 @@ def _forbidden_coupon() -> GraphQLError:
     )
 
 
-def _kept(row: SubscriptionModel, without: str | None = None) -> list[dict[str, str]]:
-    """The subscription's current discounts as Stripe's `discounts[n][discount]` entries (one left out)."""
-    return [
-        {"discount": str(entry["id"])} for entry in row.discounts or [] if entry.get("id") and entry["id"] != without
-    ]
+def next_discounts(change: _Change, current: list[Any]) -> list[dict[str, str]] | None:
+    """Stripe's `discounts` list that makes the change on a subscription holding `current`; None: already made.
+
+    `current` is Stripe's (not the mirror's, which may lag behind an event): its discounts are kept
+    by id (`{"discount": "di_…"}`), since Stripe's parameter replaces the whole list. A change found
+    already made (a retry whose first attempt reached Stripe, or another caller) is adopted as is.
+    """
+    held = [discount_fields(entry) if isinstance(entry, dict) else {"id": str(entry)} for entry in current]
+    kept = [{"discount": entry["id"]} for entry in held if entry.get("id")]
+    if change.add is not None:
+        wanted_coupon, wanted_code = change.add.get("coupon"), change.add.get("promotion_code")
+        if any(
+            (wanted_code is not None and entry.get("promotion_code") == wanted_code)
+            or (wanted_code is None and wanted_coupon is not None and entry.get("coupon") == wanted_coupon)
+            for entry in held
+        ):
+            return None
+        return [*kept, change.add]
+    if change.remove is not None:
+        if all(entry.get("id") != change.remove for entry in held):
+            return None
+        return [entry for entry in kept if entry["discount"] != change.remove]
+    return [] if held else None
 
 
 async def _call_each(ctx: Context, change: _Change, keys: StripeKeys) -> _Answered:
     answers: list[dict[str, Any]] = []
+    redeemed = 0
     for row in change.rows:
+        current = await ctx.stripe.retrieve_subscription_with_discounts(row.stripe_id)
+        discounts = next_discounts(change, list(current.get("discounts") or []))
+        if discounts is None:
+            answers.append(current)
+            continue
         try:
             answers.append(
                 await ctx.stripe.set_subscription_discounts(
-                    row.stripe_id,
-                    change.discounts[row.stripe_id],
-                    idempotency_key=keys.stripe_key(f"discounts:{row.stripe_id}"),
+                    row.stripe_id, discounts, idempotency_key=keys.stripe_key(f"discounts:{row.stripe_id}")
                 )
             )
+            redeemed += 1
         except ProviderError as error:
             refusal = stripe_refusal(error, change.error_field)
             if refusal is None:
                 raise
-            return _Answered(answers, refusal)
-    return _Answered(answers)
+            return _Answered(answers, redeemed, refusal)
+    return _Answered(answers, redeemed)
 
 
 async def _write(change: _Change, answered: _Answered) -> Outcome:
     rows = [await upsert_subscription(obj) for obj in answered.subscriptions]
-    if change.add is not None and answered.subscriptions:
+    if change.add is not None and answered.redeemed:
         # Stripe sends no event for a redemption: count ours, so the mirror's USED_UP check stays right.
-        redeemed = len(answered.subscriptions)
         if "promotion_code" in change.add:
             await PromotionCode.filter(stripe_id=change.add["promotion_code"]).update(
-                times_redeemed=F("times_redeemed") + redeemed
+                times_redeemed=F("times_redeemed") + answered.redeemed
             )
         if change.coupon_id is not None:
-            await Coupon.filter(stripe_id=change.coupon_id).update(times_redeemed=F("times_redeemed") + redeemed)
+            await Coupon.filter(stripe_id=change.coupon_id).update(
+                times_redeemed=F("times_redeemed") + answered.redeemed
+            )
+    dumped = {"subscriptions": [dump(row) for row in rows]}
     if answered.refusal is not None:
-        return Outcome(rows={"subscription": None}, fields={"subscriptions": []}, user_errors=[answered.refusal])
-    return Outcome(
-        rows={"subscription": rows[0] if change.named_subscription and rows else None},
-        fields={"subscriptions": [dump(row) for row in rows]},
-    )
+        # Those changed before Stripe refused one stay changed: listed, with the refusal.
+        return Outcome(rows={"subscription": None}, fields=dumped, user_errors=[answered.refusal])
+    return Outcome(rows={"subscription": rows[0] if change.named_subscription and rows else None}, fields=dumped)
 
 
 async def apply_discount(ctx: Context, call: MutationCall, input: ApplyDiscountFields) -> Snapshot:
     """Apply a coupon or a promotion code to a subscription (or to each running subscription of a customer).
 
-    The discounts already there are kept. A customer session may redeem a promotion code on its own
-    customer's subscriptions; coupons take an API key (FORBIDDEN for a session).
+    The discounts already there are kept; one already there (the same code, or the same coupon applied
+    directly) is not applied twice: the subscription is answered as it is, nothing redeemed again. A
+    customer session may redeem a promotion code on its own customer's subscriptions; coupons take an
+    API key (FORBIDDEN for a session).
     """
 
     async def validate() -> _Change:
@@ -299,13 +323,7 @@ async def apply_discount(ctx: Context, call: MutationCall, input: ApplyDiscountF
         refusal = refusal or (None if coupon is None else coupon_refusal(coupon, now, field))
         if refusal is not None:
             raise refusal
-        for row in rows:
-            if any(entry.get("coupon") == coupon_id for entry in row.discounts or []):
-                raise MutationError(
-                    ErrorCode.VALIDATION_FAILED, f"the coupon {coupon_id} is already applied to {row.stripe_id}", field
-                )
-        discounts = {row.stripe_id: [*_kept(row), add] for row in rows}
-        return _Change(rows, named, field, add=add, discounts=discounts, coupon_id=coupon_id)
+        return _Change(rows, named, field, add=add, coupon_id=coupon_id)
 
     async def call_stripe(change: _Change, keys: StripeKeys) -> _Answered:
         return await _call_each(ctx, change, keys)
@@ -342,13 +360,11 @@ async def remove_discount(ctx: Context, call: MutationCall, input: RemoveDiscoun
             rows = [row for row in rows if any(entry.get("id") == discount_id for entry in row.discounts or [])]
             if not rows:
                 raise MutationError(ErrorCode.NOT_FOUND, "no discount with this id on the subscription", field)
-            return _Change(
-                rows, named, field, remove=discount_id, discounts={r.stripe_id: _kept(r, discount_id) for r in rows}
-            )
+            return _Change(rows, named, field, remove=discount_id)
         rows = [row for row in rows if row.discounts]
         if not rows:
             raise MutationError(ErrorCode.VALIDATION_FAILED, "there is no discount to remove", ["input"])
-        return _Change(rows, named, field, discounts={row.stripe_id: [] for row in rows})
+        return _Change(rows, named, field)
 
     async def call_stripe(change: _Change, keys: StripeKeys) -> _Answered:
         return await _call_each(ctx, change, keys)

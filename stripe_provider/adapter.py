@@ -715,3 +715,7 @@ class StripeAdapter:
             if data:
                 return dict(data[0])
         return None
+
+    async def retrieve_subscription_with_discounts(self, subscription: str) -> dict[str, Any]:
+        """A subscription with its discounts expanded (Discount objects): what a change of its discounts starts from."""
+        return await self.call("subscriptions", "retrieve", subscription, params={"expand": ["discounts"]})

@@ -205,6 +205,10 @@ async def test_a_promotion_code_discounts_a_subscription_and_its_next_invoice_th
         )
         assert payload_of(again, "applyDiscount") == payload
         assert stripe_request(localstripe.url, "GET", f"/v1/promotion_codes/{promotion['id']}")["times_redeemed"] == 1
+        # Another key, the same code: already on the subscription, not applied (nor redeemed) twice.
+        twice = await apply(graphql, subscriptionId=subscription["id"], promotionCode=promotion["id"])
+        assert twice["userErrors"] == [] and twice["subscription"]["discounts"] == [discount], twice
+        assert stripe_request(localstripe.url, "GET", f"/v1/promotion_codes/{promotion['id']}")["times_redeemed"] == 1
 
         body = await graphql.execute(
             REMOVE_DISCOUNT,

@@ -8,7 +8,7 @@ import pytest
 
 from base.error_codes import ErrorCode
 from models import Coupon, PromotionCode
-from resolvers.discounts import coupon_refusal, promotion_code_refusal, stripe_refusal
+from resolvers.discounts import _Change, coupon_refusal, next_discounts, promotion_code_refusal, stripe_refusal
 from stripe_provider.adapter import ProviderError
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
@@ -72,3 +72,29 @@ def test_stripes_refusals_map_to_the_typed_codes() -> None:
     assert refused("Invalid array") is None, "any other refusal stays Stripe's own (VALIDATION_FAILED)"
     unavailable = ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, "down")
     assert stripe_refusal(unavailable, FIELD) is None, "an unknown outcome is never a typed refusal"
+
+
+def test_a_change_starts_from_stripes_discounts_and_adopts_what_is_already_made() -> None:
+    held = [
+        {"id": "di_1", "object": "discount", "source": {"type": "coupon", "coupon": "SPRING"}, "promotion_code": None},
+        {
+            "id": "di_2",
+            "object": "discount",
+            "source": {"type": "coupon", "coupon": "OFF"},
+            "promotion_code": "promo_1",
+        },
+    ]
+
+    def change(**fields: object) -> _Change:
+        return _Change(rows=[], named_subscription=True, error_field=FIELD, **fields)  # type: ignore[arg-type]
+
+    kept = [{"discount": "di_1"}, {"discount": "di_2"}]
+    assert next_discounts(change(add={"coupon": "NEW"}), held) == [*kept, {"coupon": "NEW"}]
+    assert next_discounts(change(add={"coupon": "SPRING"}), held) is None, "the coupon is on already"
+    assert next_discounts(change(add={"promotion_code": "promo_1"}), held) is None, "the code is on already"
+    assert next_discounts(change(add={"promotion_code": "promo_2"}), held) == [*kept, {"promotion_code": "promo_2"}]
+    assert next_discounts(change(remove="di_1"), held) == [{"discount": "di_2"}]
+    assert next_discounts(change(remove="di_9"), held) is None, "removed already"
+    assert next_discounts(change(), held) == []
+    assert next_discounts(change(), []) is None
+    assert next_discounts(change(add={"coupon": "NEW"}), ["di_1"]) == [{"discount": "di_1"}, {"coupon": "NEW"}]
