@@ -76,6 +76,21 @@ class ErrorCode(StrEnum):
         "The subscription has ended (canceled or expired): it cannot be paused or resumed; nothing was done.",
         True,
     )
+    DISCOUNT_EXPIRED = (
+        "DISCOUNT_EXPIRED",
+        "The promotion code (or coupon) has expired or was deactivated: it cannot be redeemed; nothing was done.",
+        True,
+    )
+    DISCOUNT_USED_UP = (
+        "DISCOUNT_USED_UP",
+        "The promotion code (or coupon) was redeemed as many times as it may be (`maxRedemptions`); nothing was done.",
+        True,
+    )
+    DISCOUNT_FOR_ANOTHER_CUSTOMER = (
+        "DISCOUNT_FOR_ANOTHER_CUSTOMER",
+        "The promotion code may be redeemed by another customer only; nothing was done.",
+        True,
+    )
 
     # Top-level GraphQL errors (`extensions.code`).
     FORBIDDEN = "FORBIDDEN", "The caller may not see this object or run this operation; no data of it is sent."

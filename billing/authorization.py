@@ -25,7 +25,18 @@ from tortoise.queryset import QuerySet
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_typed_id
 from base.principals import Principal, Scope
-from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
+from models import (
+    Coupon,
+    Customer,
+    Dispute,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    Price,
+    PromotionCode,
+    Refund,
+    Subscription,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -250,3 +261,19 @@ def with_status(qs: QuerySet[M], status: StatusFilter) -> QuerySet[M]:
     if status.value is None:
         return qs.exclude(status__in=list(status.known))
     return qs.filter(status=status.value)
+
+
+# --- discounts (issue 15) ----------------------------------------------------------------------------------
+
+
+def visible_coupons(principal: Principal) -> QuerySet[Coupon]:
+    """Every coupon not deleted: like prices, the catalogue of what discounts exist."""
+    return Coupon.filter(deleted=False)
+
+
+def visible_promotion_codes(principal: Principal) -> QuerySet[PromotionCode]:
+    """Every promotion code for an API key; none for a customer session (codes are handed out, not listed)."""
+    qs = PromotionCode.all()
+    if principal.customer_id is not None:
+        qs = qs.filter(id__isnull=True)
+    return qs

@@ -3,6 +3,7 @@
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
 from models.customers import Customer
+from models.discounts import Coupon, PromotionCode
 from models.disputes import Dispute
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
@@ -16,6 +17,7 @@ from models.subscriptions import Subscription, SubscriptionItem
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "Coupon",
     "Customer",
     "CustomerSession",
     "Dispute",
@@ -26,6 +28,7 @@ __all__ = [
     "Payment",
     "PaymentMethod",
     "Price",
+    "PromotionCode",
     "Refund",
     "Subscription",
     "SubscriptionItem",

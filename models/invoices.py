@@ -25,6 +25,8 @@ class Invoice(StripeMirrorModel):
     amount_paid = fields.BigIntField(default=0)
     amount_remaining = fields.BigIntField(default=0)
     total = fields.BigIntField(default=0)
+    total_discount_amount = fields.BigIntField(default=0)
+    """The sum of Stripe's `total_discount_amounts`: what discounts took off this invoice."""
     hosted_invoice_url = fields.TextField(null=True)
     payment_intent_stripe_id = fields.CharField(max_length=255, null=True, db_index=True)
     """The PaymentIntent paying the invoice; current API versions link payments from this side only."""

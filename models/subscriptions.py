@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 
@@ -34,6 +34,8 @@ class Subscription(StripeMirrorModel):
     """Stripe's `pause_collection.resumes_at`; null while paused indefinitely (or not paused)."""
     past_due_since = fields.DatetimeField(null=True)
     """When the mirror saw the status become `past_due` (the event's time); null whenever it is not past due."""
+    discounts: list[dict[str, Any]] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    """Its discounts as `billing.mirror.discount_fields` keeps them (id, coupon, promotion_code, start, end)."""
 
     customer_id: object
     items: fields.ReverseRelation[SubscriptionItem]

@@ -45,6 +45,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from sandbox import (
+    discounts,  # registers its routes; `install()` below
     disputes,  # noqa: F401  (registers its routes)
     events,  # noqa: F401  (registers its routes)
     invoice_actions,  # noqa: F401  (registers its routes)
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     persistence = persist_store_in(args.state_dir)
     pause_collection.install()
     test_clocks.install()
+    discounts.install()
     if not args.from_scratch:
         persistence.load()
     app = server.app

@@ -32,6 +32,9 @@ class UserErrorCode(Enum):
     PROVIDER_ERROR = _member(ErrorCode.PROVIDER_ERROR)
     SERVICE_UNAVAILABLE = _member(ErrorCode.SERVICE_UNAVAILABLE)
     SUBSCRIPTION_ENDED = _member(ErrorCode.SUBSCRIPTION_ENDED)
+    DISCOUNT_EXPIRED = _member(ErrorCode.DISCOUNT_EXPIRED)
+    DISCOUNT_USED_UP = _member(ErrorCode.DISCOUNT_USED_UP)
+    DISCOUNT_FOR_ANOTHER_CUSTOMER = _member(ErrorCode.DISCOUNT_FOR_ANOTHER_CUSTOMER)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")

@@ -79,6 +79,9 @@ class Invoice(Node):
     amount_paid: MinorUnits = strawberry.field(description="What has been paid.")
     amount_remaining: MinorUnits = strawberry.field(description="What is left to pay.")
     total: MinorUnits = strawberry.field(description="The invoice total, after discounts and taxes.")
+    total_discount_amount: MinorUnits = strawberry.field(
+        description="What discounts took off this invoice (the sum of Stripe's `total_discount_amounts`); 0 for none."
+    )
     currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     number: str | None = strawberry.field(description="The invoice number shown to the customer; null for drafts.")
     hosted_invoice_url: str | None = strawberry.field(
@@ -107,6 +110,7 @@ class Invoice(Node):
             amount_paid=row.amount_paid,
             amount_remaining=row.amount_remaining,
             total=row.total,
+            total_discount_amount=row.total_discount_amount,
             currency=row.currency,
             number=row.number,
             hosted_invoice_url=row.hosted_invoice_url,
@@ -226,6 +230,10 @@ class InvoicePreview:
     amount_due: MinorUnits = strawberry.field(description="What the customer will owe.")
     subtotal: MinorUnits = strawberry.field(description="The total before discounts and taxes.")
     total: MinorUnits = strawberry.field(description="The total after discounts and taxes.")
+    total_discount_amount: MinorUnits = strawberry.field(
+        default=MinorUnits(0),
+        description="What the subscription's discounts will take off it (Stripe's `total_discount_amounts`).",
+    )
     currency: str = strawberry.field(description=CURRENCY_DESCRIPTION)
     period_start: datetime | None = strawberry.field(description="Start of the period it will bill.")
     period_end: datetime | None = strawberry.field(description="End of the period it will bill.")
@@ -243,6 +251,9 @@ class InvoicePreview:
             amount_due=MinorUnits(int(preview.get("amount_due") or 0)),
             subtotal=MinorUnits(int(preview.get("subtotal") or 0)),
             total=MinorUnits(int(preview.get("total") or 0)),
+            total_discount_amount=MinorUnits(
+                sum(int(entry.get("amount") or 0) for entry in preview.get("total_discount_amounts") or [] if entry)
+            ),
             currency=str(preview.get("currency") or ""),
             period_start=from_timestamp(preview.get("period_start")),
             period_end=from_timestamp(preview.get("period_end")),

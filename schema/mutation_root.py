@@ -10,10 +10,11 @@ from __future__ import annotations
 import strawberry
 
 from billing.mutations import MutationCall
-from resolvers import customers, disputes, invoices, payment_methods, payments, sessions, subscriptions
+from resolvers import customers, discounts, disputes, invoices, payment_methods, payments, sessions, subscriptions
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
+from schema.discounts import ApplyDiscountInput, RemoveDiscountInput
 from schema.disputes import SubmitDisputeEvidenceInput, SubmitDisputeEvidencePayload
 from schema.invoices import (
     FinalizeInvoiceInput,
@@ -44,12 +45,14 @@ from schema.sessions import (
     RevokeCustomerSessionsPayload,
 )
 from schema.subscriptions import (
+    ApplyDiscountPayload,
     CancelSubscriptionInput,
     CancelSubscriptionPayload,
     CreateSubscriptionInput,
     CreateSubscriptionPayload,
     PauseSubscriptionInput,
     PauseSubscriptionPayload,
+    RemoveDiscountPayload,
     ResumeSubscriptionInput,
     ResumeSubscriptionPayload,
     UpdateSubscriptionInput,
@@ -266,3 +269,26 @@ class Mutation:
     ) -> RevokeCustomerSessionsPayload:
         data = await sessions.revoke_customer_sessions(info.context, mutation_call(info, idempotency_key), input)
         return RevokeCustomerSessionsPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Apply a coupon or a promotion code to a subscription (or to each running subscription of a "
+        "customer); the discounts already there stay. A customer session may redeem a promotion code on its own "
+        "subscriptions; coupons take an API key with `write`.",
+        permission_classes=[CanWriteOwn],
+    )
+    async def apply_discount(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[ApplyDiscountInput]
+    ) -> ApplyDiscountPayload:
+        data = await discounts.apply_discount(info.context, mutation_call(info, idempotency_key), input)
+        return ApplyDiscountPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        description="Remove one discount (or all) from a subscription, or from each running subscription of a "
+        "customer (API keys with `write`).",
+        permission_classes=[CanWrite],
+    )
+    async def remove_discount(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RemoveDiscountInput]
+    ) -> RemoveDiscountPayload:
+        data = await discounts.remove_discount(info.context, mutation_call(info, idempotency_key), input)
+        return RemoveDiscountPayload.from_snapshot(data)

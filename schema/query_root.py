@@ -12,6 +12,7 @@ import strawberry
 
 import resolvers.audit
 import resolvers.customers
+import resolvers.discounts
 import resolvers.disputes
 import resolvers.invoices
 import resolvers.node
@@ -37,6 +38,7 @@ from schema.arguments import (
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.customers import Customer, nested_pages_asked
+from schema.discounts import CodeFilter, Coupon, PromotionActiveFilter, PromotionCode, ValidFilter
 from schema.disputes import Dispute
 from schema.enums import status_filter
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
@@ -218,3 +220,30 @@ class Query:
     ) -> Connection[AuditEvent]:
         page = await resolvers.audit.audit_events(info.context, first, after, principal, operation)
         return Connection.from_page(page, AuditEvent.from_model)
+
+    @strawberry.field(
+        description="The mirrored coupons (what a discount takes off), newest first; any authenticated caller, "
+        "like prices.",
+        permission_classes=[CanRead],
+    )
+    async def coupons(
+        self, info: Info, first: First = None, after: After = None, valid: ValidFilter = None
+    ) -> Connection[Coupon]:
+        page = await resolvers.discounts.coupons(info.context, first, after, valid)
+        return Connection.from_page(page, Coupon.from_model)
+
+    @strawberry.field(
+        description="The mirrored promotion codes, newest first (API keys with `read`: codes are handed out to "
+        "customers, not listed to them).",
+        permission_classes=[CanReadAll],
+    )
+    async def promotion_codes(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        code: CodeFilter = None,
+        active: PromotionActiveFilter = None,
+    ) -> Connection[PromotionCode]:
+        page = await resolvers.discounts.promotion_codes(info.context, first, after, code, active)
+        return Connection.from_page(page, PromotionCode.from_model)

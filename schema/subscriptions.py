@@ -15,6 +15,7 @@ from billing.snapshots import load
 from models import Subscription as SubscriptionModel
 from schema.arguments import After, First
 from schema.context import Info
+from schema.discounts import Discount
 from schema.enums import UNKNOWN_VALUE, SubscriptionStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.nodes import node_of, node_type
@@ -144,6 +145,10 @@ class Subscription(Node):
         prices = await loaders.price_by_stripe_id.load_many(price_ids)
         products = [price.product_stripe_id for price in prices if price is not None and price.product_stripe_id]
         return list(dict.fromkeys(products))
+
+    @strawberry.field(description="The coupons applied to it (Stripe's discounts), as mirrored; oldest first.")
+    def discounts(self) -> list[Discount]:
+        return [Discount.of(entry) for entry in self.model.discounts or []]
 
     @strawberry.field(description="This subscription's invoices, newest first.")
     async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[InvoiceRef]:
@@ -308,3 +313,45 @@ class ResumeSubscriptionPayload:
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> ResumeSubscriptionPayload:
         return cls(subscription=subscription_from_snapshot(data.get("subscription")), user_errors=user_errors(data))
+
+
+def _subscriptions(data: dict[str, Any]) -> list[Subscription]:
+    return [Subscription.from_model(load(SubscriptionModel, row)) for row in data.get("subscriptions") or []]
+
+
+@strawberry.type(description="The answer of `applyDiscount`.")
+class ApplyDiscountPayload:
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription discounted (for `subscriptionId`); null when `userErrors` is not empty."
+    )
+    subscriptions: list[Subscription] = strawberry.field(
+        description="Every subscription discounted (one for `subscriptionId`); empty when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> ApplyDiscountPayload:
+        return cls(
+            subscription=subscription_from_snapshot(data.get("subscription")),
+            subscriptions=_subscriptions(data),
+            user_errors=user_errors(data),
+        )
+
+
+@strawberry.type(description="The answer of `removeDiscount`.")
+class RemoveDiscountPayload:
+    subscription: Subscription | None = strawberry.field(
+        description="The subscription (for `subscriptionId`); null when `userErrors` is not empty."
+    )
+    subscriptions: list[Subscription] = strawberry.field(
+        description="Every subscription changed; empty when `userErrors` is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS_DESCRIPTION)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> RemoveDiscountPayload:
+        return cls(
+            subscription=subscription_from_snapshot(data.get("subscription")),
+            subscriptions=_subscriptions(data),
+            user_errors=user_errors(data),
+        )

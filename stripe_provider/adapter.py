@@ -691,3 +691,31 @@ class StripeAdapter:
             scope={"payment_intent": payment_intent},
             expected={"amount": amount, **({"reason": reason} if reason is not None else {})},
         )
+
+    async def set_subscription_discounts(
+        self, subscription: str, discounts: list[dict[str, str]], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Replace a subscription's discounts (`discounts[n][coupon|promotion_code|discount]`); [] clears them.
+
+        The answer has the discounts expanded (Discount objects, not bare `di_…` ids).
+        """
+        return await self.call(
+            "subscriptions",
+            "update",
+            subscription,
+            params={"discounts": discounts or "", "expand": ["discounts"]},
+            idempotency_key=idempotency_key,
+        )
+
+    async def find_promotion_code(self, code: str) -> dict[str, Any] | None:
+        """The newest promotion code with this customer-facing `code` (active first), or None."""
+        for active in (True, False):
+            found = await self.call("promotion_codes", "list", params={"code": code, "active": active, "limit": 1})
+            data = found.get("data") or []
+            if data:
+                return dict(data[0])
+        return None
+
+    async def retrieve_subscription_with_discounts(self, subscription: str) -> dict[str, Any]:
+        """A subscription with its discounts expanded (Discount objects): what a change of its discounts starts from."""
+        return await self.call("subscriptions", "retrieve", subscription, params={"expand": ["discounts"]})

@@ -25,6 +25,7 @@ FEATURES = frozenset(
         "sessions",
         "subscriptions",
         "dunning",
+        "discounts",
     }
 )
 """The billing features: each may name one module per layer package."""

@@ -40,6 +40,8 @@ EVENT_FAMILIES: dict[str, str] = {
     },
     **{f"price.{action}": "price" for action in ("created", "updated")},
     **{f"plan.{action}": "price" for action in ("created", "updated")},
+    **{f"coupon.{action}": "coupon" for action in ("created", "updated", "deleted")},
+    **{f"promotion_code.{action}": "promotion_code" for action in ("created", "updated")},
 }
 
 FAMILIES: frozenset[str] = frozenset(EVENT_FAMILIES.values())

@@ -7,7 +7,7 @@
    transaction. A permanent failure writes an audit entry with outcome `failed`.
 3. **Publish**: after the commit, a `StatusMessage` for each payment, invoice or subscription
    whose status changed or was first confirmed by an event, or whose published attribute the
-   event changed (a subscription's `pause_collection`; `Target.published_attributes`), and one
+   event changed (a subscription's `pause_collection` or `discounts`; `Target.published_attributes`), and one
    for an invoice's failed payment attempt (`webhooks.dunning`) (best
    effort: a failed publish is logged, the event stays processed).
 

@@ -18,17 +18,32 @@ from billing.mirror import (
     MissingParentError,
     StripeObject,
     stripe_id_of,
+    unknown_discount_ids,
+    upsert_coupon,
     upsert_customer,
     upsert_dispute,
     upsert_invoice,
     upsert_payment,
     upsert_payment_method,
     upsert_price,
+    upsert_promotion_code,
     upsert_refund,
     upsert_subscription,
 )
 from live.bus import StatusKind
-from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, WebhookEvent
+from models import (
+    Coupon,
+    Customer,
+    Dispute,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    Price,
+    PromotionCode,
+    Refund,
+    Subscription,
+    WebhookEvent,
+)
 from models.base import StripeMirrorModel
 from stripe_provider.adapter import ProviderError, StripeAdapter
 
@@ -44,8 +59,9 @@ __all__ = [
 
 Fetch = Callable[[StripeAdapter, str], Awaitable[dict[str, Any]]]
 
-SUBSCRIPTION_PUBLISHED_ATTRIBUTES: Final = frozenset({"pause_collection"})
-"""A pause or resume is pushed to `subscriptionStatusChanged` subscribers although the status stays."""
+SUBSCRIPTION_PUBLISHED_ATTRIBUTES: Final = frozenset({"pause_collection", "discounts"})
+"""A pause or resume, or a change of its discounts, is pushed to `subscriptionStatusChanged` subscribers although
+the status stays."""
 
 
 class Upsert(Protocol):
@@ -91,7 +107,8 @@ async def _fetch_payment_method(stripe: StripeAdapter, stripe_id: str) -> dict[s
 
 
 async def _fetch_subscription(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
-    return await stripe.call("subscriptions", "retrieve", stripe_id)
+    # Discounts expanded: an event names them by id only (`billing.mirror.subscription_discounts`).
+    return await stripe.call("subscriptions", "retrieve", stripe_id, params={"expand": ["discounts"]})
 
 
 async def _fetch_invoice(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
@@ -108,6 +125,25 @@ async def _fetch_refund(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]
 
 async def _fetch_dispute(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
     return await stripe.retrieve_dispute(stripe_id)
+
+
+async def _fetch_coupon(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("coupons", "retrieve", stripe_id)
+
+
+async def _fetch_promotion_code(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("promotion_codes", "retrieve", stripe_id)
+
+
+async def _with_discounts_described(obj: StripeObject, stripe: StripeAdapter) -> tuple[StripeObject, bool]:
+    """The subscription, read again with its discounts expanded when it names one the mirror cannot describe."""
+    stripe_id = stripe_id_of(obj.get("id"))
+    if stripe_id is None:
+        return obj, False
+    row = await Subscription.get_or_none(stripe_id=stripe_id).only("id", "discounts")
+    if not unknown_discount_ids(obj.get("discounts"), (row.discounts or []) if row is not None else []):
+        return obj, False
+    return await _fetch_subscription(stripe, stripe_id), True
 
 
 def _price_fetcher(obj: StripeObject) -> Fetch:
@@ -141,13 +177,15 @@ async def target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe:
     if family == "payment_method":
         return Target(PaymentMethod, obj, upsert_payment_method, _fetch_payment_method)
     if family == "subscription":
+        described, refetched_now = await _with_discounts_described(obj, stripe)
         return Target(
             Subscription,
-            obj,
+            described,
             upsert_subscription,
             _fetch_subscription,
             kind="subscription",
             published_attributes=SUBSCRIPTION_PUBLISHED_ATTRIBUTES,
+            fresh=refetched_now,
         )
     if family == "invoice":
         return Target(Invoice, obj, upsert_invoice, _fetch_invoice, kind="invoice")
@@ -167,6 +205,12 @@ async def target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe:
         return Target(Refund, obj, upsert_refund, _fetch_refund)
     if family == "dispute":
         return Target(Dispute, obj, upsert_dispute, _fetch_dispute, kind="dispute")
+    if family == "coupon":
+        if event.type == "coupon.deleted":
+            obj = {**obj, "deleted": True}
+        return Target(Coupon, obj, upsert_coupon, _fetch_coupon)
+    if family == "promotion_code":
+        return Target(PromotionCode, obj, upsert_promotion_code, _fetch_promotion_code)
     raise InvalidStripeObjectError(f"no handler for event family {family!r}")
 
 

@@ -132,6 +132,9 @@ def invoice_fields(obj: StripeObject) -> dict[str, Any]:
         # localstripe sends no amount_remaining; Stripe defines it as due minus paid.
         "amount_remaining": amount_of(remaining) if remaining is not None else max(amount_due - amount_paid, 0),
         "total": amount_of(obj.get("total")),
+        "total_discount_amount": sum(
+            amount_of(entry.get("amount")) for entry in obj.get("total_discount_amounts") or [] if entry
+        ),
         "hosted_invoice_url": obj.get("hosted_invoice_url"),
         "period_start": from_timestamp(obj.get("period_start")),
         "period_end": from_timestamp(obj.get("period_end")),

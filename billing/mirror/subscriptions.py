@@ -25,6 +25,7 @@ from billing.mirror.common import (
     synced_now,
 )
 from billing.mirror.customers import require_customer
+from billing.mirror.discounts import subscription_discounts
 from models import Customer, Invoice, Subscription, SubscriptionItem
 
 
@@ -104,16 +105,15 @@ def subscription_fields(obj: StripeObject) -> dict[str, Any]:
     }
 
 
-async def _past_due_since(stripe_id: str, status: str, stripe_event_at: datetime | None) -> datetime | None:
+def _past_due_since(current: Subscription | None, status: str, stripe_event_at: datetime | None) -> datetime | None:
     """When the subscription became `past_due`: kept while it stays so, set now when it just became so, else null.
 
     Stripe does not say when; the mirror stamps the time of the event (or answer) that first showed it past due.
     """
     if status != "past_due":
         return None
-    row = await Subscription.get_or_none(stripe_id=stripe_id).only("id", "past_due_since")
-    if row is not None and row.past_due_since is not None:
-        return row.past_due_since
+    if current is not None and current.past_due_since is not None:
+        return current.past_due_since
     return stripe_event_at or datetime.now(UTC)
 
 
@@ -136,7 +136,12 @@ async def upsert_subscription(
     items = list_data(items_list)
     item_rows = [(object_id(item), subscription_item_fields(item, obj)) for item in items]
     async with in_transaction():
-        fields["past_due_since"] = await _past_due_since(stripe_id, fields["status"], stripe_event_at)
+        current = await Subscription.get_or_none(stripe_id=stripe_id).only("id", "past_due_since", "discounts")
+        fields["past_due_since"] = _past_due_since(current, fields["status"], stripe_event_at)
+        known = (current.discounts or []) if current is not None else []
+        discounts = subscription_discounts(obj.get("discounts"), known)
+        if discounts is not None:
+            fields["discounts"] = discounts
         subscription, _ = await Subscription.update_or_create(
             defaults={**fields, **synced_now(), "customer": customer}, stripe_id=stripe_id
         )

@@ -25,6 +25,7 @@ from base.settings import Settings
 from billing.mirror import (
     InvalidStripeObjectError,
     MissingParentError,
+    coupon_fields,
     customer_fields,
     from_timestamp,
     invoice_fields,
@@ -33,11 +34,14 @@ from billing.mirror import (
     payment_fields,
     payment_method_fields,
     price_fields,
+    promotion_code_fields,
     refund_fields,
     refund_parent_ids,
     stripe_id_of,
+    subscription_discounts,
     subscription_fields,
     subscription_item_fields,
+    unknown_discount_ids,
     upsert_customer,
     upsert_invoice,
     upsert_payment,
@@ -273,6 +277,8 @@ def test_invoice_fields_current_shape(resources: dict[str, dict[str, Any]]) -> N
         "amount_paid": 0,
         "amount_remaining": 1000,
         "total": 1000,
+        # `total_discount_amounts: []` in the example: nothing taken off.
+        "total_discount_amount": 0,
         "hosted_invoice_url": None,
         "period_start": EXAMPLE_TIME,
         "period_end": EXAMPLE_TIME,
@@ -801,3 +807,65 @@ async def test_concurrent_refunds_of_one_payment_all_count(
     await asyncio.gather(*(upsert_refund(refund) for refund in refunds))
     assert await Refund.filter(payment_id=payment.id).count() == 8
     assert (await Payment.get(id=payment.id)).amount_refunded == 80
+
+
+# --- discounts (issue 15) ----------------------------------------------------------------------------------
+
+
+def test_coupon_and_promotion_code_fields_current_and_older_shapes() -> None:
+    coupon = coupon_fields(
+        {
+            "id": "SPRING",
+            "object": "coupon",
+            "percent_off": 25,
+            "duration": "repeating",
+            "duration_in_months": 3,
+            "name": "Spring",
+            "times_redeemed": 2,
+            "max_redemptions": 5,
+            "redeem_by": 1_800_000_000,
+            "valid": True,
+            "amount_off": None,
+            "currency": None,
+            "created": 1_700_000_000,
+        }
+    )
+    assert (coupon["percent_off"], coupon["amount_off"], coupon["currency"]) == (25.0, None, None)
+    assert coupon["redeem_by"] == from_timestamp(1_800_000_000) and coupon["times_redeemed"] == 2
+    amount = coupon_fields({"id": "OFF", "amount_off": 300, "currency": "USD", "duration": "once"})
+    assert (amount["amount_off"], amount["currency"], amount["percent_off"]) == (300, "usd", None)
+    current = {
+        "id": "promo_1",
+        "code": "SPRING25",
+        "promotion": {"type": "coupon", "coupon": "SPRING"},
+        "customer": None,
+        "active": True,
+        "expires_at": None,
+        "times_redeemed": 0,
+    }
+    assert promotion_code_fields(current)["coupon_stripe_id"] == "SPRING"
+    older = {**current, "promotion": None, "coupon": {"id": "SPRING", "object": "coupon"}, "customer": "cus_1"}
+    fields = promotion_code_fields(older)
+    assert (fields["coupon_stripe_id"], fields["customer_stripe_id"]) == ("SPRING", "cus_1")
+
+
+def test_a_subscriptions_discounts_keep_what_the_row_knew_of_bare_ids() -> None:
+    known = [{"id": "di_1", "coupon": "SPRING", "promotion_code": "promo_1", "start": 1, "end": 2}]
+    expanded = {
+        "id": "di_2",
+        "object": "discount",
+        "source": {"type": "coupon", "coupon": "OFF"},
+        "promotion_code": None,
+        "start": 5,
+        "end": None,
+    }
+    older = {"id": "di_3", "coupon": {"id": "OLD", "object": "coupon"}, "start": 6, "end": None}
+    assert subscription_discounts(["di_1", expanded, older], known) == [
+        known[0],
+        {"id": "di_2", "coupon": "OFF", "promotion_code": None, "start": 5, "end": None},
+        {"id": "di_3", "coupon": "OLD", "promotion_code": None, "start": 6, "end": None},
+    ]
+    assert subscription_discounts(None, known) is None, "an object that does not say leaves the row's list"
+    assert subscription_discounts([], known) == []
+    assert unknown_discount_ids(["di_1", "di_9"], known) == ["di_9"]
+    assert unknown_discount_ids([expanded], known) == []

@@ -219,6 +219,23 @@ CASES = [
         True,
         Scope.WRITE,
     ),
+    # Discounts (issue 15): coupons are catalogue like prices; promotion codes are listed to API keys only.
+    Case("coupons", q("coupons", "", "{ edges { node { id } } }"), {}, True, Scope.READ),
+    Case("promotionCodes", q("promotionCodes", "", "{ edges { node { id } } }"), {}, False, Scope.READ),
+    Case(
+        "applyDiscount",
+        m("applyDiscount", "ApplyDiscountInput"),
+        {"subscriptionId": "{Subscription}", "promotionCode": "SPRING25"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "removeDiscount",
+        m("removeDiscount", "RemoveDiscountInput"),
+        {"subscriptionId": "{Subscription}"},
+        False,
+        Scope.WRITE,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
@@ -400,3 +417,14 @@ async def test_live_authorization_matrix(pg_mirror: Settings) -> None:
                     assert invoices_of(results, field) == [b_invoice], f"{field} as {scope}"
                 else:
                     assert len(results) == 1 and codes(results[0]) == ["FORBIDDEN"], f"{field} as {scope}"
+
+
+async def test_a_session_may_not_apply_a_coupon_even_to_its_own_subscription(execute_pg: Execute) -> None:
+    (a,) = await seed_customers(1)
+    session = session_for(a.customer.id)
+    case = next(c for c in CASES if c.field == "applyDiscount")
+    variables = {
+        "key": f"matrix-{uuid.uuid4()}",
+        "input": {"subscriptionId": object_ids(a)["Subscription"], "coupon": "c"},
+    }
+    assert_forbidden(await execute_pg(case.document, variables, principal=session), case, "A's session, a coupon")
