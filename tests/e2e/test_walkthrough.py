@@ -123,7 +123,9 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
     )
     assert result.returncode == 0, result.stdout + result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    created, attached, read, subscribed, preview, paused, resumed, paid, disputed = (o["data"] for o in outputs)
+    created, attached, read, subscribed, preview, paused, resumed, paid, disputed, discounted = (
+        o["data"] for o in outputs
+    )
     assert created["createCustomer"]["userErrors"] == [] and created["createCustomer"]["customer"]["stripeId"]
     assert attached["attachPaymentMethod"]["userErrors"] == []
     assert attached["attachPaymentMethod"]["paymentMethod"]["isDefault"] is True
@@ -149,6 +151,14 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
     assert disputed["payment"]["disputes"]["edges"] == [
         {"node": {"status": "NEEDS_RESPONSE", "reason": "fraudulent", "amount": 2000}}
     ]
+    assert discounted["applyDiscount"] == {
+        "subscription": {
+            "discounts": [
+                {"coupon": {"percentOff": 20.0, "duration": "forever"}, "promotionCode": {"code": "WELCOME20"}}
+            ]
+        },
+        "userErrors": [],
+    }
 
     # The sandbox delivers its webhooks to the gateway: a customer made at the sandbox
     # directly (as in Stripe's dashboard) reaches the mirror.
