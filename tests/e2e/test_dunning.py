@@ -134,16 +134,16 @@ async def clocked_subscription(
     return clock, customer, payload["subscription"]
 
 
-def advance(emulator_url: str, clock_id: str, frozen_time: int, timeout: float = 15) -> None:
-    """Advance the test clock and wait until it is ready again."""
-    answer = stripe_request(
-        emulator_url, "POST", f"/v1/test_helpers/test_clocks/{clock_id}/advance", data={"frozen_time": frozen_time}
-    )
+async def advance(emulator_url: str, clock_id: str, frozen_time: int, timeout: float = 15) -> None:
+    """Advance the test clock and wait until it is ready again (off the loop: the sockets stay served)."""
+    path = f"/v1/test_helpers/test_clocks/{clock_id}"
+    data = {"frozen_time": frozen_time}
+    answer = await asyncio.to_thread(lambda: stripe_request(emulator_url, "POST", f"{path}/advance", data=data))
     assert answer["status"] == "advancing", answer
     deadline = time.monotonic() + timeout
-    while stripe_request(emulator_url, "GET", f"/v1/test_helpers/test_clocks/{clock_id}")["status"] != "ready":
+    while (await asyncio.to_thread(stripe_request, emulator_url, "GET", path))["status"] != "ready":
         assert time.monotonic() < deadline, "the test clock never got ready"
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
 
 
 async def next_data(ws: ClientConnection, operation_id: str, field: str, deadline: float) -> dict[str, Any]:
@@ -196,7 +196,7 @@ async def test_a_renewal_failed_on_a_test_clock_is_seen_pushed_and_retried_to_ac
         statuses = await subscribe(ws, SUBSCRIPTION_STATUS_CHANGED, {"subscriptionId": subscription["id"]})
         await wait_subscribed(gateway, 2)
         started = time.monotonic()
-        advance(localstripe.url, clock["id"], now + 32 * DAY)
+        await advance(localstripe.url, clock["id"], now + 32 * DAY)
 
         seen = await frames_until(
             ws,
@@ -268,14 +268,14 @@ async def test_one_frame_per_failed_attempt_action_required_and_sessions_watch_t
     async with live_socket(gateway, a_session) as ws:
         own = await subscribe(ws, PAYMENT_FAILED, {})
         await wait_subscribed(gateway)
-        advance(localstripe.url, clock_b["id"], now + 32 * DAY)  # B's failure: not for A's session
-        advance(localstripe.url, clock_a["id"], now + 32 * DAY)
+        await advance(localstripe.url, clock_b["id"], now + 32 * DAY)  # B's failure: not for A's session
+        await advance(localstripe.url, clock_a["id"], now + 32 * DAY)
         first = await next_data(ws, own, "paymentFailed", time.monotonic() + 20)
         assert first["attemptCount"] == 1 and first["declineCode"] == "generic_decline"
         # The automatic retry 3 days later fails again: one more frame, attempt 2, next retry 5 days on.
         period_end = timestamp(sub_a["currentPeriodEnd"])
         assert period_end is not None
-        advance(localstripe.url, clock_a["id"], period_end + 3 * DAY + 60)
+        await advance(localstripe.url, clock_a["id"], period_end + 3 * DAY + 60)
         second = await next_data(ws, own, "paymentFailed", time.monotonic() + 20)
         assert second["attemptCount"] == 2 and timestamp(second["nextPaymentAttempt"]) == period_end + 8 * DAY
         assert second["invoice"]["id"] == first["invoice"]["id"]
@@ -291,7 +291,7 @@ async def test_one_frame_per_failed_attempt_action_required_and_sessions_watch_t
         await wait_subscribed(gateway)
         b_period_end = timestamp(sub_b["currentPeriodEnd"])
         assert b_period_end is not None
-        advance(localstripe.url, clock_b["id"], b_period_end + 3 * DAY + 60)
+        await advance(localstripe.url, clock_b["id"], b_period_end + 3 * DAY + 60)
         retried = await next_data(ws, watch, "paymentFailed", time.monotonic() + 20)
         assert (retried["actionRequired"], retried["declineCode"], retried["attemptCount"]) == (True, None, 2)
         assert retried["payment"]["status"] == "REQUIRES_ACTION"
