@@ -52,6 +52,9 @@ from sandbox import (
     pause_collection,  # registers its routes; `install()` below
     refunds,  # noqa: F401  (registers its routes)
 )
+from sandbox import (
+    billing_meters,  # noqa: F401  (registers its routes)
+)
 from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
 from sandbox.persistence import StorePersistence, persist_store_in
