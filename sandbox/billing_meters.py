@@ -9,7 +9,7 @@
   `identifier`, `timestamp`): checked synchronously, and kept. A repeated `identifier` within 24 hours
   is refused as Stripe refuses it: HTTP 400, `invalid_request_error`, code `duplicate_meter_event`,
   "An event already exists with identifier …". Stripe reports a missing meter, an unknown customer,
-  a bad value or a timestamp outside [now − 35 days, now + 5 minutes] asynchronously (meter error
+  a bad value or a timestamp outside [now - 35 days, now + 5 minutes] asynchronously (meter error
   reports, with these codes); the sandbox refuses them at once with HTTP 400 and the same codes
   (`no_meter`, `archived_meter`, `meter_event_no_customer_defined`, `meter_event_customer_not_found`,
   `meter_event_value_not_found`, `meter_event_invalid_value`, `timestamp_too_far_in_past`,

@@ -45,15 +45,13 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from sandbox import (
+    billing_meters,  # noqa: F401  (registers its routes)
     disputes,  # noqa: F401  (registers its routes)
     events,  # noqa: F401  (registers its routes)
     invoice_actions,  # noqa: F401  (registers its routes)
     invoice_previews,  # noqa: F401  (registers its routes)
     pause_collection,  # registers its routes; `install()` below
     refunds,  # noqa: F401  (registers its routes)
-)
-from sandbox import (
-    billing_meters,  # noqa: F401  (registers its routes)
 )
 from sandbox.idempotency_layer import Handler, IdempotencyLayer
 from sandbox.launcher import ADDRESS_IN_USE_EXIT, IDENTITY_PATH, LISTEN_HOST, SANDBOX_TOKEN_ENV
