@@ -12,6 +12,7 @@ from models.payments import Payment, Refund
 from models.prices import Price
 from models.sessions import CustomerSession
 from models.subscriptions import Subscription, SubscriptionItem
+from models.usage import Meter, UsageEvent
 
 __all__ = [
     "ApiKey",
@@ -23,11 +24,13 @@ __all__ = [
     "IdempotencyRecord",
     "Invoice",
     "LedgerStatus",
+    "Meter",
     "Payment",
     "PaymentMethod",
     "Price",
     "Refund",
     "Subscription",
     "SubscriptionItem",
+    "UsageEvent",
     "WebhookEvent",
 ]

@@ -83,7 +83,8 @@ def _find_meter(meter_id: str) -> dict[str, Any]:
 def _active_meter_for(event_name: str) -> dict[str, Any] | None:
     found = [meter for meter in _meters() if meter["event_name"] == event_name]
     active = [meter for meter in found if meter["status"] == "active"]
-    return (active or found or [None])[0]
+    chosen = active or found
+    return chosen[0] if chosen else None
 
 
 def _required(params: dict[str, Any], name: str) -> str:

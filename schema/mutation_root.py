@@ -10,7 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from billing.mutations import MutationCall
-from resolvers import customers, disputes, invoices, payment_methods, payments, sessions, subscriptions
+from resolvers import customers, disputes, invoices, payment_methods, payments, sessions, subscriptions, usage
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
@@ -55,6 +55,7 @@ from schema.subscriptions import (
     UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
+from schema.usage import RecordUsageBatchInput, RecordUsageInput, RecordUsagePayload
 
 
 def mutation_call(info: Info, idempotency_key: str) -> MutationCall:
@@ -266,3 +267,26 @@ class Mutation:
     ) -> RevokeCustomerSessionsPayload:
         data = await sessions.revoke_customer_sessions(info.context, mutation_call(info, idempotency_key), input)
         return RevokeCustomerSessionsPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[CanWriteOwn],
+        description="Record one usage event on a Billing Meter. It is persisted first, then forwarded to Stripe as "
+        "a meter event (with `identifier` as Stripe's dedupe key); a repeated identifier is ignored (`duplicates`). "
+        "A customer session records only its own customer's usage.",
+    )
+    async def record_usage(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RecordUsageInput]
+    ) -> RecordUsagePayload:
+        data = await usage.record_usage(info.context, mutation_call(info, idempotency_key), input)
+        return RecordUsagePayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[CanWriteOwn],
+        description="Record up to 1,000 usage events in one call (one statement); repeated identifiers are ignored "
+        "and counted. One invalid event refuses the call. A customer session records only its own customer's usage.",
+    )
+    async def record_usage_batch(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RecordUsageBatchInput]
+    ) -> RecordUsagePayload:
+        data = await usage.record_usage_batch(info.context, mutation_call(info, idempotency_key), input)
+        return RecordUsagePayload.from_snapshot(data)

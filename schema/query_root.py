@@ -19,6 +19,7 @@ import resolvers.payment_methods
 import resolvers.payments
 import resolvers.prices
 import resolvers.subscriptions
+import resolvers.usage
 from schema.arguments import (
     ActiveFilter,
     After,
@@ -38,7 +39,7 @@ from schema.audit import AuditEvent
 from schema.context import Info
 from schema.customers import Customer, nested_pages_asked
 from schema.disputes import Dispute
-from schema.enums import status_filter
+from schema.enums import MeterStatus, status_filter, stripe_value
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.payment_methods import PaymentMethod
@@ -47,6 +48,7 @@ from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAd
 from schema.prices import Price
 from schema.relay import Connection, Node
 from schema.subscriptions import Subscription, SubscriptionChangeInput
+from schema.usage import Meter
 
 CHANGE_TO_PREVIEW = "The change to preview: what `updateSubscription` would be given."
 
@@ -218,3 +220,16 @@ class Query:
     ) -> Connection[AuditEvent]:
         page = await resolvers.audit.audit_events(info.context, first, after, principal, operation)
         return Connection.from_page(page, AuditEvent.from_model)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The account's Billing Meters (usage-based billing), newest first; synced from Stripe when asked "
+        "(the mirror answers alone when Stripe does not).",
+    )
+    async def meters(
+        self,
+        info: Info,
+        status: Annotated[MeterStatus | None, strawberry.argument(description="Only meters in this status.")] = None,
+    ) -> list[Meter]:
+        rows = await resolvers.usage.meters(info.context, stripe_value(status) if status is not None else None)
+        return [Meter.from_model(row) for row in rows]

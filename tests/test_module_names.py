@@ -24,6 +24,7 @@ FEATURES = frozenset(
         "prices",
         "sessions",
         "subscriptions",
+        "usage",
     }
 )
 """The billing features: each may name one module per layer package."""
