@@ -186,7 +186,8 @@ async def insert_events(events: Sequence[NewEvent], now: datetime | None = None)
             [event.occurred_at for event in events],
             now,
         ]
-        _, records = await connection.execute_query(_PG_INSERT, values)
+        # `execute_query` runs an INSERT without fetching: RETURNING needs the dict form (a fetch).
+        records = await connection.execute_query_dict(_PG_INSERT, values)
         made = {str(record["identifier"]): UUID(str(record["id"])) for record in records}
     else:
         made = {}
@@ -194,7 +195,7 @@ async def insert_events(events: Sequence[NewEvent], now: datetime | None = None)
         for pk, event in zip(ids, events, strict=True):
             occurred = UsageEvent._meta.fields_map["occurred_at"].to_db_value(event.occurred_at, UsageEvent)
             row = [str(pk), event.identifier, str(event.customer_id), str(event.meter_id), event.value, occurred, stamp]
-            _, records = await connection.execute_query(_SQLITE_INSERT, row)
+            records = await connection.execute_query_dict(_SQLITE_INSERT, row)
             for record in records:
                 made[str(record["identifier"])] = UUID(str(record["id"]))
     return Inserted([(made[event.identifier], event.identifier) for event in events if event.identifier in made])
