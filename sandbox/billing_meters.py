@@ -80,9 +80,21 @@ def _find_meter(meter_id: str) -> dict[str, Any]:
     return meter
 
 
+_by_event_name: dict[str, str] = {}
+"""event_name -> the id of its active meter: a cache of the store (a scan of the whole store per meter
+event, which holds every event, made 10,000 events quadratic)."""
+
+
 def _active_meter_for(event_name: str) -> dict[str, Any] | None:
+    cached = _by_event_name.get(event_name)
+    if cached is not None:
+        meter = _store().get(METER_PREFIX + cached)
+        if isinstance(meter, dict) and meter["event_name"] == event_name and meter["status"] == "active":
+            return meter
     found = [meter for meter in _meters() if meter["event_name"] == event_name]
     active = [meter for meter in found if meter["status"] == "active"]
+    if active:
+        _by_event_name[event_name] = active[0]["id"]
     chosen = active or found
     return chosen[0] if chosen else None
 

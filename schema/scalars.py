@@ -26,6 +26,20 @@ def serialize_datetime(value: Any) -> str:
     return str(value.isoformat())
 
 
+def parse_datetime(value: Any) -> datetime:
+    """An input date-time: Python's own ISO 8601 parser first (fast), strawberry's (dateutil) for what it refuses.
+
+    A batch of 1,000 usage events spent an eighth of its time in dateutil (bench/b8_usage_ingest.py).
+    """
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    parsed: datetime = DateTimeDefinition.parse_value(value)  # type: ignore[misc]
+    return parsed
+
+
 UsageQuantity = NewType("UsageQuantity", int)
 """The Python type of usage values and aggregates (Billing Meters); the scalar `USAGE_QUANTITY`."""
 
@@ -68,5 +82,6 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         "The gateway answers UTC; inputs take any offset.",
         specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
         serialize=serialize_datetime,
+        parse_value=parse_datetime,
     ),
 }

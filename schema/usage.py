@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import strawberry
 
 from billing.usage import UsageTotal
 from models import Meter as MeterModel
+from runtime.input_building import build_with
 from schema.enums import MeterFormula, MeterStatus, to_enum
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.scalars import UsageQuantity
@@ -74,6 +76,20 @@ class UsageEventInput:
     value: UsageQuantity = strawberry.field(description="How much was used: a whole number, never negative.")
     identifier: str = strawberry.field(description=_IDENTIFIER)
     timestamp: datetime | None = strawberry.field(default=strawberry.UNSET, description=_TIMESTAMP)
+
+
+def _event_input(value: Mapping[str, Any]) -> UsageEventInput:
+    """One event of a batch, from graphql-core's coerced value (a third of a batch's time otherwise)."""
+    return UsageEventInput(
+        customer_id=value["customerId"],
+        meter=value["meter"],
+        value=value["value"],
+        identifier=value["identifier"],
+        timestamp=value.get("timestamp", strawberry.UNSET),
+    )
+
+
+build_with(UsageEventInput, _event_input)
 
 
 @strawberry.input(description="What `recordUsage` needs: one usage event.")
