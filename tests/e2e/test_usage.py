@@ -104,6 +104,18 @@ def sigkill(gateway: GatewayProcess) -> None:
     proc.wait(10)
 
 
+async def wait_claimed(database_url: str, key: str, timeout: float = 20.0) -> None:
+    """Until the gateway has claimed `key` in its ledger: the batch is being recorded (or already is)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while not await connection.fetchval("SELECT count(*) FROM idempotency_records WHERE key = $1", key):
+            assert time.monotonic() < deadline, "the gateway never claimed the batch's key"
+            await asyncio.sleep(0.005)
+    finally:
+        await connection.close()
+
+
 async def pending_events(database_url: str) -> int:
     connection = await asyncpg.connect(database_url)
     try:
@@ -154,7 +166,7 @@ async def test_ten_thousand_events_sent_twice_with_a_crash_give_exact_usage_and_
                             headers={"Authorization": f"Bearer {key}"},
                         )
                     )
-                    await asyncio.sleep(0.15)
+                    await wait_claimed(gateway.database_url, batch_key)
                     sigkill(gateway)
                     with pytest.raises(httpx.TransportError):
                         await request
