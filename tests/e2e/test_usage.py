@@ -15,6 +15,7 @@ import signal
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -25,6 +26,7 @@ from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, stripe_request
 from tests.support.operations import create_customer, create_session, new_key, payload_of
+from tests.support.webhook_load import wait_ready, worker_process
 
 EVENTS = 10_000
 BATCH = 1_000
@@ -284,3 +286,31 @@ async def test_usage_inputs_are_checked_and_sessions_record_only_their_own(
         assert time.monotonic() < deadline, "the two events of `mine` did not reach the sandbox"
         await asyncio.sleep(0.2)
     assert sandbox_count(localstripe.url, meter["id"])["count"] == 2
+
+
+async def test_with_redis_a_worker_process_forwards_the_events(
+    gateway_factory: GatewayFactory, localstripe: LocalStripe, redis_url: str, test_logs: Path
+) -> None:
+    gateway = await gateway_factory(localstripe=localstripe, redis_url=redis_url)
+    worker = worker_process(gateway.env, test_logs / f"usage-worker-{gateway.port}.log", threads=2)
+    worker.spawn()
+    try:
+        await wait_ready(worker)
+        key = await asyncio.to_thread(gateway.create_api_key, "read,write", "usage-redis")
+        meter = create_meter(localstripe.url, "count")
+        async with GraphQLClient(gateway.url, token=key) as client:
+            customer = await create_customer(client)
+            run = uuid.uuid4().hex[:8]
+            events = [
+                {"customerId": customer["id"], "meter": meter["event_name"], "value": 1, "identifier": f"r-{run}-{i}"}
+                for i in range(50)
+            ]
+            payload = await send_batch(client, new_key(), events)
+            assert payload["accepted"] == 50
+        deadline = time.monotonic() + 30
+        while (count := sandbox_count(localstripe.url, meter["id"]))["count"] < 50:
+            assert time.monotonic() < deadline, f"meter events at the sandbox: {count}"
+            await asyncio.sleep(0.2)
+        assert count["count"] == 50 and count["aggregated_value"] == 50
+    finally:
+        worker.stop()
