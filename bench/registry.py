@@ -14,6 +14,7 @@ MODULES: list[tuple[int, str]] = [
     (5, "bench.b5_webhook_to_socket"),
     (6, "bench.b6_broadcast"),
     (7, "bench.b7_mutation"),
+    (8, "bench.b8_usage_ingest"),
 ]
 
 BENCHMARKS: list[Benchmark] = []

@@ -5,8 +5,9 @@ Resolvers take it as their first argument; `schema/` hands strawberry's context 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from uuid import UUID
 
 from starlette.responses import Response
 
@@ -28,6 +29,8 @@ class Context:
     """None where nothing is rate-limited (in-process tests, the CLI)."""
     response: Response | None = None
     """The HTTP response being prepared (status, headers); None on a WebSocket."""
+    usage_dispatch: Callable[[list[UUID]], Awaitable[None]] | None = None
+    """Hands new usage event ids to the forwarding actor (`tasks.usage`); None: the usage sweeper does."""
 
     @property
     def result_sharing_key(self) -> Hashable | None:

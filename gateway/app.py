@@ -46,6 +46,7 @@ from live.hub import LiveHub
 from schema import build_schema
 from stripe_provider.adapter import StripeAdapter
 from tasks.broker import LoopEnqueuer
+from tasks.usage import UsageDispatcher
 from tasks.worker import start_app_broker
 from webhooks.receiver import StripeWebhookEndpoint
 
@@ -95,6 +96,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.stripe = stripe
         self.rate_limiter: RateLimiter | None = None
         """Set by the lifespan (its Redis client belongs to the server's loop)."""
+        self.usage_dispatch: UsageDispatcher | None = None
+        """Set by the lifespan: hands recorded usage events to the forwarding actor."""
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page, with the Authorization header prefilled (gateway/graphiql.py).
@@ -120,6 +123,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             request_id=_request_id(request),
             rate_limiter=self.rate_limiter,
             response=cast("Response", response),
+            usage_dispatch=self.usage_dispatch,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -176,6 +180,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         hub = LiveHub(settings.redis_url, names=RedisNames.of(settings))
         await hub.start()
         graphql.rate_limiter = RateLimiter(settings)
+        graphql.usage_dispatch = UsageDispatcher(settings)
         # What is loaded by now lives as long as the process: keep it out of every full collection,
         # which otherwise walks it too (pauses of hundreds of ms with a thousand live subscribers).
         gc.freeze()
@@ -184,6 +189,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         finally:
             await graphql.rate_limiter.aclose()
             await enqueuer.aclose()
+            await graphql.usage_dispatch.aclose()
             purger.cancel()
             await hub.stop()
             await stop_session_watch()

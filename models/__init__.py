@@ -13,6 +13,7 @@ from models.payments import Payment, Refund
 from models.prices import Price
 from models.sessions import CustomerSession
 from models.subscriptions import Subscription, SubscriptionItem
+from models.usage import Meter, UsageEvent
 
 __all__ = [
     "ApiKey",
@@ -25,6 +26,7 @@ __all__ = [
     "IdempotencyRecord",
     "Invoice",
     "LedgerStatus",
+    "Meter",
     "Payment",
     "PaymentMethod",
     "Price",
@@ -32,5 +34,6 @@ __all__ = [
     "Refund",
     "Subscription",
     "SubscriptionItem",
+    "UsageEvent",
     "WebhookEvent",
 ]

@@ -45,6 +45,7 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 
 from sandbox import (
+    billing_meters,  # noqa: F401  (registers its routes)
     discounts,  # registers its routes; `install()` below
     disputes,  # noqa: F401  (registers its routes)
     events,  # noqa: F401  (registers its routes)

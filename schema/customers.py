@@ -10,6 +10,7 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+import resolvers.usage
 from base.ids import to_global_id
 from billing.loaders import page_of
 from billing.pagination import nested_pages
@@ -20,6 +21,7 @@ from schema.context import Info
 from schema.errors import USER_ERRORS_DESCRIPTION, UserError, user_errors
 from schema.nodes import node_of, node_type
 from schema.relay import CREATED_AT_DESCRIPTION, ID_DESCRIPTION, Connection, Node, connection_of
+from schema.usage import CustomerUsage
 
 if TYPE_CHECKING:
     from schema.invoices import Invoice
@@ -100,6 +102,24 @@ class Customer(Node):
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[PaymentRef] | Awaitable[Connection[PaymentRef]]:
         return connection_of(page_of(info.context.loaders.customer_payments, self.model.id, first, after), node_of)
+
+    @strawberry.field(
+        description="This customer's usage of one Billing Meter over [from, to), aggregated with the meter's "
+        "formula from the gateway's own ledger of recorded events; null for an unknown meter."
+    )
+    async def usage(
+        self,
+        info: Info,
+        meter: Annotated[str, strawberry.argument(description="The meter: its event name or Stripe id (`mtr_…`).")],
+        start: Annotated[
+            datetime, strawberry.argument(name="from", description="The start of the range (inclusive), UTC offset.")
+        ],
+        end: Annotated[
+            datetime, strawberry.argument(name="to", description="The end of the range (exclusive), UTC offset.")
+        ],
+    ) -> CustomerUsage | None:
+        total = await resolvers.usage.customer_usage(info.context, self.model, meter, start, end)
+        return None if total is None else CustomerUsage.from_total(total)
 
 
 _NESTED = {

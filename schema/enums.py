@@ -105,6 +105,21 @@ class DisputeStatus(Enum):
     UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
 
 
+@strawberry.enum(description="How a Billing Meter aggregates its events (Stripe's `default_aggregation.formula`).")
+class MeterFormula(Enum):
+    SUM = strawberry.enum_value("sum", description="The sum of the events' values.")
+    COUNT = strawberry.enum_value("count", description="The number of events (their values are ignored).")
+    LAST = strawberry.enum_value("last", description="The value of the latest event (by its timestamp).")
+    UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A formula this gateway does not know yet.")
+
+
+@strawberry.enum(description="A Billing Meter's status at Stripe.")
+class MeterStatus(Enum):
+    ACTIVE = strawberry.enum_value("active", description="The meter takes events.")
+    INACTIVE = strawberry.enum_value("inactive", description="The meter was deactivated: events for it are refused.")
+    UNKNOWN = strawberry.enum_value(UNKNOWN_VALUE, description="A status this gateway does not know yet.")
+
+
 def to_enum(enum_cls: type[E], stripe_value: str | None) -> E:
     """The member for a status string from Stripe; `UNKNOWN` (with one warning per value) when there is none."""
     try:

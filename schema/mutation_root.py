@@ -10,7 +10,17 @@ from __future__ import annotations
 import strawberry
 
 from billing.mutations import MutationCall
-from resolvers import customers, discounts, disputes, invoices, payment_methods, payments, sessions, subscriptions
+from resolvers import (
+    customers,
+    discounts,
+    disputes,
+    invoices,
+    payment_methods,
+    payments,
+    sessions,
+    subscriptions,
+    usage,
+)
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
@@ -58,6 +68,7 @@ from schema.subscriptions import (
     UpdateSubscriptionInput,
     UpdateSubscriptionPayload,
 )
+from schema.usage import RecordUsageBatchInput, RecordUsageInput, RecordUsagePayload
 
 
 def mutation_call(info: Info, idempotency_key: str) -> MutationCall:
@@ -292,3 +303,26 @@ class Mutation:
     ) -> RemoveDiscountPayload:
         data = await discounts.remove_discount(info.context, mutation_call(info, idempotency_key), input)
         return RemoveDiscountPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[CanWriteOwn],
+        description="Record one usage event on a Billing Meter. It is persisted first, then forwarded to Stripe as "
+        "a meter event (with `identifier` as Stripe's dedupe key); a repeated identifier is ignored (`duplicates`). "
+        "A customer session records only its own customer's usage.",
+    )
+    async def record_usage(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RecordUsageInput]
+    ) -> RecordUsagePayload:
+        data = await usage.record_usage(info.context, mutation_call(info, idempotency_key), input)
+        return RecordUsagePayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[CanWriteOwn],
+        description="Record up to 1,000 usage events in one call (one statement); repeated identifiers are ignored "
+        "and counted. One invalid event refuses the call. A customer session records only its own customer's usage.",
+    )
+    async def record_usage_batch(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RecordUsageBatchInput]
+    ) -> RecordUsagePayload:
+        data = await usage.record_usage_batch(info.context, mutation_call(info, idempotency_key), input)
+        return RecordUsagePayload.from_snapshot(data)

@@ -20,6 +20,7 @@ import resolvers.payment_methods
 import resolvers.payments
 import resolvers.prices
 import resolvers.subscriptions
+import resolvers.usage
 from schema.arguments import (
     ActiveFilter,
     After,
@@ -40,7 +41,7 @@ from schema.context import Info
 from schema.customers import Customer, nested_pages_asked
 from schema.discounts import CodeFilter, Coupon, PromotionActiveFilter, PromotionCode, ValidFilter
 from schema.disputes import Dispute
-from schema.enums import status_filter
+from schema.enums import MeterStatus, status_filter, stripe_value
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.payment_methods import PaymentMethod
@@ -49,6 +50,7 @@ from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAd
 from schema.prices import Price
 from schema.relay import Connection, Node
 from schema.subscriptions import Subscription, SubscriptionChangeInput
+from schema.usage import Meter
 
 CHANGE_TO_PREVIEW = "The change to preview: what `updateSubscription` would be given."
 
@@ -247,3 +249,16 @@ class Query:
     ) -> Connection[PromotionCode]:
         page = await resolvers.discounts.promotion_codes(info.context, first, after, code, active)
         return Connection.from_page(page, PromotionCode.from_model)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The account's Billing Meters (usage-based billing), newest first; synced from Stripe when asked "
+        "(the mirror answers alone when Stripe does not).",
+    )
+    async def meters(
+        self,
+        info: Info,
+        status: Annotated[MeterStatus | None, strawberry.argument(description="Only meters in this status.")] = None,
+    ) -> list[Meter]:
+        rows = await resolvers.usage.meters(info.context, stripe_value(status) if status is not None else None)
+        return [Meter.from_model(row) for row in rows]

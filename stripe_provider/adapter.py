@@ -87,6 +87,8 @@ TAG_KEY: Final = "bgw_attempt"
 """The metadata key carrying the Stripe idempotency key of the call that created an object."""
 RESERVED_METADATA_PREFIX: Final = "bgw_"
 """Metadata keys the gateway keeps for itself (refused in client input, dropped from the mirror)."""
+DUPLICATE_METER_EVENT: Final = "duplicate_meter_event"
+"""Stripe's error code for a meter event whose `identifier` it already holds."""
 _RETRY_BACKOFF_SECONDS: Final = (0.5, 1.0, 2.0)
 
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]*")
@@ -658,6 +660,49 @@ class StripeAdapter:
         """A PaymentIntent with its latest charge (for the amount refunded)."""
         params = self._dialect.payment_intent_retrieve_params
         return await self.call("payment_intents", "retrieve", payment_intent, params=params)
+
+    async def list_billing_meters(self, *, starting_after: str | None = None) -> dict[str, Any]:
+        """One page (100) of the account's Billing Meters, newest first."""
+        params: dict[str, Any] = {"limit": 100}
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        return await self.call("billing.meters", "list", params=params)
+
+    async def create_meter_event(
+        self, *, event_name: str, payload: dict[str, str], identifier: str, timestamp: int
+    ) -> dict[str, Any] | None:
+        """Send one meter event; None when Stripe already has an event with this `identifier` (a repeat).
+
+        Stripe dedupes meter events by `identifier` (within at least 24 hours) and refuses a repeat
+        with HTTP 400 (`duplicate_meter_event`, "An event already exists with identifier …"): for a
+        sender that retries, that answer means the event was recorded. The identifier is the
+        request's idempotency key too, so a retried request replays Stripe's first answer.
+        """
+        params: dict[str, Any] = {
+            "event_name": event_name,
+            "payload": payload,
+            "identifier": identifier,
+            "timestamp": timestamp,
+        }
+        method = self._resolve("billing.meter_events", "create")
+        options: stripe.RequestOptions = {"idempotency_key": f"meter-event-{identifier}"}
+        try:
+            return await self._invoke(
+                "billing.meter_events.create",
+                method,
+                (),
+                params,
+                options,
+                self._deadline_seconds,
+                options["idempotency_key"],
+                success_level=logging.DEBUG,
+            )
+        except ProviderError as error:
+            cause = error.__cause__
+            said = str(getattr(cause, "user_message", None) or "")
+            if error.stripe_code == DUPLICATE_METER_EVENT or "already exists with identifier" in said:
+                return None
+            raise
 
     async def retrieve_dispute(self, dispute: str) -> dict[str, Any]:
         """A dispute (chargeback) of a charge."""

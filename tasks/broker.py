@@ -68,6 +68,7 @@ from tortoise import Tortoise
 from base.db import runtime_tortoise_config
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
+from billing.usage import sweep_usage_forever
 from live.bus import StatusPublisher, make_publisher
 from runtime.dramatiq_redis import (
     REDIS_CONNECT_TIMEOUT_SECONDS,
@@ -77,6 +78,7 @@ from runtime.dramatiq_redis import (
 )
 from stripe_provider.adapter import StripeAdapter
 from tasks.actors import Runtime, WorkerBootError, declare_actors, set_runtime
+from tasks.usage import declare_usage_actor, send_from_thread
 from webhooks.families import family_of
 from webhooks.sweeper import sweep_forever
 
@@ -116,6 +118,7 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         self.error: BaseException | None = None
         self._owns_clients = False
         self._sweeper: Future[None] | None = None
+        self._usage_sweeper: Future[None] | None = None
         self._runtime: Runtime | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -145,6 +148,12 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             self._sweeper = asyncio.run_coroutine_threadsafe(
                 sweep_forever(self.settings, enqueue_event, purge_ledger=self.purge_ledger), self._runtime.loop
             )
+            # Usage events left pending; an in-process broker's first sweep takes them all (its
+            # messages died with the process before).
+            self._usage_sweeper = asyncio.run_coroutine_threadsafe(
+                sweep_usage_forever(send_from_thread, in_process_broker=isinstance(broker, StubBroker)),
+                self._runtime.loop,
+            )
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
         if self.stripe is None or self.publisher is None:
@@ -164,6 +173,8 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
+        if self._usage_sweeper is not None:
+            self._usage_sweeper.cancel()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Runs before AsyncIO's after_worker_shutdown (emit_after walks the middleware
@@ -227,6 +238,7 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
         dramatiq.set_broker(broker)
         _actors.clear()
         _actors.update(declare_actors(broker, QUEUE))
+        declare_usage_actor(broker)
         _broker = broker
     return broker
 

@@ -26,6 +26,7 @@ FEATURES = frozenset(
         "subscriptions",
         "dunning",
         "discounts",
+        "usage",
     }
 )
 """The billing features: each may name one module per layer package."""

@@ -236,6 +236,22 @@ CASES = [
         False,
         Scope.WRITE,
     ),
+    # Usage on Billing Meters (issue 15).
+    Case("meters", "{ meters { stripeId } }", {}, True, Scope.READ),
+    Case(
+        "recordUsage",
+        m("recordUsage", "RecordUsageInput"),
+        {"customerId": "{Customer}", "meter": "api_calls", "value": 1, "identifier": "matrix-usage"},
+        True,
+        Scope.WRITE,
+    ),
+    Case(
+        "recordUsageBatch",
+        m("recordUsageBatch", "RecordUsageBatchInput"),
+        {"events": [{"customerId": "{Customer}", "meter": "api_calls", "value": 1, "identifier": "matrix-batch"}]},
+        True,
+        Scope.WRITE,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
@@ -251,6 +267,10 @@ def test_the_matrix_covers_every_root_field() -> None:
 def fill(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
         return ids[value[1:-1]]
+    if isinstance(value, list):
+        return [fill(item, ids) for item in value]
+    if isinstance(value, dict):
+        return {key: fill(item, ids) for key, item in value.items()}
     return value
 
 
