@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,6 +103,15 @@ def readme_server(tmp_path: Path) -> Iterator[ReadmeServer]:
         log.close()
 
 
+def stripe_get(sandbox_port: int, path: str) -> Any:
+    answer = subprocess.run(
+        ["curl", "-sSf", "-u", "sk_test_sandbox:", f"http://127.0.0.1:{sandbox_port}{path}"],
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(answer.stdout)
+
+
 @pytest.mark.timeout(180)
 def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_path: Path) -> None:
     port, sandbox_port = readme_server.port, readme_server.sandbox_port
@@ -123,7 +133,7 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
     )
     assert result.returncode == 0, result.stdout + result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    created, attached, read, subscribed, preview, paused, resumed, paid, disputed, discounted = (
+    created, attached, read, subscribed, preview, paused, resumed, paid, disputed, discounted, recorded, used = (
         o["data"] for o in outputs
     )
     assert created["createCustomer"]["userErrors"] == [] and created["createCustomer"]["customer"]["stripeId"]
@@ -159,6 +169,16 @@ def test_readme_walkthrough_works_as_printed(readme_server: ReadmeServer, tmp_pa
         },
         "userErrors": [],
     }
+    assert recorded["recordUsageBatch"] == {"accepted": 2, "duplicates": 0, "userErrors": []}
+    assert used["customer"]["usage"] == {"value": 7, "eventCount": 2}
+    # The two events reach Stripe's meter events (forwarded by the in-process worker).
+    meters = stripe_get(sandbox_port, "/v1/billing/meters")["data"]
+    [meter] = [m for m in meters if m["event_name"] == "walkthrough_api_calls"]
+    deadline = time.monotonic() + 10
+    while (count := stripe_get(sandbox_port, f"/_sandbox/billing/meters/{meter['id']}/event_count"))["count"] < 2:
+        assert time.monotonic() < deadline, count
+        time.sleep(0.1)
+    assert (count["count"], count["aggregated_value"]) == (2, 7), count
 
     # The sandbox delivers its webhooks to the gateway: a customer made at the sandbox
     # directly (as in Stripe's dashboard) reaches the mirror.
