@@ -5,8 +5,8 @@ repair path for everything else (the gateway was down longer than Stripe retries
 mirror was restored from a backup, a new installation over an existing account). It
 lists every object type, parents first, so that each upsert finds its parent:
 
-    prices (plans on emulators) → customers → payment methods (per customer)
-    → subscriptions → invoices → payments (PaymentIntents) → refunds
+    meters (Billing Meters, no parent) → prices (plans on emulators) → customers
+    → payment methods (per customer) → subscriptions → invoices → payments (PaymentIntents) → refunds
 
 Drift is measured on the mirror rows themselves: the columns the `*_fields` mappers
 write (plus the row's links) are read before and after each upsert. Bookkeeping
@@ -48,14 +48,16 @@ from billing.mirror import (
     upsert_subscription,
 )
 from billing.parents import fetch_parent
-from models import Customer, Invoice, Payment, PaymentMethod, Price, Refund, Subscription
+from billing.usage import meter_fields, upsert_meter
+from models import Customer, Invoice, Meter, Payment, PaymentMethod, Price, Refund, Subscription
 from stripe_provider.adapter import StripeAdapter
 
 __all__ = ["KINDS", "Change", "KindCounts", "ReconcileReport", "reconcile"]
 
-Kind = Literal["prices", "customers", "payment_methods", "subscriptions", "invoices", "payments", "refunds"]
+Kind = Literal["meters", "prices", "customers", "payment_methods", "subscriptions", "invoices", "payments", "refunds"]
 
 KINDS: Final[tuple[Kind, ...]] = (
+    "meters",
     "prices",
     "customers",
     "payment_methods",
@@ -72,6 +74,7 @@ PAGE_SIZE: Final = 100
 # Mirror columns the mappers do not produce but that the upserts set from Stripe's data
 # (links to other rows, derived figures). Drift in them is drift too.
 _EXTRA_COLUMNS: Final[Mapping[Kind, tuple[str, ...]]] = {
+    "meters": (),
     "prices": (),
     "customers": (),
     "payment_methods": ("customer_id", "detached_at"),
@@ -85,6 +88,7 @@ _EXTRA_COLUMNS: Final[Mapping[Kind, tuple[str, ...]]] = {
 _VOLATILE_COLUMNS: Final = frozenset({"synced_at", "updated_at", "created_at", "stripe_event_at"})
 
 _MODELS: Final[Mapping[Kind, type[Model]]] = {
+    "meters": Meter,
     "prices": Price,
     "customers": Customer,
     "payment_methods": PaymentMethod,
@@ -95,6 +99,7 @@ _MODELS: Final[Mapping[Kind, type[Model]]] = {
 }
 
 _FIELDS: Final[Mapping[Kind, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "meters": meter_fields,
     "prices": price_fields,
     "customers": customer_fields,
     "payment_methods": payment_method_fields,
@@ -181,15 +186,16 @@ class _Reconciler:
     # --- listing ------------------------------------------------------------------------------------------
 
     async def _list(
-        self, resource: str, params: dict[str, Any], *, filter_created: bool = True
+        self, resource: str, params: dict[str, Any], *, filter_created: bool = True, server_filter: bool = True
     ) -> AsyncIterator[dict[str, Any]]:
         """Every object of `resource`, created at or after `since` when given.
 
-        Real Stripe filters server-side (`created[gte]`); localstripe rejects that
-        parameter on most lists, so the same filter is applied here on every object.
+        Real Stripe filters server-side (`created[gte]`, unless `server_filter` is False: a list
+        without that parameter); localstripe rejects that parameter on most lists, so the same
+        filter is applied here on every object.
         """
         query = {"limit": PAGE_SIZE, **params}
-        if self.since_ts is not None and filter_created and not self.stripe.is_emulator:
+        if self.since_ts is not None and filter_created and server_filter and not self.stripe.is_emulator:
             query["created"] = {"gte": self.since_ts}
         async for obj in self.stripe.list_all(resource, query):
             created = obj.get("created")
@@ -248,6 +254,11 @@ class _Reconciler:
         await self.apply(_PARENT_KINDS[parent.object_type], parent.obj, parent.upsert)
 
     # --- the types, parents first ----------------------------------------------------------------------------
+
+    async def meters(self) -> None:
+        # Stripe's meter list has no `created` filter: `since` is applied here only.
+        async for obj in self._list("billing.meters", {}, server_filter=False):
+            await self.apply("meters", obj, upsert_meter)
 
     async def prices(self) -> None:
         resource = "plans" if self.stripe.is_emulator else "prices"
@@ -321,6 +332,7 @@ async def reconcile(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     run = _Reconciler(stripe, since, progress)
+    await run.meters()
     await run.prices()
     await run.customers()
     await run.payment_methods()

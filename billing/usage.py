@@ -1,7 +1,9 @@
 """Usage-based billing on Stripe's Billing Meters: the meter mirror, the usage ledger, forwarding, aggregates.
 
-- Meters are mirrored from Stripe's list (`sync_meters`): when `meters` is asked and when a
-  usage event names a meter the mirror does not know yet (docs/decisions/0049).
+- Meters are mirrored from Stripe's `billing.meter.*` webhooks (`upsert_meter`, `webhooks.targets`),
+  and from Stripe's list (`sync_meters`) only when a usage event to record names a meter the mirror
+  does not know yet (`find_meters(..., sync=True)`: a webhook may lag). Reads (`meters`,
+  `Customer.usage`) use the mirror alone (docs/decisions/0049).
 - Usage events are persisted first (`insert_events`): one `INSERT … ON CONFLICT (identifier) DO
   NOTHING RETURNING` for a whole batch (PostgreSQL: one statement over `unnest` arrays), so a
   repeated identifier is ignored, within a batch and across calls.
@@ -18,7 +20,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -59,7 +61,7 @@ SWEEP_LIMIT: Final = 20_000
 # --- meters -----------------------------------------------------------------------------------
 
 
-def _meter_fields(obj: dict[str, Any]) -> dict[str, Any]:
+def _meter_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
     created = obj.get("created")
     return {
         "display_name": str(obj.get("display_name") or ""),
@@ -76,9 +78,20 @@ def _meter_fields(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def upsert_meter(obj: dict[str, Any]) -> Meter:
-    """The mirror row of one Stripe meter object, created or brought up to date."""
-    row, _ = await Meter.update_or_create(defaults=_meter_fields(obj), stripe_id=str(obj["id"]))
+def meter_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The `Meter` columns Stripe's meter object gives (no bookkeeping column: what reconcile compares)."""
+    fields = _meter_fields(obj)
+    del fields["synced_at"]
+    return fields
+
+
+async def upsert_meter(obj: Mapping[str, Any], *, stripe_event_at: datetime | None = None) -> Meter:
+    """The mirror row of one Stripe meter object, created or brought up to date (a `billing.meter.*` event's time
+    stamped when it came from one)."""
+    defaults = _meter_fields(obj)
+    if stripe_event_at is not None:
+        defaults["stripe_event_at"] = stripe_event_at
+    row, _ = await Meter.update_or_create(defaults=defaults, stripe_id=str(obj["id"]))
     return row
 
 
@@ -100,10 +113,13 @@ def _named(name: str) -> Q:
     return Q(stripe_id=name) if name.startswith("mtr_") else Q(event_name=name)
 
 
-async def find_meters(stripe: StripeAdapter, names: Iterable[str]) -> dict[str, Meter]:
-    """The mirrored meter of each name (an `event_name` or a `mtr_…` id); syncs once when one is unknown.
+async def find_meters(stripe: StripeAdapter | None, names: Iterable[str]) -> dict[str, Meter]:
+    """The mirrored meter of each name (an `event_name` or a `mtr_…` id). Names found nowhere are left out.
 
-    An active meter wins over an inactive one of the same event name. Names found nowhere are left out.
+    With `stripe` (recording usage), a name the mirror does not know syncs the meters from Stripe ONCE
+    (a `billing.meter.created` webhook may not have arrived yet); without it (reads), the mirror alone
+    answers, so a junk name costs no Stripe call. An active meter wins over an inactive one of the same
+    event name.
     """
     wanted = set(names)
 
@@ -116,7 +132,7 @@ async def find_meters(stripe: StripeAdapter, names: Iterable[str]) -> dict[str, 
         return found
 
     found = await look()
-    if len(found) < len(wanted):
+    if stripe is not None and len(found) < len(wanted):
         try:
             await sync_meters(stripe)
         except ProviderError as error:

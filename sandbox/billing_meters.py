@@ -4,7 +4,13 @@
   count or last, optional `customer_mapping[event_payload_key]`/`[type]=by_id`,
   `value_settings[event_payload_key]`, `event_time_window`): a meter in the shape Stripe
   documents (`mtr_…`, `status` active). An `event_name` already used by an active meter is refused.
+  Emits `billing.meter.created`.
 - `GET /v1/billing/meters` (`limit`, `starting_after`, `status`), `GET /v1/billing/meters/{id}`.
+- `POST /v1/billing/meters/{id}` (`display_name`, the one field Stripe lets change; `billing.meter.updated`
+  with `previous_attributes`), `POST /v1/billing/meters/{id}/deactivate` (`status` inactive,
+  `status_transitions.deactivated_at`; `billing.meter.deactivated`) and `/reactivate` (active again,
+  refused while another active meter has its `event_name`; `billing.meter.reactivated`). Deactivating an
+  inactive meter, or reactivating an active one, answers the meter unchanged and emits nothing.
 - `POST /v1/billing/meter_events` (`event_name`, `payload[<customer key>]`, `payload[<value key>]`,
   `identifier`, `timestamp`): checked synchronously, and kept. A repeated `identifier` within 24 hours
   is refused as Stripe refuses it: HTTP 400, `invalid_request_error`, code `duplicate_meter_event`,
@@ -34,7 +40,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from sandbox.events import new_id
+from sandbox.events import emit, new_id
 from sandbox.routes import route
 
 METER_PREFIX: Final = "billing_meter:"
@@ -165,6 +171,52 @@ async def create_meter(request: web.Request, match: Any, params: dict[str, Any])
     if taken is not None and taken["status"] == "active":
         raise _user_error(400, f"An active meter with event_name '{meter['event_name']}' already exists.", "event_name")
     _store()[METER_PREFIX + meter["id"]] = meter
+    emit("billing.meter.created", dict(meter))
+    return web.json_response(meter)
+
+
+@route("POST", r"/v1/billing/meters/(?P<id>mtr_\w+)")
+async def update_meter(request: web.Request, match: Any, params: dict[str, Any]) -> web.StreamResponse:
+    """`display_name`, the one field Stripe lets change; `billing.meter.updated` when it changed."""
+    meter = _find_meter(match["id"])
+    unknown = sorted(set(params) - {"display_name", "expand"})
+    if unknown:
+        raise _user_error(400, f"Received unknown parameter: {unknown[0]}", unknown[0], "parameter_unknown")
+    display_name = params.get("display_name")
+    if display_name is not None and display_name != meter["display_name"]:
+        if not isinstance(display_name, str) or not display_name:
+            raise _user_error(400, "display_name must be a non-empty string", "display_name")
+        previous = {"display_name": meter["display_name"], "updated": meter["updated"]}
+        meter["display_name"] = display_name
+        meter["updated"] = int(time.time())
+        emit("billing.meter.updated", dict(meter), previous)
+    return web.json_response(meter)
+
+
+@route("POST", r"/v1/billing/meters/(?P<id>mtr_\w+)/deactivate")
+async def deactivate_meter(request: web.Request, match: Any, params: dict[str, Any]) -> web.StreamResponse:
+    """No more events are taken; `billing.meter.deactivated`."""
+    meter = _find_meter(match["id"])
+    if meter["status"] == "active":
+        now = int(time.time())
+        meter.update(status="inactive", status_transitions={"deactivated_at": now}, updated=now)
+        _by_event_name.pop(meter["event_name"], None)
+        emit("billing.meter.deactivated", dict(meter))
+    return web.json_response(meter)
+
+
+@route("POST", r"/v1/billing/meters/(?P<id>mtr_\w+)/reactivate")
+async def reactivate_meter(request: web.Request, match: Any, params: dict[str, Any]) -> web.StreamResponse:
+    """Active again (refused while another meter is active for its event name); `billing.meter.reactivated`."""
+    meter = _find_meter(match["id"])
+    if meter["status"] != "active":
+        taken = _active_meter_for(meter["event_name"])
+        if taken is not None and taken["status"] == "active":
+            raise _user_error(
+                400, f"An active meter with event_name '{meter['event_name']}' already exists.", "event_name"
+            )
+        meter.update(status="active", status_transitions={"deactivated_at": None}, updated=int(time.time()))
+        emit("billing.meter.reactivated", dict(meter))
     return web.json_response(meter)
 
 

@@ -105,7 +105,8 @@ class Customer(Node):
 
     @strawberry.field(
         description="This customer's usage of one Billing Meter over [from, to), aggregated with the meter's "
-        "formula from the gateway's own ledger of recorded events; null for an unknown meter."
+        "formula from the gateway's own ledger of recorded events; null for a meter the mirror does not know "
+        "(Stripe is not asked)."
     )
     async def usage(
         self,

@@ -252,8 +252,8 @@ class Query:
 
     @strawberry.field(
         permission_classes=[CanRead],
-        description="The account's Billing Meters (usage-based billing), newest first; synced from Stripe when asked "
-        "(the mirror answers alone when Stripe does not).",
+        description="The account's Billing Meters (usage-based billing), newest first, from the gateway's mirror "
+        "(kept by Stripe's `billing.meter.*` webhooks; Stripe is not asked).",
     )
     async def meters(
         self,

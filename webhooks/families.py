@@ -42,6 +42,7 @@ EVENT_FAMILIES: dict[str, str] = {
     **{f"plan.{action}": "price" for action in ("created", "updated")},
     **{f"coupon.{action}": "coupon" for action in ("created", "updated", "deleted")},
     **{f"promotion_code.{action}": "promotion_code" for action in ("created", "updated")},
+    **{f"billing.meter.{action}": "meter" for action in ("created", "updated", "deactivated", "reactivated")},
 }
 
 FAMILIES: frozenset[str] = frozenset(EVENT_FAMILIES.values())

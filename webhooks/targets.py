@@ -30,12 +30,14 @@ from billing.mirror import (
     upsert_refund,
     upsert_subscription,
 )
+from billing.usage import upsert_meter
 from live.bus import StatusKind
 from models import (
     Coupon,
     Customer,
     Dispute,
     Invoice,
+    Meter,
     Payment,
     PaymentMethod,
     Price,
@@ -135,6 +137,10 @@ async def _fetch_promotion_code(stripe: StripeAdapter, stripe_id: str) -> dict[s
     return await stripe.call("promotion_codes", "retrieve", stripe_id)
 
 
+async def _fetch_meter(stripe: StripeAdapter, stripe_id: str) -> dict[str, Any]:
+    return await stripe.call("billing.meters", "retrieve", stripe_id)
+
+
 async def _with_discounts_described(obj: StripeObject, stripe: StripeAdapter) -> tuple[StripeObject, bool]:
     """The subscription, read again with its discounts expanded when it names one the mirror cannot describe."""
     stripe_id = stripe_id_of(obj.get("id"))
@@ -211,6 +217,8 @@ async def target_of(event: WebhookEvent, family: str, obj: StripeObject, stripe:
         return Target(Coupon, obj, upsert_coupon, _fetch_coupon)
     if family == "promotion_code":
         return Target(PromotionCode, obj, upsert_promotion_code, _fetch_promotion_code)
+    if family == "meter":
+        return Target(Meter, obj, upsert_meter, _fetch_meter)
     raise InvalidStripeObjectError(f"no handler for event family {family!r}")
 
 

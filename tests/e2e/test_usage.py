@@ -4,6 +4,9 @@
 batch is in flight and that batch is retried (same idempotency key) on the restarted gateway. Then
 `Customer.usage` is exact, and the sandbox (`GET /_sandbox/billing/meters/{id}/event_count`, Stripe's
 `event_summaries`) holds exactly 10,000 meter events, forwarded by the gateway's worker.
+
+Meters reach the mirror through `billing.meter.*` webhooks; `meters` and `Customer.usage` read the
+mirror only (the requests the gateway sends to Stripe are counted by a proxy in front of the sandbox).
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.support.gateway import GatewayFactory, GatewayProcess
+from tests.support.aliases import LocalStripeFactory
+from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks
 from tests.support.graphql import GraphQLClient
+from tests.support.holding_proxy import HoldingProxy
 from tests.support.localstripe import LocalStripe, stripe_request
 from tests.support.operations import create_customer, create_session, new_key, payload_of
 from tests.support.webhook_load import wait_ready, worker_process
@@ -66,6 +72,19 @@ def create_meter(url: str, formula: str = "sum") -> dict[str, Any]:
             "default_aggregation[formula]": formula,
         },
     )
+
+
+async def wait_mirrored(client: GraphQLClient, meter_id: str, timeout: float = 20.0, **expected: str) -> dict[str, Any]:
+    """The meter as `meters` lists it once its webhook has reached the mirror (with `expected` fields)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = await client.execute(METERS)
+        assert "errors" not in body, body
+        listed = [item for item in body["data"]["meters"] if item["stripeId"] == meter_id]
+        if listed and all(listed[0][name] == value for name, value in expected.items()):
+            return listed[0]
+        assert time.monotonic() < deadline, f"meter {meter_id} not in the mirror as {expected}: {listed}"
+        await asyncio.sleep(0.1)
 
 
 def sandbox_count(url: str, meter_id: str, customer: str | None = None) -> dict[str, Any]:
@@ -225,17 +244,14 @@ async def test_usage_inputs_are_checked_and_sessions_record_only_their_own(
 ) -> None:
     meter = create_meter(localstripe.url, "count")
     mine, theirs = await create_customer(graphql), await create_customer(graphql)
-    body = await graphql.execute(METERS)
-    listed = [item for item in body["data"]["meters"] if item["stripeId"] == meter["id"]]
-    assert listed == [
-        {
-            "stripeId": meter["id"],
-            "displayName": "API calls",
-            "eventName": meter["event_name"],
-            "formula": "COUNT",
-            "status": "ACTIVE",
-        }
-    ]
+    listed = await wait_mirrored(graphql, meter["id"])  # its billing.meter.created webhook
+    assert listed == {
+        "stripeId": meter["id"],
+        "displayName": "API calls",
+        "eventName": meter["event_name"],
+        "formula": "COUNT",
+        "status": "ACTIVE",
+    }
     run = uuid.uuid4().hex[:8]
     good = {"customerId": mine["id"], "meter": meter["id"], "value": 5, "identifier": f"one-{run}"}
     first = payload_of(await graphql.execute(RECORD_ONE, {"key": new_key(), "input": good}), "recordUsage")
@@ -314,3 +330,73 @@ async def test_with_redis_a_worker_process_forwards_the_events(
         assert count["count"] == 50 and count["aggregated_value"] == 50
     finally:
         worker.stop()
+
+
+def meter_requests(proxy: HoldingProxy, since: int = 0) -> list[str]:
+    """The gateway's requests to Stripe's Billing Meters (lists and retrieves) after the first `since` requests."""
+    return [
+        f"{seen.method} {seen.path}" for seen in proxy.requests[since:] if seen.path.startswith("/v1/billing/meters")
+    ]
+
+
+async def inbox_settled(database_url: str, timeout: float = 20.0) -> None:
+    """Until every webhook the gateway stored is applied (none pending or processing)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while await connection.fetchval(
+            "SELECT count(*) FROM webhook_events WHERE status IN ('pending', 'processing')"
+        ):
+            assert time.monotonic() < deadline, "webhooks still being applied"
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+
+
+@pytest.mark.timeout(120)
+async def test_meters_are_mirrored_from_webhooks_and_reads_never_ask_stripe(
+    gateway_factory: GatewayFactory, localstripe_factory: LocalStripeFactory
+) -> None:
+    emulator = localstripe_factory()
+    async with HoldingProxy(emulator.url) as proxy:  # nothing held: it counts the gateway's Stripe calls
+        gateway = await gateway_factory(localstripe=SimpleNamespace(url=proxy.url), register_webhooks=False)  # type: ignore[arg-type]
+        connect_webhooks(emulator, gateway)  # events come from the sandbox itself
+        key = await asyncio.to_thread(gateway.create_api_key, "read,write", "meters-mirror")
+        async with GraphQLClient(gateway.url, token=key) as client:
+            customer = await create_customer(client)
+            meter = await asyncio.to_thread(create_meter, emulator.url, "sum")
+            start = len(proxy.requests)
+            listed = await wait_mirrored(client, meter["id"], formula="SUM", status="ACTIVE")
+            assert listed["eventName"] == meter["event_name"] and listed["displayName"] == "API calls"
+            assert meter_requests(proxy, start) == [], "`meters` asked Stripe"
+
+            # Renamed and deactivated at Stripe: the mirror follows its billing.meter.updated / .deactivated.
+            path = f"/v1/billing/meters/{meter['id']}"
+            await asyncio.to_thread(stripe_request, emulator.url, "POST", path, data={"display_name": "Calls"})
+            await wait_mirrored(client, meter["id"], displayName="Calls")
+            await asyncio.to_thread(stripe_request, emulator.url, "POST", f"{path}/deactivate")
+            await wait_mirrored(client, meter["id"], status="INACTIVE")
+            await asyncio.to_thread(stripe_request, emulator.url, "POST", f"{path}/reactivate")
+            await wait_mirrored(client, meter["id"], status="ACTIVE")
+            inactive = await client.execute("{ meters(status: INACTIVE) { stripeId } }")
+            assert meter["id"] not in [item["stripeId"] for item in inactive["data"]["meters"]]
+
+            # Once every webhook is applied, reads make no Stripe call at all, a junk meter name included.
+            await inbox_settled(gateway.database_url)
+            quiet = len(proxy.requests)
+            now = datetime.now(UTC)
+            window = {"id": customer["id"], "from": (now - timedelta(hours=1)).isoformat(), "to": now.isoformat()}
+            for name in ("no_such_meter", f"mtr_{uuid.uuid4().hex[:24]}", meter["event_name"], "no_such_meter"):
+                body = await client.execute(USAGE, {**window, "meter": name})
+                assert "errors" not in body, body
+                usage = body["data"]["customer"]["usage"]
+                assert (usage is None) == (name != meter["event_name"]), (name, usage)
+            assert (await client.execute(METERS))["data"]["meters"][0]["stripeId"] == meter["id"]
+            assert [f"{seen.method} {seen.path}" for seen in proxy.requests[quiet:]] == []
+
+            # Recording usage with a name the mirror lacks may sync from Stripe (a webhook may lag): one list.
+            before = len(proxy.requests)
+            event = {"customerId": customer["id"], "meter": "no_such_meter", "value": 1, "identifier": uuid.uuid4().hex}
+            body = await client.execute(RECORD_BATCH, {"key": new_key(), "input": {"events": [event, event]}})
+            assert [error["code"] for error in payload_of(body, "recordUsageBatch")["userErrors"]] == ["NOT_FOUND"]
+            assert meter_requests(proxy, before) == ["GET /v1/billing/meters?limit=100"]

@@ -8,6 +8,7 @@ checked against the fields stripe-python's generated classes declare (`stripe.bi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -15,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiohttp import web
 
 from sandbox import billing_meters
+from stripe_provider.adapter import STRIPE_API_VERSION
+from stripe_provider.signatures import verify_webhook
+from tests.support.aliases import LocalStripeFactory
 from tests.support.localstripe import BASIC_AUTH, LocalStripe, stripe_request
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe" / "fixtures.json"
@@ -173,3 +178,97 @@ def test_bad_meter_events_are_refused_with_stripes_codes(localstripe: LocalStrip
         assert answer.json()["error"]["code"] == code
     count = stripe_request(url, "GET", f"/_sandbox/billing/meters/{meter['id']}/event_count")
     assert count["count"] == 0
+
+
+METER_EVENT_TYPES = (
+    "billing.meter.created",
+    "billing.meter.updated",
+    "billing.meter.deactivated",
+    "billing.meter.reactivated",
+)
+SECRET = "whsec_meters_test"
+
+
+def test_the_meter_event_types_are_stripe_pythons() -> None:
+    import stripe
+
+    declared = set(stripe.Event.__annotations__["type"].__args__)
+    assert set(METER_EVENT_TYPES) <= declared
+
+
+async def test_meter_changes_are_emitted_as_stripe_sends_them(localstripe_factory: LocalStripeFactory) -> None:
+    """Created, renamed, deactivated, reactivated: one signed snapshot event each, the meter after the change."""
+    emulator = localstripe_factory()
+    events: list[dict[str, Any]] = []
+    arrived = asyncio.Event()
+
+    async def receive(request: web.Request) -> web.Response:
+        events.append(dict(verify_webhook(await request.read(), request.headers["Stripe-Signature"], [SECRET])))
+        arrived.set()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    emulator.register_webhook("wh_meters", f"http://127.0.0.1:{port}/hook", SECRET)
+
+    async def next_event(event_type: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 10
+        while True:
+            for event in events:
+                if event["type"] == event_type:
+                    return event
+            arrived.clear()
+            await asyncio.wait_for(arrived.wait(), max(0.01, deadline - time.monotonic()))
+
+    def post(path: str, **data: str) -> dict[str, Any]:
+        return stripe_request(emulator.url, "POST", path, data=data)
+
+    try:
+        meter = await asyncio.to_thread(_meter, emulator.url, "count")
+        created = await next_event("billing.meter.created")
+        assert created["data"]["object"] == meter and created["api_version"] == STRIPE_API_VERSION
+        assert set(created) >= {"id", "object", "api_version", "created", "data", "livemode", "type"}
+
+        path = f"/v1/billing/meters/{meter['id']}"
+        renamed = await asyncio.to_thread(post, path, display_name="Calls made")
+        assert renamed["display_name"] == "Calls made"
+        updated = await next_event("billing.meter.updated")
+        assert updated["data"]["object"]["display_name"] == "Calls made"
+        assert updated["data"]["previous_attributes"]["display_name"] == "API calls"
+
+        inactive = await asyncio.to_thread(post, f"{path}/deactivate")
+        assert inactive["status"] == "inactive" and inactive["status_transitions"]["deactivated_at"] is not None
+        deactivated = await next_event("billing.meter.deactivated")
+        assert deactivated["data"]["object"]["status"] == "inactive"
+        assert set(deactivated["data"]["object"]) == DOCUMENTED_METER
+
+        taken = await asyncio.to_thread(
+            httpx.post,
+            f"{emulator.url}/v1/billing/meters",
+            data={"display_name": "x", "event_name": meter["event_name"], "default_aggregation[formula]": "sum"},
+            auth=BASIC_AUTH,
+        )
+        assert taken.status_code == 200  # the event name is free while its meter is inactive
+        refused = await asyncio.to_thread(httpx.post, f"{emulator.url}{path}/reactivate", auth=BASIC_AUTH)
+        assert refused.status_code == 400, refused.text  # another active meter has the event name now
+        await asyncio.to_thread(post, f"/v1/billing/meters/{taken.json()['id']}/deactivate")
+
+        active = await asyncio.to_thread(post, f"{path}/reactivate")
+        assert active["status"] == "active" and active["status_transitions"] == {"deactivated_at": None}
+        reactivated = await next_event("billing.meter.reactivated")
+        assert reactivated["data"]["object"]["id"] == meter["id"]
+        assert reactivated["data"]["object"]["status"] == "active"
+        assert [event["type"] for event in events if event["data"]["object"]["id"] == meter["id"]] == list(
+            METER_EVENT_TYPES
+        )
+        unknown = await asyncio.to_thread(
+            httpx.post, f"{emulator.url}{path}", data={"event_name": "other"}, auth=BASIC_AUTH
+        )
+        assert unknown.status_code == 400  # the event name never changes
+    finally:
+        await runner.cleanup()

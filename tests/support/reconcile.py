@@ -28,6 +28,12 @@ def seed(emulator: LocalStripe) -> Seeded:
     """Fill `emulator` with one of everything reconcile pulls."""
     url = emulator.url
     plans = [create_plan(url, amount=1500), create_plan(url, amount=4000, interval="year")]
+    stripe_request(
+        url,
+        "POST",
+        "/v1/billing/meters",
+        data={"display_name": "API calls", "event_name": "api_calls", "default_aggregation[formula]": "sum"},
+    )
     customers: list[str] = []
     for index in range(3):
         customer = stripe_request(
@@ -64,6 +70,7 @@ def emulator_counts(url: str, customers: list[str]) -> dict[Kind, int]:
         len(list_all(url, "/v1/payment_methods", customer=customer, type="card")) for customer in customers
     )
     return {
+        "meters": len(list_all(url, "/v1/billing/meters")),
         "prices": len(list_all(url, "/v1/plans")),
         "customers": len(list_all(url, "/v1/customers")),
         "payment_methods": payment_methods,
