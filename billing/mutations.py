@@ -53,7 +53,8 @@ from billing.charging import locked_money
 from billing.ledger import Attempt, LedgerRejection, derive_stripe_key, run_idempotent
 from billing.mutation_errors import MutationError, user_error
 from billing.request_context import Context
-from stripe_provider.adapter import ProviderError, last_stripe_request_id
+from stripe_provider.adapter import last_stripe_request_id
+from stripe_provider.provider_errors import ProviderError
 
 log = logging.getLogger("gateway.mutations")
 

@@ -22,7 +22,8 @@ from billing.mirror import (
     upsert_payment,
 )
 from models import Customer
-from stripe_provider.adapter import ProviderError, StripeAdapter
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.provider_errors import ProviderError
 
 __all__ = ["Parent", "ensure_customer", "fetch_parent", "mirror_parent"]
 

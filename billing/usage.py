@@ -31,7 +31,8 @@ from tortoise.expressions import Q
 from tortoise.functions import Sum
 
 from models import Customer, Meter, UsageEvent
-from stripe_provider.adapter import ProviderError, StripeAdapter
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.provider_errors import ProviderError
 
 log = logging.getLogger("billing.usage")
 

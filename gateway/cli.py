@@ -345,7 +345,8 @@ async def _reconcile_with_progress(settings: Settings, since: datetime | None) -
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from billing.reconcile import KINDS, reconcile
-    from stripe_provider.adapter import ProviderError, StripeAdapter
+    from stripe_provider.adapter import StripeAdapter
+    from stripe_provider.provider_errors import ProviderError
 
     # Stripe's lists carry no totals, so each type shows a running count, not a percentage.
     # On a non-terminal stderr rich draws nothing live and prints the final state once.

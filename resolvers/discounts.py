@@ -35,7 +35,7 @@ from billing.validation import fetch
 from models import Coupon, PromotionCode
 from models import Subscription as SubscriptionModel
 from resolvers.subscriptions import TERMINAL_STATUSES
-from stripe_provider.adapter import ProviderError
+from stripe_provider.provider_errors import ProviderError
 
 # --- queries -------------------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from billing.validation import fetch
 from models import Customer as CustomerModel
 from models import Invoice as InvoiceModel
 from resolvers.node import find_typed
-from stripe_provider.adapter import ProviderError
+from stripe_provider.provider_errors import ProviderError
 
 
 async def invoice(context: Context, id: str) -> InvoiceModel | None:

@@ -23,7 +23,7 @@ from models import Customer
 from models import Subscription as SubscriptionModel
 from models import SubscriptionItem as SubscriptionItemModel
 from resolvers.node import find_typed
-from stripe_provider.adapter import ProviderError
+from stripe_provider.provider_errors import ProviderError
 
 
 async def subscription(context: Context, id: str) -> SubscriptionModel | None:

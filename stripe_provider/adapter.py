@@ -50,7 +50,7 @@ import stripe
 from base.error_codes import ErrorCode
 from base.metrics import observe_stripe_call
 from stripe_provider.emulator_dialect import Dialect, dialect_for
-from stripe_provider.provider_errors import ProviderError, ProviderErrorCode, redact, to_provider_error
+from stripe_provider.provider_errors import ProviderError, redact, to_provider_error
 
 if TYPE_CHECKING:
     from base.settings import Settings
@@ -59,8 +59,6 @@ __all__ = [
     "RESERVED_METADATA_PREFIX",
     "STRIPE_API_VERSION",
     "TAG_KEY",
-    "ProviderError",
-    "ProviderErrorCode",
     "StripeAdapter",
     "last_stripe_request_id",
 ]

@@ -37,7 +37,8 @@ from tortoise.exceptions import DBConnectionError
 from base.db import exception_causes, is_database_unavailable
 from live.bus import StatusPublisher
 from models import EventStatus, WebhookEvent
-from stripe_provider.adapter import ProviderError, StripeAdapter
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.provider_errors import ProviderError
 from webhooks.apply import apply_event
 from webhooks.claims import (
     MAX_ERROR_CHARS,

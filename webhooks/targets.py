@@ -47,7 +47,8 @@ from models import (
     WebhookEvent,
 )
 from models.base import StripeMirrorModel
-from stripe_provider.adapter import ProviderError, StripeAdapter
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.provider_errors import ProviderError
 
 __all__ = [
     "SUBSCRIPTION_PUBLISHED_ATTRIBUTES",

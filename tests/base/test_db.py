@@ -64,7 +64,7 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
     from tortoise.exceptions import DBConnectionError, OperationalError
 
     from base.db import is_database_unavailable
-    from stripe_provider.adapter import ProviderError
+    from stripe_provider.provider_errors import ProviderError
 
     down = [
         ConnectionRefusedError(111, "Connect call failed"),

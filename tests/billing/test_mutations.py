@@ -21,7 +21,8 @@ from billing.mutation_errors import MutationError
 from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_local_mutation, run_mutation
 from billing.request_context import Context
 from models import AuditEntry, Customer, IdempotencyRecord
-from stripe_provider.adapter import ProviderError, StripeAdapter
+from stripe_provider.adapter import StripeAdapter
+from stripe_provider.provider_errors import ProviderError
 from tests.support.database import tortoise_on
 
 WRITER = Principal(kind="api_key", id="test-writer", scopes=effective_scopes([Scope.WRITE]))

@@ -9,7 +9,7 @@ import pytest
 from base.error_codes import ErrorCode
 from models import Coupon, PromotionCode
 from resolvers.discounts import _Change, coupon_refusal, next_discounts, promotion_code_refusal, stripe_refusal
-from stripe_provider.adapter import ProviderError
+from stripe_provider.provider_errors import ProviderError
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 FIELD = ["input", "promotionCode"]

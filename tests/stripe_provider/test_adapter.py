@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from base.settings import Settings
-from stripe_provider.adapter import STRIPE_API_VERSION, ProviderError, StripeAdapter, last_stripe_request_id
+from stripe_provider.adapter import STRIPE_API_VERSION, StripeAdapter, last_stripe_request_id
+from stripe_provider.provider_errors import ProviderError
 from tests.support.localstripe import emulator_command
 
 API_KEY = "sk_test_localstripe"

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from base.settings import Settings
-from stripe_provider.adapter import STRIPE_API_VERSION, ProviderError, StripeAdapter, last_stripe_request_id
+from stripe_provider.adapter import STRIPE_API_VERSION, StripeAdapter, last_stripe_request_id
+from stripe_provider.provider_errors import ProviderError
 from tests.support.http_server import Seen
 from tests.support.stripe_double import API_KEY, Action, Behaviour, Drop, FaultServer, Hang, Reply, run, stripe_double
 
