@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from enum import Enum
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import strawberry
 from tortoise.models import Model
@@ -97,39 +97,35 @@ T = TypeVar("T")
 # --- domain events into GraphQL events ----------------------------------------------------------------------
 
 
-def _previous(status_enum: type[E], previous: str | None) -> E | None:
-    return None if previous is None else to_enum(status_enum, previous)
+def _common(change: StatusChange[Any], status_enum: type[E]) -> dict[str, Any]:
+    """The fields every status event has, from the domain event."""
+    previous = change.previous_status
+    return {
+        "event_id": change.event_id,
+        "occurred_at": change.occurred_at,
+        "status": to_enum(status_enum, change.status),
+        "previous_status": None if previous is None else to_enum(status_enum, previous),
+        "resumed_after_gap": change.resumed_after_gap,
+    }
 
 
 def _payment_event(change: StatusChange[PaymentModel]) -> PaymentStatusEvent:
     return PaymentStatusEvent(
-        event_id=change.event_id,
-        occurred_at=change.occurred_at,
-        status=to_enum(PaymentStatus, change.status),
-        previous_status=_previous(PaymentStatus, change.previous_status),
-        resumed_after_gap=change.resumed_after_gap,
+        **_common(change, PaymentStatus),
         payment=None if change.row is None else Payment.from_model(change.row),
     )
 
 
 def _invoice_event(change: StatusChange[InvoiceModel]) -> InvoiceStatusEvent:
     return InvoiceStatusEvent(
-        event_id=change.event_id,
-        occurred_at=change.occurred_at,
-        status=to_enum(InvoiceStatus, change.status),
-        previous_status=_previous(InvoiceStatus, change.previous_status),
-        resumed_after_gap=change.resumed_after_gap,
+        **_common(change, InvoiceStatus),
         invoice=None if change.row is None else Invoice.from_model(change.row),
     )
 
 
 def _subscription_event(change: StatusChange[SubscriptionModel]) -> SubscriptionStatusEvent:
     return SubscriptionStatusEvent(
-        event_id=change.event_id,
-        occurred_at=change.occurred_at,
-        status=to_enum(SubscriptionStatus, change.status),
-        previous_status=_previous(SubscriptionStatus, change.previous_status),
-        resumed_after_gap=change.resumed_after_gap,
+        **_common(change, SubscriptionStatus),
         subscription=None if change.row is None else Subscription.from_model(change.row),
         pause_collection=None if change.row is None else PauseCollection.of(change.row),
     )
@@ -137,11 +133,7 @@ def _subscription_event(change: StatusChange[SubscriptionModel]) -> Subscription
 
 def _dispute_event(change: StatusChange[DisputeModel]) -> DisputeStatusEvent:
     return DisputeStatusEvent(
-        event_id=change.event_id,
-        occurred_at=change.occurred_at,
-        status=to_enum(DisputeStatus, change.status),
-        previous_status=_previous(DisputeStatus, change.previous_status),
-        resumed_after_gap=change.resumed_after_gap,
+        **_common(change, DisputeStatus),
         dispute=None if change.row is None else Dispute.from_model(change.row),
     )
 
