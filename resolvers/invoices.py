@@ -130,7 +130,7 @@ async def pay_invoice(ctx: Context, call: MutationCall, input: PayInvoiceFields)
         customer = checked[1]
         if paid.subscription is not None:
             await upsert_subscription(paid.subscription, customer)
-        row = await upsert_invoice(paid.invoice, customer)
+        row = await upsert_invoice(paid.invoice, customer, changed_by_call=True)
         if paid.payment is not None:
             await upsert_payment(paid.payment, customer)
         return Outcome(rows={"invoice": row}, user_errors=payment_failure(paid.payment))
