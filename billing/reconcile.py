@@ -5,8 +5,9 @@ repair path for everything else (the gateway was down longer than Stripe retries
 mirror was restored from a backup, a new installation over an existing account). It
 lists every object type, parents first, so that each upsert finds its parent:
 
-    meters (Billing Meters, no parent) → prices (plans on emulators) → customers
-    → payment methods (per customer) → subscriptions → invoices → payments (PaymentIntents) → refunds
+    meters (Billing Meters, no parent) → prices (plans on emulators) → coupons → promotion codes
+    → customers → payment methods (per customer) → subscriptions → invoices → payments (PaymentIntents)
+    → refunds → disputes
 
 Drift is measured on the mirror rows themselves: the columns the `*_fields` mappers
 write (plus the row's links) are read before and after each upsert. Bookkeeping
@@ -32,39 +33,72 @@ from tortoise.models import Model
 
 from billing.mirror import (
     MissingParentError,
+    coupon_fields,
     customer_fields,
+    dispute_fields,
     invoice_fields,
     payment_fields,
     payment_method_fields,
     price_fields,
+    promotion_code_fields,
     refund_fields,
     subscription_fields,
+    upsert_coupon,
     upsert_customer,
+    upsert_dispute,
     upsert_invoice,
     upsert_payment,
     upsert_payment_method,
     upsert_price,
+    upsert_promotion_code,
     upsert_refund,
     upsert_subscription,
 )
 from billing.parents import fetch_parent
 from billing.usage import meter_fields, upsert_meter
-from models import Customer, Invoice, Meter, Payment, PaymentMethod, Price, Refund, Subscription
+from models import (
+    Coupon,
+    Customer,
+    Dispute,
+    Invoice,
+    Meter,
+    Payment,
+    PaymentMethod,
+    Price,
+    PromotionCode,
+    Refund,
+    Subscription,
+)
 from stripe_provider.adapter import StripeAdapter
 
 __all__ = ["KINDS", "Change", "KindCounts", "ReconcileReport", "reconcile"]
 
-Kind = Literal["meters", "prices", "customers", "payment_methods", "subscriptions", "invoices", "payments", "refunds"]
-
-KINDS: Final[tuple[Kind, ...]] = (
+Kind = Literal[
     "meters",
     "prices",
+    "coupons",
+    "promotion_codes",
     "customers",
     "payment_methods",
     "subscriptions",
     "invoices",
     "payments",
     "refunds",
+    "disputes",
+]
+
+KINDS: Final[tuple[Kind, ...]] = (
+    "meters",
+    "prices",
+    "coupons",
+    "promotion_codes",
+    "customers",
+    "payment_methods",
+    "subscriptions",
+    "invoices",
+    "payments",
+    "refunds",
+    "disputes",
 )
 """Object types in the order they are pulled: every type after the ones it links to."""
 
@@ -76,12 +110,15 @@ PAGE_SIZE: Final = 100
 _EXTRA_COLUMNS: Final[Mapping[Kind, tuple[str, ...]]] = {
     "meters": (),
     "prices": (),
+    "coupons": (),
+    "promotion_codes": (),
     "customers": (),
     "payment_methods": ("customer_id", "detached_at"),
     "subscriptions": ("customer_id",),
     "invoices": ("customer_id", "subscription_id"),
     "payments": ("customer_id", "invoice_id", "amount_refunded"),
     "refunds": ("payment_id",),
+    "disputes": ("payment_id", "customer_id"),
 }
 
 # Never compared: they change on every write whatever Stripe says.
@@ -90,23 +127,29 @@ _VOLATILE_COLUMNS: Final = frozenset({"synced_at", "updated_at", "created_at", "
 _MODELS: Final[Mapping[Kind, type[Model]]] = {
     "meters": Meter,
     "prices": Price,
+    "coupons": Coupon,
+    "promotion_codes": PromotionCode,
     "customers": Customer,
     "payment_methods": PaymentMethod,
     "subscriptions": Subscription,
     "invoices": Invoice,
     "payments": Payment,
     "refunds": Refund,
+    "disputes": Dispute,
 }
 
 _FIELDS: Final[Mapping[Kind, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
     "meters": meter_fields,
     "prices": price_fields,
+    "coupons": coupon_fields,
+    "promotion_codes": promotion_code_fields,
     "customers": customer_fields,
     "payment_methods": payment_method_fields,
     "subscriptions": subscription_fields,
     "invoices": invoice_fields,
     "payments": payment_fields,
     "refunds": refund_fields,
+    "disputes": dispute_fields,
 }
 
 # The parent `billing.parents.fetch_parent` found → the kind it is counted as.
@@ -265,6 +308,14 @@ class _Reconciler:
         async for obj in self._list(resource, {}):
             await self.apply("prices", obj, upsert_price)
 
+    async def coupons(self) -> None:
+        async for obj in self._list("coupons", {}):
+            await self.apply("coupons", obj, upsert_coupon)
+
+    async def promotion_codes(self) -> None:
+        async for obj in self._list("promotion_codes", {}):
+            await self.apply("promotion_codes", obj, upsert_promotion_code)
+
     async def customers(self) -> None:
         async for obj in self._list("customers", {}):
             if obj.get("deleted"):
@@ -300,6 +351,10 @@ class _Reconciler:
         async for obj in self._list("refunds", {}):
             await self.apply("refunds", obj, upsert_refund)
 
+    async def disputes(self) -> None:
+        async for obj in self._list("disputes", {}):
+            await self.apply("disputes", obj, upsert_dispute)
+
     # --- what Stripe no longer lists ----------------------------------------------------------------------
 
     async def find_missing(self) -> None:
@@ -308,8 +363,8 @@ class _Reconciler:
             query = _MODELS[kind].all()
             if self.since is not None:
                 query = query.filter(stripe_created__gte=self.since)
-            if kind == "customers":
-                query = query.filter(deleted=False)  # Stripe never lists deleted customers
+            if kind in ("customers", "coupons"):
+                query = query.filter(deleted=False)  # Stripe never lists deleted ones
             if kind == "payment_methods":
                 # Listed per pulled customer, attached ones only: compare like with like.
                 query = query.filter(detached_at__isnull=True, customer__stripe_id__in=self.pulled_customers)
@@ -334,11 +389,14 @@ async def reconcile(
     run = _Reconciler(stripe, since, progress)
     await run.meters()
     await run.prices()
+    await run.coupons()
+    await run.promotion_codes()
     await run.customers()
     await run.payment_methods()
     await run.subscriptions()
     await run.invoices()
     await run.payments()
     await run.refunds()
+    await run.disputes()
     await run.find_missing()
     return run.report

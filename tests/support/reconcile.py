@@ -60,6 +60,15 @@ def seed(emulator: LocalStripe) -> Seeded:
         data={"amount": 700, "currency": "usd", "customer": customers[2], "payment_method": card, "confirm": "true"},
     )["id"]
     stripe_request(url, "POST", "/v1/refunds", data={"payment_intent": intent, "amount": 200})
+    # A dispute on that payment; a coupon and a promotion code of it.
+    stripe_request(url, "POST", "/_sandbox/disputes", data={"payment_intent": intent, "reason": "fraudulent"})
+    coupon = stripe_request(url, "POST", "/v1/coupons", data={"percent_off": "10", "duration": "forever"})["id"]
+    stripe_request(
+        url,
+        "POST",
+        "/v1/promotion_codes",
+        data={"promotion[type]": "coupon", "promotion[coupon]": coupon, "code": "RECONCILE10"},
+    )
     plain = stripe_request(url, "POST", "/v1/customers", data={"email": "plain@example.com"})["id"]
     return Seeded(emulator=emulator, customers=[*customers, plain], plain_customer=plain)
 
@@ -72,10 +81,13 @@ def emulator_counts(url: str, customers: list[str]) -> dict[Kind, int]:
     return {
         "meters": len(list_all(url, "/v1/billing/meters")),
         "prices": len(list_all(url, "/v1/plans")),
+        "coupons": len(list_all(url, "/v1/coupons")),
+        "promotion_codes": len(list_all(url, "/v1/promotion_codes")),
         "customers": len(list_all(url, "/v1/customers")),
         "payment_methods": payment_methods,
         "subscriptions": len(list_all(url, "/v1/subscriptions", status="all")),
         "invoices": len(list_all(url, "/v1/invoices")),
         "payments": len(list_all(url, "/v1/payment_intents")),
         "refunds": len(list_all(url, "/v1/refunds")),
+        "disputes": len(list_all(url, "/v1/disputes")),
     }
