@@ -132,6 +132,17 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
+_WRITE_CONFLICTS: Final = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+
+def is_write_conflict(exc: BaseException | None) -> bool:
+    """True when PostgreSQL rolled a transaction back to break a conflict with another one (40P01, 40001).
+
+    Nothing was written; the same transaction run again normally succeeds (docs/money-safety.md).
+    """
+    return exc is not None and any(isinstance(cause, _WRITE_CONFLICTS) for cause in exception_causes(exc))
+
+
 async def wait_for_database(seconds: float, interval: float = 0.25) -> bool:
     """Probe the database (`SELECT 1`) until it answers or `seconds` pass; True when it answered.
 

@@ -39,7 +39,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import strawberry
 import structlog
@@ -47,6 +47,7 @@ from graphql import GraphQLError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from base.db import is_write_conflict
 from base.error_codes import ErrorCode
 from billing import audit, snapshots
 from billing.charging import locked_money
@@ -57,6 +58,9 @@ from stripe_provider.adapter import last_stripe_request_id
 from stripe_provider.provider_errors import ProviderError
 
 log = logging.getLogger("gateway.mutations")
+
+WRITE_ATTEMPTS: Final = 3
+"""How often the mirror write after a Stripe call runs when PostgreSQL undoes it for a conflict (a deadlock)."""
 
 Snapshot: TypeAlias = dict[str, Any]
 """A mutation's response in its stored (JSON) form: what the ledger keeps and replays; the payload is built from it."""
@@ -211,10 +215,19 @@ async def _run(
         checked = await validate()
         async with _held(ctx, lock(checked) if lock is not None else None):
             answered = await call_stripe(checked, keys)
-            async with in_transaction():
-                response = (await write(checked, answered)).stored()
-                await store(attempt, response)
-        return response
+            for attempt_number in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    async with in_transaction():
+                        response = (await write(checked, answered)).stored()
+                        await store(attempt, response)
+                    return response
+                except Exception as error:
+                    # A webhook applied at the same moment can take the same rows in another order: the
+                    # database undoes one writer; the answer is still Stripe's, so the write runs again.
+                    if attempt_number == WRITE_ATTEMPTS or not is_write_conflict(error):
+                        raise
+                    log.info("%s: write conflict with another transaction, writing again", operation)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def guarded(attempt: Attempt) -> Snapshot:
         nonlocal audited

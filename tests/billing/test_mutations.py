@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
+import pytest
 import pytest_asyncio
 
 from base.error_codes import ErrorCode
@@ -18,7 +20,15 @@ from billing.ledger import derive_stripe_key
 from billing.loaders import Loaders
 from billing.money_locks import money_lock
 from billing.mutation_errors import MutationError
-from billing.mutations import MutationCall, Outcome, Snapshot, StripeKeys, run_local_mutation, run_mutation
+from billing.mutations import (
+    WRITE_ATTEMPTS,
+    MutationCall,
+    Outcome,
+    Snapshot,
+    StripeKeys,
+    run_local_mutation,
+    run_mutation,
+)
 from billing.request_context import Context
 from models import AuditEntry, Customer, IdempotencyRecord
 from stripe_provider.adapter import StripeAdapter
@@ -193,3 +203,36 @@ async def test_rows_left_out_answer_null(ctx: Context) -> None:
     )
     assert response == {"customer": None, "userErrors": [{"code": "PAYMENT_FAILED", "message": "no"}]}
     assert (await IdempotencyRecord.get(key="k3")).response == response, "extra userErrors are stored"
+
+
+class ConflictingWrites(Steps):
+    """A write PostgreSQL undoes for a conflict (a deadlock with a webhook's transaction) `times` times."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.times = times
+
+    async def write(self, checked: str, answered: dict[str, Any]) -> Outcome:
+        outcome = await super().write(checked, answered)
+        if self.calls.count("write") <= self.times:
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        return outcome
+
+
+async def test_a_write_undone_for_a_conflict_runs_again_without_calling_stripe_again(ctx: Context) -> None:
+    steps = ConflictingWrites(times=WRITE_ATTEMPTS - 1)
+    response = await run(ctx, steps)
+    [row] = await Customer.filter(stripe_id="cus_checked")
+    assert response["userErrors"] == [] and response["customer"]["id"] == str(row.id)
+    assert steps.calls == ["validate", "call_stripe", *["write"] * WRITE_ATTEMPTS]
+    assert [e.outcome for e in await AuditEntry.all()] == ["ok"]
+    assert await IdempotencyRecord.exists(key="k1")
+
+
+async def test_a_write_that_keeps_conflicting_fails_and_stores_nothing(ctx: Context) -> None:
+    steps = ConflictingWrites(times=WRITE_ATTEMPTS)
+    with pytest.raises(asyncpg.DeadlockDetectedError):
+        await run(ctx, steps)
+    assert steps.calls.count("write") == WRITE_ATTEMPTS and steps.calls.count("call_stripe") == 1
+    assert not await Customer.exists(stripe_id="cus_checked")
+    assert not await IdempotencyRecord.exists(key="k1")

@@ -213,6 +213,7 @@ def custom_scalars(pools: Pools) -> dict[str, st.SearchStrategy[graphql.ValueNod
         "Int": INTS.map(nodes.Int),
         "JSON": json_literals(pools),
         "MinorUnits": AMOUNTS.map(nodes.Int),
+        "UsageQuantity": AMOUNTS.map(nodes.Int),  # the same edges: whole numbers up to 2^53 - 1
         "DateTime": datetimes.map(nodes.String),
     }
 
