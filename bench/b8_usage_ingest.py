@@ -93,16 +93,29 @@ async def _meter(stack: Stack) -> str:
     return event_name
 
 
-async def _warm_mirror(stack: Stack, event_name: str) -> None:
-    """Ask `meters` once, so the gateway's mirror knows the meter (the baseline reads the same row)."""
+async def _warm_mirror(stack: Stack, event_name: str, customer_id: str) -> None:
+    """Record one event naming the meter, so the gateway's mirror knows it (the baseline reads the same row).
+
+    Reads never ask Stripe and the bench's sandbox sends no webhooks to the gateway: a write naming an
+    unknown meter is what syncs it (decision 0049).
+    """
+    mutation = (
+        "mutation($key: String!, $input: RecordUsageInput!) "
+        "{ recordUsage(idempotencyKey: $key, input: $input) { accepted userErrors { code message } } }"
+    )
+    event = {"customerId": customer_id, "meter": event_name, "value": 1, "identifier": f"{IDENTIFIER_PREFIX}warm"}
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {stack.api_key}"}
         answer = await client.post(
             "/graphql",
-            json={"query": "{ meters { eventName } }"},
-            headers={"Authorization": f"Bearer {stack.api_key}"},
+            json={"query": mutation, "variables": {"key": f"{IDENTIFIER_PREFIX}warm-{event_name}", "input": event}},
+            headers=headers,
         )
-    answer.raise_for_status()
-    assert event_name in answer.text, answer.text[:500]
+        answer.raise_for_status()
+        assert answer.json()["data"]["recordUsage"]["userErrors"] == [], answer.text[:500]
+        meters = await client.post("/graphql", json={"query": "{ meters { eventName } }"}, headers=headers)
+    meters.raise_for_status()
+    assert event_name in meters.text, meters.text[:500]
 
 
 async def _clean_up(stack: Stack) -> dict[str, float | str]:
@@ -118,8 +131,8 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
     """One closed-loop pair, alternating gateway/baseline."""
     assert stack.gateway is not None and stack.stripe_url, "benchmark 8 needs the gateway and the sandbox"
     meter = await _meter(stack)
-    await _warm_mirror(stack, meter)
     customers = stack.seeded.customer_ids[:CUSTOMERS]
+    await _warm_mirror(stack, meter, customers[0])
     server = await stack.start_uvicorn("baseline-usage-ingest", "bench.baselines.usage_ingest:app")
     assert server.url is not None
     gateway_spec = LoadSpec(
