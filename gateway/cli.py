@@ -746,6 +746,15 @@ def metrics_revenue(
     _run_metrics("revenue", currency, start, end, interval, as_json)
 
 
+@metrics.command("backfill")
+def metrics_backfill() -> None:
+    """Write a first revision for each mirrored subscription that has none (run once after upgrading)."""
+    from billing.mirror.revisions import backfill_revisions
+
+    written = _with_db(_settings(), backfill_revisions)
+    typer.echo(f"{written} subscription(s) given a first revision, dated at their creation at Stripe")
+
+
 def main() -> None:
     """Entry point of the `billing-gateway` script."""
     app()

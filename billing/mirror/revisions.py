@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
 from typing import Any
 
 from billing.mirror.common import StripeObject, currency_of, expanded, list_data, optional_int, stripe_id_of
@@ -29,20 +30,20 @@ MRR_STATUSES = frozenset({"active", "past_due"})
 """The statuses whose subscriptions count for MRR (all others count 0)."""
 
 _MONTHS_PER_INTERVAL = {
-    "month": Decimal(1),
-    "year": Decimal(12),
-    "week": Decimal(12) / Decimal(52),
-    "day": Decimal(12) / Decimal(365),
+    "month": Fraction(1),
+    "year": Fraction(12),
+    "week": Fraction(12, 52),
+    "day": Fraction(12, 365),
 }
 """How many months one interval of a price is."""
 
 
-def monthly(amount: Decimal, interval: str | None, interval_count: int | None) -> Decimal:
+def monthly(amount: Fraction, interval: str | None, interval_count: int | None) -> Fraction:
     """`amount` per `interval_count` x `interval`, as an amount per month (0 for a one-off price)."""
     months = _MONTHS_PER_INTERVAL.get(interval or "")
     if months is None:
-        return Decimal(0)
-    return amount / (months * Decimal(interval_count or 1))
+        return Fraction(0)
+    return amount / (months * (interval_count or 1))
 
 
 def _price_terms(item: StripeObject, known: Mapping[str, Price]) -> tuple[str, int | None, str | None, int | None]:
@@ -69,14 +70,14 @@ def _price_terms(item: StripeObject, known: Mapping[str, Price]) -> tuple[str, i
     return row.currency, row.unit_amount, row.recurring_interval, row.recurring_interval_count
 
 
-def _discounted(amount: Decimal, interval: str | None, count: int | None, coupons: Iterable[Coupon]) -> Decimal:
+def _discounted(amount: Fraction, interval: str | None, count: int | None, coupons: Iterable[Coupon]) -> Fraction:
     """`amount` (monthly) less the recurring coupons, never below 0."""
     for coupon in coupons:
         if coupon.percent_off is not None:
-            amount -= amount * Decimal(str(coupon.percent_off)) / Decimal(100)
+            amount -= amount * Fraction(str(coupon.percent_off)) / 100
         elif coupon.amount_off is not None:
-            amount -= monthly(Decimal(coupon.amount_off), interval, count)
-    return max(amount, Decimal(0))
+            amount -= monthly(Fraction(coupon.amount_off), interval, count)
+    return max(amount, Fraction(0))
 
 
 def _coupons_in_force(discounts: list[dict[str, Any]], at: datetime, coupons: Mapping[str, Coupon]) -> list[Coupon]:
@@ -109,16 +110,16 @@ async def revision_fields(obj: StripeObject, fields: Mapping[str, Any], at: date
     paused = fields.get("pause_behavior") is not None or status == "paused"
     counts = status in MRR_STATUSES and not paused
     currency: str | None = None
-    total = Decimal(0)
+    total = Fraction(0)
     for item in items:
         item_currency, unit_amount, interval, count = _price_terms(item, known)
         currency = currency or item_currency or None
         if unit_amount is None or item_currency != currency:
             continue
         quantity = 1 if item.get("quantity") is None else int(str(item.get("quantity")))
-        amount = monthly(Decimal(unit_amount * quantity), interval, count)
+        amount = monthly(Fraction(unit_amount * quantity), interval, count)
         total += _discounted(amount, interval, count, in_force)
-    mrr = int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if counts else 0
+    mrr = floor(total + Fraction(1, 2)) if counts else 0  # exact fractions, rounded once, half up
     return {
         "status": status,
         "currency": currency,
@@ -141,14 +142,51 @@ async def record_revision(
     """Add a revision when what counts for MRR differs from the subscription's latest one.
 
     `at` is the applied event's `created` or the answer's time; a revision is never dated before
-    the one it follows (an event older than an answer already recorded moves nothing back).
+    the one it follows (an event older than an answer already recorded moves nothing back), and
+    a subscription's first one is dated at its creation at Stripe when that is earlier.
     """
     values = await revision_fields(obj, fields, at)
     latest = await SubscriptionRevision.filter(subscription_id=subscription.id).order_by("-effective_at", "-id").first()
-    if latest is not None:
+    if latest is None:
+        # The first state the mirror sees is dated from the subscription's creation at Stripe: a subscription
+        # first mirrored late (reconcile, a missed event) has been in it since then as far as the mirror knows.
+        created = fields.get("stripe_created")
+        at = min(at, created) if isinstance(created, datetime) else at
+    else:
         if all(getattr(latest, name) == values[name] for name in _COMPARED) and latest.coupons == values["coupons"]:
             return
         at = max(at, latest.effective_at)
     await SubscriptionRevision.create(
         subscription_id=subscription.id, customer_id=subscription.customer_id, effective_at=at, **values
     )
+
+
+async def backfill_revisions() -> int:
+    """A first revision for each mirrored subscription that has none (mirrored before revisions were kept).
+
+    Built from the mirror's rows (items and prices, discounts and coupons) and dated at the
+    subscription's creation at Stripe; returns how many were written. `billing-gateway metrics backfill`.
+    """
+    written = 0
+    missing = Subscription.filter(revisions__id__isnull=True).prefetch_related("items")
+    for subscription in await missing:
+        items = [{"price": item.price_stripe_id, "quantity": item.quantity} for item in subscription.items]
+        if not items and subscription.price_stripe_id:
+            items = [{"price": subscription.price_stripe_id, "quantity": subscription.quantity}]
+        obj = {"id": subscription.stripe_id, "items": {"object": "list", "data": items, "has_more": False}}
+        fields = {
+            name: getattr(subscription, name)
+            for name in (
+                "status",
+                "price_stripe_id",
+                "quantity",
+                "cancel_at_period_end",
+                "trial_end",
+                "pause_behavior",
+                "discounts",
+                "stripe_created",
+            )
+        }
+        await record_revision(subscription, obj, fields, subscription.stripe_created or subscription.created_at)
+        written += 1
+    return written
