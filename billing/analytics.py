@@ -177,18 +177,24 @@ async def _money(currency: str, start: datetime, end: datetime) -> tuple[int, in
 def _period(timelines: list[_Timeline], start: datetime, end: datetime) -> dict[str, Any]:
     mrr_start = mrr_end = new = expansion = contraction = churned = 0
     counts = {"active": 0, "trialing": 0, "past_due": 0}
-    paying_at_start = churned_of_those = 0
+    paying_at_start: set[str] = set()
     customers_at_end: set[str] = set()
+    # A customer stays a logo while any subscription of theirs has not ended (a paused one has not).
+    alive_at_end: set[str] = set()
     for timeline in timelines:
-        before, _, _ = timeline.at(start)
+        before, _, first_customer = timeline.at(start)
         after, status, customer = timeline.at(end)
         mrr_start += before
         mrr_end += after
         if status in counts:
             counts[status] += 1
+        if before > 0 and first_customer is not None:
+            paying_at_start.add(first_customer)
+        if customer is not None and status not in ENDED_STATUSES:
+            alive_at_end.add(customer)
         if after > 0 and customer is not None:
             customers_at_end.add(customer)
-        previous, ever_positive, churned_here = 0, False, False
+        previous, ever_positive = 0, False
         for effective_at, mrr, point_status, _customer in timeline.points:
             if start <= effective_at < end and mrr != previous:
                 if previous == 0:
@@ -198,16 +204,12 @@ def _period(timelines: list[_Timeline], start: datetime, end: datetime) -> dict[
                         new += mrr
                 elif mrr == 0 and point_status in ENDED_STATUSES:
                     churned += previous
-                    churned_here = True
                 elif mrr > previous:
                     expansion += mrr - previous
                 else:
                     contraction += previous - mrr
             ever_positive = ever_positive or mrr > 0
             previous = mrr
-        if before > 0:
-            paying_at_start += 1
-            churned_of_those += churned_here
     arpu = None
     if customers_at_end:
         arpu = int((Decimal(mrr_end) / Decimal(len(customers_at_end))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -221,7 +223,7 @@ def _period(timelines: list[_Timeline], start: datetime, end: datetime) -> dict[
         "active_subscriptions": counts["active"],
         "trialing_subscriptions": counts["trialing"],
         "past_due_subscriptions": counts["past_due"],
-        "logo_churn_rate": _rate(churned_of_those, paying_at_start),
+        "logo_churn_rate": _rate(len(paying_at_start - alive_at_end), len(paying_at_start)),
         "revenue_churn_rate": _rate(churned + contraction, mrr_start),
         "arpu": arpu,
     }

@@ -49,8 +49,8 @@ class MetricsPeriod:
     trialing_subscriptions: int = strawberry.field(description="Subscriptions `trialing` at the period's end.")
     past_due_subscriptions: int = strawberry.field(description="Subscriptions `past_due` at the period's end.")
     logo_churn_rate: float | None = strawberry.field(
-        description="Of the subscriptions paying at the period's start, the share that ended in it; null when none "
-        "paid at its start."
+        description="Of the customers paying at the period's start, the share with every subscription ended "
+        "(canceled, unpaid, expired) at its end; null when none paid at its start."
     )
     revenue_churn_rate: float | None = strawberry.field(
         description="(churned + contraction MRR of the period) / MRR at its start; null when that MRR is 0."

@@ -8,9 +8,9 @@ The rules (docs/analytics.md) follow Stripe's Billing analytics where it documen
 - An item's MRR is its price's unit amount x quantity, normalised to a month: a yearly price
   / 12, a weekly one x 52 / 12, a daily one x 365 / 12, each / `interval_count`. Prices with no
   unit amount (tiered, metered) count 0.
-- Discounts in force (`forever` and `repeating` coupons whose discount has not ended) are taken
-  off: a percentage of the amount, an amount off normalised by the price's interval as the
-  amount is. `once` coupons are not (they change one invoice, not the recurring revenue).
+- Discounts of `forever` coupons are taken off (as Stripe's Billing analytics does; `once` and
+  `repeating` ones leave MRR as it is): a percentage of the amount, an amount off normalised by
+  the price's interval as the amount is, never below 0.
 - The subscription's total is rounded once, half up, to whole minor units.
 """
 
@@ -81,11 +81,11 @@ def _discounted(amount: Fraction, interval: str | None, count: int | None, coupo
 
 
 def _coupons_in_force(discounts: list[dict[str, Any]], at: datetime, coupons: Mapping[str, Coupon]) -> list[Coupon]:
-    """The coupons of the discounts that change recurring revenue at `at` (not `once`, not ended)."""
+    """The coupons of the discounts that change recurring revenue at `at`: `forever` ones (that have not ended)."""
     found = []
     for discount in discounts:
         coupon = coupons.get(str(discount.get("coupon") or ""))
-        if coupon is None or coupon.duration == "once":
+        if coupon is None or coupon.duration != "forever":
             continue
         end = discount.get("end")
         if end is not None and int(end) <= at.timestamp():

@@ -96,6 +96,9 @@ async def test_revision_rules(db: Settings) -> None:
         {"id": "co_off", "object": "coupon", "amount_off": 1200, "currency": "gbp", "duration": "forever"}
     )
     await upsert_coupon({"id": "co_once", "object": "coupon", "percent_off": 50, "duration": "once"})
+    await upsert_coupon(
+        {"id": "co_months", "object": "coupon", "percent_off": 50, "duration": "repeating", "duration_in_months": 3}
+    )
 
     # Rounded once, half up: 1000 x 52 / 12 = 4333.33 -> 4333; 10 x 5 yearly = 4.1666 -> 4.
     await upsert_subscription(sub("sub_week", 1000, "week"), stripe_event_at=JAN)
@@ -103,12 +106,14 @@ async def test_revision_rules(db: Settings) -> None:
     assert [mrr for _, mrr, _ in await revisions("sub_week")] == [4333]
     assert [mrr for _, mrr, _ in await revisions("sub_tiny")] == [4]
 
-    # An amount off a yearly price is normalised as the price is (1200 / 12 = 100 a month); `once` is ignored;
+    # An amount off a yearly price is normalised as the price is (1200 / 12 = 100 a month); `once` and
+    # `repeating` coupons are ignored (Stripe's MRR counts `forever` ones only);
     # a discount that has ended (`end` passed) takes nothing off.
     day = JAN + timedelta(days=3)
     discounts = [
         {"id": "di_1", "object": "discount", "source": {"coupon": "co_off"}, "start": ts(JAN), "end": None},
         {"id": "di_2", "object": "discount", "source": {"coupon": "co_once"}, "start": ts(JAN), "end": None},
+        {"id": "di_3", "object": "discount", "source": {"coupon": "co_months"}, "start": ts(JAN), "end": None},
     ]
     await upsert_subscription(sub("sub_year", 120_000, "year", discounts=discounts), stripe_event_at=day)
     ended = [{**discounts[0], "end": ts(day)}]

@@ -282,7 +282,7 @@ EXPECTED = [
         "activeSubscriptions": 6,  # the paused one is still `active` at Stripe
         "trialingSubscriptions": 0,
         "pastDueSubscriptions": 0,
-        "logoChurnRate": 0.0,  # 0 of the 4 paying at the start ended
+        "logoChurnRate": 0.0,  # none of the 4 customers paying at the start has ended
         "revenueChurnRate": 2000 / 13333,  # (churned 0 + contraction 2000) / MRR at the start
         "grossRevenue": 3000,
         "refunds": 0,
@@ -303,7 +303,7 @@ EXPECTED = [
         "activeSubscriptions": 4,
         "trialingSubscriptions": 0,
         "pastDueSubscriptions": 1,
-        "logoChurnRate": 0.2,  # 1 (cancel) of the 5 paying at the start (the paused one was not)
+        "logoChurnRate": 0.2,  # 1 (cancel) of the 5 customers paying at the start (the paused one was not paying)
         "revenueChurnRate": 2750 / 18333,
         "grossRevenue": 0,
         "refunds": 1500,
