@@ -97,7 +97,12 @@ def _coupons_in_force(discounts: list[dict[str, Any]], at: datetime, coupons: Ma
 async def revision_fields(obj: StripeObject, fields: Mapping[str, Any], at: datetime) -> dict[str, Any]:
     """The `SubscriptionRevision` columns (but links and time) of a subscription whose mirror columns are `fields`."""
     items = list_data(obj.get("items"))
-    price_ids = {stripe_id_of(item.get("price") or item.get("plan")) for item in items} - {None}
+    # Only prices the object names by bare id are read from the mirror (Stripe's objects expand them).
+    price_ids = {
+        stripe_id_of(item.get("price") or item.get("plan"))
+        for item in items
+        if expanded(item.get("price")) is None and expanded(item.get("plan")) is None
+    } - {None}
     known = {row.stripe_id: row for row in await Price.filter(stripe_id__in=list(price_ids))} if price_ids else {}
     if not items and fields.get("price_stripe_id"):
         items = [{"price": fields["price_stripe_id"], "quantity": fields.get("quantity", 1)}]

@@ -9,7 +9,8 @@ months. Stripe's current API shape is used (prices on items, `discounts` as obje
 `pause_collection`). Currency `eur` keeps other tests' (`usd`, today) data out of the figures.
 
 The expected figures are worked out by hand below, one period per month, and
-docs/analytics.md gives the definitions they follow.
+docs/analytics.md gives the definitions they follow. The last test makes a subscription through
+the gateway's own mutations (create, more seats, cancel) and checks today's figures move.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ import pytest
 
 from tests.support.gateway import WEBHOOK_SECRET, GatewayProcess, cli_path, gateway_env, run_cli
 from tests.support.graphql import GraphQLClient
-from tests.support.localstripe import LocalStripe, stripe_request
+from tests.support.localstripe import LocalStripe, create_plan, stripe_request
+from tests.support.operations import (
+    CANCEL_SUBSCRIPTION,
+    CREATE_SUBSCRIPTION,
+    UPDATE_SUBSCRIPTION,
+    customer_with_card,
+    new_key,
+    payload_of,
+)
 from tests.support.webhook_load import signature, wait_all_processed
 
 CURRENCY = "eur"
@@ -423,3 +432,49 @@ async def test_a_bad_interval_is_refused_by_the_schema_and_the_cli(gateway: Gate
     )
     assert result.returncode == 2
     assert "--interval 'week' is not day or month" in result.stderr
+
+
+async def test_subscriptions_made_through_the_gateway_move_todays_figures(
+    graphql: GraphQLClient, gateway: GatewayProcess, localstripe: LocalStripe, admin_api_key: str
+) -> None:
+    # The mutations' own answers write the history (their events confirm it and add nothing): a yearly plan
+    # of 1200.00 CHF is 100.00 a month; three seats triple it; canceled now, all of it churns.
+    plan = create_plan(localstripe.url, amount=120_000, currency="chf", interval="year")
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    created = payload_of(
+        await graphql.execute(
+            CREATE_SUBSCRIPTION, {"key": new_key(), "input": {"customerId": customer["id"], "priceId": plan}}
+        ),
+        "createSubscription",
+    )
+    assert created["userErrors"] == [], created
+    subscription_id = created["subscription"]["id"]
+    window = {
+        "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "to": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        "interval": "DAY",
+    }
+    today = (await query(gateway, admin_api_key, currency="chf", **window))["periods"]
+    assert [(p["mrr"], p["newMrr"], p["activeSubscriptions"], p["arpu"]) for p in today] == [
+        (10_000, 10_000, 1, 10_000)
+    ]
+    assert today[0]["grossRevenue"] == 120_000  # the first invoice, charged at once
+
+    updated = payload_of(
+        await graphql.execute(
+            UPDATE_SUBSCRIPTION,
+            {"key": new_key(), "input": {"id": subscription_id, "quantity": 3, "prorationBehavior": "NONE"}},
+        ),
+        "updateSubscription",
+    )
+    assert updated["userErrors"] == [], updated
+    canceled = payload_of(
+        await graphql.execute(CANCEL_SUBSCRIPTION, {"key": new_key(), "input": {"id": subscription_id}}),
+        "cancelSubscription",
+    )
+    assert canceled["userErrors"] == [], canceled
+
+    today = (await query(gateway, admin_api_key, currency="chf", **window))["periods"]
+    assert [
+        (p["mrr"], p["newMrr"], p["expansionMrr"], p["churnedMrr"], p["activeSubscriptions"], p["arpu"]) for p in today
+    ] == [(0, 10_000, 20_000, 30_000, 0, None)]
