@@ -414,6 +414,17 @@ async def test_bad_ranges_get_typed_user_errors(
     assert [(error["code"], error["field"]) for error in answer["userErrors"]] == [(code, field)]
 
 
+def cli_refusal(gateway: GatewayProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(cli_path()), "metrics", *args],
+        env=gateway_env(gateway.database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 async def test_a_bad_interval_is_refused_by_the_schema_and_the_cli(gateway: GatewayProcess, admin_api_key: str) -> None:
     async with GraphQLClient(gateway.url, token=admin_api_key) as client:
         body = await client.execute(
@@ -422,16 +433,19 @@ async def test_a_bad_interval_is_refused_by_the_schema_and_the_cli(gateway: Gate
         )
     assert body.get("data") is None
     assert "WEEK" in body["errors"][0]["message"]
-    result = subprocess.run(
-        [str(cli_path()), "metrics", "mrr", "--interval", "week"],
-        env=gateway_env(gateway.database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = cli_refusal(gateway, "mrr", "--interval", "week")
     assert result.returncode == 2
     assert "--interval 'week' is not day or month" in result.stderr
+    # The query's own refusals, one line on stderr each, no traceback.
+    reversed_range = cli_refusal(gateway, "churn", "--from", "2026-02-01", "--to", "2026-01-01")
+    assert (reversed_range.returncode, reversed_range.stderr) == (
+        2,
+        "error: `from` must be before `to` (INVALID_RANGE)\n",
+    )
+    too_many = cli_refusal(gateway, "revenue", "--from", "2020-01-01", "--to", "2026-01-01", "--interval", "day")
+    assert too_many.returncode == 2 and "(TOO_MANY_PERIODS)" in too_many.stderr
+    bad_date = cli_refusal(gateway, "mrr", "--from", "last year")
+    assert bad_date.returncode == 2 and "--from 'last year' is not a date" in bad_date.stderr
 
 
 async def test_subscriptions_made_through_the_gateway_move_todays_figures(
