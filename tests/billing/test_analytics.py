@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +28,13 @@ from tests.support.database import tortoise_on
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest_asyncio.fixture
-async def db(pg_database_factory: PgDatabaseFactory) -> AsyncIterator[Settings]:
-    async with tortoise_on(await pg_database_factory()) as settings:
+@pytest_asyncio.fixture(params=["postgres", "sqlite"])
+async def db(
+    request: pytest.FixtureRequest, pg_database_factory: PgDatabaseFactory, tmp_path: Path
+) -> AsyncIterator[Settings]:
+    """PostgreSQL, and SQLite (embedded mode): the revisions and the figures work on both."""
+    url = await pg_database_factory() if request.param == "postgres" else f"sqlite://{tmp_path / 'analytics.sqlite3'}"
+    async with tortoise_on(url) as settings:
         yield settings
 
 
