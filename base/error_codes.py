@@ -117,6 +117,14 @@ class ErrorCode(StrEnum):
     )
     STORAGE_UNAVAILABLE = "storage_unavailable", "HTTP 503 on /webhooks: the event could not be stored; Stripe retries."
 
+    # Revenue analytics (issue 16): the userErrors of `billingMetrics`.
+    INVALID_RANGE = "INVALID_RANGE", "The range is empty or reversed (`from` must be before `to`).", True
+    TOO_MANY_PERIODS = (
+        "TOO_MANY_PERIODS",
+        "The range holds more periods of the interval than one request may ask for (366).",
+        True,
+    )
+
 
 USER_ERROR_CODES: tuple[ErrorCode, ...] = tuple(code for code in ErrorCode if code.user_error)
 """The codes a mutation's `userErrors` may carry, in the GraphQL enum's order."""

@@ -572,6 +572,189 @@ def export_schema() -> None:
     sys.stdout.write(build_schema().as_str().rstrip("\n") + "\n")
 
 
+# --- revenue analytics (issue 16): `billing-gateway metrics mrr|churn|revenue` ----------------------------------
+
+metrics = typer.Typer(
+    help="Revenue analytics from the mirror (the figures of the `billingMetrics` query).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(metrics, name="metrics")
+
+METRICS_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "mrr": (
+        ("mrr", "MRR"),
+        ("arr", "ARR"),
+        ("new_mrr", "new"),
+        ("expansion_mrr", "expansion"),
+        ("contraction_mrr", "contraction"),
+        ("churned_mrr", "churned"),
+        ("active_subscriptions", "active"),
+        ("trialing_subscriptions", "trialing"),
+        ("past_due_subscriptions", "past due"),
+        ("arpu", "ARPU"),
+    ),
+    "churn": (
+        ("churned_mrr", "churned MRR"),
+        ("contraction_mrr", "contraction MRR"),
+        ("logo_churn_rate", "logo churn rate"),
+        ("revenue_churn_rate", "revenue churn rate"),
+        ("active_subscriptions", "active"),
+        ("past_due_subscriptions", "past due"),
+    ),
+    "revenue": (
+        ("gross_revenue", "payments"),
+        ("refunds", "refunds"),
+        ("net_revenue", "net revenue"),
+        ("arpu", "ARPU"),
+    ),
+}
+"""Each `metrics` command's figures: (field of `billing.analytics.PeriodMetrics` / `--json` key, column title)."""
+
+CurrencyOption = Annotated[
+    str, typer.Option("--currency", metavar="CODE", help="ISO 4217 code; only amounts in it count (no FX).")
+]
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="DATE",
+        help="Start (inclusive): YYYY-MM-DD or an ISO 8601 time, UTC unless it says; default: 12 months before --to.",
+        show_default=False,
+    ),
+]
+ToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        metavar="DATE",
+        help="End (exclusive), like --from; default: the first day of next month (UTC).",
+        show_default=False,
+    ),
+]
+IntervalOption = Annotated[str, typer.Option("--interval", metavar="day|month", help="The length of one period.")]
+MetricsJsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON array, one object per period (amounts in minor units), instead.")
+]
+
+
+def _metrics_time(value: str, option: str) -> datetime:
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _run_metrics(command: str, currency: str, start: str | None, end: str | None, interval: str, as_json: bool) -> None:
+    """Compute the periods with `billing.analytics` (the query's code) and print `command`'s columns."""
+    from datetime import UTC, datetime
+
+    from billing.analytics import MetricsInputError, MetricsInterval, PeriodMetrics, billing_metrics
+
+    try:
+        period = MetricsInterval(interval.lower())
+    except ValueError:
+        raise _fail(f"--interval {interval!r} is not day or month") from None
+    if end is None:
+        now = datetime.now(UTC)
+        end_at = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
+    else:
+        end_at = _metrics_time(end, "--to")
+    start_at = end_at.replace(year=end_at.year - 1) if start is None else _metrics_time(start, "--from")
+
+    async def compute() -> list[PeriodMetrics] | MetricsInputError:
+        try:
+            return await billing_metrics(currency, start_at, end_at, period)
+        except MetricsInputError as refused:
+            return refused
+
+    answer = _with_db(_settings(), compute)
+    if isinstance(answer, MetricsInputError):
+        raise _fail(f"{answer} ({answer.code})")
+    columns = METRICS_COLUMNS[command]
+    if as_json:
+        _print_json(
+            [
+                {
+                    "start": row.start.isoformat(),
+                    "end": row.end.isoformat(),
+                    **{key: getattr(row, key) for key, _ in columns},
+                }
+                for row in answer
+            ]
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.2%}"
+        return str(value)
+
+    day_only = all(row.start.time() == row.end.time() == datetime.min.time() for row in answer)
+    table = Table(title=f"{command} in {currency.strip().lower()} (amounts in minor units)")
+    table.add_column("period")
+    for _, title in columns:
+        table.add_column(title, justify="right")
+    for row in answer:
+        start_text = row.start.strftime("%Y-%m-%d") if day_only else row.start.isoformat()
+        end_text = row.end.strftime("%Y-%m-%d") if day_only else row.end.isoformat()
+        table.add_row(f"{start_text}..{end_text}", *(cell(getattr(row, key)) for key, _ in columns))
+    # Not a terminal (a pipe, a file): wide enough that no column is cut.
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
+
+
+@metrics.command("mrr")
+def metrics_mrr(
+    currency: CurrencyOption = "usd",
+    start: FromOption = None,
+    end: ToOption = None,
+    interval: IntervalOption = "month",
+    as_json: MetricsJsonOption = False,
+) -> None:
+    """MRR and ARR at each period's end, the period's new, expansion, contraction and churned MRR, counts, ARPU."""
+    _run_metrics("mrr", currency, start, end, interval, as_json)
+
+
+@metrics.command("churn")
+def metrics_churn(
+    currency: CurrencyOption = "usd",
+    start: FromOption = None,
+    end: ToOption = None,
+    interval: IntervalOption = "month",
+    as_json: MetricsJsonOption = False,
+) -> None:
+    """Churned and contraction MRR, logo and revenue churn rates per period (docs/analytics.md)."""
+    _run_metrics("churn", currency, start, end, interval, as_json)
+
+
+@metrics.command("revenue")
+def metrics_revenue(
+    currency: CurrencyOption = "usd",
+    start: FromOption = None,
+    end: ToOption = None,
+    interval: IntervalOption = "month",
+    as_json: MetricsJsonOption = False,
+) -> None:
+    """Payments that succeeded, refunds and net revenue per period, with ARPU."""
+    _run_metrics("revenue", currency, start, end, interval, as_json)
+
+
+@metrics.command("backfill")
+def metrics_backfill() -> None:
+    """Write a first revision for each mirrored subscription that has none (run once after upgrading)."""
+    from billing.mirror.revisions import backfill_revisions
+
+    written = _with_db(_settings(), backfill_revisions)
+    typer.echo(f"{written} subscription(s) given a first revision, dated at their creation at Stripe")
+
+
 def main() -> None:
     """Entry point of the `billing-gateway` script."""
     app()

@@ -1,5 +1,6 @@
 """Tortoise models: the Stripe mirror, the webhook inbox, the idempotency ledger, API keys, customer sessions, audit."""
 
+from models.analytics import SubscriptionRevision
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
 from models.customers import Customer
@@ -34,6 +35,7 @@ __all__ = [
     "Refund",
     "Subscription",
     "SubscriptionItem",
+    "SubscriptionRevision",
     "UsageEvent",
     "WebhookEvent",
 ]

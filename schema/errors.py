@@ -35,6 +35,9 @@ class UserErrorCode(Enum):
     DISCOUNT_EXPIRED = _member(ErrorCode.DISCOUNT_EXPIRED)
     DISCOUNT_USED_UP = _member(ErrorCode.DISCOUNT_USED_UP)
     DISCOUNT_FOR_ANOTHER_CUSTOMER = _member(ErrorCode.DISCOUNT_FOR_ANOTHER_CUSTOMER)
+    # Revenue analytics (issue 16): `billingMetrics`.
+    INVALID_RANGE = _member(ErrorCode.INVALID_RANGE)
+    TOO_MANY_PERIODS = _member(ErrorCode.TOO_MANY_PERIODS)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")

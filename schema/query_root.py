@@ -6,10 +6,13 @@ or pages of them; each field here makes those the schema's types (`Connection.fr
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
+# Revenue analytics (issue 16).
+import resolvers.analytics
 import resolvers.audit
 import resolvers.customers
 import resolvers.discounts
@@ -21,6 +24,9 @@ import resolvers.payments
 import resolvers.prices
 import resolvers.subscriptions
 import resolvers.usage
+
+# Revenue analytics (issue 16).
+from schema.analytics import BillingMetrics, MetricsInterval
 from schema.arguments import (
     ActiveFilter,
     After,
@@ -262,3 +268,25 @@ class Query:
     ) -> list[Meter]:
         rows = await resolvers.usage.meters(info.context, stripe_value(status) if status is not None else None)
         return [Meter.from_model(row) for row in rows]
+
+    # Revenue analytics (issue 16).
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Revenue analytics per period (admin keys only): MRR and its movements, subscription counts, "
+        "churn rates, net revenue and ARPU in one currency (no FX), from the mirror's subscription history. "
+        "Definitions and where they differ from Stripe's Billing analytics: docs/analytics.md.",
+    )
+    async def billing_metrics(
+        self,
+        info: Info,
+        currency: Annotated[str, strawberry.argument(description="ISO 4217 code (`usd`); only amounts in it count.")],
+        start: Annotated[
+            datetime, strawberry.argument(name="from", description="The start of the range (inclusive), UTC offset.")
+        ],
+        end: Annotated[
+            datetime, strawberry.argument(name="to", description="The end of the range (exclusive), UTC offset.")
+        ],
+        interval: Annotated[MetricsInterval, strawberry.argument(description="The length of one period.")],
+    ) -> BillingMetrics:
+        answer = await resolvers.analytics.billing_metrics(info.context, currency, start, end, interval.as_interval())
+        return BillingMetrics.of(currency, answer)

@@ -27,6 +27,8 @@ FEATURES = frozenset(
         "dunning",
         "discounts",
         "usage",
+        # Revenue analytics (issue 16).
+        "analytics",
     }
 )
 """The billing features: each may name one module per layer package."""

@@ -26,6 +26,7 @@ from billing.mirror.common import (
 )
 from billing.mirror.customers import require_customer
 from billing.mirror.discounts import subscription_discounts
+from billing.mirror.revisions import record_revision
 from models import Customer, Invoice, Subscription, SubscriptionItem
 
 
@@ -125,7 +126,8 @@ async def upsert_subscription(
     Items no longer listed are deleted (only when the list is complete). Invoices
     mirrored before this subscription are linked to it. Raises `MissingParentError`
     when its customer is not mirrored yet. `stripe_event_at` (the applied event's
-    `created`) is written with the subscription's row when given.
+    `created`) is written with the subscription's row when given, and dates the revision
+    (`SubscriptionRevision`) added when what counts for MRR changed (else: now).
     """
     stripe_id = object_id(obj)
     customer = await require_customer(obj, customer)
@@ -159,4 +161,7 @@ async def upsert_subscription(
         await Invoice.filter(subscription_stripe_id=stripe_id, subscription_id__isnull=True).update(
             subscription_id=subscription.id
         )
+        # Revenue analytics: the MRR-relevant state over time (billing.mirror.revisions).
+        revision_at = stripe_event_at or datetime.now(UTC)
+        await record_revision(subscription, obj, {**fields, "discounts": subscription.discounts}, revision_at)
     return subscription

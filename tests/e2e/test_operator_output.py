@@ -182,6 +182,12 @@ COMMANDS = [
     ("webhooks", "replay"),
     ("audit",),
     ("reconcile",),
+    # Revenue analytics (issue 16).
+    ("metrics",),
+    ("metrics", "mrr"),
+    ("metrics", "churn"),
+    ("metrics", "revenue"),
+    ("metrics", "backfill"),
 ]
 
 

@@ -252,6 +252,15 @@ CASES = [
         True,
         Scope.WRITE,
     ),
+    # Revenue analytics (issue 16): admin keys only.
+    Case(
+        "billingMetrics",
+        '{ billingMetrics(currency: "usd", from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z", '
+        "interval: MONTH) { periods { mrr } userErrors { code } } }",
+        {},
+        False,
+        Scope.ADMIN,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
