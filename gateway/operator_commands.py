@@ -63,6 +63,8 @@ OLDEST_SHOWN: Final = 10
 
 ERROR_EXCERPT: Final = 120
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 class OperatorError(Exception):
     """A failure the operator reads as one line (a bad id, an over-refund, a refusal); exit code 1."""
@@ -434,7 +436,7 @@ async def _recent_events(stripe_ids: set[str], global_ids: set[str]) -> list[dic
                     "reference": entry.idempotency_key,
                 }
             )
-    events.sort(key=lambda event: event["at"] or "", reverse=True)
+    events.sort(key=lambda event: datetime.fromisoformat(event["at"]) if event["at"] else _EPOCH, reverse=True)
     return events[:RECENT_SHOWN]
 
 

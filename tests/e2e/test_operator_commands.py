@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from base.ids import to_global_id
 from models import EventStatus, WebhookEvent
 from tests.support.aliases import PgDatabaseFactory
@@ -89,6 +91,7 @@ async def mirrored_refunds(graphql: GraphQLClient, payment_id: str) -> tuple[int
     return payment["amountRefunded"], [edge["node"] for edge in payment["refunds"]["edges"]]
 
 
+@pytest.mark.timeout(240)
 async def test_process_refund_asks_refunds_once_through_the_mutation_path_and_replays(
     gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, test_logs: Path
 ) -> None:
@@ -161,6 +164,7 @@ async def test_process_refund_asks_refunds_once_through_the_mutation_path_and_re
     assert_one_line_error(nothing_left, "nothing is left to refund")
 
 
+@pytest.mark.timeout(240)
 async def test_process_refund_rejects_bad_ids_and_options_on_one_line(
     gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, test_logs: Path
 ) -> None:
@@ -179,6 +183,7 @@ async def test_process_refund_rejects_bad_ids_and_options_on_one_line(
     assert stripe_refunds(localstripe.url, payment["stripeId"]) == []
 
 
+@pytest.mark.timeout(240)
 async def test_webhook_status_counts_the_inbox_and_shows_the_oldest_stuck_events(
     pg_database_factory: PgDatabaseFactory, test_logs: Path
 ) -> None:
@@ -236,6 +241,7 @@ async def test_webhook_status_counts_the_inbox_and_shows_the_oldest_stuck_events
     assert_one_line_error(run("webhook-status", "--status", "stuck", env=env, cwd=workdir), "unknown status stuck")
 
 
+@pytest.mark.timeout(240)
 async def test_subscription_info_shows_state_invoice_attempts_and_events(
     gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, test_logs: Path
 ) -> None:

@@ -182,6 +182,9 @@ COMMANDS = [
     ("webhooks", "replay"),
     ("audit",),
     ("reconcile",),
+    ("process-refund",),
+    ("webhook-status",),
+    ("subscription-info",),
 ]
 
 
