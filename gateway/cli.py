@@ -562,8 +562,13 @@ def _error(message: str) -> typer.Exit:
 
 def _operator_run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run an operator command's work with the database open; every failure is one line on stderr, exit 1."""
+    import logging
+
     from gateway.operator_commands import OperatorError
 
+    # The mutation path logs for a server's log (a warning when Stripe is unreachable): here the one
+    # `error:` line says it, so nothing falls through to Python's last-resort handler on stderr.
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         return _with_db(settings, work)
     except OperatorError as exc:
@@ -634,7 +639,7 @@ def process_refund_command(
     payment: Annotated[str, typer.Argument(help="The payment: a Payment id or a Stripe pi_… id.", show_default=False)],
     amount: Annotated[
         int | None,
-        typer.Option(help="In minor units (cents), at most what is left; default: all that is left.", min=1),
+        typer.Option(help="In minor units (cents), at most what is left; default: all that is left."),
     ] = None,
     reason: Annotated[
         str | None, typer.Option(help="duplicate, fraudulent or requested_by_customer; default: none given.")

@@ -62,7 +62,8 @@ def run(*args: str, env: Mapping[str, str], cwd: Path, stdin: str | None = None)
 
 def assert_one_line_error(result: CliResult, *fragments: str) -> None:
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    # The idempotency key is printed before the call, so that a failed one can be retried with it.
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("idempotency key: ")]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert "Traceback" not in result.stderr
     for fragment in fragments:
@@ -180,7 +181,25 @@ async def test_process_refund_rejects_bad_ids_and_options_on_one_line(
     payment = await create_payment(graphql, customer["id"], 400)
     bad_reason = run("process-refund", payment["id"], "--reason", "bored", "--yes", env=gateway.env, cwd=workdir)
     assert_one_line_error(bad_reason, "unknown --reason 'bored'")
+    zero = run("process-refund", payment["id"], "--amount", "0", "--yes", env=gateway.env, cwd=workdir)
+    assert_one_line_error(zero, "--amount must be a positive integer")
     assert stripe_refunds(localstripe.url, payment["stripeId"]) == []
+
+    # Stripe unreachable: the outcome is unknown, the key is released and printed; the same key then refunds once.
+    key = new_key()
+    down = run(
+        "process-refund", payment["id"], "--yes", "--idempotency-key", key,
+        env={**gateway.env, "STRIPE_API_BASE": "http://127.0.0.1:9"}, cwd=workdir,
+    )  # fmt: skip
+    assert_one_line_error(down, "Stripe is unavailable", f"rerun with --idempotency-key {key}")
+    assert stripe_refunds(localstripe.url, payment["stripeId"]) == []
+    retried = run(
+        "process-refund", payment["id"], "--yes", "--json", "--idempotency-key", key, env=gateway.env, cwd=workdir
+    )
+    assert retried.returncode == 0, retried.stderr
+    assert retried.json()["refund"]["amount"] == 400 and retried.json()["replayed"] is False
+    assert [r["amount"] for r in stripe_refunds(localstripe.url, payment["stripeId"])] == [400]
+    assert [e["outcome"] for e in audit_entries(gateway, key)] == ["ok", "PROVIDER_UNAVAILABLE"]
 
 
 @pytest.mark.timeout(240)
