@@ -31,7 +31,8 @@ class AuthenticationError(Exception):
 class Principal:
     """The authenticated caller of one request."""
 
-    kind: Literal["api_key", "customer_session"]
+    kind: Literal["api_key", "customer_session", "cli"]
+    """`cli`: an operator running `billing-gateway` on the server (`gateway.operator_commands`); never a request's."""
     id: str
     scopes: frozenset[Scope] = field(default_factory=frozenset)
     customer_id: UUID | None = None

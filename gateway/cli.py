@@ -306,20 +306,7 @@ def reconcile_command(
     """Pull Stripe's objects into the mirror, fix drift, and print what changed."""
     from datetime import UTC, datetime
 
-    settings = _settings()
-    if settings.uses_sandbox:
-        # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
-        # through its state directory as `serve` left it (a throwaway emulator would only
-        # report every mirrored object as missing).
-        from sandbox.launcher import SandboxError, find_running_sandbox
-
-        try:
-            sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)
-        except SandboxError as exc:
-            raise _fail(f"reconcile in embedded mode reads the sandbox of `serve`: {exc}") from None
-        settings = settings.model_copy(update={"stripe_api_base": sandbox_url})
-    elif not settings.stripe_api_key and not settings.stripe_api_base:
-        raise _fail("reconcile needs Stripe: set STRIPE_API_KEY (or STRIPE_API_BASE for an emulator)")
+    settings = _stripe_settings("reconcile", _fail)
     since_at: datetime | None = None
     if since is not None:
         try:
@@ -337,6 +324,25 @@ def reconcile_command(
         typer.echo("no changes: the mirror matches Stripe")
     for line in report.summary_lines():
         typer.echo(line)
+
+
+def _stripe_settings(command: str, fail: Callable[[str], typer.Exit]) -> Settings:
+    """The settings with the Stripe `command` talks to (in embedded mode: the sandbox `serve` runs)."""
+    settings = _settings()
+    if settings.uses_sandbox:
+        # Embedded mode: the Stripe is the sandbox `serve` runs for this database, found
+        # through its state directory as `serve` left it (a throwaway emulator would only
+        # report every mirrored object as missing).
+        from sandbox.launcher import SandboxError, find_running_sandbox
+
+        try:
+            sandbox_url = find_running_sandbox(settings.effective_sandbox_state_dir)
+        except SandboxError as exc:
+            raise fail(f"{command} in embedded mode reads the sandbox of `serve`: {exc}") from None
+        return settings.model_copy(update={"stripe_api_base": sandbox_url})
+    if not settings.stripe_api_key and not settings.stripe_api_base:
+        raise fail(f"{command} needs Stripe: set STRIPE_API_KEY (or STRIPE_API_BASE for an emulator)")
+    return settings
 
 
 async def _reconcile_with_progress(settings: Settings, since: datetime | None) -> ReconcileReport:
@@ -546,6 +552,376 @@ def audit_command(
     for row in rows:
         cells = "  ".join(f"{cell:{width}}" for cell, width in zip(row, widths, strict=False))
         typer.echo(f"{cells}  {row[-1]}".rstrip())
+
+
+def _error(message: str) -> typer.Exit:
+    """A failure of the operator commands (a bad id, an over-refund, a refusal): one line, exit code 1."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _operator_run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run an operator command's work with the database open; every failure is one line on stderr, exit 1."""
+    import logging
+
+    from gateway.operator_commands import OperatorError
+
+    # The mutation path logs for a server's log (a warning when Stripe is unreachable): here the one
+    # `error:` line says it, so nothing falls through to Python's last-resort handler on stderr.
+    logging.getLogger().addHandler(logging.NullHandler())
+    try:
+        return _with_db(settings, work)
+    except OperatorError as exc:
+        raise _error(str(exc)) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a database or network failure: one line, never a traceback
+        detail = " ".join(str(exc).split())[:300]
+        raise _error(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__) from None
+
+
+def _console() -> Any:
+    """A rich console for stdout; a pipe gets wide lines (no wrapped ids) and no colour codes."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200, highlight=False, soft_wrap=False)
+
+
+def _fields_table(title: str | None, rows: list[tuple[str, Any]]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(show_header=False, box=box.SIMPLE, pad_edge=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for name, value in rows:
+        table.add_row(name, "-" if value is None or value == "" else str(value))
+    return _titled(title, table)
+
+
+def _rows_table(title: str | None, headers: list[str], rows: list[list[Any]]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*("-" if cell is None or cell == "" else str(cell) for cell in row))
+    return _titled(title, table)
+
+
+def _titled(title: str | None, table: Any) -> Any:
+    """The table under its title on a line of its own (a table's own title wraps to the table's width)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    return table if title is None else Group(Text(title, style="bold"), table)
+
+
+def _ask(question: str) -> bool:
+    """A yes/no answer read from stdin; no answer at all (a closed, non-terminal stdin) refuses."""
+    from gateway.operator_commands import OperatorError
+
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        sys.stderr.write("\n")
+        if not sys.stdin.isatty():
+            raise OperatorError("no confirmation: stdin is not a terminal and gave no answer; pass --yes to skip it")
+        return False
+    return line.strip().lower() in ("y", "yes")
+
+
+@app.command("process-refund")
+def process_refund_command(
+    payment: Annotated[str, typer.Argument(help="The payment: a Payment id or a Stripe pi_… id.", show_default=False)],
+    amount: Annotated[
+        int | None,
+        typer.Option(help="In minor units (cents), at most what is left; default: all that is left."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="duplicate, fraudulent or requested_by_customer; default: none given.")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(help="Reuse a key printed by an earlier run to retry it safely; default: a new key."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Refund without asking for confirmation.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (stable field names).")] = False,
+) -> None:
+    """Refund a payment through the refundPayment mutation's path (ledger, money lock, audit as cli:<user>)."""
+    from gateway.operator_commands import (
+        OperatorError,
+        RefundRequest,
+        check_refundable,
+        find_payment,
+        new_idempotency_key,
+        operator_context,
+        operator_name,
+        operator_principal,
+        parse_reason,
+        payment_summary,
+        refund_report,
+        run_refund,
+    )
+    from stripe_provider.adapter import StripeAdapter
+
+    settings = _stripe_settings("process-refund", _error)
+    key = idempotency_key if idempotency_key is not None else new_idempotency_key()
+    if not key.strip() or len(key) > 255:
+        raise _error("--idempotency-key must be 1 to 255 characters")
+    principal = operator_principal(operator_name())
+
+    async def work() -> dict[str, Any]:
+        reason_value = parse_reason(reason)
+        row = await find_payment(payment)
+        refund_amount = check_refundable(row, amount)
+        summary = payment_summary(row)
+        if not yes:
+            left = summary["left_to_refund"]
+            sys.stderr.write(
+                f"payment {row.stripe_id} ({summary['id']}): {row.amount} {row.currency} paid, "
+                f"{row.amount_refunded} refunded, {left} left (minor units)\n"
+                f"refund {refund_amount} {row.currency}"
+                + (f" ({reason_value.value})" if reason_value else "")
+                + f", leaving {left - refund_amount} {row.currency}; idempotency key {key}\n"
+            )
+            if not _ask("Refund?"):
+                raise OperatorError("not refunded: the confirmation was declined")
+        typer.echo(f"idempotency key: {key} (rerun with --idempotency-key {key} to retry safely)", err=True)
+        stripe = StripeAdapter(settings)
+        try:
+            ctx = operator_context(settings, principal, stripe)
+            request = RefundRequest(payment_id=summary["id"], amount=amount, reason=reason_value)
+            result = await run_refund(ctx, key, request)
+        finally:
+            await stripe.aclose()
+        return await refund_report(result, key)
+
+    report = _operator_run(settings, work)
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        return
+    refund, paid = report["refund"], report["payment"]
+    verb = "already refunded (replayed the stored answer of this key)" if report["replayed"] else "refunded"
+    console = _console()
+    console.print(
+        f"{verb}: {refund['amount']} {refund['currency']} of payment {paid['stripe_id']} "
+        f"(refund {refund['stripe_id']}, {refund['status']})"
+    )
+    console.print(
+        _fields_table(
+            None,
+            [
+                ("refund", refund["id"]),
+                ("stripe refund", refund["stripe_id"]),
+                ("amount", f"{refund['amount']} {refund['currency']}"),
+                ("status", refund["status"]),
+                ("reason", refund["reason"]),
+                ("payment", f"{paid['id']} ({paid['stripe_id']})"),
+                ("refunded so far", f"{paid['amount_refunded']} of {paid['amount_received'] or paid['amount']}"),
+                ("left to refund", f"{paid['left_to_refund']} {paid['currency']}"),
+                ("idempotency key", report["idempotency_key"]),
+                ("by", principal.ledger_scope),
+            ],
+        )
+    )
+
+
+WEBHOOK_STATUS_FILTERS = ("failed", "pending", "processed", "processing", "ignored")
+
+
+@app.command("webhook-status")
+def webhook_status_command(
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="Which events to list oldest first (failed, pending, processed…; repeat for several); "
+            "default: failed and pending.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (stable field names).")] = False,
+) -> None:
+    """Counts of the webhook inbox by status, its oldest pending/failed events, and outgoing deliveries."""
+    from gateway.operator_commands import webhook_status
+    from models import EventStatus
+
+    wanted = list(dict.fromkeys(status or ["failed", "pending"]))
+    unknown = [name for name in wanted if name not in WEBHOOK_STATUS_FILTERS]
+    if unknown:
+        raise _error(f"unknown status {', '.join(unknown)} (expected {', '.join(WEBHOOK_STATUS_FILTERS)})")
+    report = _operator_run(_settings(), lambda: webhook_status([EventStatus(name) for name in wanted]))
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        return
+    inbox = report["inbox"]
+    console = _console()
+    console.print(
+        _rows_table(
+            "incoming (Stripe webhook inbox)",
+            ["status", "events"],
+            [[name, count] for name, count in inbox["counts"].items()] + [["total", inbox["total"]]],
+        )
+    )
+    which = " or ".join(inbox["oldest_statuses"])
+    if inbox["oldest"]:
+        console.print(
+            _rows_table(
+                f"oldest {which}",
+                ["stripe event id", "type", "status", "age", "attempts", "last error"],
+                [
+                    [
+                        e["stripe_event_id"],
+                        e["type"],
+                        e["status"],
+                        _age(e["age_seconds"]),
+                        e["attempts"],
+                        e["last_error"],
+                    ]
+                    for e in inbox["oldest"]
+                ],
+            )
+        )
+    else:
+        console.print(f"no {which} events in the inbox")
+    console.print("outgoing (webhook deliveries): none configured; this gateway does not send webhooks yet")
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+@app.command("subscription-info")
+def subscription_info_command(
+    reference: Annotated[
+        str,
+        typer.Argument(
+            metavar="CUSTOMER_OR_SUBSCRIPTION",
+            help="A Customer or Subscription id, a cus_… or sub_… id, or a customer's email.",
+            show_default=False,
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (stable field names).")] = False,
+) -> None:
+    """A customer's subscriptions: state, items, pause, discounts, latest invoice, payment attempts, events."""
+    from gateway.operator_commands import subscription_info
+
+    report = _operator_run(_settings(), lambda: subscription_info(reference))
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        return
+    console = _console()
+    for customer in report["customers"]:
+        console.print(
+            f"customer {customer['stripe_id']} ({customer['id']}) {customer['email'] or ''} {customer['name'] or ''}"
+            + (" [deleted]" if customer["deleted"] else "")
+        )
+    if not report["subscriptions"]:
+        console.print("no subscriptions")
+    for sub in report["subscriptions"]:
+        _print_subscription(console, sub)
+
+
+def _print_subscription(console: Any, sub: dict[str, Any]) -> None:
+    pause = sub["pause"]
+    invoice = sub["latest_invoice"]
+    console.print(
+        _fields_table(
+            f"subscription {sub['stripe_id']}",
+            [
+                ("id", sub["id"]),
+                ("customer", sub["customer"]["stripe_id"]),
+                ("status", sub["status"]),
+                ("period", f"{sub['current_period_start'] or '-'} → {sub['current_period_end'] or '-'}"),
+                ("cancel at period end", "yes" if sub["cancel_at_period_end"] else "no"),
+                ("canceled at", sub["canceled_at"]),
+                ("trial end", sub["trial_end"]),
+                (
+                    "paused",
+                    "no" if pause is None else f"{pause['behavior']}, resumes {pause['resumes_at'] or 'when resumed'}",
+                ),
+                (
+                    "discounts",
+                    ", ".join(f"{d['coupon']}" + (f" (until {d['end']})" if d["end"] else "") for d in sub["discounts"])
+                    or "none",
+                ),
+            ],
+        )
+    )
+    console.print(
+        _rows_table(
+            "items",
+            ["price", "nickname", "unit amount", "interval", "quantity"],
+            [
+                [
+                    item["price_stripe_id"],
+                    item["nickname"],
+                    None if item["unit_amount"] is None else f"{item['unit_amount']} {item['currency']}",
+                    None if item["interval"] is None else f"{item['interval_count'] or 1} {item['interval']}",
+                    item["quantity"],
+                ]
+                for item in sub["items"]
+            ],
+        )
+    )
+    if invoice is None:
+        console.print("latest invoice: none")
+    else:
+        console.print(
+            _fields_table(
+                f"latest invoice {invoice['stripe_id']}",
+                [
+                    ("status", invoice["status"]),
+                    ("amount due", f"{invoice['amount_due']} {invoice['currency']}"),
+                    ("amount remaining", f"{invoice['amount_remaining']} {invoice['currency']}"),
+                    ("attempt count", invoice["attempt_count"]),
+                    ("next payment attempt", invoice["next_payment_attempt"] or "none"),
+                ],
+            )
+        )
+    attempts = sub["payment_attempts"]
+    if attempts:
+        console.print(
+            _rows_table(
+                "payment attempts",
+                ["payment", "invoice", "status", "amount", "failure", "created"],
+                [
+                    [
+                        a["stripe_id"],
+                        a["invoice_stripe_id"],
+                        a["status"],
+                        f"{a['amount']} {a['currency']}",
+                        a["decline_code"] or a["failure_code"],
+                        a["created_at"],
+                    ]
+                    for a in attempts
+                ],
+            )
+        )
+    else:
+        console.print("payment attempts: none")
+    events = sub["recent_events"]
+    if events:
+        console.print(
+            _rows_table(
+                "recent events",
+                ["at", "source", "what", "status", "by", "reference"],
+                [[e["at"], e["source"], e["what"], e["status"], e["by"], e["reference"]] for e in events],
+            )
+        )
+    else:
+        console.print("recent events: none")
 
 
 @app.command()

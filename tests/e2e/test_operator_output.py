@@ -188,6 +188,9 @@ COMMANDS = [
     ("metrics", "churn"),
     ("metrics", "revenue"),
     ("metrics", "backfill"),
+    ("process-refund",),
+    ("webhook-status",),
+    ("subscription-info",),
 ]
 
 
