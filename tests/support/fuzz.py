@@ -608,7 +608,10 @@ def check_transport(request: object, response: httpx.Response) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"the body is not JSON ({exc})", request, response) from None
     if response.status_code >= 400:
-        reason = body.get("message") or body.get("error") if isinstance(body, dict) else None
+        # Problem details say why in `detail`; a GraphQL result in its errors' messages.
+        errors = body.get("errors") if isinstance(body, dict) else None
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        reason = body.get("detail") or first.get("message") if isinstance(body, dict) else None
         if not isinstance(reason, str) or not reason:
             raise _fail("a 4xx without a JSON object body giving a reason", request, response)
     for secret in SECRETS:
