@@ -7,8 +7,9 @@ reads (API key: refused at the key lookup; customer session: the resolver meets 
 outage), `createCustomer` mutations and signed webhooks while the server is stopped with
 a fast shutdown for 10 s and started again. Nothing of the gateway or worker is restarted.
 
-- every answer is JSON: a success, or a 503 problem (`application/problem+json`) with `Retry-After` and a typed code
-  (`errors[].extensions.code` `SERVICE_UNAVAILABLE` for `/graphql`, `code` `storage_unavailable` from the webhook receiver);
+- every answer is JSON: a success, or a 503 problem (`application/problem+json`) with `Retry-After`
+  and a typed code (`errors[].extensions.code` `SERVICE_UNAVAILABLE` for `/graphql`, `code`
+  `storage_unavailable` from the webhook receiver);
 - a WebSocket opened during the outage is closed with 1013 ("try again later"), reason
   `SERVICE_UNAVAILABLE`; one opened after it is acknowledged;
 - after the server returns every kind of request succeeds again (pools recover);
