@@ -632,7 +632,7 @@ def check_graphql_response(request: object, response: httpx.Response, stats: Fuz
     stats.statuses[response.status_code] += 1
     body = check_transport(request, response)
     if response.status_code >= 400:
-        stats.codes[f"http:{body.get('error')}"] += 1
+        stats.codes[f"http:{body.get('code')}"] += 1
         return
     if response.status_code != 200 or not isinstance(body, dict) or not ({"data", "errors"} & body.keys()):
         raise _fail("a 200 must be a GraphQL result (`data` and/or `errors`)", request, response)
