@@ -172,6 +172,8 @@ def _check_query_params(request: Request) -> Response | None:
     return None
 
 
+GET_MUTATION_REFUSAL = "mutations are not allowed when using GET"
+"""Strawberry's reason (`InvalidOperationTypeError`) for a mutation over GET, which it answers 400."""
 REFUSALS_AS_PROBLEMS = frozenset({429, 503})
 """Statuses the GraphQL app sets for a refusal before (or instead of) execution (`schema.extensions`)."""
 
@@ -232,7 +234,7 @@ async def _send_as_problem(scope: Scope, send: Send, start: Message, body: bytes
             extensions["errors"] = graphql["errors"]
             if "data" in graphql:
                 extensions["data"] = graphql["data"]
-    elif status == 400 and scope.get("method") == "GET" and "mutation" in detail.lower():
+    elif status == 400 and scope.get("method") == "GET" and detail == GET_MUTATION_REFUSAL:
         # GraphQL-over-HTTP: a mutation over GET is refused with 405 (strawberry says 400).
         status = 405
         headers["Allow"] = "POST"

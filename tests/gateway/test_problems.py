@@ -7,6 +7,7 @@ raised by a route, an unexpected exception (500), and the builder's defaults.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -22,6 +23,7 @@ from base.problems import problem_body
 from base.settings import Settings
 from gateway.app import create_app
 from tests.support.net import free_port
+from tests.support.problem_check import problem_violation
 
 
 async def forbidden(request: Request) -> Response:
@@ -92,3 +94,22 @@ def test_the_builder_keeps_the_standard_members() -> None:
         "code": ErrorCode.HTTP_RATE_LIMITED,
         "retryAfter": 3,
     }
+
+
+def test_the_suite_guard_sees_a_non_problem() -> None:
+    """tests/support/problem_check.py can fail: the old body shape, plain text, a wrong instance."""
+
+    def answer(status: int, path: str, content_type: str, body: bytes, request_id: str = "r1") -> httpx.Response:
+        request = httpx.Request("POST", f"http://gateway{path}")
+        headers = {"content-type": content_type, "x-request-id": request_id}
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    good = json.dumps(problem_body(401, "missing Authorization header", "r1")).encode()
+    assert problem_violation(answer(401, "/graphql", "application/problem+json", good)) is None
+    graphql_result = json.dumps({"data": None, "errors": [{"message": "x"}]}).encode()
+    assert problem_violation(answer(400, "/graphql", "application/json", graphql_result)) is None
+    old = json.dumps({"error": "unauthorized", "message": "no"}).encode()
+    assert "not problem details" in str(problem_violation(answer(401, "/graphql", "application/json", old)))
+    assert "not problem details" in str(problem_violation(answer(404, "/x", "text/plain", b"Not Found")))
+    assert "instance" in str(problem_violation(answer(401, "/graphql", "application/problem+json", good, "r2")))
+    assert "status" in str(problem_violation(answer(403, "/graphql", "application/problem+json", good)))
