@@ -1,7 +1,8 @@
 """Every error code the gateway emits, in one enum (base layer: imports nothing of ours).
 
 A code reaches a client as a mutation's `userErrors[].code`, a top-level GraphQL error's
-`extensions.code`, a WebSocket close reason or the `error` field of a plain HTTP error body.
+`extensions.code`, a WebSocket close reason or the `code` member of a problem details
+(`application/problem+json`) HTTP error body.
 `ErrorCode` is a `StrEnum`, so JSON, logs and metric labels carry the bare string.
 The GraphQL enum `UserErrorCode` (schema/errors.py) is built from the members with
 `user_error=True`; their descriptions are the ones the exported schema shows.
@@ -104,7 +105,8 @@ class ErrorCode(StrEnum):
         "Log label: the document (or a variable) does not validate.",
     )
 
-    # Plain HTTP error bodies (`{"error": code, "message": ...}`), lower case by contract.
+    # Plain HTTP error bodies: the `code` member of an `application/problem+json` answer (RFC 9457,
+    # base/problems.py), lower case by contract.
     BAD_REQUEST = "bad_request", "HTTP 400: the request body or a query parameter is malformed."
     UNAUTHORIZED = "unauthorized", "HTTP 401: no valid API key or session token."
     METHOD_NOT_ALLOWED = "method_not_allowed", "HTTP 405: /graphql takes GET or POST."
@@ -116,6 +118,19 @@ class ErrorCode(StrEnum):
         "HTTP 503 on /graphql: SERVICE_UNAVAILABLE for a client that reads only the HTTP body.",
     )
     STORAGE_UNAVAILABLE = "storage_unavailable", "HTTP 503 on /webhooks: the event could not be stored; Stripe retries."
+    # Problem details (base/problems.py): the `code` member of an `application/problem+json` answer.
+    HTTP_FORBIDDEN = "forbidden", "HTTP 403: the credentials are valid but may not use this route."
+    HTTP_NOT_FOUND = "not_found", "HTTP 404: no route at this path."
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "HTTP 415: POST /graphql takes `Content-Type: application/json`."
+    HTTP_RATE_LIMITED = (
+        "rate_limited",
+        "HTTP 429 on /graphql: RATE_LIMITED for a client that reads only the HTTP body; `retryAfter` says when.",
+    )
+    HTTP_INTERNAL_ERROR = (
+        "internal_error",
+        "HTTP 500: an unexpected failure; `instance` (the request id) finds it in the log.",
+    )
+    NOT_READY = "not_ready", "HTTP 503 on /health/ready: the database cannot be reached; `checks` says which failed."
 
     # Revenue analytics (issue 16): the userErrors of `billingMetrics`.
     INVALID_RANGE = "INVALID_RANGE", "The range is empty or reversed (`from` must be before `to`).", True

@@ -17,16 +17,18 @@ import time
 from urllib.parse import parse_qsl
 
 import structlog
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from base.metrics import observe_http_request
-from gateway.http_guard import request_id_of
+from base.problems import request_id_of
 
 access_log = structlog.get_logger("gateway.access")
 
 
 class HttpRequestMiddleware:
-    """Binds the request id for the whole request; when the response is complete, counts it and logs its line.
+    """Binds the request id for the whole request, echoes it as `X-Request-Id` on the response; when the
+    response is complete, counts it and logs its line.
 
     One middleware for both (the metrics and the access line read the same status and duration):
     a request whose app raised before answering counts, and is logged, as 500.
@@ -49,6 +51,10 @@ class HttpRequestMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                if "x-request-id" not in headers:
+                    headers["X-Request-Id"] = request_id
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):

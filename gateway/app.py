@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -26,6 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from base.db import close_db, open_db
 from base.principals import AuthenticationError, Principal
+from base.problems import problem
 from base.rate_limit import RateLimiter
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
@@ -145,6 +147,26 @@ def _request_id(request: Request | WebSocket) -> str:
     return given if REQUEST_ID.fullmatch(given.encode()) else uuid.uuid4().hex
 
 
+async def _http_exception_problem(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 (no route), 405 (a route without this method) and any other HTTPException, as a problem."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        detail = f"no route at {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed at {request.url.path}" + (
+            f" (allowed: {headers['Allow']})" if "Allow" in headers else ""
+        )
+    else:
+        detail = exc.detail
+    return problem(request.scope, exc.status_code, detail, headers=headers)
+
+
+async def _internal_error_problem(request: Request, exc: Exception) -> Response:
+    """An exception no handler answered: a 500 problem (Starlette's ServerErrorMiddleware logs it, then sends this)."""
+    return problem(request.scope, 500, "an unexpected error; `instance` (the request id) finds it in the log")
+
+
 async def _purge_ledger_forever(settings: Settings) -> None:
     while True:
         await asyncio.sleep(LEDGER_PURGE_INTERVAL_SECONDS)
@@ -218,4 +240,6 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         # Inside the request middleware (metrics, access line), so a 503 for a database outage is counted
         # and logged as one.
         middleware=[Middleware(HttpRequestMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
+        # Problem details (base/problems.py) instead of Starlette's plain-text 404/405/500.
+        exception_handlers={HTTPException: _http_exception_problem, Exception: _internal_error_problem},
     )

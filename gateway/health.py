@@ -6,7 +6,9 @@ Stripe are soft: without Redis, webhooks are still stored (the sweeper enqueues 
 reads and mutations are served and rate limits count per process; without Stripe, reads and
 webhooks work and mutations answer `PROVIDER_UNAVAILABLE`. So:
 
-- database down: 503, `status: unavailable` (take this process out of rotation);
+- database down: 503 (take this process out of rotation), as problem details
+  (`application/problem+json`, code `not_ready`) whose `readiness` is `unavailable`, with the
+  same `degraded` and `checks` members (`status` is the HTTP status there, RFC 9457);
 - Redis or Stripe down: 200, `status: degraded`, the failing check marked (keep it in rotation,
   alert on it);
 - all up: 200, `status: ok`.
@@ -25,10 +27,12 @@ from typing import Any, Final
 
 import redis.asyncio as redis
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from tortoise import Tortoise
 
+from base.error_codes import ErrorCode
 from base.metrics import DEPENDENCY_UP
+from base.problems import problem
 from base.redis_calls import honour_cancellation
 from base.redis_names import RedisNames
 from base.settings import Settings
@@ -135,7 +139,7 @@ def _live_updates() -> dict[str, Any]:
 
 def make_ready(
     settings: Settings, stripe: StripeAdapter, *, sandbox_token: str | None = None
-) -> Callable[[Request], Awaitable[JSONResponse]]:
+) -> Callable[[Request], Awaitable[Response]]:
     """The readiness endpoint: 503 only when a hard dependency (the database) fails; else 200, `ok` or `degraded`.
 
     With `sandbox_token` (the sandbox `serve` started) the Stripe check also verifies that the
@@ -144,7 +148,7 @@ def make_ready(
     checks = DependencyChecks(settings, stripe, sandbox_token)
     on_scrape("dependencies", checks.refresh_metrics)
 
-    async def ready(request: Request) -> JSONResponse:
+    async def ready(request: Request) -> Response:
         results = dict(await checks.results())
         serving = all(results[name]["ok"] for name in HARD_DEPENDENCIES if name in results)
         healthy = all(result["ok"] for result in results.values())
@@ -153,8 +157,17 @@ def make_ready(
             healthy = healthy and results["liveUpdates"]["ok"]
         status = "ok" if healthy else "degraded" if serving else "unavailable"
         degraded = sorted(name for name, result in results.items() if not result["ok"])
-        return JSONResponse(
-            {"status": status, "degraded": degraded, "checks": results}, status_code=200 if serving else 503
-        )
+        if not serving:
+            failed = ", ".join(name for name in sorted(HARD_DEPENDENCIES) if not results.get(name, {}).get("ok", True))
+            return problem(
+                request.scope,
+                503,
+                f"not ready: {failed} unreachable",
+                ErrorCode.NOT_READY,
+                readiness=status,
+                degraded=degraded,
+                checks=results,
+            )
+        return JSONResponse({"status": status, "degraded": degraded, "checks": results})
 
     return ready

@@ -1,40 +1,45 @@
 """The gate in front of `/graphql` over HTTP: body rules, then authentication.
 
 Everything here answers before any GraphQL work: a malformed request gets a 4xx
-JSON body with a reason, an unauthenticated one a 401.
+problem details body (`application/problem+json`, `base.problems`) with a reason, an
+unauthenticated one a 401. What the GraphQL app itself refuses outside a GraphQL result
+(strawberry's plain-text 4xx, and the 429/503 refusals) is rewritten into a problem too:
+see `_problem_answers` and docs/decisions/0053-problem-details.md for the boundary.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from typing import Any
 
 import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
 from base.principals import AuthenticationError
+from base.problems import REQUEST_ID, ProblemResponse, problem, problem_body, request_id_of
 from base.settings import Settings
 from billing.authentication import authenticate_bearer
 
 MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 100
 """Deepest nesting of arrays and objects accepted in a body (or a GET's `variables`)."""
-REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
-"""An `X-Request-Id` a client may choose; anything else is replaced with a new id."""
 
+__all__ = [
+    "MAX_BODY_BYTES",
+    "REQUEST_ID",
+    "DatabaseOutageMiddleware",
+    "GraphQLHttpGate",
+    "load_json",
+    "request_id_of",
+    "service_unavailable_response",
+]
 log = logging.getLogger("gateway.http")
-
-
-def error_response(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 
 class GraphQLHttpGate:
@@ -71,14 +76,13 @@ class GraphQLHttpGate:
             await self.app(scope, receive, send)
             return
         if request.method not in ("GET", "POST"):
-            await error_response(405, ErrorCode.METHOD_NOT_ALLOWED, "use GET or POST")(scope, receive, send)
+            refusal = problem(scope, 405, "use GET or POST", headers={"Allow": "GET, POST"})
+            await refusal(scope, receive, send)
             return
         try:
             principal = await authenticate_bearer(request.headers.get("authorization"), self.settings)
         except AuthenticationError as exc:
-            await error_response(401, ErrorCode.UNAUTHORIZED, str(exc), {"WWW-Authenticate": "Bearer"})(
-                scope, receive, send
-            )
+            await problem(scope, 401, str(exc), headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return
         body = b""
         if request.method == "POST":
@@ -90,37 +94,35 @@ class GraphQLHttpGate:
             return
         scope.setdefault("state", {})["principal"] = principal
         with structlog.contextvars.bound_contextvars(principal=principal.ledger_scope):
-            await self.app(scope, _replay(body) if request.method == "POST" else receive, _json_client_errors(send))
+            await self.app(scope, _replay(body) if request.method == "POST" else receive, _problem_answers(scope, send))
 
-    async def _read_body(self, request: Request) -> tuple[JSONResponse | None, bytes]:
+    async def _read_body(self, request: Request) -> tuple[Response | None, bytes]:
+        scope = request.scope
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            return error_response(
-                400, ErrorCode.BAD_REQUEST, "the body must be JSON (Content-Type: application/json)"
-            ), b""
+            # GraphQL-over-HTTP: a POST whose media type the server does not support is a 415.
+            detail = "the body must be JSON (Content-Type: application/json)"
+            return problem(scope, 415, detail, headers={"Accept-Post": "application/json"}), b""
+        too_large = f"the body is limited to {self.max_body_bytes} bytes"
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return error_response(
-                413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {self.max_body_bytes} bytes"
-            ), b""
+            return problem(scope, 413, too_large), b""
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body_bytes:
-                return error_response(
-                    413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {self.max_body_bytes} bytes"
-                ), b""
+                return problem(scope, 413, too_large), b""
             chunks.append(chunk)
         body = b"".join(chunks)
         try:
             parsed: Any = load_json(body)
         except ValueError as exc:
-            return error_response(400, ErrorCode.BAD_REQUEST, f"the body: {exc}"), b""
+            return problem(scope, 400, f"the body: {exc}"), b""
         if not isinstance(parsed, dict):
-            return error_response(400, ErrorCode.BAD_REQUEST, "the body must be one JSON object (batching is off)"), b""
+            return problem(scope, 400, "the body must be one JSON object (batching is off)"), b""
         if not isinstance(parsed.get("query"), str):
-            return error_response(400, ErrorCode.BAD_REQUEST, "the body needs a `query` string"), b""
+            return problem(scope, 400, "the body needs a `query` string"), b""
         return None, body
 
 
@@ -157,7 +159,7 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _check_query_params(request: Request) -> JSONResponse | None:
+def _check_query_params(request: Request) -> Response | None:
     """A GET's `variables` and `extensions` are JSON the GraphQL app parses: refuse what it cannot."""
     for name in ("variables", "extensions"):
         raw = request.query_params.get(name)
@@ -166,31 +168,27 @@ def _check_query_params(request: Request) -> JSONResponse | None:
         try:
             load_json(raw)
         except ValueError as exc:
-            return error_response(400, ErrorCode.BAD_REQUEST, f"`{name}`: {exc}")
+            return problem(request.scope, 400, f"`{name}`: {exc}")
     return None
 
 
-def request_id_of(scope: Scope) -> str:
-    """The request's `X-Request-Id` when it is a plausible id, else a new one.
-
-    The scope's headers are rewritten to carry exactly that id, so the GraphQL context
-    (which reads the header) and the audit trail (64 characters) see the same, sane value.
-    """
-    headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
-    given = [value for name, value in headers if name == b"x-request-id"]
-    if len(given) == 1 and REQUEST_ID.fullmatch(given[0]):
-        return given[0].decode("ascii")
-    request_id = uuid.uuid4().hex
-    scope["headers"] = [(n, v) for n, v in headers if n != b"x-request-id"] + [(b"x-request-id", request_id.encode())]
-    return request_id
+GET_MUTATION_REFUSAL = "mutations are not allowed when using GET"
+"""Strawberry's reason (`InvalidOperationTypeError`) for a mutation over GET, which it answers 400."""
+REFUSALS_AS_PROBLEMS = frozenset({429, 503})
+"""Statuses the GraphQL app sets for a refusal before (or instead of) execution (`schema.extensions`)."""
 
 
-def _json_client_errors(send: Send) -> Send:
-    """A send channel that turns a plain-text 4xx of the GraphQL app into the gate's JSON error body.
+def _problem_answers(scope: Scope, send: Send) -> Send:
+    """A send channel that turns the GraphQL app's non-GraphQL error answers into problem details.
 
-    Strawberry answers a few requests that pass the gate in plain text (an empty `query`, an
-    unknown `operationName`, a mutation over GET, `variables` that are not an object); every
-    4xx of `/graphql` is `{"error", "message"}` JSON, so those are rewritten here.
+    - Strawberry answers a few requests that pass the gate in plain text (an empty `query`, an
+      unknown `operationName`, a mutation over GET, `variables` that are not an object): these are
+      transport errors, not GraphQL results, so they become problems with strawberry's reason.
+    - A 429 (rate limited) or 503 (database unreachable) is a refusal a client acts on at the HTTP
+      level: it becomes a problem too, keeping the GraphQL body's `errors` (and `data`) as extension
+      members so a GraphQL client still reads `errors[0].extensions.code`.
+
+    Every other answer (a GraphQL result, whatever its status) passes unchanged.
     """
     held: Message | None = None
     chunks: list[bytes] = []
@@ -198,25 +196,56 @@ def _json_client_errors(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         nonlocal held
         if message["type"] == "http.response.start":
+            status = int(message["status"])
             content_type = MutableHeaders(raw=list(message.get("headers", []))).get("content-type", "")
-            if 400 <= message["status"] < 500 and not content_type.startswith("application/json"):
+            graphql_json = content_type.startswith(("application/json", "application/graphql-response+json"))
+            if (400 <= status < 600 and not graphql_json) or status in REFUSALS_AS_PROBLEMS:
                 held = message
                 return
         elif held is not None and message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            reason = b"".join(chunks).decode("utf-8", "replace").strip() or "bad request"
-            rewritten = error_response(held["status"], ErrorCode.BAD_REQUEST, reason)
-            headers = MutableHeaders(raw=list(held.get("headers", [])))
-            for name in ("content-type", "content-length"):
-                headers[name] = rewritten.headers[name]
-            await send({"type": "http.response.start", "status": held["status"], "headers": headers.raw})
-            await send({"type": "http.response.body", "body": rewritten.body})
+            await _send_as_problem(scope, send, held, b"".join(chunks))
             return
         await send(message)
 
     return wrapped
+
+
+async def _send_as_problem(scope: Scope, send: Send, start: Message, body: bytes) -> None:
+    """Send the held answer (`start` + `body`) as problem details with the same status and headers."""
+    status = int(start["status"])
+    headers = MutableHeaders(raw=list(start.get("headers", [])))
+    extensions: dict[str, Any] = {}
+    detail = body.decode("utf-8", "replace").strip() or "bad request"
+    code = None
+    if headers.get("content-type", "").startswith(("application/json", "application/graphql-response+json")):
+        try:
+            graphql: Any = json.loads(body)
+        except ValueError:
+            graphql = None
+        if isinstance(graphql, dict) and isinstance(graphql.get("errors"), list) and graphql["errors"]:
+            first = graphql["errors"][0] if isinstance(graphql["errors"][0], dict) else {}
+            detail = str(first.get("message") or detail)
+            retry_after = (first.get("extensions") or {}).get("retryAfter")
+            if isinstance(retry_after, int):
+                extensions["retryAfter"] = retry_after
+            extensions["errors"] = graphql["errors"]
+            if "data" in graphql:
+                extensions["data"] = graphql["data"]
+    elif status == 400 and scope.get("method") == "GET" and detail == GET_MUTATION_REFUSAL:
+        # GraphQL-over-HTTP: a mutation over GET is refused with 405 (strawberry says 400).
+        status = 405
+        headers["Allow"] = "POST"
+        code = ErrorCode.METHOD_NOT_ALLOWED
+    request_id = request_id_of(scope)
+    rewritten = ProblemResponse(problem_body(status, detail, request_id, code, **extensions), status_code=status)
+    for name in ("content-type", "content-length"):
+        headers[name] = rewritten.headers[name]
+    headers["x-request-id"] = request_id
+    await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+    await send({"type": "http.response.body", "body": rewritten.body})
 
 
 def _replay(body: bytes) -> Receive:
@@ -233,25 +262,27 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def service_unavailable_response() -> JSONResponse:
-    """503 + `Retry-After`: the database is unreachable. Both shapes a client may read: the gate's and GraphQL's."""
+def service_unavailable_response(scope: Scope) -> Response:
+    """503 + `Retry-After`: the database is unreachable. A problem that also carries GraphQL's `errors`.
+
+    `code` is `service_unavailable` for a client that reads the problem, `errors[0].extensions.code`
+    `SERVICE_UNAVAILABLE` for a GraphQL client.
+    """
     seconds = DATABASE_RETRY_AFTER_SECONDS
     message = f"the service is unavailable (its database cannot be reached); retry in {seconds} s"
-    return JSONResponse(
-        {
-            "error": ErrorCode.HTTP_SERVICE_UNAVAILABLE,
-            "message": message,
-            "errors": [
-                {"message": message, "extensions": {"code": ErrorCode.SERVICE_UNAVAILABLE, "retryAfter": seconds}}
-            ],
-        },
-        status_code=503,
+    return problem(
+        scope,
+        503,
+        message,
+        ErrorCode.HTTP_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(seconds)},
+        retryAfter=seconds,
+        errors=[{"message": message, "extensions": {"code": ErrorCode.SERVICE_UNAVAILABLE, "retryAfter": seconds}}],
     )
 
 
 class DatabaseOutageMiddleware:
-    """Answers 503 JSON with `Retry-After` for any HTTP request that failed because PostgreSQL is unreachable.
+    """Answers a 503 problem with `Retry-After` for any HTTP request that failed because PostgreSQL is unreachable.
 
     One place for every path (the API-key lookup, the webhook receiver, the health and
     metrics handlers): without it Starlette answers such a failure `500 Internal Server
@@ -282,4 +313,4 @@ class DatabaseOutageMiddleware:
             log.warning(
                 "%s %s: database unavailable (%s: %s)", scope.get("method"), scope.get("path"), type(exc).__name__, exc
             )
-            await service_unavailable_response()(scope, receive, send)
+            await service_unavailable_response(scope)(scope, receive, send)

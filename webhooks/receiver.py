@@ -6,18 +6,19 @@ row already marked `enqueued_at` → enqueue the actor with the row id (on the l
 `tasks.broker.LoopEnqueuer`) → 200. When the enqueue fails the mark is taken back, so
 the sweeper sends the row after its short grace period.
 
-Answers (all JSON):
+Answers (JSON; every error is problem details, `application/problem+json`, built by
+`base.problems`: `type`, `title`, `status`, `detail`, `instance` = the request id, and `code`):
 
     200  {"received": true, "duplicate": bool}   stored (or already stored); also for
                                                  event types the gateway ignores
-    400  {"error": "invalid_signature" | "invalid_event", "message": …}   nothing stored
-    413  {"error": "payload_too_large", "message": …}                     nothing stored
+    400  problem, code "invalid_signature" | "invalid_event"   nothing stored
+    413  problem, code "payload_too_large"                     nothing stored
     200  {"received": true, "duplicate": false, "status": "failed"}   an event the database
                                                  cannot hold as sent (U+0000, a lone surrogate,
                                                  or any other refusal of its data, SQLSTATE 22): stored
                                                  escaped, marked `failed` with the reason, never
                                                  applied (a retry by Stripe could never succeed)
-    503  {"error": "storage_unavailable", "message": …} + `Retry-After`   the database is
+    503  problem, code "storage_unavailable", + `Retry-After`   the database is
                                                  unreachable (or failed otherwise): Stripe retries
                                                  the delivery later
 
@@ -41,10 +42,12 @@ from uuid import UUID
 import asyncpg  # type: ignore[import-untyped]
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, exception_causes
 from base.error_codes import ErrorCode
+from base.problems import problem
 from models.inbox import EventStatus, WebhookEvent
 from stripe_provider.signatures import WebhookSignatureError, verify_webhook
 from webhooks.families import family_of
@@ -69,12 +72,8 @@ EnqueueHook = Callable[[UUID, str], Awaitable[None]]
 log = logging.getLogger("webhooks.receiver")
 
 
-def _error(status: int, error: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": error, "message": message}, status_code=status)
-
-
-def _too_large(limit: int) -> JSONResponse:
-    return _error(413, ErrorCode.PAYLOAD_TOO_LARGE, f"the body is limited to {limit} bytes")
+def _too_large(scope: Scope, limit: int) -> Response:
+    return problem(scope, 413, f"the body is limited to {limit} bytes", ErrorCode.PAYLOAD_TOO_LARGE)
 
 
 class StripeWebhookEndpoint:
@@ -98,27 +97,30 @@ class StripeWebhookEndpoint:
         self.tolerance = tolerance
         self.max_body_bytes = max_body_bytes
 
-    async def handle(self, request: Request) -> JSONResponse:
+    async def handle(self, request: Request) -> Response:
         """Verify, store, enqueue, answer (see the module docstring for the answers)."""
+        scope = request.scope
         body = await self._read_capped(request)
         if body is None:
-            return _too_large(self.max_body_bytes)
+            return _too_large(scope, self.max_body_bytes)
         try:
             event = verify_webhook(body, request.headers.get("stripe-signature"), self.secrets, self.tolerance)
         except WebhookSignatureError as exc:
             log.warning("webhook rejected: %s", exc)
-            return _error(400, ErrorCode.INVALID_SIGNATURE, str(exc))
-        problem = _column_problem(event)
-        if problem is not None:
-            log.warning("webhook rejected: %s", problem)
-            return _error(400, ErrorCode.INVALID_EVENT, problem)
+            return problem(scope, 400, str(exc), ErrorCode.INVALID_SIGNATURE)
+        unfit = _column_problem(event)
+        if unfit is not None:
+            log.warning("webhook rejected: %s", unfit)
+            return problem(scope, 400, unfit, ErrorCode.INVALID_EVENT)
 
         event_id: str = event["id"]
         event_type: str = event["type"]
         with structlog.contextvars.bound_contextvars(event_id=event_id, event_type=event_type):
-            return await self._store(event, body, event_id, event_type)
+            return await self._store(scope, event, body, event_id, event_type)
 
-    async def _store(self, event: dict[str, Any], body: bytes, event_id: str, event_type: str) -> JSONResponse:
+    async def _store(
+        self, scope: Scope, event: dict[str, Any], body: bytes, event_id: str, event_type: str
+    ) -> Response:
         """Insert the verified event into the inbox (once), enqueue it, answer."""
         handled = family_of(event_type) is not None
         will_enqueue = handled and self.enqueue is not None
@@ -133,14 +135,14 @@ class StripeWebhookEndpoint:
             if not _refused_data(exc):
                 # Not committed: a 5xx makes Stripe deliver the event again later.
                 log.warning("webhook %s (%s) not stored (%r)", event_id, event_type, exc)
-                return _storage_unavailable()
+                return _storage_unavailable(scope)
             # The database refused this event's data: it would refuse every redelivery too.
             log.warning("webhook %s (%s) refused by the database: %s", event_id, event_type, exc)
             try:
                 return await self._store_failed(event, body, f"the database refused it ({type(exc).__name__}: {exc})")
             except Exception:
                 log.exception("webhook %s (%s) could not be stored", event_id, event_type)
-                return _storage_unavailable()
+                return _storage_unavailable(scope)
 
         if row_id is None:
             log.info("webhook %s (%s) is a duplicate delivery", event_id, event_type)
@@ -211,10 +213,16 @@ class StripeWebhookEndpoint:
                 log.exception("webhook %s (%s) not enqueued and still marked as sent", event_id, event_type)
 
 
-def _storage_unavailable() -> JSONResponse:
-    response = _error(503, ErrorCode.STORAGE_UNAVAILABLE, "the event could not be stored; retry later")
-    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-    return response
+def _storage_unavailable(scope: Scope) -> Response:
+    seconds = DATABASE_RETRY_AFTER_SECONDS
+    return problem(
+        scope,
+        503,
+        "the event could not be stored; retry later",
+        ErrorCode.STORAGE_UNAVAILABLE,
+        headers={"Retry-After": str(seconds)},
+        retryAfter=seconds,
+    )
 
 
 def _refused_data(exc: BaseException) -> bool:

@@ -17,7 +17,7 @@ log in its report.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ from tests.support.audit_check import UNCHECKED, check_audit_trail
 from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks, gateway_env
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
+from tests.support.problem_check import SEEN, VIOLATIONS, install
 from tests.support.process import tail
 
 
@@ -70,6 +71,25 @@ async def audit_trail_matches_every_mutation(pg_database_factory: PgDatabaseFact
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _audit_summary:
         terminalreporter.write_line(line)
+    if SEEN:
+        terminalreporter.write_line(
+            f"problem check: {sum(SEEN.values())} gateway error answers, {SEEN['problem']} problem+json, "
+            f"{SEEN['graphql']} GraphQL results, {SEEN['violation']} violations"
+        )
+
+
+@pytest.fixture(autouse=True)
+def error_answers_are_problems() -> Iterator[None]:
+    """Issue 16, acceptance 6: every non-GraphQL 4xx/5xx a gateway answers in this test is problem details.
+
+    Checked on every httpx request of the test (tests/support/problem_check.py); a violation fails
+    the test at teardown, with the request and the answer.
+    """
+    install()
+    before = len(VIOLATIONS)
+    yield
+    found = VIOLATIONS[before:]
+    assert not found, "gateway error answers that are not application/problem+json:\n" + "\n".join(found[:20])
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -134,7 +134,7 @@ async def test_expired_or_tampered_tokens_get_401(gateway: GatewayProcess, graph
     for bad in (expired, f"{header}.{payload}.{signature[::-1]}", token + "x"):
         response = await graphql.raw_post('{"query": "{ viewer { id } }"}', token=bad)
         assert response.status_code == 401, response.text
-        assert response.json()["error"] == "unauthorized"
+        assert response.json()["code"] == "unauthorized"
     async with GraphQLClient(gateway.url, token=token) as frontend:
         assert (await frontend.execute("{ viewer { id } }"))["data"]["viewer"] == {"id": a["id"]}
 

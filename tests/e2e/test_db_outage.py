@@ -7,8 +7,9 @@ reads (API key: refused at the key lookup; customer session: the resolver meets 
 outage), `createCustomer` mutations and signed webhooks while the server is stopped with
 a fast shutdown for 10 s and started again. Nothing of the gateway or worker is restarted.
 
-- every answer is JSON: a success, or 503 with `Retry-After` and a typed code
-  (`SERVICE_UNAVAILABLE` for `/graphql`, `storage_unavailable` from the webhook receiver);
+- every answer is JSON: a success, or a 503 problem (`application/problem+json`) with `Retry-After`
+  and a typed code (`errors[].extensions.code` `SERVICE_UNAVAILABLE` for `/graphql`, `code`
+  `storage_unavailable` from the webhook receiver);
 - a WebSocket opened during the outage is closed with 1013 ("try again later"), reason
   `SERVICE_UNAVAILABLE`; one opened after it is acknowledged;
 - after the server returns every kind of request succeeds again (pools recover);
@@ -81,14 +82,16 @@ class Load:
 
 def classify(kind: str, response: httpx.Response) -> str:
     """`ok`, `unavailable`, or a description of an answer the acceptance forbids."""
-    if not response.headers.get("content-type", "").startswith("application/json"):
-        return f"not JSON: {response.status_code} {response.headers.get('content-type')} {response.text[:120]!r}"
+    content_type = response.headers.get("content-type", "")
+    expected = "application/problem+json" if response.status_code == 503 else "application/json"
+    if not content_type.startswith(expected):
+        return f"not {expected}: {response.status_code} {content_type} {response.text[:120]!r}"
     body = response.json()
     if response.status_code == 503:
         if not response.headers.get("retry-after", "").isdigit():
             return f"503 without Retry-After: {body}"
         if kind == "webhook":
-            return "unavailable" if body.get("error") == "storage_unavailable" else f"untyped 503: {body}"
+            return "unavailable" if body.get("code") == "storage_unavailable" else f"untyped 503: {body}"
         codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors") or []}
         return "unavailable" if codes == {"SERVICE_UNAVAILABLE"} else f"503 with codes {codes}: {body}"
     if response.status_code != 200:

@@ -58,7 +58,7 @@ async def test_events_postgresql_cannot_hold_are_kept_failed_and_listed(gateway_
         (200, {"received": True, "duplicate": False, "status": "failed"})
     ] * 4
     assert (again.status_code, again.json()["duplicate"]) == (200, True)
-    assert (out_of_range.status_code, out_of_range.json()["error"]) == (400, "invalid_event"), out_of_range.text
+    assert (out_of_range.status_code, out_of_range.json()["code"]) == (400, "invalid_event"), out_of_range.text
     assert applied.status_code == 200
 
     expected = {

@@ -184,14 +184,14 @@ async def test_an_empty_query_over_a_websocket_is_a_client_error(
         await assert_still_serves(ws)
     # Over HTTP: 400 with a reason, as before.
     response = await post_raw(gateway, api_key, {"query": query})
-    assert response.status_code == 400 and response.json()["error"] == "bad_request", response.text
+    assert response.status_code == 400 and response.json()["code"] == "bad_request", response.text
 
 
 async def test_two_operations_without_an_operation_name_run_nothing(gateway: GatewayProcess, api_key: str) -> None:
     response = await post_raw(gateway, api_key, {"query": TWO_OPERATIONS})
     assert response.status_code == 400, response.text
-    assert response.json()["error"] == "bad_request"
-    assert "operationName" in response.json()["message"], response.text
+    assert response.json()["code"] == "bad_request"
+    assert "operationName" in response.json()["detail"], response.text
     # Named, it runs the one named (and only that one).
     named = await post_raw(gateway, api_key, {"query": TWO_OPERATIONS, "operationName": "A"})
     assert named.status_code == 200 and named.json() == {"data": {"viewer": None}}, named.text

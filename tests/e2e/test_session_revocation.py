@@ -99,8 +99,8 @@ async def status_of(gateway: GatewayProcess, token: str) -> int:
             f"{gateway.url}/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
         )
     if response.status_code == 401:
-        assert response.headers["content-type"].startswith("application/json"), response.text
-        assert response.json()["error"] == "unauthorized", response.text
+        assert response.headers["content-type"] == "application/problem+json", response.text
+        assert response.json()["code"] == "unauthorized", response.text
     else:
         assert response.status_code == 200 and response.json()["data"]["viewer"]["id"], response.text
     return response.status_code

@@ -24,8 +24,8 @@ def _checks(body: Any) -> dict[str, Any]:
 
 def _assert_json_401(response: httpx.Response) -> None:
     assert response.status_code == 401, f"expected 401, got {response.status_code}: {response.text[:500]}"
-    assert response.headers.get("content-type", "").startswith("application/json"), response.headers
-    assert isinstance(response.json(), dict)
+    assert response.headers.get("content-type", "") == "application/problem+json", response.headers
+    assert response.json()["code"] == "unauthorized", response.text
 
 
 async def test_health_live(gateway: GatewayProcess) -> None:
@@ -84,18 +84,19 @@ async def test_revoked_key_is_401(gateway: GatewayProcess, graphql: GraphQLClien
 
 
 @pytest.mark.parametrize(
-    ("content", "content_type"),
+    ("content", "content_type", "status"),
     [
-        ("this is not json", "application/json"),
-        ('{"query": "{ __typename }"}', "text/plain"),
-        ("query=%7B__typename%7D", "application/x-www-form-urlencoded"),
-        ('[{"query": "{ __typename }"}, {"query": "{ __typename }"}]', "application/json"),
+        ("this is not json", "application/json", 400),
+        ('{"query": "{ __typename }"}', "text/plain", 415),
+        ("query=%7B__typename%7D", "application/x-www-form-urlencoded", 415),
+        ('[{"query": "{ __typename }"}, {"query": "{ __typename }"}]', "application/json", 400),
     ],
     ids=["garbage-as-json", "text-plain", "form", "json-array-batch"],
 )
-async def test_non_json_body_is_400(graphql: GraphQLClient, content: str, content_type: str) -> None:
+async def test_non_json_body_is_refused(graphql: GraphQLClient, content: str, content_type: str, status: int) -> None:
+    """A body that is not JSON is a 400; one sent with another media type a 415 (GraphQL-over-HTTP)."""
     response = await graphql.raw_post(content, content_type=content_type)
-    assert response.status_code == 400, response.text
+    assert response.status_code == status, response.text
 
 
 async def test_malformed_json_is_400(graphql: GraphQLClient) -> None:
@@ -112,8 +113,9 @@ async def test_queries_over_get_and_no_mutations(gateway: GatewayProcess, api_ke
             'mutation { createCustomer(idempotencyKey: "g", input: {email: "g@example.com"}) { userErrors { code } } }'
         )
         refused = await http.get("/graphql", params={"query": mutation}, headers=headers)
-        assert refused.status_code == 400, refused.text
-        assert "data" not in refused.text or refused.json().get("data") is None
+        # GraphQL-over-HTTP: a mutation over GET is 405 Method Not Allowed, `Allow: POST`.
+        assert refused.status_code == 405 and refused.headers["allow"] == "POST", refused.text
+        assert refused.json()["code"] == "method_not_allowed", refused.text
 
 
 async def test_graphiql_page_for_a_browser_outside_production(gateway: GatewayProcess) -> None:
@@ -130,4 +132,4 @@ async def test_a_two_megabyte_body_is_413(graphql: GraphQLClient) -> None:
     body = '{"query": "{ __typename }", "variables": {"padding": "' + "x" * 2_000_000 + '"}}'
     response = await graphql.raw_post(body)
     assert response.status_code == 413, response.text[:300]
-    assert response.json()["error"] == "payload_too_large"
+    assert response.json()["code"] == "payload_too_large"

@@ -65,7 +65,8 @@ async def inbox_rows(gateway: GatewayProcess, event_id: str) -> list[dict[str, A
 def assert_json_400(response: httpx.Response) -> None:
     assert response.status_code == 400, f"expected 400, got {response.status_code}: {response.text[:300]}"
     body = response.json()
-    assert isinstance(body, dict) and {"error", "message"} <= set(body), body
+    assert response.headers["content-type"] == "application/problem+json", response.headers
+    assert isinstance(body, dict) and body["code"] == "invalid_signature" and body["detail"], body
 
 
 @pytest.fixture
@@ -149,7 +150,7 @@ async def test_two_megabyte_body_is_413_and_stores_nothing(gateway: GatewayProce
     body = json.dumps(payload).encode()
     response = await deliver(http, body)
     assert response.status_code == 413, response.text[:300]
-    assert response.json()["error"] == "payload_too_large"
+    assert response.json()["code"] == "payload_too_large"
     assert await inbox_rows(gateway, payload["id"]) == []
 
 

@@ -28,6 +28,9 @@ async def test_without_the_database_readiness_is_503_unavailable() -> None:
         await stripe.aclose()
     body = json.loads(bytes(response.body))
     assert response.status_code == 503, body
-    assert body["status"] == "unavailable", body
+    # Problem details (RFC 9457): `status` is the HTTP status, the verdict is `readiness`.
+    assert response.headers["content-type"] == "application/problem+json", response.headers
+    assert (body["status"], body["code"], body["readiness"]) == (503, "not_ready", "unavailable"), body
+    assert body["instance"] == response.headers["x-request-id"], body
     assert body["checks"]["database"]["ok"] is False, body
     assert body["degraded"] == ["database", "stripe"], body

@@ -56,6 +56,11 @@ def register_gateway(url: str, database_url: str) -> None:
     _databases[url.rstrip("/")] = database_url
 
 
+def gateway_urls() -> list[str]:
+    """The base URLs of every gateway registered so far (`tests.support.problem_check` checks their answers)."""
+    return list(_databases)
+
+
 def record_mutation(
     base_url: str, token: str | None, query: str, variables: dict[str, Any] | None, body: dict[str, Any]
 ) -> None:

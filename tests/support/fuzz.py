@@ -608,7 +608,10 @@ def check_transport(request: object, response: httpx.Response) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"the body is not JSON ({exc})", request, response) from None
     if response.status_code >= 400:
-        reason = body.get("message") or body.get("error") if isinstance(body, dict) else None
+        # Problem details say why in `detail`; a GraphQL result in its errors' messages.
+        errors = body.get("errors") if isinstance(body, dict) else None
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        reason = body.get("detail") or first.get("message") if isinstance(body, dict) else None
         if not isinstance(reason, str) or not reason:
             raise _fail("a 4xx without a JSON object body giving a reason", request, response)
     for secret in SECRETS:
@@ -629,7 +632,7 @@ def check_graphql_response(request: object, response: httpx.Response, stats: Fuz
     stats.statuses[response.status_code] += 1
     body = check_transport(request, response)
     if response.status_code >= 400:
-        stats.codes[f"http:{body.get('error')}"] += 1
+        stats.codes[f"http:{body.get('code')}"] += 1
         return
     if response.status_code != 200 or not isinstance(body, dict) or not ({"data", "errors"} & body.keys()):
         raise _fail("a 200 must be a GraphQL result (`data` and/or `errors`)", request, response)

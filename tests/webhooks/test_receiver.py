@@ -147,9 +147,11 @@ async def test_oversized_and_unsigned_bodies_store_nothing(inbox_db: str) -> Non
         )
         unsigned = await client.post("/webhooks/stripe", content=encode(event()))
     assert too_large.status_code == 413
-    assert too_large.json()["error"] == "payload_too_large"
+    assert too_large.json()["code"] == "payload_too_large"
     assert unsigned.status_code == 400
-    assert set(unsigned.json()) == {"error", "message"}
+    assert unsigned.headers["content-type"] == "application/problem+json"
+    assert set(unsigned.json()) == {"type", "title", "status", "detail", "instance", "code"}
+    assert unsigned.json()["code"] == "invalid_signature"
     assert hook.calls == []
     assert await WebhookEvent.filter(stripe_event_id=payload["id"]).count() == 0
 
@@ -160,4 +162,4 @@ async def test_overlong_event_id_is_400_not_a_database_error(inbox_db: str) -> N
     async with client_for(Hook()) as client:
         response = await post(client, payload)
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_event"
+    assert response.json()["code"] == "invalid_event"
