@@ -21,7 +21,14 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.live import errors_of, first_message, live_socket, subscribe, wait_subscribed
+from tests.support.live import (
+    errors_of,
+    first_message,
+    live_socket,
+    subscribe,
+    wait_no_subscribers,
+    wait_subscribed,
+)
 from tests.support.localstripe import LocalStripe, create_plan, create_test_card, stripe_request
 from tests.support.operations import (
     ATTACH_PAYMENT_METHOD,
@@ -199,6 +206,7 @@ async def test_a_renewal_failed_on_a_test_clock_is_seen_pushed_and_retried_to_ac
     # The default card is swapped for one that attaches but declines every charge.
     await attach(graphql, customer["id"], localstripe.url, DECLINING_CARD, True)
 
+    await wait_no_subscribers(gateway)
     async with live_socket(gateway, api_key) as ws:
         failures = await subscribe(ws, PAYMENT_FAILED, {"customerId": customer["id"]})
         statuses = await subscribe(ws, SUBSCRIPTION_STATUS_CHANGED, {"subscriptionId": subscription["id"]})
@@ -283,6 +291,7 @@ async def test_one_frame_per_failed_attempt_action_required_and_sessions_watch_t
     await attach(graphql, b["id"], localstripe.url, THREE_D_SECURE_CARD, True)
     a_session = (await create_session(graphql, a["id"], ttlSeconds=600))["token"]
 
+    await wait_no_subscribers(gateway)
     async with live_socket(gateway, a_session) as ws:
         own = await subscribe(ws, PAYMENT_FAILED, {})
         await wait_subscribed(gateway)

@@ -90,6 +90,15 @@ async def wait_subscribed(gateway: GatewayProcess, subscribers: int = 1, timeout
     await wait_for_metric(gateway.url, LIVE_SUBSCRIBERS, lambda held: held >= subscribers, timeout=timeout)
 
 
+async def wait_no_subscribers(gateway: GatewayProcess, timeout: float = 15.0) -> None:
+    """Wait until the gateway holds no live subscription: an earlier test's closed sockets have left.
+
+    Their subscriptions leave a moment after the close; counted, they would satisfy a later
+    `wait_subscribed` before the caller's own subscriptions are registered.
+    """
+    await wait_for_metric(gateway.url, LIVE_SUBSCRIBERS, lambda held: held == 0, timeout=timeout)
+
+
 async def first_message(ws: ClientConnection, operation_id: str, timeout: float) -> dict[str, Any]:
     """The first message for `operation_id` (answering pings)."""
     deadline = time.monotonic() + timeout
