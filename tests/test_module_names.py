@@ -27,6 +27,7 @@ FEATURES = frozenset(
         "dunning",
         "discounts",
         "usage",
+        "outbox",
     }
 )
 """The billing features: each may name one module per layer package."""
