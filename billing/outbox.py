@@ -228,10 +228,16 @@ def render(row: Model) -> tuple[str, dict[str, Any]] | None:
     return kind, renderer(row)
 
 
-def _customer_of(row: Model) -> str | None:
+async def _customer_of(row: Model, client: BaseDBAsyncClient) -> str | None:
+    """The global id of the row's customer (a refund's: its payment's)."""
     if isinstance(row, Customer):
         return str(to_global_id("Customer", row.id))
-    value = getattr(row, "customer_id", None)
+    value: Any
+    if isinstance(row, Refund):
+        payment = await Payment.filter(id=row.payment_id).using_db(client).only("id", "customer_id").first()
+        value = None if payment is None else payment.customer_id
+    else:
+        value = getattr(row, "customer_id", None)
     return None if value is None else str(to_global_id("Customer", value))
 
 
@@ -336,7 +342,7 @@ async def record_changes(
             occurred_at=when,
             object_kind=kind,
             object_id=object_id,
-            customer_id=_customer_of(change.row),
+            customer_id=await _customer_of(change.row, client),
             data=data,
             schema_version=SCHEMA_VERSION,
             using_db=client,

@@ -135,6 +135,15 @@ class LiveSubscription:
                 raise StopAsyncIteration
             self._after_gap = True  # a `_Gap`
 
+    def discard_pending(self) -> None:
+        """Drop the messages queued (a subscriber that is only woken by them, `live.outbox`); a close stays queued."""
+        queue = self._queue
+        closed = False
+        while not queue.empty():
+            closed = closed or isinstance(queue.get_nowait(), _Closed)
+        if closed:
+            queue.put_nowait(_CLOSED)
+
     async def aclose(self) -> None:
         """Stop receiving messages."""
         self._hub._discard(self)

@@ -7,62 +7,27 @@ still has the mutation's event (it shares the commit).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
-import time
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import jsonschema
 
+from billing.event_catalogue import CATALOGUE
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe, create_plan
 from tests.support.operations import (
     CANCEL_SUBSCRIPTION,
     CREATE_SUBSCRIPTION,
+    REFUND_PAYMENT,
     create_customer,
     create_payment,
     customer_with_card,
     new_key,
     payload_of,
 )
-
-DEADLINE_SECONDS = 30.0
-
-
-async def outbox_rows(database_url: str, object_id: str | None = None) -> list[dict[str, Any]]:
-    """The outbox rows (of one object), in sequence order, `data` decoded."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        if object_id is None:
-            records = await conn.fetch("SELECT * FROM outbox_events ORDER BY sequence")
-        else:
-            records = await conn.fetch("SELECT * FROM outbox_events WHERE object_id = $1 ORDER BY sequence", object_id)
-    finally:
-        await conn.close()
-    return [{**dict(record), "data": json.loads(record["data"])} for record in records]
-
-
-async def webhook_applied(database_url: str, event_type: str, stripe_id: str) -> None:
-    """Wait (deadline-polled) until the worker applied a Stripe event of `event_type` about `stripe_id`."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    conn = await asyncpg.connect(database_url)
-    try:
-        while True:
-            done = await conn.fetchval(
-                "SELECT count(*) FROM webhook_events WHERE type = $1 AND status = 'processed' "
-                "AND payload->'data'->'object'->>'id' = $2",
-                event_type,
-                stripe_id,
-            )
-            if done:
-                return
-            assert time.monotonic() < deadline, f"{event_type} for {stripe_id} not applied in {DEADLINE_SECONDS} s"
-            await asyncio.sleep(0.1)
-    finally:
-        await conn.close()
+from tests.support.outbox import EVENTS, feed, outbox_rows, webhook_applied, whole_feed
 
 
 def types_of(rows: list[dict[str, Any]]) -> list[str]:
@@ -135,3 +100,49 @@ async def test_a_gateway_killed_after_a_mutation_commits_keeps_its_event(
     rows = await outbox_rows(killed.database_url, customer["id"])
     assert types_of(rows) == ["customer.created"]
     assert rows[0]["data"]["email"] == customer["email"]
+
+
+async def test_the_feed_is_every_event_oldest_first_and_valid_against_the_catalogue(
+    gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, admin_api_key: str
+) -> None:
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    payment = await create_payment(graphql, customer["id"], 2000)
+    body = await graphql.execute(
+        REFUND_PAYMENT, {"key": new_key(), "input": {"paymentId": payment["id"], "amount": 500}}
+    )
+    refund = payload_of(body, "refundPayment")["refund"]
+    await webhook_applied(gateway.database_url, "payment_intent.succeeded", payment["stripeId"])
+
+    nodes = await whole_feed(graphql, admin_api_key)
+    sequences = [int(node["sequence"]) for node in nodes]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    assert len(nodes) == len(await outbox_rows(gateway.database_url))  # nothing skipped by the paging
+    for node in nodes:  # real payloads against the catalogue (docs/events.json)
+        jsonschema.validate(node["envelope"], CATALOGUE[node["type"]].schema())
+        assert node["envelope"]["data"] == node["data"] and node["envelope"]["id"] == node["id"]
+    mine = [(node["type"], node["objectId"]) for node in nodes if node["customerId"] == customer["id"]]
+    assert ("payment.succeeded", payment["id"]) in mine and ("refund.created", refund["id"]) in mine
+    assert mine.index(("payment.succeeded", payment["id"])) < mine.index(("refund.created", refund["id"]))
+
+    # A cursor: only what came after it. A type filter: only those types.
+    cut = nodes[len(nodes) // 2]["sequence"]
+    later = await whole_feed_after(graphql, admin_api_key, cut)
+    assert [node["sequence"] for node in later] == [
+        node["sequence"] for node in nodes if int(node["sequence"]) > int(cut)
+    ]
+    refunds = await whole_feed(graphql, admin_api_key, ["refund.created"])
+    assert refunds and {node["type"] for node in refunds} == {"refund.created"}
+
+
+async def whole_feed_after(client: GraphQLClient, token: str, after: str) -> list[dict[str, Any]]:
+    page = await feed(client, token, after, first=100)
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    return [edge["node"] for edge in page["edges"]]
+
+
+async def test_the_feed_is_for_admin_keys_and_refuses_bad_arguments(graphql: GraphQLClient, admin_api_key: str) -> None:
+    refused = await graphql.execute(EVENTS, {})  # a read/write key
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN" and refused["data"] is None
+    for variables in ({"after": "abc"}, {"after": "-1"}, {"types": ["payment.exploded"]}, {"first": 1000}):
+        body = await graphql.execute(EVENTS, variables, token=admin_api_key)
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_FAILED", (variables, body)

@@ -252,6 +252,7 @@ CASES = [
         True,
         Scope.WRITE,
     ),
+    Case("events", q("events", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
