@@ -13,10 +13,11 @@ import pytest
 import pytest_asyncio
 from tortoise.transactions import in_transaction
 
+from base.ids import to_global_id
 from base.settings import Settings
 from billing.event_catalogue import CATALOGUE, catalogue_json
-from billing.outbox import envelope, pending_events, record_changes
-from models import Customer, OutboxEvent, Payment, Subscription
+from billing.outbox import Change, envelope, pending_events, record_changes
+from models import Customer, Dispute, Invoice, OutboxEvent, Payment, PaymentMethod, Refund, Subscription
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 
@@ -120,3 +121,52 @@ def test_the_catalogue_file_and_document_are_up_to_date() -> None:
     assert missing == [], f"docs/events.md does not describe {missing}"
     for event_type in CATALOGUE.values():
         jsonschema.Draft202012Validator.check_schema(event_type.schema())
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_every_kind_writes_catalogued_valid_events(outbox_db: Settings) -> None:
+    customer = await Customer.create(stripe_id=unique("cus"), email="k@example.com")
+    method = await PaymentMethod.create(stripe_id=unique("pm"), customer=customer, type="card", brand="visa")
+    assert await record(method) == ["payment_method.attached"]
+    method.exp_year = 2031
+    assert await record(method) == ["payment_method.updated"]
+    method.detached_at = NOW
+    assert await record(method) == ["payment_method.detached"]
+
+    invoice = await Invoice.create(stripe_id=unique("in"), customer=customer, status="open", currency="eur")
+    assert await record(invoice) == []  # no type for OPEN
+    invoice.attempt_count = 1
+    assert await record(Change(invoice, "invoice.payment_failed")) == ["invoice.payment_failed"]
+    invoice.attempt_count = 2
+    assert await record(Change(invoice, "invoice.payment_failed")) == ["invoice.payment_failed"]
+    assert await record(Change(invoice, "invoice.payment_failed")) == []  # the same attempt told already
+    invoice.status = "paid"
+    assert await record(invoice, invoice) == ["invoice.paid"]
+    other = await Invoice.create(stripe_id=unique("in"), customer=customer, status="void", currency="eur")
+    assert await record(other) == ["invoice.voided"]
+
+    payment = await Payment.create(
+        stripe_id=unique("pi"), customer=customer, status="requires_action", amount=900, currency="eur"
+    )
+    assert await record(payment) == ["payment.requires_action"]
+    payment.status, payment.failure_code = "requires_payment_method", "card_declined"
+    assert await record(payment) == ["payment.failed"]
+    payment.status, payment.failure_code, payment.amount_received = "succeeded", None, 900
+    assert await record(payment) == ["payment.succeeded"]
+
+    refund = await Refund.create(stripe_id=unique("re"), payment=payment, amount=100, currency="eur", status="pending")
+    assert await record(refund) == ["refund.created"]
+    refund.status = "succeeded"
+    assert await record(refund) == ["refund.updated"]
+    [refund_event] = await OutboxEvent.filter(type="refund.updated", object_id=to_global_id("Refund", refund.id))
+    assert refund_event.customer_id is not None  # a refund's customer: its payment's
+
+    dispute = await Dispute.create(
+        stripe_id=unique("dp"), payment=payment, customer=customer, status="needs_response", amount=900, currency="eur"
+    )
+    assert await record(dispute) == ["dispute.created"]
+    dispute.status = "under_review"
+    assert await record(dispute) == ["dispute.updated"]
+    dispute.status = "won"
+    assert await record(dispute) == ["dispute.closed"]
+    assert await record(dispute) == []
