@@ -25,6 +25,7 @@ Reading (`pending_events`): rows in `sequence` order after a cursor; the envelop
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -39,8 +40,10 @@ __all__ = [
     "OUTBOX_LOCK",
     "SCHEMA_VERSION",
     "Change",
+    "Recorded",
     "envelope",
     "event_type",
+    "object_global_id",
     "pending_events",
     "record_changes",
     "render",
@@ -228,6 +231,11 @@ def render(row: Model) -> tuple[str, dict[str, Any]] | None:
     return kind, renderer(row)
 
 
+def object_global_id(row: Model) -> str:
+    """The GraphQL global id an object's events are filed under (`OutboxEvent.object_id`)."""
+    return str(to_global_id(type(row).__name__, row.pk))
+
+
 async def _customer_of(row: Model, client: BaseDBAsyncClient) -> str | None:
     """The global id of the row's customer (a refund's: its payment's)."""
     if isinstance(row, Customer):
@@ -304,12 +312,21 @@ class Change:
         self.forced_type = forced_type
 
 
+@dataclass
+class Recorded:
+    """What `record_changes` did: the events written, and each judged object's latest event's cursor."""
+
+    written: list[OutboxEvent] = field(default_factory=list)
+    latest: dict[str, int] = field(default_factory=dict)
+    """GraphQL global id → `sequence` of its newest event after the call (a new one, or the one that told it)."""
+
+
 async def record_changes(
     changes: Iterable[Change | Model],
     *,
     occurred_at: datetime | None = None,
     connection: BaseDBAsyncClient | None = None,
-) -> list[OutboxEvent]:
+) -> Recorded:
     """Write the domain events of `changes` (rows just written) in the caller's open transaction.
 
     `occurred_at`: when the change happened (a Stripe event's `created`; default now, UTC). Rows
@@ -317,13 +334,13 @@ async def record_changes(
     """
     wanted = [change if isinstance(change, Change) else Change(change) for change in changes]
     wanted = [change for change in wanted if type(change.row) in _RENDERERS]
+    recorded = Recorded()
     if not wanted:
-        return []
+        return recorded
     client = connection or connections.get("default")
     if client.capabilities.dialect == "postgres":
         await client.execute_query("SELECT pg_advisory_xact_lock($1)", [OUTBOX_LOCK])
     when = occurred_at or datetime.now(UTC)
-    written: list[OutboxEvent] = []
     for change in wanted:
         rendered = render(change.row)
         assert rendered is not None  # filtered above
@@ -332,6 +349,8 @@ async def record_changes(
         last = await OutboxEvent.filter(object_id=object_id).using_db(client).order_by("-sequence").first()
         last_type = None if last is None else last.type
         last_data = None if last is None else last.data
+        if last is not None:
+            recorded.latest.setdefault(object_id, last.sequence)
         kind_type = change.forced_type or event_type(change.row, data, last_type, last_data)
         if kind_type is None:
             continue
@@ -347,8 +366,9 @@ async def record_changes(
             schema_version=SCHEMA_VERSION,
             using_db=client,
         )
-        written.append(event)
-    return written
+        recorded.written.append(event)
+        recorded.latest[object_id] = event.sequence
+    return recorded
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

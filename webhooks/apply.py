@@ -16,7 +16,7 @@ mutation already wrote) share ONE transaction. A row whose claim was taken over 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -153,7 +153,15 @@ async def _apply_in_transaction(
                     )
         await _complete(connection, event, "stale" if applied.note == "stale" else "processed", applied)
         # Last: the outbox lock is held from here to the commit only (`billing.outbox`).
-        await outbox.record_changes(changes, occurred_at=event_at, connection=connection)
+        recorded = await outbox.record_changes(changes, occurred_at=event_at, connection=connection)
+    # Live frames carry the cursor of the event that tells their change (`StatusMessage.sequence`): the one
+    # written now, or the object's latest (Stripe confirming what a mutation's event already told).
+    failed = [event_row.sequence for event_row in recorded.written if event_row.type == "invoice.payment_failed"]
+    if applied.failure is not None and failed:
+        applied.failure = replace(applied.failure, sequence=failed[-1])
+    if applied.message is not None and changes:
+        sequence = recorded.latest.get(outbox.object_global_id(changes[0].row))
+        applied.message = replace(applied.message, sequence=sequence)
     return applied
 
 

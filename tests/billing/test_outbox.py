@@ -38,7 +38,7 @@ def unique(prefix: str) -> str:
 
 async def record(*rows: object) -> list[str]:
     async with in_transaction():
-        written = await record_changes(rows)  # type: ignore[arg-type]
+        written = (await record_changes(rows)).written  # type: ignore[arg-type]
     for event in written:
         jsonschema.validate(envelope(event), CATALOGUE[event.type].schema())
     return [event.type for event in written]

@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.live import errors_of, first_message, live_socket, next_payload, subscribe
+from tests.support.live import errors_of, first_message, live_socket, next_payload, subscribe, wait_subscribed
 from tests.support.localstripe import LocalStripe
 from tests.support.operations import REFUND_PAYMENT, create_payment, customer_with_card, new_key, payload_of
 from tests.support.outbox import feed, webhook_applied, whole_feed
@@ -101,3 +101,33 @@ async def test_the_live_feed_filters_types_and_is_for_admin_keys(
         payment = await create_payment(graphql, customer["id"], 500)
         frames = await frames_until(ws, operation, lambda frames: has(frames, "payment.succeeded", payment["id"]))
     assert {frame["type"] for frame in frames} == {"payment.succeeded"}
+
+
+STATUS_WITH_CURSOR = """
+subscription($customerId: ID) {
+  paymentStatusChanged(customerId: $customerId) { status cursor resumeAfter payment { id } }
+}"""
+
+
+async def test_a_status_frame_carries_the_cursor_of_its_event(
+    gateway: GatewayProcess, graphql: GraphQLClient, localstripe: LocalStripe, admin_api_key: str, api_key: str
+) -> None:
+    customer, _ = await customer_with_card(graphql, localstripe.url)
+    async with live_socket(gateway, api_key) as ws:
+        operation = await subscribe(ws, STATUS_WITH_CURSOR, {"customerId": customer["id"]})
+        await wait_subscribed(gateway)
+        payment = await create_payment(graphql, customer["id"], 1500)
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while True:
+            payload = await next_payload(ws, operation, max(0.01, deadline - time.monotonic()))
+            frame = payload["data"]["paymentStatusChanged"]
+            if frame["payment"]["id"] == payment["id"] and frame["status"] == "SUCCEEDED":
+                break
+    told = [
+        node
+        for node in await whole_feed(graphql, admin_api_key, ["payment.succeeded"])
+        if node["objectId"] == payment["id"]
+    ]
+    # Stripe's webhook confirmed the mutation's change: the frame names the event that told it.
+    assert [node["sequence"] for node in told] == [frame["cursor"]]
+    assert frame["resumeAfter"] is None
