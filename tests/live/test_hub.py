@@ -13,6 +13,7 @@ import pytest_asyncio
 from base.principals import Principal
 from live.bus import InMemoryBus, StatusKind, StatusMessage
 from live.hub import LiveHub, LiveSubscription, status_filter
+from tests.support.poll import wait_until
 
 
 def message(
@@ -222,9 +223,7 @@ async def test_an_overflowing_subscriber_is_told_the_outbox_cursor_to_resume_fro
     sent = [replace(message(n), sequence=101 + n) for n in range(25)]
     for item in sent:
         await bus.publish(item)
-    await asyncio.sleep(0.05)
-    while hub.received < len(sent):
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: hub.received == len(sent), "the hub received every message")
     kept = [await next_within(stuck) for _ in range(10)]
     # 101..115 were dropped: the first frame says so, and that the outbox has them after cursor 100.
     assert (kept[0].resumed_after_gap, kept[0].resume_after, kept[0].sequence) == (True, 100, 116)
