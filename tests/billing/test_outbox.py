@@ -170,3 +170,13 @@ async def test_every_kind_writes_catalogued_valid_events(outbox_db: Settings) ->
     dispute.status = "won"
     assert await record(dispute) == ["dispute.closed"]
     assert await record(dispute) == []
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_embedded_mode_writes_events_on_sqlite(tmp_path: Path) -> None:
+    async with tortoise_on(f"sqlite://{tmp_path / 'outbox.sqlite3'}"):
+        customer = await Customer.create(stripe_id=unique("cus"), email="e@example.com")
+        assert await record(customer) == ["customer.created"]
+        assert await record(customer) == []
+        [event] = await pending_events()
+        assert event.sequence == 1 and event.data["email"] == "e@example.com"
