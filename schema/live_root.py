@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from schema import dunning, outbox, status_events
-from schema.permissions import (
-    CanWatchDisputes,
-    CanWatchInvoices,
-    CanWatchPayments,
-    CanWatchSubscriptions,
-    IsAdmin,
-)
+import schema.outbox
+import schema.permissions
+from schema import dunning, status_events
+from schema.permissions import CanWatchDisputes, CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 
 
 @strawberry.type(
@@ -47,9 +43,9 @@ class LiveUpdates:
         permission_classes=[CanWatchInvoices],
     )
     events = strawberry.subscription(
-        resolver=outbox.live_events,
+        resolver=schema.outbox.live_events,
         description="The replayable event feed, live (admin keys only): every outbox event after `after` (an event's "
         "`sequence`; none: from now on), oldest first, then each new one as it commits. Reconnect with the "
         "`sequence` of the last event handled and nothing is lost; read at your own pace, nothing is dropped.",
-        permission_classes=[IsAdmin],
+        permission_classes=[schema.permissions.IsAdmin],
     )
