@@ -10,6 +10,7 @@ order; a mutation states only what differs, in three steps:
   It sees no attempt: it cannot complete the ledger row.
 - `write(checked, answered)`: the mirror upserts, run INSIDE the one transaction this
   module opens; it returns an `Outcome` (mirror rows, plain fields, extra userErrors).
+  The domain events of its rows go to the outbox in that same transaction (`billing.outbox`).
 
 This module then dumps the rows to their stored form, adds `userErrors`, completes the
 ledger row and writes the audit entry in that same transaction, and turns every failure
@@ -49,7 +50,7 @@ from tortoise.transactions import in_transaction
 
 from base.db import is_write_conflict
 from base.error_codes import ErrorCode
-from billing import audit, snapshots
+from billing import audit, outbox, snapshots
 from billing.charging import locked_money
 from billing.ledger import Attempt, LedgerRejection, derive_stripe_key, run_idempotent
 from billing.mutation_errors import MutationError, user_error
@@ -104,6 +105,12 @@ class Outcome:
     """Response fields already in stored (JSON) form."""
     user_errors: Sequence[dict[str, Any]] = ()
     """userErrors of a stored outcome (a failed charge, `billing.charging.payment_failure`)."""
+    changed: Sequence[Model] = ()
+    """Mirror rows the write changed besides those in `rows`: their domain events are written too (`billing.outbox`)."""
+
+    def changed_rows(self) -> list[Model]:
+        """Every row whose domain event the outbox judges (`billing.outbox.record_changes`), answer rows first."""
+        return [row for row in self.rows.values() if row is not None] + list(self.changed)
 
     def stored(self) -> Snapshot:
         response: Snapshot = {name: None if row is None else snapshots.dump(row) for name, row in self.rows.items()}
@@ -218,8 +225,11 @@ async def _run(
             for attempt_number in range(1, WRITE_ATTEMPTS + 1):
                 try:
                     async with in_transaction():
-                        response = (await write(checked, answered)).stored()
+                        outcome = await write(checked, answered)
+                        response = outcome.stored()
                         await store(attempt, response)
+                        # Last: the outbox lock is held from here to the commit only (`billing.outbox`).
+                        await outbox.record_changes(outcome.changed_rows())
                     return response
                 except Exception as error:
                     # A webhook applied at the same moment can take the same rows in another order: the

@@ -89,11 +89,18 @@ class StatusMessage:
     event_id: str
     occurred_at: datetime
     resumed_after_gap: bool = field(default=False, kw_only=True)
+    sequence: int | None = field(default=None, kw_only=True)
+    """The outbox cursor of the change (`billing.outbox`): the `sequence` of the object's event written with it."""
+    resume_after: int | None = field(default=None, kw_only=True)
+    """Never published: set by `live.hub` with `resumed_after_gap` when this subscriber's own queue overflowed, the
+    cursor to read the outbox (`events(after:)`) from for what was dropped."""
 
     def to_json(self) -> str:
         """The message as one compact JSON object (`occurred_at` in ISO 8601; the local gap flag left out)."""
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name in _WIRE_FIELDS}
         data["occurred_at"] = self.occurred_at.isoformat()
+        if self.sequence is None:
+            del data["sequence"]
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -119,12 +126,13 @@ class StatusMessage:
                 previous_status=None if data.get("previous_status") is None else str(data["previous_status"]),
                 event_id=str(data["event_id"]),
                 occurred_at=occurred_at,
+                sequence=None if data.get("sequence") is None else int(data["sequence"]),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"not a status message: {exc!r}") from exc
 
 
-_WIRE_FIELDS: Final = frozenset(f.name for f in fields(StatusMessage)) - {"resumed_after_gap"}
+_WIRE_FIELDS: Final = frozenset(f.name for f in fields(StatusMessage)) - {"resumed_after_gap", "resume_after"}
 
 
 class StatusPublisher(Protocol):

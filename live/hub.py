@@ -103,15 +103,22 @@ class LiveSubscription:
         """Messages dropped because this subscriber was `maxsize` messages behind."""
         self._after_gap = False
         """The next message handed out is flagged `resumed_after_gap`."""
+        self._resume_after: int | None = None
+        """The outbox cursor before the first message its overflow dropped (`StatusMessage.resume_after`)."""
 
     def accepts(self, message: StatusMessage) -> bool:
         return self._accept(message)
 
     def offer(self, message: _Item) -> bool:
         """Enqueue without ever waiting; drop the oldest queued message when full. True when one was dropped."""
-        if not self._queue.offer(message):
+        queue = self._queue
+        oldest = queue.peek() if queue.full() else None
+        if not queue.offer(message):
             return False
         self.dropped += 1
+        if isinstance(oldest, StatusMessage) and oldest.sequence is not None and self._resume_after is None:
+            # The first message lost since the last gap was told: the outbox has it and all after it.
+            self._resume_after = oldest.sequence - 1
         if not self._after_gap:
             self._after_gap = True
             LIVE_GAPS.labels(reason="overflow").inc()
@@ -129,11 +136,21 @@ class LiveSubscription:
             if isinstance(item, StatusMessage):
                 if self._after_gap:
                     self._after_gap = False
-                    return replace(item, resumed_after_gap=True)
+                    resume_after, self._resume_after = self._resume_after, None
+                    return replace(item, resumed_after_gap=True, resume_after=resume_after)
                 return item
             if isinstance(item, _Closed):
                 raise StopAsyncIteration
             self._after_gap = True  # a `_Gap`
+
+    def discard_pending(self) -> None:
+        """Drop the messages queued (a subscriber that is only woken by them, `live.outbox`); a close stays queued."""
+        queue = self._queue
+        closed = False
+        while not queue.empty():
+            closed = closed or isinstance(queue.get_nowait(), _Closed)
+        if closed:
+            queue.put_nowait(_CLOSED)
 
     async def aclose(self) -> None:
         """Stop receiving messages."""

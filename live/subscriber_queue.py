@@ -71,6 +71,11 @@ class SubscriberQueue(Generic[T]):
         self.put_nowait(item)
         return dropped
 
+    def peek(self) -> T | None:
+        """The oldest item (the one `offer` drops when full), left in place; None when empty."""
+        items = self._items
+        return items[0] if items else None
+
     def get_nowait(self) -> T:
         items = self._items
         if not items:

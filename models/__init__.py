@@ -9,6 +9,7 @@ from models.disputes import Dispute
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
+from models.outbox import OutboxEvent
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
 from models.prices import Price
@@ -28,6 +29,7 @@ __all__ = [
     "Invoice",
     "LedgerStatus",
     "Meter",
+    "OutboxEvent",
     "Payment",
     "PaymentMethod",
     "Price",

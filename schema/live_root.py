@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+import schema.outbox
+import schema.permissions
 from schema import dunning, status_events
 from schema.permissions import CanWatchDisputes, CanWatchInvoices, CanWatchPayments, CanWatchSubscriptions
 
@@ -39,4 +41,11 @@ class LiveUpdates:
         description="Every failed payment attempt of the invoices you may see, or of one customer's: a renewal "
         "declined or needing authentication, and each failed retry (one event per attempt).",
         permission_classes=[CanWatchInvoices],
+    )
+    events = strawberry.subscription(
+        resolver=schema.outbox.live_events,
+        description="The replayable event feed, live (admin keys only): every outbox event after `after` (an event's "
+        "`sequence`; none: from now on), oldest first, then each new one as it commits. Reconnect with the "
+        "`sequence` of the last event handled and nothing is lost; read at your own pace, nothing is dropped.",
+        permission_classes=[schema.permissions.IsAdmin],
     )

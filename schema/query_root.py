@@ -19,6 +19,7 @@ import resolvers.discounts
 import resolvers.disputes
 import resolvers.invoices
 import resolvers.node
+import resolvers.outbox
 import resolvers.payment_methods
 import resolvers.payments
 import resolvers.prices
@@ -50,6 +51,7 @@ from schema.disputes import Dispute
 from schema.enums import MeterStatus, status_filter, stripe_value
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
+from schema.outbox import DomainEventConnection, EventCursor, EventTypesFilter
 from schema.payment_methods import PaymentMethod
 from schema.payments import Payment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAdmin
@@ -290,3 +292,14 @@ class Query:
     ) -> BillingMetrics:
         answer = await resolvers.analytics.billing_metrics(info.context, currency, start, end, interval.as_interval())
         return BillingMetrics.of(currency, answer)
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The replayable event feed (admin keys only): the transactional outbox, OLDEST first, after a "
+        "cursor (an event's `sequence`); keep `endCursor` and ask again to get what happened since.",
+    )
+    async def events(
+        self, info: Info, after: EventCursor = None, types: EventTypesFilter = None, first: First = None
+    ) -> DomainEventConnection:
+        page = await resolvers.outbox.events(info.context, first, after, types)
+        return DomainEventConnection.from_page(page)

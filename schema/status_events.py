@@ -39,6 +39,15 @@ GAP_DESCRIPTION: Final = (
     "event bus was re-established, or this subscriber fell behind): re-read the objects you follow."
 )
 
+CURSOR_DESCRIPTION: Final = (
+    "The event feed's cursor of this change (the `sequence` of its domain event, docs/events.md); null when the "
+    "change wrote no new event (Stripe confirming what a mutation already told)."
+)
+RESUME_DESCRIPTION: Final = (
+    "Set with `resumedAfterGap` when THIS subscriber fell behind and frames were dropped: every dropped change is "
+    "in the event feed after this cursor (`events(after: resumeAfter)`, admin keys); null otherwise."
+)
+
 
 @strawberry.type(description="A payment's status changed (one Stripe event applied to the mirror).")
 class PaymentStatusEvent:
@@ -48,6 +57,8 @@ class PaymentStatusEvent:
     previous_status: PaymentStatus | None = strawberry.field(description="Null when the payment is new to the mirror.")
     payment: Payment | None = strawberry.field(description="The payment as mirrored after the change.")
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
+    cursor: str | None = strawberry.field(default=None, description=CURSOR_DESCRIPTION)
+    resume_after: str | None = strawberry.field(default=None, description=RESUME_DESCRIPTION)
 
 
 @strawberry.type(description="An invoice's status changed (one Stripe event applied to the mirror).")
@@ -58,6 +69,8 @@ class InvoiceStatusEvent:
     previous_status: InvoiceStatus | None = strawberry.field(description="Null when the invoice is new to the mirror.")
     invoice: Invoice | None = strawberry.field(description="The invoice as mirrored after the change.")
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
+    cursor: str | None = strawberry.field(default=None, description=CURSOR_DESCRIPTION)
+    resume_after: str | None = strawberry.field(default=None, description=RESUME_DESCRIPTION)
 
 
 @strawberry.type(
@@ -77,6 +90,8 @@ class SubscriptionStatusEvent:
         "resume is published too, with `status` equal to `previousStatus` (Stripe keeps it ACTIVE).",
     )
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
+    cursor: str | None = strawberry.field(default=None, description=CURSOR_DESCRIPTION)
+    resume_after: str | None = strawberry.field(default=None, description=RESUME_DESCRIPTION)
 
 
 @strawberry.type(description="A dispute's status changed (one Stripe event applied to the mirror).")
@@ -87,6 +102,8 @@ class DisputeStatusEvent:
     previous_status: DisputeStatus | None = strawberry.field(description="Null when the dispute is new to the mirror.")
     dispute: Dispute | None = strawberry.field(description="The dispute as mirrored after the change.")
     resumed_after_gap: bool = strawberry.field(default=False, description=GAP_DESCRIPTION)
+    cursor: str | None = strawberry.field(default=None, description=CURSOR_DESCRIPTION)
+    resume_after: str | None = strawberry.field(default=None, description=RESUME_DESCRIPTION)
 
 
 E = TypeVar("E", bound=Enum)
@@ -106,6 +123,8 @@ def _common(change: StatusChange[Any], status_enum: type[E]) -> dict[str, Any]:
         "status": to_enum(status_enum, change.status),
         "previous_status": None if previous is None else to_enum(status_enum, previous),
         "resumed_after_gap": change.resumed_after_gap,
+        "cursor": None if change.message.sequence is None else str(change.message.sequence),
+        "resume_after": None if change.message.resume_after is None else str(change.message.resume_after),
     }
 
 

@@ -29,6 +29,7 @@ FEATURES = frozenset(
         "usage",
         # Revenue analytics (issue 16).
         "analytics",
+        "outbox",
     }
 )
 """The billing features: each may name one module per layer package."""

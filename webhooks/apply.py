@@ -6,16 +6,17 @@ required parent that is not mirrored yet (an object made outside the gateway) is
 from Stripe and mirrored (`billing.parents`), and the write retried; an event whose copy may
 not be the newest is retried with the object read fresh.
 
-The mirror write, marking the row `processed` and its audit entry (principal
+The mirror write, marking the row `processed`, its audit entry (principal
 `billing.audit.WEBHOOK_PRINCIPAL`, operation = event type, outcome `processed` or `stale`)
-share ONE transaction. A row whose claim was taken over meanwhile commits nothing
+and the domain events of the change (`billing.outbox`: none when the event repeats what a
+mutation already wrote) share ONE transaction. A row whose claim was taken over meanwhile commits nothing
 (`webhooks.claims.ClaimLost`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -23,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from base.ids import to_global_id
+from billing import outbox
 from billing.audit import WEBHOOK_PRINCIPAL, Entry, entry_values
 from billing.mirror import InvalidStripeObjectError, MissingParentError, StripeObject
 from billing.mirror.common import Statement, db_value, quoted
@@ -96,6 +98,7 @@ async def _apply_in_transaction(
     """
     applied = Applied()
     event_at = event.stripe_created
+    changes: list[outbox.Change] = []
     async with in_transaction() as connection:
         if target is None:
             applied.note = "nothing to mirror"
@@ -113,6 +116,8 @@ async def _apply_in_transaction(
                     if target.model is Invoice:  # a newer event applied first: the failure still happened
                         stale_row = await Invoice.get(id=existing.id)
                         applied.failure = await record_failure(event, stale_row, intent)
+                        if applied.failure is not None and applied.failure.status == "failed":
+                            changes.append(outbox.Change(stale_row, "invoice.payment_failed"))
             else:
                 previous_status = existing.status if existing is not None else None
                 newest = event_at
@@ -121,8 +126,11 @@ async def _apply_in_transaction(
                     newest = max(newest, existing.stripe_event_at)
                 row = await target.upsert(target.obj, stripe_event_at=newest)
                 check_customer_linked(target, row)
+                changes.append(outbox.Change(row))
                 if isinstance(row, Invoice):
                     applied.failure = await record_failure(event, row, intent)
+                    if applied.failure is not None and applied.failure.status == "failed":
+                        changes.append(outbox.Change(row, "invoice.payment_failed"))
                 applied.object_ids.append(str(to_global_id(target.model.__name__, row.id)))
                 status: str | None = getattr(row, "status", None)
                 # The first event for a row our own API answer wrote is Stripe's confirmation of that
@@ -144,6 +152,16 @@ async def _apply_in_transaction(
                         occurred_at=event_at,
                     )
         await _complete(connection, event, "stale" if applied.note == "stale" else "processed", applied)
+        # Last: the outbox lock is held from here to the commit only (`billing.outbox`).
+        recorded = await outbox.record_changes(changes, occurred_at=event_at, connection=connection)
+    # Live frames carry the cursor of the event that tells their change (`StatusMessage.sequence`): the one
+    # written now, or the object's latest (Stripe confirming what a mutation's event already told).
+    failed = [event_row.sequence for event_row in recorded.written if event_row.type == "invoice.payment_failed"]
+    if applied.failure is not None and failed:
+        applied.failure = replace(applied.failure, sequence=failed[-1])
+    if applied.message is not None and changes:
+        sequence = recorded.latest.get(outbox.object_global_id(changes[0].row))
+        applied.message = replace(applied.message, sequence=sequence)
     return applied
 
 

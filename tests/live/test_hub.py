@@ -13,6 +13,7 @@ import pytest_asyncio
 from base.principals import Principal
 from live.bus import InMemoryBus, StatusKind, StatusMessage
 from live.hub import LiveHub, LiveSubscription, status_filter
+from tests.support.poll import wait_until
 
 
 def message(
@@ -212,3 +213,20 @@ async def test_an_idle_subscription_holds_no_buffer() -> None:
         assert [(await next_within(subscriber)).event_id for _ in range(2)] == ["evt_3", "evt_4"]
     finally:
         await hub.stop()
+
+
+async def test_an_overflowing_subscriber_is_told_the_outbox_cursor_to_resume_from(
+    bus_and_hub: tuple[InMemoryBus, LiveHub],
+) -> None:
+    bus, hub = bus_and_hub
+    stuck = hub.subscribe()  # reads only after 25 changes (sequences 101..125) were published
+    sent = [replace(message(n), sequence=101 + n) for n in range(25)]
+    for item in sent:
+        await bus.publish(item)
+    await wait_until(lambda: hub.received == len(sent), "the hub received every message")
+    kept = [await next_within(stuck) for _ in range(10)]
+    # 101..115 were dropped: the first frame says so, and that the outbox has them after cursor 100.
+    assert (kept[0].resumed_after_gap, kept[0].resume_after, kept[0].sequence) == (True, 100, 116)
+    assert all(item.resume_after is None and not item.resumed_after_gap for item in kept[1:])
+    assert "resume_after" not in kept[0].to_json() and '"sequence":116' in kept[0].to_json()
+    assert StatusMessage.from_json(kept[0].to_json()) == sent[15]

@@ -261,6 +261,7 @@ CASES = [
         False,
         Scope.ADMIN,
     ),
+    Case("events", q("events", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}

@@ -24,10 +24,12 @@ from tests.support.statements import StatementCounter
 from webhooks.inbox import insert_event
 from webhooks.processing import process_event
 
-NEW_EVENT_STATEMENTS = 5
-"""Claim and read (UPDATE … RETURNING), the advisory lock, the row read, the upsert, inbox row + audit (one WITH)."""
-UPDATE_EVENT_STATEMENTS = 6
-"""The same, and the refunds' sum, read after the upsert locked the existing row (`amount_refunded`)."""
+NEW_EVENT_STATEMENTS = 8
+"""Claim and read (UPDATE … RETURNING), the advisory lock, the row read, the upsert, inbox row + audit (one WITH),
+then the outbox (`billing.outbox`): its advisory lock, the object's latest event, the new event."""
+UPDATE_EVENT_STATEMENTS = 8
+"""The same, and the refunds' sum, read after the upsert locked the existing row (`amount_refunded`); the outbox
+writes no event (the same transition told already): its lock and the latest event's read only."""
 STALE_EVENT_STATEMENTS = 4
 DRIVER_EXTRA = 2
 """BEGIN and COMMIT, which only the driver sees."""
