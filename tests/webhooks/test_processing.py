@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from base.ids import to_global_id
 from base.settings import Settings
 from billing.mirror import from_timestamp, upsert_customer
 from live.bus import InMemoryBus, StatusMessage, StatusSubscription
@@ -31,6 +32,7 @@ from models import (
     Dispute,
     EventStatus,
     Invoice,
+    OutboxEvent,
     Payment,
     PaymentMethod,
     Price,
@@ -229,6 +231,9 @@ async def test_subscription_of_a_customer_made_outside_the_gateway_mirrors_both(
     assert (row.status, len(row.items), row.stripe_event_at) == (sub["status"], 1, from_timestamp(evt["created"]))
     assert stripe.calls == [("customers", "retrieve", sub["customer"])]
     [published] = drain(messages)
+    # The frame carries the cursor of the domain event the change wrote.
+    global_id = to_global_id("Subscription", row.id)
+    [domain_event] = await OutboxEvent.filter(object_id=global_id, type="subscription.created")
     assert published == StatusMessage(
         kind="subscription",
         object_id=str(row.id),
@@ -238,6 +243,7 @@ async def test_subscription_of_a_customer_made_outside_the_gateway_mirrors_both(
         previous_status=None,
         event_id=evt["id"],
         occurred_at=from_timestamp(evt["created"]),  # type: ignore[arg-type]
+        sequence=domain_event.sequence,
     )
 
 
