@@ -24,6 +24,7 @@ from uuid import UUID
 
 from tortoise.expressions import Q
 
+from base.error_codes import ErrorCode
 from base.ids import InvalidIdError, parse_global_id, to_global_id
 from base.principals import Principal, Scope, effective_scopes
 from base.redaction import redact
@@ -229,7 +230,7 @@ async def run_refund(ctx: Context, key: str, request: RefundRequest) -> RefundRe
         first = errors[0]
         code = first.get("code") or "ERROR"
         message = first.get("message") or "refused"
-        if code == "PROVIDER_UNAVAILABLE":
+        if code == ErrorCode.PROVIDER_UNAVAILABLE:
             raise OperatorError(
                 f"Stripe is unavailable ({message}); the outcome is unknown: rerun with --idempotency-key {key}"
             )
