@@ -116,6 +116,12 @@ class ErrorCode(StrEnum):
         "HTTP 503 on /graphql: SERVICE_UNAVAILABLE for a client that reads only the HTTP body.",
     )
     STORAGE_UNAVAILABLE = "storage_unavailable", "HTTP 503 on /webhooks: the event could not be stored; Stripe retries."
+    URL_NOT_ALLOWED = (
+        "URL_NOT_ALLOWED",
+        "A webhook endpoint's URL is refused by the SSRF guard: not https in production, or it resolves to a "
+        "private, loopback or link-local address (`WEBHOOK_ALLOW_PRIVATE_URLS`).",
+        True,
+    )
 
 
 USER_ERROR_CODES: tuple[ErrorCode, ...] = tuple(code for code in ErrorCode if code.user_error)

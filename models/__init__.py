@@ -9,6 +9,7 @@ from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
 from models.outbox import OutboxEvent
+from models.outgoing import EventDelivery, WebhookEndpoint
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
 from models.prices import Price
@@ -23,6 +24,7 @@ __all__ = [
     "Customer",
     "CustomerSession",
     "Dispute",
+    "EventDelivery",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",
@@ -37,5 +39,6 @@ __all__ = [
     "Subscription",
     "SubscriptionItem",
     "UsageEvent",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]

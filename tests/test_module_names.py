@@ -28,6 +28,7 @@ FEATURES = frozenset(
         "discounts",
         "usage",
         "outbox",
+        "outgoing",
     }
 )
 """The billing features: each may name one module per layer package."""
