@@ -35,6 +35,7 @@ class UserErrorCode(Enum):
     DISCOUNT_EXPIRED = _member(ErrorCode.DISCOUNT_EXPIRED)
     DISCOUNT_USED_UP = _member(ErrorCode.DISCOUNT_USED_UP)
     DISCOUNT_FOR_ANOTHER_CUSTOMER = _member(ErrorCode.DISCOUNT_FOR_ANOTHER_CUSTOMER)
+    URL_NOT_ALLOWED = _member(ErrorCode.URL_NOT_ALLOWED)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")
