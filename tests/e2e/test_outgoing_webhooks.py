@@ -8,16 +8,20 @@ right after a mutation's commit still delivers its event once it is back.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections import defaultdict
 from typing import Any
 
+import jsonschema
 from standardwebhooks import Webhook
 
+from billing.event_catalogue import CATALOGUE
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
+from tests.support.metrics import scrape, total
 from tests.support.operations import (
     REFUND_PAYMENT,
     create_customer,
@@ -235,3 +239,47 @@ async def test_a_gateway_killed_after_the_commit_still_delivers_the_event(
         )
         assert revived.url
         assert [i.envelope["type"] for i in receiver.accepted()] == ["customer.created"]
+
+
+async def test_an_endpoint_failing_too_long_is_disabled_with_an_event_and_a_metric(
+    gateway_factory: GatewayFactory, localstripe: LocalStripe
+) -> None:
+    process = await gateway_factory(
+        localstripe=localstripe, register_webhooks=False, outgoing_disable_after_seconds="1", **FAST
+    )
+    admin = process.create_api_key("read,write,admin", "disable-admin")
+    async with Receiver() as receiver, GraphQLClient(process.url, token=admin) as client:
+        receiver.down = True
+        endpoint, _ = await create_endpoint(client, admin, receiver.url, ["customer.created"])
+        await create_customer(client)
+
+        async def disabled() -> bool:
+            listed = await client.execute(ENDPOINTS, token=admin)
+            return any(
+                row["id"] == endpoint["id"] and row["status"] == "DISABLED"
+                for row in listed["data"]["webhookEndpoints"]
+            )
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not await disabled():
+            assert loop.time() < deadline, "the endpoint was never disabled"
+            await asyncio.sleep(0.1)
+        rows = [row for row in await outbox_rows(process.database_url) if row["type"] == "webhook_endpoint.disabled"]
+        assert len(rows) == 1 and rows[0]["object_id"] == endpoint["id"]
+        assert rows[0]["data"]["disabledReason"] == "failing" and rows[0]["data"]["status"] == "DISABLED"
+        jsonschema.validate(
+            {
+                "id": str(rows[0]["id"]),
+                "type": rows[0]["type"],
+                "occurredAt": rows[0]["occurred_at"].isoformat(),
+                "schemaVersion": rows[0]["schema_version"],
+                "sequence": rows[0]["sequence"],
+                "object": {"kind": rows[0]["object_kind"], "id": rows[0]["object_id"], "customerId": None},
+                "data": rows[0]["data"],
+            },
+            CATALOGUE["webhook_endpoint.disabled"].schema(),
+        )
+        samples = await scrape(process.url)
+        assert total(samples, "gateway_webhook_endpoints_disabled_total") == 1
+        assert total(samples, "gateway_webhook_deliveries_total", outcome="failed") >= 2
