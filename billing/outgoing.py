@@ -31,7 +31,6 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from base.ids import to_global_id
@@ -215,16 +214,34 @@ async def _fan_out_endpoint(endpoint_id: UUID, now: datetime) -> int:
 
 # Delivery.
 
-_DUE_SQL: Final = """
-SELECT d.id FROM event_deliveries d
-WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= $2
-  AND NOT EXISTS (
-    SELECT 1 FROM event_deliveries e
-    WHERE e.endpoint_id = d.endpoint_id AND e.object_id = d.object_id AND e.status = 'pending'
-      AND (e.event_sequence < d.event_sequence OR (e.event_sequence = d.event_sequence AND e.created_at < d.created_at))
-  )
-ORDER BY d.event_sequence LIMIT $3
-"""
+PENDING_WINDOW: Final = 1000
+"""How many of an endpoint's oldest pending deliveries one round looks at to find each object's first."""
+
+
+async def due_deliveries(endpoint_id: UUID, now: datetime, limit: int = DELIVERY_BATCH) -> list[UUID]:
+    """The endpoint's due deliveries that are their object's OLDEST pending one (in order per object).
+
+    Reads the endpoint's oldest pending rows (by event sequence, then creation) and keeps each object's
+    first: an object whose first pending row lies beyond the window is simply left for a later round,
+    so order holds whatever the window (and the query is plain ORM: PostgreSQL and SQLite alike).
+    """
+    rows = (
+        await EventDelivery.filter(endpoint_id=endpoint_id, status=PENDING)
+        .order_by("event_sequence", "created_at")
+        .limit(PENDING_WINDOW)
+        .values("id", "object_id", "next_attempt_at")
+    )
+    seen: set[str] = set()
+    due: list[UUID] = []
+    for row in rows:
+        if row["object_id"] in seen:
+            continue
+        seen.add(row["object_id"])
+        if row["next_attempt_at"] <= now:
+            due.append(UUID(str(row["id"])))
+            if len(due) >= limit:
+                break
+    return due
 
 
 async def due_endpoints(now: datetime | None = None) -> list[UUID]:
@@ -292,13 +309,11 @@ async def deliver_endpoint(endpoint_id: UUID, settings: Settings, post: Post | N
         if endpoint is None:
             return attempted
         now = datetime.now(UTC)
-        connection = connections.get("default")
-        _, rows = await connection.execute_query(_DUE_SQL, [str(endpoint_id), now, DELIVERY_BATCH])
-        if not rows:
+        due = await due_deliveries(endpoint_id, now)
+        if not due:
             return attempted
         progressed = False
-        for row in rows:
-            delivery_id = UUID(str(row["id"]))
+        for delivery_id in due:
             if not await _claim(delivery_id, now):
                 continue
             attempted += 1
@@ -336,8 +351,8 @@ async def _attempt(endpoint: WebhookEndpoint, delivery_id: UUID, settings: Setti
         "attempts": attempts,
         "last_attempt_at": now,
         "last_status_code": status_code,
-        "response_excerpt": excerpt,
-        "last_error": None if succeeded else (error or f"HTTP {status_code}"),
+        "response_excerpt": None if excerpt is None else excerpt[:EXCERPT_BYTES],
+        "last_error": None if succeeded else (error or f"HTTP {status_code}")[:300],
     }
     if succeeded:
         fields["status"] = SUCCEEDED

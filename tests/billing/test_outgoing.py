@@ -5,20 +5,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import jsonschema
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
+from tortoise.transactions import in_transaction
 
+from base.ids import to_global_id
 from base.settings import Settings
+from billing.event_catalogue import CATALOGUE
+from billing.outbox import envelope, record_changes
 from billing.outgoing import (
     UrlNotAllowed,
     backoff_seconds,
     check_url,
+    deliver_endpoint,
+    fan_out,
     headers_for,
     new_salt,
     secret_for,
 )
-from models import WebhookEndpoint
+from models import Customer, EventDelivery, OutboxEvent, WebhookEndpoint
+from tests.support.database import tortoise_on
 
 
 def settings(**values: object) -> Settings:
@@ -85,3 +94,71 @@ async def test_the_ssrf_guard() -> None:
             await check_url(url, private)
     await check_url("https://93.184.215.14/hook", private)  # a public address: allowed
     await check_url("http://127.0.0.1:9/hook", settings())  # outside production private URLs are allowed
+
+
+class FakeReceiver:
+    """A `Post` recording (webhook-id, object id) per attempt, answering `status`."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.calls: list[tuple[str, str, str]] = []
+
+    async def __call__(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None, str | None]:
+        envelope = json.loads(body)
+        self.calls.append((headers["webhook-id"], envelope["object"]["id"], envelope["type"]))
+        return self.status, "x" * 5000, None
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_fan_out_order_per_object_retry_window_and_disabling_on_sqlite(tmp_path: Path) -> None:
+    async with tortoise_on(f"sqlite://{tmp_path / 'outgoing.sqlite3'}"):
+        config = settings(outgoing_backoff_first_seconds=0, outgoing_backoff_max_seconds=0)
+        endpoint = await WebhookEndpoint.create(url="http://127.0.0.1:9/hook", secret_salt=new_salt())
+        first = await Customer.create(stripe_id="cus_first", email="a@example.com")
+        second = await Customer.create(stripe_id="cus_second", email="b@example.com")
+        async with in_transaction():
+            await record_changes([first, second])
+        first.email = "a2@example.com"
+        await first.save()
+        async with in_transaction():
+            await record_changes([first])
+        assert await fan_out() == 3
+        assert await fan_out() == 0  # the cursor moved with the deliveries
+
+        down = FakeReceiver(503)
+        assert await deliver_endpoint(endpoint.id, config, down) == 2  # each object's first only
+        assert [call[2] for call in down.calls] == ["customer.created", "customer.created"]
+        pending = await EventDelivery.filter(endpoint_id=endpoint.id, status="pending").order_by("event_sequence")
+        assert [row.attempts for row in pending] == [1, 1, 0]
+        assert all(len(row.response_excerpt or "") == 1024 for row in pending[:2])
+        assert (await WebhookEndpoint.get(id=endpoint.id)).failing_since is not None
+
+        up = FakeReceiver(200)
+        await deliver_endpoint(endpoint.id, config, up)
+        by_object: dict[str, list[str]] = {}
+        for _, object_id, kind in up.calls:
+            by_object.setdefault(object_id, []).append(kind)
+        assert by_object[to_global_id("Customer", first.id)] == ["customer.created", "customer.updated"]
+        assert await EventDelivery.filter(status="succeeded").count() == 3
+        assert (await WebhookEndpoint.get(id=endpoint.id)).failing_since is None
+
+        # Past the retry window a failure is final; past the disable threshold the endpoint is disabled.
+        strict = settings(outgoing_retry_window_seconds=0, outgoing_disable_after_seconds=0)
+        third = await Customer.create(stripe_id="cus_third", email="c@example.com")
+        async with in_transaction():
+            await record_changes([third])
+        await fan_out()
+        await deliver_endpoint(endpoint.id, strict, down)
+        assert await EventDelivery.filter(status="failed").count() == 1
+        fourth = await Customer.create(stripe_id="cus_fourth", email="d@example.com")
+        async with in_transaction():
+            await record_changes([fourth])
+        await fan_out()
+        await deliver_endpoint(endpoint.id, strict, down)
+        refreshed = await WebhookEndpoint.get(id=endpoint.id)
+        assert (refreshed.status, refreshed.disabled_reason) == ("disabled", "failing")
+        [event] = await OutboxEvent.filter(type="webhook_endpoint.disabled")
+        jsonschema.validate(envelope(event), CATALOGUE[event.type].schema())
+        assert await fan_out() == 0  # a disabled endpoint gets nothing new
