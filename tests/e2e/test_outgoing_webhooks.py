@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -32,6 +34,7 @@ from tests.support.operations import (
 )
 from tests.support.outbox import outbox_rows
 from tests.support.receiver import Receiver
+from tests.support.webhook_load import wait_ready, worker_process
 
 FAST = {
     "outgoing_sweep_interval_seconds": "0.2",
@@ -68,7 +71,7 @@ mutation($key: String!, $input: RedeliverEventInput!) {
 DELIVERIES = """
 query($endpointId: ID, $status: EventDeliveryStatus) {
   eventDeliveries(endpointId: $endpointId, status: $status) {
-    id eventId eventType status attempts lastStatusCode responseExcerpt
+    id eventId eventType status attempts lastStatusCode lastError responseExcerpt
   }
 }"""
 ENDPOINTS = "{ webhookEndpoints { id url status } }"
@@ -104,6 +107,20 @@ async def test_a_payment_reaches_the_receiver_signed_and_admin_api_works(
         assert item.webhook_id == str(rows[0]["id"])
         # Only the types asked for (customer.created and payment_method.attached were not sent).
         assert {item.envelope["type"] for item in receiver.requests} == {"payment.succeeded"}
+
+        # A replay of the creation answers the same endpoint without the secret (the ledger never holds it).
+        replay_key = new_key()
+        replay_input = {"url": receiver.url, "eventTypes": ["invoice.paid"]}
+        created = await graphql.execute(CREATE, {"key": replay_key, "input": replay_input}, token=admin_api_key)
+        replayed = await graphql.execute(CREATE, {"key": replay_key, "input": replay_input}, token=admin_api_key)
+        first_answer = payload_of(created, "createWebhookEndpoint")
+        second_answer = payload_of(replayed, "createWebhookEndpoint")
+        assert first_answer["secret"] and second_answer["secret"] is None
+        assert first_answer["webhookEndpoint"]["id"] == second_answer["webhookEndpoint"]["id"]
+        body = await graphql.execute(
+            DELETE, {"key": new_key(), "input": {"id": first_answer["webhookEndpoint"]["id"]}}, token=admin_api_key
+        )
+        assert payload_of(body, "deleteWebhookEndpoint")["userErrors"] == []
 
         # The secret is never answered again; deliveries are visible to admins.
         listed = await graphql.execute(ENDPOINTS, token=admin_api_key)
@@ -165,6 +182,21 @@ async def test_a_receiver_down_for_a_while_gets_every_event_in_order_and_rotatio
         await receiver.wait_for(lambda r: len(r.requests) >= 3, what="attempts while down")
         failing = await client.execute(DELIVERIES, {"endpointId": endpoint["id"], "status": "PENDING"}, token=admin)
         assert any(row["lastStatusCode"] == 503 for row in failing["data"]["eventDeliveries"])
+
+        # Then closed altogether (connections refused) for a while.
+        port = receiver.port
+        await receiver.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+
+        async def refused() -> bool:
+            body = await client.execute(DELIVERIES, {"endpointId": endpoint["id"], "status": "PENDING"}, token=admin)
+            return any("ConnectError" in (row["lastError"] or "") for row in body["data"]["eventDeliveries"])
+
+        while not await refused():
+            assert loop.time() < deadline, "no attempt met a closed port"
+            await asyncio.sleep(0.1)
+        await receiver.open(port)
 
         receiver.down = False
         expected = [row for row in await outbox_rows(process.database_url) if row["sequence"] > first_sequence]
@@ -283,3 +315,25 @@ async def test_an_endpoint_failing_too_long_is_disabled_with_an_event_and_a_metr
         samples = await scrape(process.url)
         assert total(samples, "gateway_webhook_endpoints_disabled_total") == 1
         assert total(samples, "gateway_webhook_deliveries_total", outcome="failed") >= 2
+
+
+async def test_with_redis_a_separate_worker_process_delivers(
+    gateway_factory: GatewayFactory, localstripe: LocalStripe, redis_url: str, test_logs: Path
+) -> None:
+    process = await gateway_factory(localstripe=localstripe, redis_url=redis_url, register_webhooks=False, **FAST)
+    worker = worker_process(process.env, test_logs / f"outgoing-worker-{time.monotonic_ns()}.log", threads=2)
+    worker.spawn()
+    try:
+        await wait_ready(worker)
+        admin = process.create_api_key("read,write,admin", "redis-admin")
+        async with Receiver() as receiver, GraphQLClient(process.url, token=admin) as client:
+            _, secret = await create_endpoint(client, admin, receiver.url, ["customer.created"])
+            customer = await create_customer(client)
+            await receiver.wait_for(
+                lambda r: any(i.envelope["object"]["id"] == customer["id"] for i in r.accepted()),
+                what="delivery by the Redis worker",
+            )
+            [item] = receiver.accepted()
+            assert Webhook(secret).verify(item.body, item.headers)["data"]["email"] == customer["email"]
+    finally:
+        worker.stop()

@@ -42,20 +42,33 @@ class Receiver:
         self.requests.append(Received(headers, body, status))
         return web.Response(status=status, text="down for maintenance" if self.down else "ok")
 
-    async def __aenter__(self) -> Receiver:
+    async def open(self, port: int = 0) -> None:
+        """Listen (again) on `port` (0: a free one)."""
         app = web.Application()
         app.router.add_post("/hook", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/hook"
+
+    async def close(self) -> None:
+        """Stop listening: connections are refused until `open(port)`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
+
+    async def __aenter__(self) -> Receiver:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self.close()
 
     def accepted(self) -> list[Received]:
         return [item for item in self.requests if item.answered == 200]
