@@ -26,7 +26,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -132,11 +132,16 @@ def check_url_shape(url: str, settings: Settings) -> None:
         raise UrlNotAllowed("the URL must use https in production")
 
 
-async def check_url(url: str, settings: Settings) -> None:
-    """`check_url_shape`, then every address the host resolves to must be public (unless allowed)."""
+async def check_url(url: str, settings: Settings) -> str | None:
+    """`check_url_shape`, then every address the host resolves to must be public (unless allowed).
+
+    Answers the checked address the request must connect to (`pinned`: no second resolution, so a
+    host cannot answer a public address to the check and a private one to the connection), or None
+    when private addresses are allowed (nothing to pin).
+    """
     check_url_shape(url, settings)
     if settings.allow_private_webhook_urls:
-        return
+        return None
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -147,6 +152,21 @@ async def check_url(url: str, settings: Settings) -> None:
     addresses = {str(info[4][0]) for info in infos}
     if not addresses or not all(_address_allowed(address) for address in addresses):
         raise UrlNotAllowed("the host resolves to a private, loopback or link-local address")
+    return sorted(addresses)[0]
+
+
+def pinned(url: str, address: str | None) -> tuple[str, dict[str, str], str | None]:
+    """The URL rewritten to connect to `address`, the `host` header it needs, and the TLS server name.
+
+    httpx then verifies the certificate against the original host name (`sni_hostname`)."""
+    if address is None:
+        return url, {}, None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    original = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=netloc).geturl(), {"host": original}, host if parts.scheme == "https" else None
 
 
 # Fan-out.
@@ -273,20 +293,29 @@ async def _claim(delivery_id: UUID, now: datetime) -> bool:
     return bool(claimed)
 
 
-Post = Callable[[str, bytes, dict[str, str]], Awaitable[tuple[int | None, str | None, str | None]]]
+class Post(Protocol):
+    """POST `body` to `url`; answers (status, body excerpt, network error). `sni`: the TLS server name."""
+
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], sni: str | None = None
+    ) -> Awaitable[tuple[int | None, str | None, str | None]]: ...
 
 
 def make_poster(settings: Settings) -> Post:
     """A POST with httpx: no redirects, connect/read timeouts, at most `EXCERPT_BYTES` of the body read."""
 
-    async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None, str | None]:
+    async def post(
+        url: str, body: bytes, headers: dict[str, str], sni: str | None = None
+    ) -> tuple[int | None, str | None, str | None]:
         timeout = httpx.Timeout(
             settings.outgoing_read_timeout_seconds, connect=settings.outgoing_connect_timeout_seconds
         )
         try:
             async with (
                 httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-                client.stream("POST", url, content=body, headers=headers) as response,
+                client.stream(
+                    "POST", url, content=body, headers=headers, extensions={"sni_hostname": sni} if sni else None
+                ) as response,
             ):
                 excerpt = b""
                 async for chunk in response.aiter_bytes():
@@ -337,14 +366,15 @@ async def _attempt(endpoint: WebhookEndpoint, delivery_id: UUID, settings: Setti
     status_code: int | None = None
     excerpt: str | None = None
     error: str | None = None
+    address: str | None = None
     try:
-        await check_url(endpoint.url, settings)
+        address = await check_url(endpoint.url, settings)
     except UrlNotAllowed as exc:
         error = f"URL refused: {exc}"
     if error is None:
-        status_code, excerpt, error = await post(
-            endpoint.url, body, headers_for(endpoint, str(event.id), body, now, settings)
-        )
+        url, host_header, sni = pinned(endpoint.url, address)
+        headers = {**headers_for(endpoint, str(event.id), body, now, settings), **host_header}
+        status_code, excerpt, error = await post(url, body, headers, sni)
     succeeded = status_code is not None and 200 <= status_code < 300
     attempts = delivery.attempts + 1
     fields: dict[str, Any] = {

@@ -24,6 +24,7 @@ from billing.outgoing import (
     fan_out,
     headers_for,
     new_salt,
+    pinned,
     secret_for,
 )
 from models import Customer, EventDelivery, OutboxEvent, WebhookEndpoint
@@ -92,8 +93,22 @@ async def test_the_ssrf_guard() -> None:
     ):
         with pytest.raises(UrlNotAllowed):
             await check_url(url, private)
-    await check_url("https://93.184.215.14/hook", private)  # a public address: allowed
-    await check_url("http://127.0.0.1:9/hook", settings())  # outside production private URLs are allowed
+    assert await check_url("https://93.184.215.14/hook", private) == "93.184.215.14"  # public: allowed, pinned
+    assert await check_url("http://127.0.0.1:9/hook", settings()) is None  # outside production: allowed
+
+
+def test_a_request_connects_to_the_checked_address_and_verifies_the_host_name() -> None:
+    assert pinned("https://hooks.example.com/a?b=1", "93.184.215.14") == (
+        "https://93.184.215.14/a?b=1",
+        {"host": "hooks.example.com"},
+        "hooks.example.com",
+    )
+    assert pinned("http://hooks.example.com:8080/a", "2606:2800::1") == (
+        "http://[2606:2800::1]:8080/a",
+        {"host": "hooks.example.com:8080"},
+        None,
+    )
+    assert pinned("http://127.0.0.1:9/hook", None) == ("http://127.0.0.1:9/hook", {}, None)
 
 
 class FakeReceiver:
@@ -104,7 +119,7 @@ class FakeReceiver:
         self.calls: list[tuple[str, str, str]] = []
 
     async def __call__(
-        self, url: str, body: bytes, headers: dict[str, str]
+        self, url: str, body: bytes, headers: dict[str, str], sni: str | None = None
     ) -> tuple[int | None, str | None, str | None]:
         envelope = json.loads(body)
         self.calls.append((headers["webhook-id"], envelope["object"]["id"], envelope["type"]))
