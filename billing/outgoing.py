@@ -185,9 +185,10 @@ async def current_sequence() -> int:
 async def fan_out(now: datetime | None = None) -> int:
     """Create the deliveries of every enabled endpoint for the outbox events after its cursor; how many."""
     created = 0
-    for endpoint_id in await WebhookEndpoint.filter(status=ENABLED, deleted_at__isnull=True).values_list(
-        "id", flat=True
-    ):
+    newest = await current_sequence()
+    # Only endpoints behind the newest event: an idle sweep is two cheap reads, no transaction.
+    behind = WebhookEndpoint.filter(status=ENABLED, deleted_at__isnull=True, fanned_out_sequence__lt=newest)
+    for endpoint_id in await behind.values_list("id", flat=True):
         created += await _fan_out_endpoint(endpoint_id, now or datetime.now(UTC))  # type: ignore[arg-type]
     return created
 
