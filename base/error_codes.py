@@ -139,6 +139,12 @@ class ErrorCode(StrEnum):
         "The range holds more periods of the interval than one request may ask for (366).",
         True,
     )
+    URL_NOT_ALLOWED = (
+        "URL_NOT_ALLOWED",
+        "A webhook endpoint's URL is refused by the SSRF guard: not https in production, or it resolves to a "
+        "private, loopback or link-local address (`WEBHOOK_ALLOW_PRIVATE_URLS`).",
+        True,
+    )
 
 
 USER_ERROR_CODES: tuple[ErrorCode, ...] = tuple(code for code in ErrorCode if code.user_error)

@@ -64,6 +64,8 @@ __all__ = [
     "RATE_LIMIT_REDIS_ERRORS",
     "STRIPE_DURATION",
     "STRIPE_ERRORS",
+    "WEBHOOK_DELIVERIES",
+    "WEBHOOK_ENDPOINTS_DISABLED",
     "WORKER_DURATION",
     "observe_http_request",
     "observe_stripe_call",
@@ -194,3 +196,14 @@ def observe_worker_event(family: str) -> Iterator[None]:
         outcome = "ok"
     finally:
         WORKER_DURATION.labels(family, outcome).observe(time.perf_counter() - started)
+
+
+WEBHOOK_DELIVERIES = Counter(
+    "gateway_webhook_deliveries",
+    "Outgoing webhook delivery attempts, by outcome (succeeded, failed).",
+    ["outcome"],
+)
+WEBHOOK_ENDPOINTS_DISABLED = Counter(
+    "gateway_webhook_endpoints_disabled",
+    "Outgoing webhook endpoints disabled after failing continuously for OUTGOING_DISABLE_AFTER_SECONDS.",
+)

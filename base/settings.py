@@ -96,12 +96,34 @@ class Settings(BaseSettings):
 
     A live run renews its claim every third of this, so it only bounds how long a dead worker's row waits."""
 
+    # Outgoing webhooks (docs/outgoing-webhooks.md; tests shorten the schedule).
+    webhook_allow_private_urls: bool | None = None
+    """Allow endpoint URLs resolving to private, loopback or link-local addresses; default: not in production."""
+    outgoing_sweep_interval_seconds: float = 1.0
+    """How often the worker fans new outbox events out and sends the due deliveries."""
+    outgoing_backoff_first_seconds: float = 5.0
+    """The first retry's delay; each next one doubles, capped by `OUTGOING_BACKOFF_MAX_SECONDS`."""
+    outgoing_backoff_max_seconds: float = 6 * 3600.0
+    outgoing_retry_window_seconds: float = 3 * 86400.0
+    """A delivery still failing this long after its event is `failed` (redeliverEvent sends it again)."""
+    outgoing_disable_after_seconds: float = 5 * 86400.0
+    """An endpoint failing continuously this long is disabled (event `webhook_endpoint.disabled`)."""
+    outgoing_connect_timeout_seconds: float = 5.0
+    outgoing_read_timeout_seconds: float = 10.0
+    outgoing_secret_overlap_seconds: float = 86400.0
+    """After a rotation the previous secret signs too, this long."""
+
     @field_validator("stripe_webhook_secret", mode="before")
     @classmethod
     def _split_secrets(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def allow_private_webhook_urls(self) -> bool:
+        """`WEBHOOK_ALLOW_PRIVATE_URLS`, or true outside production."""
+        return (not self.is_production) if self.webhook_allow_private_urls is None else self.webhook_allow_private_urls
 
     @property
     def is_production(self) -> bool:

@@ -28,6 +28,8 @@ OBJECT_TYPES: Final[Mapping[str, str]] = {
     "payment": "Payment",
     "refund": "Refund",
     "dispute": "Dispute",
+    "webhookEndpoint": "WebhookEndpoint",
+    "delivery": "EventDelivery",
 }
 """Response keys holding a mirror row (stored form), and the GraphQL type each is."""
 

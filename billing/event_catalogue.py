@@ -134,6 +134,21 @@ _DATA: Final[dict[str, dict[str, Any]]] = {
             "paymentId": _STRING,
         }
     ),
+    "webhook_endpoint": {
+        "type": "object",
+        "properties": {
+            "id": _STRING,
+            "url": _STRING,
+            "description": _STRING,
+            "eventTypes": {"type": "array", "items": _STRING},
+            "status": _STATUS,
+            "disabledReason": _NULLABLE_STRING,
+            "failingSince": _NULLABLE_TIME,
+            "createdAt": _TIME,
+        },
+        "required": ["id", "url", "description", "eventTypes", "status", "disabledReason", "failingSince", "createdAt"],
+        "additionalProperties": False,
+    },
 }
 """The `data` schema of each object kind: its GraphQL type's scalar fields.
 
@@ -180,6 +195,11 @@ _TYPES: Final = (
     EventType("dispute.created", "dispute", "a dispute (chargeback) is first mirrored"),
     EventType("dispute.updated", "dispute", "a dispute's status or evidence deadline changed"),
     EventType("dispute.closed", "dispute", "a dispute closed: WON, LOST, WARNING_CLOSED or CHARGE_REFUNDED"),
+    EventType(
+        "webhook_endpoint.disabled",
+        "webhook_endpoint",
+        "an outgoing webhook endpoint failed continuously for OUTGOING_DISABLE_AFTER_SECONDS and was disabled",
+    ),
 )
 
 CATALOGUE: Final[dict[str, EventType]] = {event.name: event for event in _TYPES}

@@ -10,6 +10,7 @@ from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
 from models.outbox import OutboxEvent
+from models.outgoing import EventDelivery, WebhookEndpoint
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
 from models.prices import Price
@@ -24,6 +25,7 @@ __all__ = [
     "Customer",
     "CustomerSession",
     "Dispute",
+    "EventDelivery",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",
@@ -39,5 +41,6 @@ __all__ = [
     "SubscriptionItem",
     "SubscriptionRevision",
     "UsageEvent",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]

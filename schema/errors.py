@@ -38,6 +38,7 @@ class UserErrorCode(Enum):
     # Revenue analytics (issue 16): `billingMetrics`.
     INVALID_RANGE = _member(ErrorCode.INVALID_RANGE)
     TOO_MANY_PERIODS = _member(ErrorCode.TOO_MANY_PERIODS)
+    URL_NOT_ALLOWED = _member(ErrorCode.URL_NOT_ALLOWED)
 
 
 @strawberry.type(description="An error the client can act on, returned in a mutation's `userErrors`.")

@@ -21,6 +21,7 @@ from resolvers import (
     subscriptions,
     usage,
 )
+from resolvers import outgoing as outgoing_webhooks
 from schema.arguments import IdempotencyKey, MutationInput
 from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
@@ -33,6 +34,17 @@ from schema.invoices import (
     PayInvoicePayload,
     VoidInvoiceInput,
     VoidInvoicePayload,
+)
+from schema.outgoing import (
+    CreateWebhookEndpointInput,
+    CreateWebhookEndpointPayload,
+    DeleteWebhookEndpointPayload,
+    RedeliverEventInput,
+    RedeliverEventPayload,
+    RotateWebhookEndpointSecretPayload,
+    UpdateWebhookEndpointInput,
+    UpdateWebhookEndpointPayload,
+    WebhookEndpointIdInput,
 )
 from schema.payment_methods import (
     AttachPaymentMethodInput,
@@ -326,3 +338,62 @@ class Mutation:
     ) -> RecordUsagePayload:
         data = await usage.record_usage_batch(info.context, mutation_call(info, idempotency_key), input)
         return RecordUsagePayload.from_snapshot(data)
+
+    # Outgoing webhooks (issue 16): admin keys only.
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Register an outgoing webhook endpoint (admin keys only): domain events are POSTed to it signed "
+        "per the Standard Webhooks spec. The answer carries the signing secret, this once.",
+    )
+    async def create_webhook_endpoint(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[CreateWebhookEndpointInput]
+    ) -> CreateWebhookEndpointPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await outgoing_webhooks.create_webhook_endpoint(info.context, call, input)
+        return CreateWebhookEndpointPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Change an outgoing webhook endpoint's URL, event types, description, or enable/disable it "
+        "(admin keys only).",
+    )
+    async def update_webhook_endpoint(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[UpdateWebhookEndpointInput]
+    ) -> UpdateWebhookEndpointPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await outgoing_webhooks.update_webhook_endpoint(info.context, call, input)
+        return UpdateWebhookEndpointPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Give an outgoing webhook endpoint a new signing secret (answered this once; admin keys only). "
+        "For 24 h deliveries carry signatures with both the new and the previous secret.",
+    )
+    async def rotate_webhook_endpoint_secret(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[WebhookEndpointIdInput]
+    ) -> RotateWebhookEndpointSecretPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await outgoing_webhooks.rotate_webhook_endpoint_secret(info.context, call, input)
+        return RotateWebhookEndpointSecretPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Delete an outgoing webhook endpoint: nothing more is sent to it (admin keys only).",
+    )
+    async def delete_webhook_endpoint(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[WebhookEndpointIdInput]
+    ) -> DeleteWebhookEndpointPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await outgoing_webhooks.delete_webhook_endpoint(info.context, call, input)
+        return DeleteWebhookEndpointPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Send one event to one endpoint again, with the same `webhook-id` (admin keys only).",
+    )
+    async def redeliver_event(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[RedeliverEventInput]
+    ) -> RedeliverEventPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await outgoing_webhooks.redeliver_event(info.context, call, input)
+        return RedeliverEventPayload.from_snapshot(data)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 
 # Revenue analytics (issue 16).
 import resolvers.analytics
@@ -20,11 +21,14 @@ import resolvers.disputes
 import resolvers.invoices
 import resolvers.node
 import resolvers.outbox
+import resolvers.outgoing
 import resolvers.payment_methods
 import resolvers.payments
 import resolvers.prices
 import resolvers.subscriptions
 import resolvers.usage
+from base.error_codes import ErrorCode
+from base.ids import InvalidIdError
 
 # Revenue analytics (issue 16).
 from schema.analytics import BillingMetrics, MetricsInterval
@@ -52,6 +56,7 @@ from schema.enums import MeterStatus, status_filter, stripe_value
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.outbox import DomainEventConnection, EventCursor, EventTypesFilter
+from schema.outgoing import EventDelivery, EventDeliveryStatus, WebhookEndpoint
 from schema.payment_methods import PaymentMethod
 from schema.payments import Payment
 from schema.permissions import CanRead, CanReadAll, CanReadOwnSubscription, IsAdmin
@@ -303,3 +308,36 @@ class Query:
     ) -> DomainEventConnection:
         page = await resolvers.outbox.events(info.context, first, after, types)
         return DomainEventConnection.from_page(page)
+
+    # Outgoing webhooks (issue 16): admin keys only.
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The outgoing webhook endpoints (admin keys only), oldest first, at most 100; never their secrets.",
+    )
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        return [WebhookEndpoint.from_row(row) for row in await resolvers.outgoing.webhook_endpoints()]
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Deliveries of events to outgoing webhook endpoints (admin keys only), newest first.",
+    )
+    async def event_deliveries(
+        self,
+        info: Info,
+        endpoint_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this endpoint's deliveries.")
+        ] = None,
+        status: Annotated[
+            EventDeliveryStatus | None, strawberry.argument(description="Only deliveries in this status.")
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many (1 to 100; default 100).")
+        ] = None,
+    ) -> list[EventDelivery]:
+        try:
+            rows = await resolvers.outgoing.event_deliveries(
+                None if endpoint_id is None else str(endpoint_id), None if status is None else str(status.value), first
+            )
+        except (InvalidIdError, ValueError) as exc:
+            raise GraphQLError(str(exc), extensions={"code": ErrorCode.VALIDATION_FAILED}) from exc
+        return [EventDelivery.from_row(row) for row in rows]

@@ -68,6 +68,7 @@ from tortoise import Tortoise
 from base.db import runtime_tortoise_config
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
+from billing.outgoing import sweep_outgoing_forever
 from billing.usage import sweep_usage_forever
 from live.bus import StatusPublisher, make_publisher
 from runtime.dramatiq_redis import (
@@ -78,6 +79,7 @@ from runtime.dramatiq_redis import (
 )
 from stripe_provider.adapter import StripeAdapter
 from tasks.actors import Runtime, WorkerBootError, declare_actors, set_runtime
+from tasks.outgoing import declare_outgoing_actor, send_deliveries
 from tasks.usage import declare_usage_actor, send_from_thread
 from webhooks.families import family_of
 from webhooks.sweeper import sweep_forever
@@ -119,6 +121,7 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         self._owns_clients = False
         self._sweeper: Future[None] | None = None
         self._usage_sweeper: Future[None] | None = None
+        self._outgoing_sweeper: Future[None] | None = None
         self._runtime: Runtime | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -154,6 +157,10 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
                 sweep_usage_forever(send_from_thread, in_process_broker=isinstance(broker, StubBroker)),
                 self._runtime.loop,
             )
+            # Outgoing webhooks: outbox events not yet fanned out, and deliveries due (docs/outgoing-webhooks.md).
+            self._outgoing_sweeper = asyncio.run_coroutine_threadsafe(
+                sweep_outgoing_forever(self.settings, send_deliveries), self._runtime.loop
+            )
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
         if self.stripe is None or self.publisher is None:
@@ -175,6 +182,8 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             self._sweeper.cancel()
         if self._usage_sweeper is not None:
             self._usage_sweeper.cancel()
+        if self._outgoing_sweeper is not None:
+            self._outgoing_sweeper.cancel()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Runs before AsyncIO's after_worker_shutdown (emit_after walks the middleware
@@ -239,6 +248,7 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
         _actors.clear()
         _actors.update(declare_actors(broker, QUEUE))
         declare_usage_actor(broker)
+        declare_outgoing_actor(broker, settings)
         _broker = broker
     return broker
 

@@ -30,6 +30,7 @@ FEATURES = frozenset(
         # Revenue analytics (issue 16).
         "analytics",
         "outbox",
+        "outgoing",
     }
 )
 """The billing features: each may name one module per layer package."""

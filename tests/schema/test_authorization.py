@@ -82,6 +82,8 @@ def m(field: str, input_type: str) -> str:
     )
 
 
+UNKNOWN_ENDPOINT = "V2ViaG9va0VuZHBvaW50OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA"
+
 CASES = [
     Case("auditEvents", q("auditEvents", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
     Case("node", q("node", "id"), {"id": "{Invoice}"}, True, Scope.READ),
@@ -262,6 +264,44 @@ CASES = [
         Scope.ADMIN,
     ),
     Case("events", q("events", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
+    # Outgoing webhooks (issue 16): admin keys only (UNKNOWN_ENDPOINT: an unknown WebhookEndpoint id).
+    Case("webhookEndpoints", "{ webhookEndpoints { id } }", {}, False, Scope.ADMIN),
+    Case("eventDeliveries", "{ eventDeliveries { id } }", {}, False, Scope.ADMIN),
+    Case(
+        "createWebhookEndpoint",
+        m("createWebhookEndpoint", "CreateWebhookEndpointInput"),
+        {"url": "http://127.0.0.1:9/hook", "eventTypes": ["no.such_type"]},
+        False,
+        Scope.ADMIN,
+    ),
+    Case(
+        "updateWebhookEndpoint",
+        m("updateWebhookEndpoint", "UpdateWebhookEndpointInput"),
+        {"id": UNKNOWN_ENDPOINT},
+        False,
+        Scope.ADMIN,
+    ),
+    Case(
+        "rotateWebhookEndpointSecret",
+        m("rotateWebhookEndpointSecret", "WebhookEndpointIdInput"),
+        {"id": UNKNOWN_ENDPOINT},
+        False,
+        Scope.ADMIN,
+    ),
+    Case(
+        "deleteWebhookEndpoint",
+        m("deleteWebhookEndpoint", "WebhookEndpointIdInput"),
+        {"id": UNKNOWN_ENDPOINT},
+        False,
+        Scope.ADMIN,
+    ),
+    Case(
+        "redeliverEvent",
+        m("redeliverEvent", "RedeliverEventInput"),
+        {"eventId": "00000000-0000-0000-0000-000000000000", "endpointId": UNKNOWN_ENDPOINT},
+        False,
+        Scope.ADMIN,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}

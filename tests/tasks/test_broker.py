@@ -17,6 +17,7 @@ from models import EventStatus, WebhookEvent
 from stripe_provider.adapter import StripeAdapter
 from tasks.actors import MAX_RETRIES, RETRY_EXHAUSTED_ACTOR, should_retry
 from tasks.broker import QUEUE, LoopEnqueuer, configure_broker, enqueue_event, reset_broker
+from tasks.outgoing import OUTGOING_ACTOR, OUTGOING_QUEUE
 from tasks.usage import USAGE_ACTOR, USAGE_QUEUE
 from tasks.worker import start_embedded_worker
 from tests.support.aliases import PgDatabaseFactory
@@ -39,11 +40,14 @@ def stub_broker() -> Iterator[StubBroker]:
 
 def test_every_family_has_its_actor_on_the_webhooks_queue(stub_broker: StubBroker) -> None:
     declared = stub_broker.get_declared_actors()
-    assert {actor_name(family) for family in FAMILIES} | {RETRY_EXHAUSTED_ACTOR, USAGE_ACTOR} == declared
-    for name in declared - {USAGE_ACTOR}:
+    own = {USAGE_ACTOR, OUTGOING_ACTOR}
+    assert {actor_name(family) for family in FAMILIES} | {RETRY_EXHAUSTED_ACTOR} | own == declared
+    for name in declared - own:
         assert stub_broker.get_actor(name).queue_name == QUEUE
     # Usage forwarding has a queue of its own: a backlog of meter events never delays webhooks.
     assert stub_broker.get_actor(USAGE_ACTOR).queue_name == USAGE_QUEUE != QUEUE
+    # So have outgoing webhooks: a receiver that is down never delays the inbox.
+    assert stub_broker.get_actor(OUTGOING_ACTOR).queue_name == OUTGOING_QUEUE not in (QUEUE, USAGE_QUEUE)
 
 
 def test_enqueue_event_sends_the_row_id_to_the_family_actor(stub_broker: StubBroker) -> None:
