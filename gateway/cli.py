@@ -789,7 +789,36 @@ def webhook_status_command(
         )
     else:
         console.print(f"no {which} events in the inbox")
-    console.print("outgoing (webhook deliveries): none configured; this gateway does not send webhooks yet")
+    outgoing = report["outgoing"]
+    if not outgoing["configured"]:
+        console.print("outgoing (webhook deliveries): no endpoint configured (createWebhookEndpoint adds one)")
+        return
+    console.print(
+        _rows_table(
+            f"outgoing (webhook deliveries to {outgoing['endpoints']} endpoint(s))",
+            ["status", "deliveries"],
+            [[name, count] for name, count in outgoing["counts"].items()],
+        )
+    )
+    if outgoing["oldest"]:
+        console.print(
+            _rows_table(
+                f"oldest {which} deliveries",
+                ["event type", "endpoint", "status", "age", "attempts", "last code", "last error"],
+                [
+                    [
+                        d["event_type"],
+                        d["endpoint_id"],
+                        d["status"],
+                        _age(d["age_seconds"]),
+                        d["attempts"],
+                        d["last_status_code"],
+                        d["last_error"],
+                    ]
+                    for d in outgoing["oldest"]
+                ],
+            )
+        )
 
 
 def _age(seconds: int) -> str:

@@ -35,6 +35,7 @@ from billing.request_context import Context
 from models import (
     AuditEntry,
     Customer,
+    EventDelivery,
     EventStatus,
     IdempotencyRecord,
     Invoice,
@@ -44,6 +45,7 @@ from models import (
     Refund,
     Subscription,
     SubscriptionItem,
+    WebhookEndpoint,
     WebhookEvent,
 )
 from resolvers.payments import REFUNDABLE_STATUSES, refund_payment
@@ -272,7 +274,7 @@ def _age_seconds(moment: datetime, now: datetime) -> int:
 
 
 async def webhook_status(statuses: Iterable[EventStatus], now: datetime | None = None) -> dict[str, Any]:
-    """Counts per inbox status, the oldest events of `statuses`, and the outgoing side (none yet)."""
+    """Counts per inbox status and per outgoing delivery status, and the oldest events/deliveries of `statuses`."""
     now = now or datetime.now(UTC)
     wanted = list(statuses)
     counts = {status.value: await WebhookEvent.filter(status=status).count() for status in EventStatus}
@@ -295,9 +297,39 @@ async def webhook_status(statuses: Iterable[EventStatus], now: datetime | None =
                 for event in oldest
             ],
         },
-        # Outgoing webhooks (issue 16) are not built in this version: no endpoint can be configured,
-        # so there is nothing to count. The section is here so scripts keep one shape when it is.
-        "outgoing": {"configured": False, "endpoints": 0, "counts": {}, "oldest": []},
+        "outgoing": await _outgoing_status(wanted, now),
+    }
+
+
+DELIVERY_STATUSES: Final = ("pending", "succeeded", "failed")
+
+
+async def _outgoing_status(statuses: list[EventStatus], now: datetime) -> dict[str, Any]:
+    """The outgoing webhooks' side: live endpoints, deliveries per status, the oldest of the wanted statuses."""
+    endpoints = await WebhookEndpoint.filter(deleted_at__isnull=True).count()
+    counts = {status: await EventDelivery.filter(status=status).count() for status in DELIVERY_STATUSES}
+    wanted = [status.value for status in statuses if status.value in DELIVERY_STATUSES]
+    oldest = (
+        await EventDelivery.filter(status__in=wanted).order_by("created_at", "id").limit(OLDEST_SHOWN) if wanted else []
+    )
+    return {
+        "configured": endpoints > 0,
+        "endpoints": endpoints,
+        "counts": counts,
+        "oldest": [
+            {
+                "delivery_id": str(delivery.id),
+                "endpoint_id": str(delivery.endpoint_id),  # type: ignore[attr-defined]
+                "event_type": delivery.event_type,
+                "status": delivery.status,
+                "created_at": _iso(delivery.created_at),
+                "age_seconds": _age_seconds(delivery.created_at, now),
+                "attempts": delivery.attempts,
+                "last_status_code": delivery.last_status_code,
+                "last_error": one_line(delivery.last_error),
+            }
+            for delivery in oldest
+        ],
     }
 
 

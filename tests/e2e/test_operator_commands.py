@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from base.ids import to_global_id
-from models import EventStatus, WebhookEvent
+from models import EventDelivery, EventStatus, WebhookEndpoint, WebhookEvent
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
 from tests.support.gateway import GatewayProcess, cli_path, gateway_env, migrate
@@ -246,7 +246,12 @@ async def test_webhook_status_counts_the_inbox_and_shows_the_oldest_stuck_events
     }
     assert oldest[0]["attempts"] == 5 and 3 * 3600 - 120 <= oldest[0]["age_seconds"] <= 3 * 3600 + 600
     assert "\n" not in oldest[0]["last_error"] and len(oldest[0]["last_error"]) <= 120
-    assert report["outgoing"] == {"configured": False, "endpoints": 0, "counts": {}, "oldest": []}
+    assert report["outgoing"] == {
+        "configured": False,
+        "endpoints": 0,
+        "counts": {"pending": 0, "succeeded": 0, "failed": 0},
+        "oldest": [],
+    }
 
     only_processed = run("webhook-status", "--status", "processed", "--json", env=env, cwd=workdir).json()
     assert [e["stripe_event_id"] for e in only_processed["inbox"]["oldest"]] == ["evt_done"]
@@ -255,9 +260,27 @@ async def test_webhook_status_counts_the_inbox_and_shows_the_oldest_stuck_events
     assert table.returncode == 0, table.stderr
     assert "incoming (Stripe webhook inbox)" in table.stdout and "oldest failed" in table.stdout
     assert "evt_old_failed" in table.stdout and "evt_pending" not in table.stdout
-    assert "outgoing (webhook deliveries): none configured" in table.stdout
+    assert "outgoing (webhook deliveries): no endpoint configured" in table.stdout
 
     assert_one_line_error(run("webhook-status", "--status", "stuck", env=env, cwd=workdir), "unknown status stuck")
+
+    # With an endpoint: deliveries per status, and the oldest failed one.
+    async with tortoise_on(database_url):
+        endpoint = await WebhookEndpoint.create(url="https://example.com/hooks", secret_salt="salt")
+        for status, attempts, code in (("failed", 9, 503), ("succeeded", 1, 200), ("pending", 2, 500)):
+            await EventDelivery.create(
+                endpoint=endpoint, event_id=uuid.uuid4(), event_sequence=attempts, event_type="payment.succeeded",
+                object_id="UGF5bWVudDox", status=status, attempts=attempts, next_attempt_at=now,
+                last_status_code=code, last_error=None if code == 200 else f"HTTP {code}",
+            )  # fmt: skip
+    with_outgoing = run("webhook-status", "--status", "failed", "--json", env=env, cwd=workdir).json()["outgoing"]
+    assert (with_outgoing["configured"], with_outgoing["endpoints"]) == (True, 1)
+    assert with_outgoing["counts"] == {"pending": 1, "succeeded": 1, "failed": 1}
+    [stuck] = with_outgoing["oldest"]
+    assert (stuck["status"], stuck["attempts"], stuck["last_status_code"]) == ("failed", 9, 503)
+    assert stuck["endpoint_id"] == str(endpoint.id)
+    table = run("webhook-status", "--status", "failed", env=env, cwd=workdir)
+    assert "outgoing (webhook deliveries to 1 endpoint(s))" in table.stdout and "HTTP 503" in table.stdout
 
 
 @pytest.mark.timeout(240)
