@@ -5,6 +5,7 @@ from models.audit import AuditEntry
 from models.customers import Customer
 from models.discounts import Coupon, PromotionCode
 from models.disputes import Dispute
+from models.event_sink import EventSinkPosition
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
@@ -23,6 +24,7 @@ __all__ = [
     "Customer",
     "CustomerSession",
     "Dispute",
+    "EventSinkPosition",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",

@@ -28,6 +28,7 @@ FEATURES = frozenset(
         "discounts",
         "usage",
         "outbox",
+        "event_sink",
     }
 )
 """The billing features: each may name one module per layer package."""
