@@ -56,6 +56,11 @@ PUBLISH_TIMEOUT_SECONDS: Final = 5.0
 MAX_BACKOFF_SECONDS: Final = 30.0
 
 
+async def _connection_error(error: Exception) -> None:
+    """nats-py's error callback: one line, not its default traceback per attempt."""
+    log.warning("event sink connection: %r", error)
+
+
 def subject_of(prefix: str, event_type: str) -> str:
     """`billing.events` + `payment.succeeded` → `billing.events.payment.succeeded`."""
     return f"{prefix}.{event_type}"
@@ -75,7 +80,12 @@ class NatsSink:
 
     async def open(self) -> None:
         """Connect and create the stream when missing (an existing stream is left as it is)."""
-        client = await nats.connect(servers=self.servers, connect_timeout=2, max_reconnect_attempts=3)
+        client = await nats.connect(
+            servers=self.servers,
+            connect_timeout=2,
+            max_reconnect_attempts=3,  # then the round fails and `sink_forever` opens a new connection
+            error_cb=_connection_error,
+        )
         self._client = client
         self._js = client.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
         await self.ensure_stream()
@@ -209,6 +219,10 @@ async def sink_forever(settings: Settings) -> None:
                     opened = True
                     log.info("event sink publishing to stream %s", sink.stream)
                 done = await publish_pending(sink, limit=settings.event_sink_batch_size)
+                if done.duplicates:
+                    log.info(
+                        "event sink: %d events published again, dropped by the stream as duplicates", done.duplicates
+                    )
                 backoff = settings.event_sink_interval_seconds
                 if done.published >= settings.event_sink_batch_size:
                     continue

@@ -27,10 +27,16 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+async def _quiet(error: Exception) -> None:
+    """nats-py's error callback: the failure is reported once, by `require_nats`."""
+
+
 async def require_nats() -> None:
     """Fail (in CI) or skip when the NATS server with JetStream does not answer."""
     try:
-        client = await nats.connect(NATS_URL, connect_timeout=2, max_reconnect_attempts=0, allow_reconnect=False)
+        client = await nats.connect(
+            NATS_URL, connect_timeout=2, max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=_quiet
+        )
         try:
             await client.jetstream().account_info()
         finally:
