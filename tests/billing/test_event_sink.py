@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -135,3 +136,19 @@ async def test_an_unreachable_server_fails_the_open_and_publishes_nothing(sink_d
     with pytest.raises(Exception):  # noqa: B017, PT011 - nats-py raises its own NoServersError
         await sink.open()
     assert await EventSinkPosition.filter(name=sink.name).count() == 0
+
+
+async def test_embedded_mode_on_sqlite_publishes_without_a_lock(tmp_path: Path, stream: SinkStream) -> None:
+    """Last in the module: it opens Tortoise on SQLite in place of the module's PostgreSQL database."""
+    async with tortoise_on(f"sqlite://{tmp_path / 'sink.sqlite3'}"):
+        written = await customers(2)
+        sink = NatsSink(sink_settings(stream))
+        await sink.open()
+        try:
+            done = await publish_pending(sink)
+            again = await publish_pending(sink)
+        finally:
+            await sink.aclose()
+        assert (done.published, again.published) == (2, 0)
+        assert (await EventSinkPosition.get(name=sink.name)).sequence == written[-1].sequence
+    assert [message.msg_id for message in await stream.messages()] == [str(event.id) for event in written]
