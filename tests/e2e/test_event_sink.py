@@ -4,7 +4,8 @@ A gateway and a `billing-gateway worker` with `EVENT_SINK_URL` set: a createPaym
 other changes reach a JetStream consumer in outbox order, each once, with `Nats-Msg-Id` = the event
 id. A worker SIGKILLed and restarted with its position behind what the stream acknowledged (the
 state a kill between a PubAck and the position's commit leaves) publishes those events again, and
-the stream's dedupe keeps each id once. Embedded `serve` runs the sink too.
+the stream's dedupe keeps each id once; so does a worker SIGKILLed for real while it publishes a
+backlog. Embedded `serve` runs the sink too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import asyncpg
 import pytest_asyncio
 
-from tests.support.gateway import GatewayFactory, GatewayProcess, cli_path
+from tests.support.aliases import PgDatabaseFactory
+from tests.support.gateway import GatewayFactory, GatewayProcess, cli_path, gateway_env, migrate
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
 from tests.support.nats import Received, SinkStream, require_nats
@@ -160,3 +162,48 @@ async def test_embedded_serve_runs_the_sink(
     received, rows = await caught_up(stream, gateway.database_url)
     check(received, rows, stream.prefix)
     assert ("payment.succeeded", payment["id"]) in {(m.body["type"], m.body["object"]["id"]) for m in received}
+
+
+BACKLOG = 3000
+
+
+async def test_a_worker_killed_while_publishing_a_backlog_leaves_no_duplicate_after_dedupe(
+    pg_database_factory: PgDatabaseFactory, redis_url: str, stream: SinkStream, test_logs: Path
+) -> None:
+    database_url = await pg_database_factory("sink_kill")
+    env = gateway_env(database_url, redis_url=redis_url, **stream.env())
+    await asyncio.to_thread(migrate, database_url, env=env, log_path=test_logs / "sink-kill-cli.log")
+    conn = await asyncpg.connect(database_url)
+    try:  # a backlog of well-formed events (the sink publishes what the outbox holds)
+        await conn.execute(
+            "INSERT INTO outbox_events "
+            "(id, type, occurred_at, object_kind, object_id, customer_id, data, schema_version) "
+            "SELECT gen_random_uuid(), 'customer.updated', now(), 'customer', 'Q3VzdG9tZXI6' || n, NULL, "
+            "jsonb_build_object('n', n), 1 FROM generate_series(1, $1) AS n",
+            BACKLOG,
+        )
+    finally:
+        await conn.close()
+    workdir = test_logs / f"sink-kill-{stream.stream}.cwd"
+    workdir.mkdir(parents=True, exist_ok=True)
+    worker = ManagedProcess(
+        [str(cli_path()), "worker", "--threads", "1"], env=env, log_path=workdir / "worker.log", cwd=workdir
+    )
+    worker.spawn()
+    try:
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while (count := await stream.count()) == 0:
+            assert time.monotonic() < deadline, "the worker published nothing"
+            await asyncio.sleep(0.01)
+        worker._signal(signal.SIGKILL)  # mid-publish: the round's position is not committed
+        assert worker.proc is not None
+        await asyncio.to_thread(worker.proc.wait, 10)
+        killed_at = await stream.count()
+        assert count <= killed_at < BACKLOG, f"the backlog was done before the kill ({killed_at})"
+        worker.spawn()
+        received, rows = await caught_up(stream, database_url)
+    finally:
+        worker.stop()
+    assert len(rows) == BACKLOG
+    assert len({message.msg_id for message in received}) == BACKLOG  # every id once after dedupe, in order
+    assert "published again, dropped by the stream as duplicates" in worker.log_text()

@@ -1,7 +1,7 @@
 """The machine's NATS server (JetStream) for the stream sink's tests: one stream per test, deleted after it.
 
-`NATS_URL` (default `nats://127.0.0.1:4222`). A test needing NATS fails when it is down and `CI`
-is set (a missing service is never a skip there); outside CI it skips with the reason.
+`NATS_URL` (default `nats://127.0.0.1:4222`). A test needing NATS fails, naming the URL, when it is
+down: a missing service is never a skip (docs/testing.md).
 Each `SinkStream` has a unique stream name and subject prefix, and `delete()` removes that stream only.
 """
 
@@ -23,16 +23,12 @@ from nats.js.errors import NotFoundError
 NATS_URL = os.environ.get("NATS_URL", "nats://127.0.0.1:4222")
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 async def _quiet(error: Exception) -> None:
     """nats-py's error callback: the failure is reported once, by `require_nats`."""
 
 
 async def require_nats() -> None:
-    """Fail (in CI) or skip when the NATS server with JetStream does not answer."""
+    """Fail the test, naming the URL, when the NATS server with JetStream does not answer."""
     try:
         client = await nats.connect(
             NATS_URL, connect_timeout=2, max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=_quiet
@@ -42,10 +38,7 @@ async def require_nats() -> None:
         finally:
             await client.close()
     except Exception as exc:  # any failure means the service is missing
-        message = f"NATS with JetStream is required at {NATS_URL}: {exc!r}"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"NATS with JetStream is required at NATS_URL={NATS_URL} (run nats-server -js): {exc!r}")
 
 
 @dataclass
@@ -95,6 +88,18 @@ class SinkStream:
                     await message.ack()
             await subscription.unsubscribe()
             return found
+        finally:
+            await client.close()
+
+    async def count(self) -> int:
+        """How many messages the stream holds (0 before it exists)."""
+        client = await nats.connect(NATS_URL, connect_timeout=2)
+        try:
+            try:
+                info = await client.jetstream().stream_info(self.stream)
+            except NotFoundError:
+                return 0
+            return int(info.state.messages)
         finally:
             await client.close()
 
