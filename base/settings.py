@@ -112,6 +112,19 @@ class Settings(BaseSettings):
     outgoing_read_timeout_seconds: float = 10.0
     outgoing_secret_overlap_seconds: float = 86400.0
     """After a rotation the previous secret signs too, this long."""
+    # The optional stream sink (billing.event_sink, docs/event-sinks.md).
+    event_sink_url: str = ""
+    """`nats://host:4222` (comma-separated: a cluster): the worker publishes the outbox to JetStream; empty = off."""
+    event_sink_stream: str = "BILLING_EVENTS"
+    """The JetStream stream (created when missing, with subjects `<EVENT_SINK_SUBJECT_PREFIX>.>`)."""
+    event_sink_subject_prefix: str = "billing.events"
+    """An event's subject is `<prefix>.<type>`, e.g. `billing.events.payment.succeeded`."""
+    event_sink_duplicate_window_seconds: float = 120.0
+    """The stream's `Nats-Msg-Id` dedupe window (set when the sink creates the stream)."""
+    event_sink_interval_seconds: float = 1.0
+    """How often an idle sink looks for new outbox events."""
+    event_sink_batch_size: int = 100
+    """Events published per round (each waits for its PubAck)."""
 
     @field_validator("stripe_webhook_secret", mode="before")
     @classmethod

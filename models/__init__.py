@@ -6,6 +6,7 @@ from models.audit import AuditEntry
 from models.customers import Customer
 from models.discounts import Coupon, PromotionCode
 from models.disputes import Dispute
+from models.event_sink import EventSinkPosition
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
@@ -26,6 +27,7 @@ __all__ = [
     "CustomerSession",
     "Dispute",
     "EventDelivery",
+    "EventSinkPosition",
     "EventStatus",
     "IdempotencyRecord",
     "Invoice",

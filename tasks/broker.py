@@ -68,6 +68,7 @@ from tortoise import Tortoise
 from base.db import runtime_tortoise_config
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
+from billing.event_sink import sink_forever
 from billing.outgoing import sweep_outgoing_forever
 from billing.usage import sweep_usage_forever
 from live.bus import StatusPublisher, make_publisher
@@ -122,6 +123,7 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         self._sweeper: Future[None] | None = None
         self._usage_sweeper: Future[None] | None = None
         self._outgoing_sweeper: Future[None] | None = None
+        self._event_sink: Future[None] | None = None
         self._runtime: Runtime | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -161,6 +163,9 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             self._outgoing_sweeper = asyncio.run_coroutine_threadsafe(
                 sweep_outgoing_forever(self.settings, send_deliveries), self._runtime.loop
             )
+            # The stream sink (EVENT_SINK_URL): beside the sweepers, in the first worker process only.
+            if self.settings.event_sink_url:
+                self._event_sink = asyncio.run_coroutine_threadsafe(sink_forever(self.settings), self._runtime.loop)
 
     def _clients(self) -> tuple[StripeAdapter, StatusPublisher]:
         if self.stripe is None or self.publisher is None:
@@ -184,6 +189,8 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             self._usage_sweeper.cancel()
         if self._outgoing_sweeper is not None:
             self._outgoing_sweeper.cancel()
+        if self._event_sink is not None:
+            self._event_sink.cancel()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Runs before AsyncIO's after_worker_shutdown (emit_after walks the middleware

@@ -31,6 +31,7 @@ FEATURES = frozenset(
         "analytics",
         "outbox",
         "outgoing",
+        "event_sink",
     }
 )
 """The billing features: each may name one module per layer package."""
