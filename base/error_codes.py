@@ -98,6 +98,11 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED", "The caller's request budget is used up; `extensions.retryAfter` says when to retry."
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX", "The document would return too many nodes (`extensions.estimatedNodes`)."
     INTERNAL = "INTERNAL", "An unexpected failure; `extensions.requestId` finds it in the log."
+    CURSOR_EXPIRED = (
+        "CURSOR_EXPIRED",
+        "The event feed's retention pruned events after this cursor: re-read the objects you follow, then resume "
+        "from `extensions.resumeAfter`.",
+    )
     # Log labels only: graphql-core's own errors carry no code.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED", "Log label: the document does not parse."
     GRAPHQL_VALIDATION_FAILED = (

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     """The stream's `Nats-Msg-Id` dedupe window (set when the sink creates the stream)."""
     event_sink_interval_seconds: float = 1.0
     """How often an idle sink looks for new outbox events."""
+    event_retention_days: int = 30
+    """Outbox events (and finished outgoing deliveries) older than this are pruned; each object's newest event is
+    kept, and so is anything a delivery or a sink still needs. 0 = keep forever (docs/events.md, Retention)."""
     event_sink_batch_size: int = 100
     """Events published per round (each waits for its PubAck)."""
 

@@ -17,14 +17,18 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tortoise.models import Model
 
+from base.ids import to_global_id
+from billing.authorization import watched_customers
+from billing.event_retention import pruned_through
 from live.bus import StatusKind, StatusMessage
 from live.hub import active_hub, status_filter
+from live.status_replay import missed_status_messages
 from runtime.shared_tasks import SharedTask
 
 if TYPE_CHECKING:
@@ -79,14 +83,36 @@ async def status_changes(
     customer_pk: UUID | None,
     object_pk: UUID | None,
     present: Callable[[StatusChange[M]], T],
+    *,
+    after: int | None = None,
 ) -> AsyncGenerator[T, None]:
     """The principal's stream of `kind` changes (of one customer and/or one object when given), each presented.
 
-    `model` is the mirror table of `kind`; its row is read after the worker's commit.
+    `model` is the mirror table of `kind`; its row is read after the worker's commit. `after`: first
+    the changes in the outbox after this cursor (`live.status_replay`), then live ones; a live
+    message of a change already replayed is not told twice. When the outbox's retention pruned
+    events after the cursor, the first frame says `resumedAfterGap`.
     """
     accept = status_filter(principal, kind, customer_pk, object_pk)
-    async with active_hub().subscribe(accept) as messages:
+    async with active_hub().subscribe(accept) as messages:  # before the replay's read: nothing falls between
+        told: set[tuple[str, int, str]] = set()
+        gap = False
+        if after is not None:
+            gap = after < await pruned_through()
+            customers = watched_customers(principal, customer_pk)
+            wanted = None if customers is None else [str(to_global_id("Customer", pk)) for pk in customers]
+            async for missed in missed_status_messages(kind, after, accept, wanted):
+                if gap:
+                    missed, gap = replace(missed, resumed_after_gap=True), False
+                told.add((missed.object_id, missed.sequence or 0, missed.status))
+                yield await _build(model, missed, present)
         async for message in messages:
+            if message.sequence is not None and (message.object_id, message.sequence, message.status) in told:
+                continue
+            if gap:
+                gap = False
+                yield await _build(model, replace(message, resumed_after_gap=True), present)
+                continue
             yield await _event(model, message, present)
 
 

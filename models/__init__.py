@@ -10,7 +10,7 @@ from models.event_sink import EventSinkPosition
 from models.idempotency import IdempotencyRecord, LedgerStatus
 from models.inbox import EventStatus, WebhookEvent
 from models.invoices import Invoice
-from models.outbox import OutboxEvent
+from models.outbox import OutboxEvent, OutboxRetention
 from models.outgoing import EventDelivery, WebhookEndpoint
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
@@ -34,6 +34,7 @@ __all__ = [
     "LedgerStatus",
     "Meter",
     "OutboxEvent",
+    "OutboxRetention",
     "Payment",
     "PaymentMethod",
     "Price",

@@ -30,3 +30,15 @@ class OutboxEvent(Model):
     class Meta:
         table = "outbox_events"
         indexes = (("object_id", "sequence"),)
+
+
+class OutboxRetention(Model):
+    """How far the outbox's retention pruned (`billing.event_retention`): one row, id 1."""
+
+    id = fields.SmallIntField(primary_key=True)
+    pruned_through = fields.BigIntField(default=0)
+    """The highest `sequence` pruned: a cursor below it may have missed events (0: nothing pruned yet)."""
+    pruned_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_retention"

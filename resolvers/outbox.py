@@ -10,11 +10,12 @@ from graphql import GraphQLError
 from base.error_codes import ErrorCode
 from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from billing.event_catalogue import CATALOGUE
+from billing.event_retention import pruned_through
 from billing.outbox import pending_events
 from billing.request_context import Context
 from models import OutboxEvent
 
-__all__ = ["FeedPage", "decode_sequence", "events"]
+__all__ = ["FeedPage", "check_cursor", "check_types", "decode_sequence", "events"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,19 @@ def check_types(types: Sequence[str] | None) -> list[str] | None:
     return list(types)
 
 
+async def check_cursor(after: int | None) -> None:
+    """CURSOR_EXPIRED when the outbox's retention pruned events after `after` (`billing.event_retention`)."""
+    if after is None:
+        return
+    pruned = await pruned_through()
+    if after < pruned:
+        raise GraphQLError(
+            f"events after cursor {after} were pruned by the retention window (through {pruned}): re-read the "
+            f"objects you follow, then resume from `extensions.resumeAfter`",
+            extensions={"code": ErrorCode.CURSOR_EXPIRED, "resumeAfter": str(pruned)},
+        )
+
+
 async def events(
     context: Context, first: int | None = None, after: str | None = None, types: Sequence[str] | None = None
 ) -> FeedPage:
@@ -63,5 +77,6 @@ async def events(
         raise _invalid(f"`first` must be between 0 and {MAX_PAGE_SIZE}")
     cursor = decode_sequence(after)
     wanted = check_types(types)
+    await check_cursor(cursor)
     rows = await pending_events(cursor, types=wanted, limit=size + 1)
     return FeedPage(rows=rows[:size], has_next=len(rows) > size, has_previous=cursor is not None)

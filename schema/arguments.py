@@ -31,6 +31,13 @@ IdempotencyKey: TypeAlias = Annotated[
     ),
 ]
 MutationInput: TypeAlias = Annotated[T, strawberry.argument(description="What to do.")]
+ReplayAfter: TypeAlias = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Resume: first the changes recorded in the event feed after this cursor (the `cursor` of the "
+        "last frame you handled), then live ones; none: live ones only."
+    ),
+]
 OfCustomer: TypeAlias = Annotated[
     strawberry.ID | None, strawberry.argument(description="Only this customer's (a Customer id).")
 ]

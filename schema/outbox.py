@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from billing.outbox import envelope
 from live.outbox import outbox_feed
 from models import OutboxEvent
-from resolvers.outbox import FeedPage, check_types, decode_sequence
+from resolvers.outbox import FeedPage, check_cursor, check_types, decode_sequence
 from schema.context import Info
 from schema.relay import PageInfo
 
@@ -104,5 +104,6 @@ async def live_events(
     """The outbox after `after` (from now on when none), then each new event as it commits (`live.outbox`)."""
     cursor = decode_sequence(after)
     wanted = check_types(types)
+    await check_cursor(cursor)
     async for row in outbox_feed(cursor, wanted):
         yield DomainEvent.from_model(row)

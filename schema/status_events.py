@@ -26,7 +26,8 @@ from models import Dispute as DisputeModel
 from models import Invoice as InvoiceModel
 from models import Payment as PaymentModel
 from models import Subscription as SubscriptionModel
-from schema.arguments import OfCustomer, OfDispute, OfInvoice, OfPayment, OfSubscription
+from resolvers.outbox import decode_sequence
+from schema.arguments import OfCustomer, OfDispute, OfInvoice, OfPayment, OfSubscription, ReplayAfter
 from schema.context import Info
 from schema.disputes import Dispute
 from schema.enums import DisputeStatus, InvoiceStatus, PaymentStatus, SubscriptionStatus, to_enum
@@ -34,6 +35,9 @@ from schema.invoices import Invoice
 from schema.payments import Payment
 from schema.subscriptions import PauseCollection, Subscription
 
+EVENT_ID_DESCRIPTION: Final = (
+    "The Stripe event id; on a frame replayed from the event feed (`after`), the domain event's id."
+)
 GAP_DESCRIPTION: Final = (
     "True when events of this subscription may have been lost before this one (the gateway's link to the "
     "event bus was re-established, or this subscriber fell behind): re-read the objects you follow."
@@ -51,7 +55,7 @@ RESUME_DESCRIPTION: Final = (
 
 @strawberry.type(description="A payment's status changed (one Stripe event applied to the mirror).")
 class PaymentStatusEvent:
-    event_id: str = strawberry.field(description="The Stripe event id.")
+    event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
     status: PaymentStatus = strawberry.field(description="The payment's status after the change.")
     previous_status: PaymentStatus | None = strawberry.field(description="Null when the payment is new to the mirror.")
@@ -63,7 +67,7 @@ class PaymentStatusEvent:
 
 @strawberry.type(description="An invoice's status changed (one Stripe event applied to the mirror).")
 class InvoiceStatusEvent:
-    event_id: str = strawberry.field(description="The Stripe event id.")
+    event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
     status: InvoiceStatus = strawberry.field(description="The invoice's status after the change.")
     previous_status: InvoiceStatus | None = strawberry.field(description="Null when the invoice is new to the mirror.")
@@ -77,7 +81,7 @@ class InvoiceStatusEvent:
     description="A subscription's status, or its paused collection, changed (one Stripe event applied to the mirror)."
 )
 class SubscriptionStatusEvent:
-    event_id: str = strawberry.field(description="The Stripe event id.")
+    event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
     status: SubscriptionStatus = strawberry.field(description="The subscription's status after the change.")
     previous_status: SubscriptionStatus | None = strawberry.field(
@@ -96,7 +100,7 @@ class SubscriptionStatusEvent:
 
 @strawberry.type(description="A dispute's status changed (one Stripe event applied to the mirror).")
 class DisputeStatusEvent:
-    event_id: str = strawberry.field(description="The Stripe event id.")
+    event_id: str = strawberry.field(description=EVENT_ID_DESCRIPTION)
     occurred_at: datetime = strawberry.field(description="When Stripe created the event.")
     status: DisputeStatus = strawberry.field(description="The dispute's status after the change.")
     previous_status: DisputeStatus | None = strawberry.field(description="Null when the dispute is new to the mirror.")
@@ -168,20 +172,24 @@ def _events(
     object_id: str | None,
     argument: str,
     present: Callable[[StatusChange[M]], T],
+    after: str | None,
 ) -> AsyncGenerator[T, None]:
-    """The subscriber's stream of one kind of status change, the ids of its arguments parsed."""
+    """The subscriber's stream of one kind of status change, the ids and the cursor of its arguments parsed."""
     customer_pk = None if customer_id is None else filter_id(customer_id, "Customer", "customerId")
     object_pk = None if object_id is None else filter_id(object_id, model.__name__, argument)
-    return status_changes(info.context.principal, kind, model, customer_pk, object_pk, present)
+    cursor = decode_sequence(after)
+    return status_changes(info.context.principal, kind, model, customer_pk, object_pk, present, after=cursor)
 
 
 async def payment_status_changed(
     info: Info,
     customer_id: OfCustomer = None,
     payment_id: OfPayment = None,
+    after: ReplayAfter = None,
 ) -> AsyncGenerator[PaymentStatusEvent, None]:
     """Status changes of payments, of one customer and/or one payment when given."""
-    async for event in _events(info, "payment", PaymentModel, customer_id, payment_id, "paymentId", _payment_event):
+    events = _events(info, "payment", PaymentModel, customer_id, payment_id, "paymentId", _payment_event, after)
+    async for event in events:
         yield event
 
 
@@ -189,9 +197,11 @@ async def invoice_status_changed(
     info: Info,
     customer_id: OfCustomer = None,
     invoice_id: OfInvoice = None,
+    after: ReplayAfter = None,
 ) -> AsyncGenerator[InvoiceStatusEvent, None]:
     """Status changes of invoices, of one customer and/or one invoice when given."""
-    async for event in _events(info, "invoice", InvoiceModel, customer_id, invoice_id, "invoiceId", _invoice_event):
+    events = _events(info, "invoice", InvoiceModel, customer_id, invoice_id, "invoiceId", _invoice_event, after)
+    async for event in events:
         yield event
 
 
@@ -199,18 +209,27 @@ async def subscription_status_changed(
     info: Info,
     customer_id: OfCustomer = None,
     subscription_id: OfSubscription = None,
+    after: ReplayAfter = None,
 ) -> AsyncGenerator[SubscriptionStatusEvent, None]:
     """Status changes of subscriptions (pauses and resumes too), of one customer and/or one subscription when given."""
     events = _events(
-        info, "subscription", SubscriptionModel, customer_id, subscription_id, "subscriptionId", _subscription_event
+        info,
+        "subscription",
+        SubscriptionModel,
+        customer_id,
+        subscription_id,
+        "subscriptionId",
+        _subscription_event,
+        after,
     )
     async for event in events:
         yield event
 
 
 async def dispute_status_changed(
-    info: Info, customer_id: OfCustomer = None, dispute_id: OfDispute = None
+    info: Info, customer_id: OfCustomer = None, dispute_id: OfDispute = None, after: ReplayAfter = None
 ) -> AsyncGenerator[DisputeStatusEvent, None]:
     """Status changes of disputes, of one customer and/or one dispute when given."""
-    async for event in _events(info, "dispute", DisputeModel, customer_id, dispute_id, "disputeId", _dispute_event):
+    events = _events(info, "dispute", DisputeModel, customer_id, dispute_id, "disputeId", _dispute_event, after)
+    async for event in events:
         yield event
