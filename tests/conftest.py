@@ -41,9 +41,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 import redis
+from playwright.async_api import Browser, async_playwright
 
 from tests.pg import create_database, database_url, drop_database, unique_name
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
+from tests.support.browser import BrowserUnavailableError, ensure_chromium, launch_chromium
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
 from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
@@ -266,3 +268,18 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
         client.flushdb()
     finally:
         client.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium under Playwright (tests/support/browser.py); installed with apt when missing."""
+    try:
+        ensure_chromium()
+    except BrowserUnavailableError as exc:
+        pytest.fail(str(exc))
+    async with async_playwright() as playwright:
+        launched = await launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            await launched.close()
