@@ -134,7 +134,7 @@ async def test_finished_deliveries_older_than_the_window_go(retention_db: Settin
         url="https://example.com/hook", event_types=[], description="retention", secret_salt="salt"
     )
 
-    async def delivery(status: str) -> EventDelivery:
+    async def delivery(status: str, *, old: bool = True) -> EventDelivery:
         row = await EventDelivery.create(
             endpoint=endpoint,
             event_id=uuid.uuid4(),
@@ -144,21 +144,14 @@ async def test_finished_deliveries_older_than_the_window_go(retention_db: Settin
             status=status,
             next_attempt_at=NOW,
         )
-        await EventDelivery.filter(id=row.id).update(created_at=OLD)
+        if old:
+            await EventDelivery.filter(id=row.id).update(created_at=OLD)
         return row
 
     kept_pending = await delivery("pending")
     await delivery("succeeded")
     await delivery("failed")
-    fresh = await EventDelivery.create(
-        endpoint=endpoint,
-        event_id=uuid.uuid4(),
-        event_sequence=1,
-        event_type="customer.created",
-        object_id="x",
-        status="succeeded",
-        next_attempt_at=NOW,
-    )
+    fresh = await delivery("succeeded", old=False)
     pruned = await prune_events(settings, now=NOW)
     assert pruned.deliveries == 2
     assert {row.id for row in await EventDelivery.all()} == {kept_pending.id, fresh.id}

@@ -13,6 +13,7 @@ from typing import Any
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.live import errors_of, first_message, live_socket, next_payload, subscribe, wait_subscribed
+from tests.support.live import frames_until as live_frames_until
 from tests.support.localstripe import LocalStripe
 from tests.support.operations import REFUND_PAYMENT, create_payment, customer_with_card, new_key, payload_of
 from tests.support.outbox import feed, webhook_applied, whole_feed
@@ -24,19 +25,9 @@ subscription($after: String, $types: [String!]) {
 DEADLINE_SECONDS = 30.0
 
 
-async def frames_until(
-    ws: Any, operation_id: str, done: Any, timeout: float = DEADLINE_SECONDS
-) -> list[dict[str, Any]]:
+async def frames_until(ws: Any, operation_id: str, done: Any) -> list[dict[str, Any]]:
     """`events` frames until `done(frames)` holds (deadline-polled)."""
-    deadline = time.monotonic() + timeout
-    frames: list[dict[str, Any]] = []
-    while not done(frames):
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"only {[(f['type'], f['sequence']) for f in frames]} in {timeout} s"
-        payload = await next_payload(ws, operation_id, remaining)
-        assert "errors" not in payload, payload
-        frames.append(payload["data"]["events"])
-    return frames
+    return await live_frames_until(ws, operation_id, "events", done, DEADLINE_SECONDS)
 
 
 async def end_cursor(client: GraphQLClient, token: str) -> str | None:

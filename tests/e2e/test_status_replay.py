@@ -10,7 +10,6 @@ holds only its own customer's changes. A cursor older than what the retention pr
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,7 +18,8 @@ import pytest_asyncio
 
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
-from tests.support.live import errors_of, first_message, live_socket, next_payload, subscribe, wait_subscribed
+from tests.support.live import errors_of, first_message, live_socket, subscribe, wait_subscribed
+from tests.support.live import frames_until as live_frames_until
 from tests.support.localstripe import LocalStripe
 from tests.support.operations import create_payment, create_session, customer_with_card
 from tests.support.outbox import EVENTS, webhook_applied
@@ -36,15 +36,7 @@ Frame = dict[str, Any]
 
 async def frames_until(ws: Any, operation: str, done: Callable[[list[Frame]], bool]) -> list[Frame]:
     """`paymentStatusChanged` frames until `done(frames)` holds (deadline-polled)."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    frames: list[Frame] = []
-    while not done(frames):
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"only {[(f['payment']['id'], f['status']) for f in frames]} in {DEADLINE_SECONDS} s"
-        payload = await next_payload(ws, operation, remaining)
-        assert "errors" not in payload, payload
-        frames.append(payload["data"]["paymentStatusChanged"])
-    return frames
+    return await live_frames_until(ws, operation, "paymentStatusChanged", done, DEADLINE_SECONDS)
 
 
 def succeeded(payment_id: str) -> Callable[[list[Frame]], bool]:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -71,6 +71,25 @@ async def next_payload(ws: ClientConnection, operation_id: str, timeout: float) 
         assert message["type"] == "next", message
         payload: dict[str, Any] = message["payload"]
         return payload
+
+
+async def frames_until(
+    ws: ClientConnection,
+    operation_id: str,
+    field: str,
+    done: Callable[[list[dict[str, Any]]], bool],
+    timeout: float = 30.0,
+) -> list[dict[str, Any]]:
+    """The `field` of each frame of `operation_id` until `done(frames)` holds (deadline-polled; errors fail)."""
+    deadline = time.monotonic() + timeout
+    frames: list[dict[str, Any]] = []
+    while not done(frames):
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"`done` never held in {timeout} s; {len(frames)} frames: {frames[-3:]}"
+        payload = await next_payload(ws, operation_id, remaining)
+        assert "errors" not in payload, payload
+        frames.append(payload["data"][field])
+    return frames
 
 
 async def live_subscribers(gateway: GatewayProcess) -> int:
