@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiohttp import web
 
 from sandbox import billing_meters
 from stripe_provider.adapter import STRIPE_API_VERSION
-from stripe_provider.signatures import verify_webhook
 from tests.support.aliases import LocalStripeFactory
 from tests.support.localstripe import BASIC_AUTH, LocalStripe, stripe_request
+from tests.support.sandbox_events import collecting_events
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe" / "fixtures.json"
 
@@ -199,36 +198,15 @@ def test_the_meter_event_types_are_stripe_pythons() -> None:
 async def test_meter_changes_are_emitted_as_stripe_sends_them(localstripe_factory: LocalStripeFactory) -> None:
     """Created, renamed, deactivated, reactivated: one signed snapshot event each, the meter after the change."""
     emulator = localstripe_factory()
-    events: list[dict[str, Any]] = []
-    arrived = asyncio.Event()
+    async with collecting_events(SECRET, emulator, "wh_meters") as got:
+        events = got.events
 
-    async def receive(request: web.Request) -> web.Response:
-        events.append(dict(verify_webhook(await request.read(), request.headers["Stripe-Signature"], [SECRET])))
-        arrived.set()
-        return web.Response(status=200)
+        async def next_event(event_type: str) -> dict[str, Any]:
+            return (await got.wait_count(event_type, 1))[0]
 
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    emulator.register_webhook("wh_meters", f"http://127.0.0.1:{port}/hook", SECRET)
+        def post(path: str, **data: str) -> dict[str, Any]:
+            return stripe_request(emulator.url, "POST", path, data=data)
 
-    async def next_event(event_type: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 10
-        while True:
-            for event in events:
-                if event["type"] == event_type:
-                    return event
-            arrived.clear()
-            await asyncio.wait_for(arrived.wait(), max(0.01, deadline - time.monotonic()))
-
-    def post(path: str, **data: str) -> dict[str, Any]:
-        return stripe_request(emulator.url, "POST", path, data=data)
-
-    try:
         meter = await asyncio.to_thread(_meter, emulator.url, "count")
         created = await next_event("billing.meter.created")
         assert created["data"]["object"] == meter and created["api_version"] == STRIPE_API_VERSION
@@ -270,5 +248,3 @@ async def test_meter_changes_are_emitted_as_stripe_sends_them(localstripe_factor
             httpx.post, f"{emulator.url}{path}", data={"event_name": "other"}, auth=BASIC_AUTH
         )
         assert unknown.status_code == 400  # the event name never changes
-    finally:
-        await runner.cleanup()

@@ -8,22 +8,19 @@ the objects that carry discounts.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from sandbox import discounts
-from stripe_provider.signatures import verify_webhook
 from tests.fixtures import stripe_fixtures
 from tests.support.aliases import LocalStripeFactory
-from tests.support.localstripe import BASIC_AUTH, LocalStripe, create_plan
+from tests.support.localstripe import LocalStripe, create_plan
+from tests.support.sandbox_events import EventCollector, collecting_events, sandbox_call, sandbox_ok
 
 SECRET = "whsec_discounts_test"
 
@@ -95,66 +92,21 @@ def test_the_documented_fields_are_the_sdks() -> None:
     assert {"discounts", "total_discount_amounts"} <= set(stripe_fixtures()["invoice"])
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.arrived = asyncio.Event()
-
-    async def receive(self, request: web.Request) -> web.Response:
-        self.events.append(dict(verify_webhook(await request.read(), request.headers["Stripe-Signature"], [SECRET])))
-        self.arrived.set()
-        return web.Response(status=200)
-
-    async def wait_for(self, event_type: str, object_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for event in self.events:
-                if event["type"] == event_type and event["data"]["object"].get("id") == object_id:
-                    return event
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), max(0.01, deadline - time.monotonic()))
-
-
 @pytest_asyncio.fixture
 async def emulator(localstripe_factory: LocalStripeFactory) -> LocalStripe:
     return localstripe_factory()
 
 
 @pytest_asyncio.fixture
-async def receiver(emulator: LocalStripe) -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    emulator.register_webhook(f"wh_{uuid.uuid4().hex[:8]}", f"http://127.0.0.1:{port}/hook", SECRET)
-    try:
-        yield receiver
-    finally:
-        await runner.cleanup()
-
-
-async def call(emulator: LocalStripe, method: str, path: str, **data: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=emulator.url, auth=BASIC_AUTH, timeout=10) as client:
-        if method == "GET":
-            return await client.get(path, params=data)
-        return await client.request(method, path, data=data)
-
-
-async def ok(emulator: LocalStripe, method: str, path: str, **data: str) -> dict[str, Any]:
-    answer = await call(emulator, method, path, **data)
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+async def receiver(emulator: LocalStripe) -> AsyncIterator[EventCollector]:
+    async with collecting_events(SECRET, emulator) as collector:
+        yield collector
 
 
 async def subscription(emulator: LocalStripe, amount: int = 2000) -> dict[str, Any]:
-    customer = await ok(emulator, "POST", "/v1/customers", email=f"discount-{uuid.uuid4().hex[:8]}@example.com")
+    customer = await sandbox_ok(emulator, "POST", "/v1/customers", email=f"discount-{uuid.uuid4().hex[:8]}@example.com")
     plan = create_plan(emulator.url, amount=amount)
-    return await ok(
+    return await sandbox_ok(
         emulator,
         "POST",
         "/v1/subscriptions",
@@ -165,17 +117,17 @@ async def subscription(emulator: LocalStripe, amount: int = 2000) -> dict[str, A
 
 @pytest.mark.timeout(60)
 async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
-    emulator: LocalStripe, receiver: Receiver
+    emulator: LocalStripe, receiver: EventCollector
 ) -> None:
     sub = await subscription(emulator)
     assert sub["discounts"] == [], "every subscription answer carries `discounts`"
-    coupon = await ok(
+    coupon = await sandbox_ok(
         emulator, "POST", "/v1/coupons", percent_off="25", duration="repeating", duration_in_months="3", name="Spring"
     )
     assert set(coupon) == DOCUMENTED_COUPON
     assert (coupon["name"], coupon["percent_off"], coupon["valid"], coupon["times_redeemed"]) == ("Spring", 25, True, 0)
     assert (await receiver.wait_for("coupon.created", coupon["id"]))["data"]["object"] == coupon
-    promo = await ok(
+    promo = await sandbox_ok(
         emulator,
         "POST",
         "/v1/promotion_codes",
@@ -186,11 +138,11 @@ async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
     assert set(promo) == DOCUMENTED_PROMOTION_CODE
     assert promo["promotion"] == {"type": "coupon", "coupon": coupon["id"]} and promo["id"].startswith("promo_")
     await receiver.wait_for("promotion_code.created", promo["id"])
-    assert (await ok(emulator, "GET", f"/v1/promotion_codes/{promo['id']}")) == promo
-    listed = await ok(emulator, "GET", "/v1/promotion_codes", code="spring25")
+    assert (await sandbox_ok(emulator, "GET", f"/v1/promotion_codes/{promo['id']}")) == promo
+    listed = await sandbox_ok(emulator, "GET", "/v1/promotion_codes", code="spring25")
     assert [p["id"] for p in listed["data"]] == [promo["id"]]
 
-    applied = await ok(
+    applied = await sandbox_ok(
         emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][promotion_code]": promo["id"]}
     )
     [discount_id] = applied["discounts"]
@@ -204,12 +156,12 @@ async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
     updated = await receiver.wait_for("customer.subscription.updated", sub["id"])
     assert updated["data"]["previous_attributes"] == {"discounts": []}
     assert updated["data"]["object"]["discounts"] == [discount_id]
-    expanded = await call(emulator, "GET", f"/v1/subscriptions/{sub['id']}", **{"expand[]": "discounts"})
+    expanded = await sandbox_call(emulator, "GET", f"/v1/subscriptions/{sub['id']}", **{"expand[]": "discounts"})
     assert expanded.json()["discounts"] == [discount]
-    assert (await ok(emulator, "GET", f"/v1/promotion_codes/{promo['id']}"))["times_redeemed"] == 1
-    assert (await ok(emulator, "GET", f"/v1/coupons/{coupon['id']}"))["times_redeemed"] == 1
+    assert (await sandbox_ok(emulator, "GET", f"/v1/promotion_codes/{promo['id']}"))["times_redeemed"] == 1
+    assert (await sandbox_ok(emulator, "GET", f"/v1/coupons/{coupon['id']}"))["times_redeemed"] == 1
 
-    preview = await ok(
+    preview = await sandbox_ok(
         emulator, "POST", "/v1/invoices/create_preview", subscription=sub["id"], customer=sub["customer"]
     )
     assert preview["subtotal"] == 2000
@@ -217,16 +169,16 @@ async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
     assert preview["discounts"] == [discount_id]
     assert preview["total"] == preview["amount_due"] == 1500
 
-    made = await ok(emulator, "POST", "/v1/invoices", subscription=sub["id"], customer=sub["customer"])
+    made = await sandbox_ok(emulator, "POST", "/v1/invoices", subscription=sub["id"], customer=sub["customer"])
     assert made["total_discount_amounts"] == [{"amount": 500, "discount": discount_id}], made
     assert (made["total"], made["amount_due"]) == (1500, 1500)
-    fetched = await ok(emulator, "GET", f"/v1/invoices/{made['id']}")
+    fetched = await sandbox_ok(emulator, "GET", f"/v1/invoices/{made['id']}")
     assert fetched["total_discount_amounts"] == made["total_discount_amounts"]
 
-    removed = await ok(emulator, "POST", f"/v1/subscriptions/{sub['id']}", discounts="")
+    removed = await sandbox_ok(emulator, "POST", f"/v1/subscriptions/{sub['id']}", discounts="")
     assert removed["discounts"] == []
     await receiver.wait_for("customer.discount.deleted", discount_id)
-    preview = await ok(
+    preview = await sandbox_ok(
         emulator, "POST", "/v1/invoices/create_preview", subscription=sub["id"], customer=sub["customer"]
     )
     assert preview["total"] == 2000 and preview["total_discount_amounts"] == []
@@ -234,38 +186,44 @@ async def test_a_promotion_code_discounts_the_next_invoice_and_is_removed(
 
 async def test_amount_off_coupons_apply_in_their_currency(emulator: LocalStripe) -> None:
     sub = await subscription(emulator, amount=900)
-    coupon = await ok(emulator, "POST", "/v1/coupons", amount_off="1000", currency="usd", duration="once")
-    await ok(emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][coupon]": coupon["id"]})
-    preview = await ok(
+    coupon = await sandbox_ok(emulator, "POST", "/v1/coupons", amount_off="1000", currency="usd", duration="once")
+    await sandbox_ok(emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][coupon]": coupon["id"]})
+    preview = await sandbox_ok(
         emulator, "POST", "/v1/invoices/create_preview", subscription=sub["id"], customer=sub["customer"]
     )
     assert preview["total_discount_amounts"][0]["amount"] == 900, "never more than the invoice"
     assert preview["total"] == 0
 
-    deleted = await ok(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")
+    deleted = await sandbox_ok(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")
     assert deleted == {"id": coupon["id"], "object": "coupon", "deleted": True}
-    assert (await call(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")).status_code == 404
-    preview = await ok(
+    assert (await sandbox_call(emulator, "DELETE", f"/v1/coupons/{coupon['id']}")).status_code == 404
+    preview = await sandbox_ok(
         emulator, "POST", "/v1/invoices/create_preview", subscription=sub["id"], customer=sub["customer"]
     )
     assert preview["total"] == 0, "a deleted coupon keeps applying where it was applied, as at Stripe"
     other = await subscription(emulator)
-    again = await call(emulator, "POST", f"/v1/subscriptions/{other['id']}", **{"discounts[0][coupon]": coupon["id"]})
+    again = await sandbox_call(
+        emulator, "POST", f"/v1/subscriptions/{other['id']}", **{"discounts[0][coupon]": coupon["id"]}
+    )
     assert again.status_code == 400 and again.json()["error"]["code"] == "resource_missing"
 
 
 async def test_expired_used_up_and_other_customers_codes_are_refused_as_stripe_does(emulator: LocalStripe) -> None:
     sub = await subscription(emulator)
     other = await subscription(emulator)
-    coupon = await ok(emulator, "POST", "/v1/coupons", percent_off="10", duration="forever")
+    coupon = await sandbox_ok(emulator, "POST", "/v1/coupons", percent_off="10", duration="forever")
     promotion = {"promotion[type]": "coupon", "promotion[coupon]": coupon["id"]}
     expires = str(int(time.time()) + 3600)
-    expiring = await ok(emulator, "POST", "/v1/promotion_codes", code="SOON", expires_at=expires, **promotion)
-    once = await ok(emulator, "POST", "/v1/promotion_codes", code="ONCE", max_redemptions="1", **promotion)
-    theirs = await ok(emulator, "POST", "/v1/promotion_codes", code="THEIRS", customer=other["customer"], **promotion)
+    expiring = await sandbox_ok(emulator, "POST", "/v1/promotion_codes", code="SOON", expires_at=expires, **promotion)
+    once = await sandbox_ok(emulator, "POST", "/v1/promotion_codes", code="ONCE", max_redemptions="1", **promotion)
+    theirs = await sandbox_ok(
+        emulator, "POST", "/v1/promotion_codes", code="THEIRS", customer=other["customer"], **promotion
+    )
 
-    await ok(emulator, "POST", f"/v1/subscriptions/{other['id']}", **{"discounts[0][promotion_code]": once["id"]})
-    used = await call(
+    await sandbox_ok(
+        emulator, "POST", f"/v1/subscriptions/{other['id']}", **{"discounts[0][promotion_code]": once["id"]}
+    )
+    used = await sandbox_call(
         emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][promotion_code]": once["id"]}
     )
     assert used.status_code == 400
@@ -273,29 +231,29 @@ async def test_expired_used_up_and_other_customers_codes_are_refused_as_stripe_d
     assert error["type"] == "invalid_request_error" and "maximum number of redemptions" in error["message"]
     assert error["param"] == "discounts[0][promotion_code]"
 
-    not_mine = await call(
+    not_mine = await sandbox_call(
         emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][promotion_code]": theirs["id"]}
     )
     assert not_mine.status_code == 400 and "cannot be redeemed by this customer" in not_mine.json()["error"]["message"]
 
-    past = await call(emulator, "POST", "/v1/promotion_codes", code="PAST", expires_at="1000", **promotion)
+    past = await sandbox_call(emulator, "POST", "/v1/promotion_codes", code="PAST", expires_at="1000", **promotion)
     assert past.status_code == 400 and past.json()["error"]["param"] == "expires_at"
-    assert (await ok(emulator, "POST", f"/_sandbox/promotion_codes/{expiring['id']}/expire"))[
+    assert (await sandbox_ok(emulator, "POST", f"/_sandbox/promotion_codes/{expiring['id']}/expire"))[
         "expires_at"
     ] <= time.time()
-    expired = await call(
+    expired = await sandbox_call(
         emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][promotion_code]": expiring["id"]}
     )
     assert expired.status_code == 400 and expired.json()["error"]["code"] == "coupon_expired"
-    both = await call(
+    both = await sandbox_call(
         emulator,
         "POST",
         f"/v1/subscriptions/{sub['id']}",
         **{"discounts[0][coupon]": coupon["id"], "discounts[0][promotion_code]": once["id"]},
     )
     assert both.status_code == 400
-    unknown = await call(emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][coupon]": "nope"})
+    unknown = await sandbox_call(emulator, "POST", f"/v1/subscriptions/{sub['id']}", **{"discounts[0][coupon]": "nope"})
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "resource_missing"
-    assert (await ok(emulator, "GET", f"/v1/subscriptions/{sub['id']}"))["discounts"] == [], "nothing applied"
-    duplicate = await call(emulator, "POST", "/v1/promotion_codes", code="once", **promotion)
+    assert (await sandbox_ok(emulator, "GET", f"/v1/subscriptions/{sub['id']}"))["discounts"] == [], "nothing applied"
+    duplicate = await sandbox_call(emulator, "POST", "/v1/promotion_codes", code="once", **promotion)
     assert duplicate.status_code == 400, "an active code is unique"

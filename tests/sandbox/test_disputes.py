@@ -16,15 +16,14 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from sandbox import disputes
 from sandbox.launcher import StripeSandbox
 from stripe_provider.adapter import STRIPE_API_VERSION
-from stripe_provider.signatures import verify_webhook
 from tests.support.aliases import LocalStripeFactory
-from tests.support.localstripe import BASIC_AUTH, confirmed_payment_intent, create_test_card, stripe_request
+from tests.support.localstripe import confirmed_payment_intent, create_test_card, stripe_request
 from tests.support.net import free_port
+from tests.support.sandbox_events import EventCollector, collecting_events, sandbox_call
 
 SECRET = "whsec_disputes_test"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe" / "fixtures.json"
@@ -78,46 +77,10 @@ def test_a_new_dispute_has_stripes_documented_shape() -> None:
     assert set(disputes.OPEN_FOR_EVIDENCE) | set(disputes.OPEN_FOR_EVIDENCE.values()) <= DOCUMENTED_STATUSES
 
 
-class Receiver:
-    """A webhook endpoint: the events it got, verified with `SECRET`."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.arrived = asyncio.Condition()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        event = verify_webhook(await request.read(), request.headers["Stripe-Signature"], [SECRET])
-        async with self.arrived:
-            self.events.append(dict(event))
-            self.arrived.notify_all()
-        return web.Response(status=200)
-
-    async def wait_for(self, event_type: str, dispute_id: str, timeout: float = 10) -> dict[str, Any]:
-        def found() -> dict[str, Any] | None:
-            return next(
-                (e for e in self.events if e["type"] == event_type and e["data"]["object"]["id"] == dispute_id), None
-            )
-
-        async with self.arrived:
-            await asyncio.wait_for(self.arrived.wait_for(lambda: found() is not None), timeout)
-        event = found()
-        assert event is not None
-        return event
-
-
 @pytest_asyncio.fixture
-async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
-    got = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", got.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield got, f"http://127.0.0.1:{port}/hook"
-    finally:
-        await runner.cleanup()
+async def receiver() -> AsyncIterator[tuple[EventCollector, str]]:
+    async with collecting_events(SECRET) as got:
+        yield got, got.url
 
 
 def _paid_intent(url: str, amount: int = 2500) -> dict[str, Any]:
@@ -129,19 +92,9 @@ def _paid_intent(url: str, amount: int = 2500) -> dict[str, Any]:
     return intent
 
 
-async def _post(url: str, path: str, data: dict[str, Any]) -> httpx.Response:
-    async with httpx.AsyncClient(auth=BASIC_AUTH, timeout=10) as client:
-        return await client.post(f"{url}{path}", data=data)
-
-
-async def _get(url: str, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
-    async with httpx.AsyncClient(auth=BASIC_AUTH, timeout=10) as client:
-        return await client.get(f"{url}{path}", params=params)
-
-
 @pytest.mark.timeout(60)
 async def test_a_dispute_is_triggered_read_answered_and_closed_with_its_events(
-    localstripe_factory: LocalStripeFactory, receiver: tuple[Receiver, str]
+    localstripe_factory: LocalStripeFactory, receiver: tuple[EventCollector, str]
 ) -> None:
     got, hook_url = receiver
     emulator = localstripe_factory()
@@ -149,7 +102,9 @@ async def test_a_dispute_is_triggered_read_answered_and_closed_with_its_events(
     url = emulator.url
     intent = await asyncio.to_thread(_paid_intent, url)
 
-    answer = await _post(url, "/_sandbox/disputes", {"payment_intent": intent["id"], "reason": "product_not_received"})
+    answer = await sandbox_call(
+        url, "POST", "/_sandbox/disputes", {"payment_intent": intent["id"], "reason": "product_not_received"}
+    )
     assert answer.status_code == 200, answer.text
     dispute = answer.json()
     assert set(dispute) == DOCUMENTED_DISPUTE
@@ -166,61 +121,63 @@ async def test_a_dispute_is_triggered_read_answered_and_closed_with_its_events(
     assert created["api_version"] == STRIPE_API_VERSION
     assert created["data"]["object"] == dispute
 
-    assert (await _get(url, f"/v1/disputes/{dispute['id']}")).json() == dispute
-    listed = (await _get(url, "/v1/disputes", {"payment_intent": intent["id"]})).json()
+    assert (await sandbox_call(url, "GET", f"/v1/disputes/{dispute['id']}")).json() == dispute
+    listed = (await sandbox_call(url, "GET", "/v1/disputes", {"payment_intent": intent["id"]})).json()
     assert listed["object"] == "list" and [d["id"] for d in listed["data"]] == [dispute["id"]]
-    assert (await _get(url, "/v1/disputes", {"payment_intent": "pi_other"})).json()["data"] == []
+    assert (await sandbox_call(url, "GET", "/v1/disputes", {"payment_intent": "pi_other"})).json()["data"] == []
 
-    staged = await _post(url, f"/v1/disputes/{dispute['id']}", {"evidence[product_description]": "A lamp"})
+    staged = await sandbox_call(
+        url, "POST", f"/v1/disputes/{dispute['id']}", {"evidence[product_description]": "A lamp"}
+    )
     assert staged.status_code == 200, staged.text
     assert staged.json()["status"] == "needs_response"
     assert staged.json()["evidence"]["product_description"] == "A lamp"
-    submitted = await _post(
-        url, f"/v1/disputes/{dispute['id']}", {"evidence[uncategorized_text]": "Delivered", "submit": "true"}
+    submitted = await sandbox_call(
+        url, "POST", f"/v1/disputes/{dispute['id']}", {"evidence[uncategorized_text]": "Delivered", "submit": "true"}
     )
     assert submitted.status_code == 200, submitted.text
     body = submitted.json()
     assert body["status"] == "under_review"
     assert body["evidence"]["product_description"] == "A lamp", "evidence given earlier is kept"
     assert body["evidence_details"]["submission_count"] == 1 and body["evidence_details"]["has_evidence"] is True
-    async with got.arrived:
-        await asyncio.wait_for(
-            got.arrived.wait_for(
-                lambda: any(
-                    e["type"] == "charge.dispute.updated" and e["data"]["object"]["status"] == "under_review"
-                    for e in got.events
-                )
-            ),
-            10,
-        )
+    await got.wait_until(
+        lambda events: any(
+            e["type"] == "charge.dispute.updated" and e["data"]["object"]["status"] == "under_review" for e in events
+        ),
+        10,
+    )
     updated = [e for e in got.events if e["type"] == "charge.dispute.updated"]
     last = next(e for e in updated if e["data"]["object"]["status"] == "under_review")
     assert last["data"]["previous_attributes"]["status"] == "needs_response"
-    again = await _post(url, f"/v1/disputes/{dispute['id']}", {"evidence[uncategorized_text]": "x", "submit": "true"})
+    again = await sandbox_call(
+        url, "POST", f"/v1/disputes/{dispute['id']}", {"evidence[uncategorized_text]": "x", "submit": "true"}
+    )
     assert again.status_code == 400, "evidence is taken only while the dispute needs a response"
 
-    closed = await _post(url, f"/_sandbox/disputes/{dispute['id']}/close", {"status": "won"})
+    closed = await sandbox_call(url, "POST", f"/_sandbox/disputes/{dispute['id']}/close", {"status": "won"})
     assert closed.status_code == 200 and closed.json()["status"] == "won"
     event = await got.wait_for("charge.dispute.closed", dispute["id"])
     assert event["data"]["previous_attributes"]["status"] == "under_review"
-    assert (await _post(url, f"/_sandbox/disputes/{dispute['id']}/close", {"status": "lost"})).status_code == 400
+    assert (
+        await sandbox_call(url, "POST", f"/_sandbox/disputes/{dispute['id']}/close", {"status": "lost"})
+    ).status_code == 400
 
 
 async def test_bad_triggers_and_unknown_disputes_are_refused_as_stripe_does(
     localstripe_factory: LocalStripeFactory,
 ) -> None:
     url = localstripe_factory().url
-    assert (await _get(url, "/v1/disputes/dp_unknown")).status_code == 404
-    assert (await _post(url, "/_sandbox/disputes", {})).status_code == 400
-    assert (await _post(url, "/_sandbox/disputes", {"payment_intent": "pi_unknown"})).status_code == 404
+    assert (await sandbox_call(url, "GET", "/v1/disputes/dp_unknown")).status_code == 404
+    assert (await sandbox_call(url, "POST", "/_sandbox/disputes", {})).status_code == 400
+    assert (await sandbox_call(url, "POST", "/_sandbox/disputes", {"payment_intent": "pi_unknown"})).status_code == 404
     intent = await asyncio.to_thread(_paid_intent, url, 900)
     assert (
-        await _post(url, "/_sandbox/disputes", {"payment_intent": intent["id"], "amount": "901"})
+        await sandbox_call(url, "POST", "/_sandbox/disputes", {"payment_intent": intent["id"], "amount": "901"})
     ).status_code == 400
     assert (
-        await _post(url, "/_sandbox/disputes", {"payment_intent": intent["id"], "reason": "no_reason"})
+        await sandbox_call(url, "POST", "/_sandbox/disputes", {"payment_intent": intent["id"], "reason": "no_reason"})
     ).status_code == 400
-    partial = await _post(url, "/_sandbox/disputes", {"payment_intent": intent["id"], "amount": "300"})
+    partial = await sandbox_call(url, "POST", "/_sandbox/disputes", {"payment_intent": intent["id"], "amount": "300"})
     assert partial.status_code == 200 and partial.json()["amount"] == 300
     async with httpx.AsyncClient(timeout=10) as anonymous:
         assert (await anonymous.get(f"{url}/v1/disputes")).status_code == 401, "authenticated like every endpoint"

@@ -8,7 +8,6 @@ registered with it, signed as Stripe signs.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,13 +16,12 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from sandbox.pause_collection import PauseRequestError, requested_pause
-from stripe_provider.signatures import verify_webhook
 from tests.fixtures import stripe_fixtures
 from tests.support.aliases import LocalStripeFactory
-from tests.support.localstripe import BASIC_AUTH, LocalStripe, create_plan
+from tests.support.localstripe import LocalStripe, create_plan
+from tests.support.sandbox_events import EventCollector, collecting_events, sandbox_call, sandbox_ok
 
 SECRET = "whsec_pause_test"
 NOW = 1_800_000_000
@@ -69,71 +67,22 @@ def test_what_stripe_refuses_names_the_parameter(value: Any, param: str) -> None
 # --- a real sandbox ----------------------------------------------------------------------------------------
 
 
-class Receiver:
-    """A webhook endpoint in the test's loop: every delivery, and an event per arrival."""
-
-    def __init__(self) -> None:
-        self.deliveries: list[tuple[bytes, str]] = []
-        self.arrived = asyncio.Event()
-
-    async def receive(self, request: web.Request) -> web.Response:
-        self.deliveries.append((await request.read(), request.headers["Stripe-Signature"]))
-        self.arrived.set()
-        return web.Response(status=200)
-
-    async def updated_events(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """The first `count` verified `customer.subscription.updated` events, waiting up to `timeout`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [verify_webhook(body, header, [SECRET]) for body, header in self.deliveries]
-            updated = [event for event in found if event["type"] == "customer.subscription.updated"]
-            if len(updated) >= count:
-                return updated
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), max(0.01, deadline - time.monotonic()))
-
-
 @pytest_asyncio.fixture
 async def emulator(localstripe_factory: LocalStripeFactory) -> LocalStripe:
     return localstripe_factory()
 
 
 @pytest_asyncio.fixture
-async def receiver(emulator: LocalStripe) -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    emulator.register_webhook(f"wh_{uuid.uuid4().hex[:8]}", f"http://127.0.0.1:{port}/hook", SECRET)
-    try:
-        yield receiver
-    finally:
-        await runner.cleanup()
-
-
-async def call(emulator: LocalStripe, method: str, path: str, **data: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=emulator.url, auth=BASIC_AUTH, timeout=10) as client:
-        if method == "GET":
-            return await client.get(path, params=data)
-        return await client.request(method, path, data=data)
-
-
-async def ok(emulator: LocalStripe, method: str, path: str, **data: str) -> dict[str, Any]:
-    answer = await call(emulator, method, path, **data)
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+async def receiver(emulator: LocalStripe) -> AsyncIterator[EventCollector]:
+    async with collecting_events(SECRET, emulator) as collector:
+        yield collector
 
 
 async def trialing_subscription(emulator: LocalStripe) -> dict[str, Any]:
     """A subscription with a trial (no charge needed; localstripe leaves it `incomplete`) made at the emulator."""
-    customer = await ok(emulator, "POST", "/v1/customers", email=f"pause-{uuid.uuid4().hex[:8]}@example.com")
+    customer = await sandbox_ok(emulator, "POST", "/v1/customers", email=f"pause-{uuid.uuid4().hex[:8]}@example.com")
     plan = create_plan(emulator.url)
-    return await ok(
+    return await sandbox_ok(
         emulator,
         "POST",
         "/v1/subscriptions",
@@ -156,19 +105,19 @@ async def test_every_subscription_answer_carries_pause_collection_null_by_defaul
     created = await trialing_subscription(emulator)
     assert "pause_collection" in stripe_fixtures()["subscription"]
     assert created["pause_collection"] is None
-    retrieved = await ok(emulator, "GET", f"/v1/subscriptions/{created['id']}")
+    retrieved = await sandbox_ok(emulator, "GET", f"/v1/subscriptions/{created['id']}")
     assert retrieved["pause_collection"] is None
-    listed = await ok(emulator, "GET", "/v1/subscriptions", customer=created["customer"])
+    listed = await sandbox_ok(emulator, "GET", "/v1/subscriptions", customer=created["customer"])
     assert [s["pause_collection"] for s in listed["data"]] == [None]
 
 
 async def test_pause_then_resume_keeps_the_value_and_emits_updated_events(
-    emulator: LocalStripe, receiver: Receiver
+    emulator: LocalStripe, receiver: EventCollector
 ) -> None:
     subscription = await trialing_subscription(emulator)
     path = f"/v1/subscriptions/{subscription['id']}"
     resumes_at = int(time.time()) + 86_400
-    paused = await ok(
+    paused = await sandbox_ok(
         emulator,
         "POST",
         path,
@@ -177,11 +126,11 @@ async def test_pause_then_resume_keeps_the_value_and_emits_updated_events(
     assert paused["pause_collection"] == {"behavior": "void", "resumes_at": resumes_at}
     assert paused["status"] == subscription["status"], "a pause keeps the status, as at Stripe"
     assert_stripes_pause_shape(paused["pause_collection"])
-    assert (await ok(emulator, "GET", path))["pause_collection"] == paused["pause_collection"]
-    listed = await ok(emulator, "GET", "/v1/subscriptions", customer=subscription["customer"])
+    assert (await sandbox_ok(emulator, "GET", path))["pause_collection"] == paused["pause_collection"]
+    listed = await sandbox_ok(emulator, "GET", "/v1/subscriptions", customer=subscription["customer"])
     assert [s["pause_collection"] for s in listed["data"]] == [paused["pause_collection"]]
 
-    (first,) = await receiver.updated_events(1)
+    (first,) = await receiver.wait_count("customer.subscription.updated", 1)
     example_event = stripe_fixtures()["event"]
     assert set(example_event) <= set(first), set(example_event) - set(first)
     assert first["data"]["object"]["id"] == subscription["id"]
@@ -189,16 +138,16 @@ async def test_pause_then_resume_keeps_the_value_and_emits_updated_events(
     assert first["data"]["previous_attributes"] == {"pause_collection": None}
 
     # The same pause again changes nothing and emits nothing; an empty value (Stripe's unset) resumes.
-    await ok(
+    await sandbox_ok(
         emulator,
         "POST",
         path,
         **{"pause_collection[behavior]": "void", "pause_collection[resumes_at]": str(resumes_at)},
     )
-    resumed = await ok(emulator, "POST", path, pause_collection="")
+    resumed = await sandbox_ok(emulator, "POST", path, pause_collection="")
     assert resumed["pause_collection"] is None
-    assert (await ok(emulator, "GET", path))["pause_collection"] is None
-    events = await receiver.updated_events(2)
+    assert (await sandbox_ok(emulator, "GET", path))["pause_collection"] is None
+    events = await receiver.wait_count("customer.subscription.updated", 2)
     assert len(events) == 2, "setting the same pause again emitted an event"
     assert events[1]["data"]["object"]["pause_collection"] is None
     assert events[1]["data"]["previous_attributes"] == {"pause_collection": paused["pause_collection"]}
@@ -207,13 +156,13 @@ async def test_pause_then_resume_keeps_the_value_and_emits_updated_events(
 async def test_other_parameters_go_on_to_localstripe(emulator: LocalStripe) -> None:
     subscription = await trialing_subscription(emulator)
     path = f"/v1/subscriptions/{subscription['id']}"
-    both = await ok(
+    both = await sandbox_ok(
         emulator, "POST", path, **{"pause_collection[behavior]": "keep_as_draft", "cancel_at_period_end": "true"}
     )
     assert both["pause_collection"] == {"behavior": "keep_as_draft", "resumes_at": None}
     assert both["cancel_at_period_end"] is True
     # Without pause_collection, localstripe answers as before, and the pause stays.
-    alone = await ok(emulator, "POST", path, cancel_at_period_end="false")
+    alone = await sandbox_ok(emulator, "POST", path, cancel_at_period_end="false")
     assert alone["cancel_at_period_end"] is False
     assert alone["pause_collection"] == both["pause_collection"]
 
@@ -221,21 +170,23 @@ async def test_other_parameters_go_on_to_localstripe(emulator: LocalStripe) -> N
 async def test_refusals_are_stripes_400_and_change_nothing(emulator: LocalStripe) -> None:
     subscription = await trialing_subscription(emulator)
     path = f"/v1/subscriptions/{subscription['id']}"
-    bad = await call(emulator, "POST", path, **{"pause_collection[behavior]": "stop"})
+    bad = await sandbox_call(emulator, "POST", path, **{"pause_collection[behavior]": "stop"})
     assert bad.status_code == 400
     assert bad.json()["error"]["type"] == "invalid_request_error"
     assert bad.json()["error"]["param"] == "pause_collection[behavior]"
-    past = await call(
+    past = await sandbox_call(
         emulator, "POST", path, **{"pause_collection[behavior]": "void", "pause_collection[resumes_at]": "1600000000"}
     )
     assert past.status_code == 400
-    assert (await ok(emulator, "GET", path))["pause_collection"] is None
-    missing = await call(emulator, "POST", "/v1/subscriptions/sub_missing", **{"pause_collection[behavior]": "void"})
+    assert (await sandbox_ok(emulator, "GET", path))["pause_collection"] is None
+    missing = await sandbox_call(
+        emulator, "POST", "/v1/subscriptions/sub_missing", **{"pause_collection[behavior]": "void"}
+    )
     assert missing.status_code == 404
     unauthenticated = httpx.post(f"{emulator.url}{path}", data={"pause_collection": ""}, timeout=10)
     assert unauthenticated.status_code == 401
 
-    await ok(emulator, "DELETE", path)
-    canceled = await call(emulator, "POST", path, **{"pause_collection[behavior]": "void"})
+    await sandbox_ok(emulator, "DELETE", path)
+    canceled = await sandbox_call(emulator, "POST", path, **{"pause_collection[behavior]": "void"})
     assert canceled.status_code == 400
     assert "canceled" in canceled.json()["error"]["message"]

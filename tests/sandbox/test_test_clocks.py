@@ -17,14 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from sandbox import test_clocks
 from stripe_provider.adapter import STRIPE_API_VERSION
-from stripe_provider.signatures import verify_webhook
 from tests.support.aliases import LocalStripeFactory
-from tests.support.localstripe import BASIC_AUTH, create_plan, create_test_card
-from tests.support.net import free_port
+from tests.support.localstripe import create_plan, create_test_card
+from tests.support.sandbox_events import EventCollector, collecting_events, sandbox_call, sandbox_ok
 
 SECRET = "whsec_test_clocks_test"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stripe" / "fixtures.json"
@@ -46,60 +44,16 @@ DECLINING_CARD = "4000000000000341"  # attaches; every charge fails (Stripe's "c
 THREE_D_SECURE_CARD = "4000002500003155"  # off-session charges need authentication
 
 
-class Receiver:
-    """A webhook endpoint: the events it got, verified with `SECRET`."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.arrived = asyncio.Condition()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        event = verify_webhook(await request.read(), request.headers["Stripe-Signature"], [SECRET])
-        async with self.arrived:
-            self.events.append(dict(event))
-            self.arrived.notify_all()
-        return web.Response(status=200)
-
-    def of(self, event_type: str, object_id: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == event_type and e["data"]["object"]["id"] == object_id]
-
-    async def wait_for(self, event_type: str, object_id: str, count: int = 1, timeout: float = 10) -> dict[str, Any]:
-        async with self.arrived:
-            await asyncio.wait_for(self.arrived.wait_for(lambda: len(self.of(event_type, object_id)) >= count), timeout)
-        return self.of(event_type, object_id)[count - 1]
-
-
 @pytest_asyncio.fixture
-async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
-    got = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", got.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield got, f"http://127.0.0.1:{port}/hook"
-    finally:
-        await runner.cleanup()
-
-
-async def _call(url: str, method: str, path: str, data: dict[str, Any] | None = None) -> httpx.Response:
-    async with httpx.AsyncClient(auth=BASIC_AUTH, timeout=10) as client:
-        return await client.request(method, f"{url}{path}", data=data)
-
-
-async def _ok(url: str, method: str, path: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer = await _call(url, method, path, data)
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+async def receiver() -> AsyncIterator[tuple[EventCollector, str]]:
+    async with collecting_events(SECRET) as got:
+        yield got, got.url
 
 
 async def _ready(url: str, clock_id: str, timeout: float = 10) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        clock = await _ok(url, "GET", f"/v1/test_helpers/test_clocks/{clock_id}")
+        clock = await sandbox_ok(url, "GET", f"/v1/test_helpers/test_clocks/{clock_id}")
         if clock["status"] == "ready" or time.monotonic() > deadline:
             return clock
         await asyncio.sleep(0.05)
@@ -107,18 +61,22 @@ async def _ready(url: str, clock_id: str, timeout: float = 10) -> dict[str, Any]
 
 async def _card(url: str, customer: str, number: str) -> str:
     card = await asyncio.to_thread(create_test_card, url, number)
-    await _ok(url, "POST", f"/v1/payment_methods/{card}/attach", {"customer": customer})
-    await _ok(url, "POST", f"/v1/customers/{customer}", {"invoice_settings[default_payment_method]": card})
+    await sandbox_ok(url, "POST", f"/v1/payment_methods/{card}/attach", {"customer": customer})
+    await sandbox_ok(url, "POST", f"/v1/customers/{customer}", {"invoice_settings[default_payment_method]": card})
     return card
 
 
 async def _subscribed_on_clock(url: str, now: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A clock at `now`, a customer on it with a good default card, and an active monthly subscription."""
-    clock = await _ok(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": str(now), "name": "Renewal"})
-    customer = await _ok(url, "POST", "/v1/customers", {"email": "clocked@example.com", "test_clock": clock["id"]})
+    clock = await sandbox_ok(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": str(now), "name": "Renewal"})
+    customer = await sandbox_ok(
+        url, "POST", "/v1/customers", {"email": "clocked@example.com", "test_clock": clock["id"]}
+    )
     await _card(url, customer["id"], "4242424242424242")
     plan = await asyncio.to_thread(create_plan, url, 1900)
-    subscription = await _ok(url, "POST", "/v1/subscriptions", {"customer": customer["id"], "items[0][plan]": plan})
+    subscription = await sandbox_ok(
+        url, "POST", "/v1/subscriptions", {"customer": customer["id"], "items[0][plan]": plan}
+    )
     assert subscription["status"] == "active", subscription
     return clock, customer, subscription
 
@@ -136,7 +94,7 @@ def test_a_new_clock_has_stripes_documented_shape_and_invoices_carry_the_dunning
 
 @pytest.mark.timeout(60)
 async def test_a_renewal_with_a_declining_card_starts_dunning_and_a_good_card_ends_it(
-    localstripe_factory: LocalStripeFactory, receiver: tuple[Receiver, str]
+    localstripe_factory: LocalStripeFactory, receiver: tuple[EventCollector, str]
 ) -> None:
     got, hook_url = receiver
     emulator = localstripe_factory()
@@ -150,17 +108,19 @@ async def test_a_renewal_with_a_declining_card_starts_dunning_and_a_good_card_en
     await _card(url, customer["id"], DECLINING_CARD)
 
     target = now + 32 * DAY
-    advancing = await _ok(url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": target})
+    advancing = await sandbox_ok(
+        url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": target}
+    )
     assert advancing["status"] == "advancing"
     assert advancing["status_details"] == {"advancing": {"target_frozen_time": target}}
     ready = await _ready(url, clock["id"])
     assert (ready["status"], ready["frozen_time"]) == ("ready", target)
     assert (await got.wait_for("test_helpers.test_clock.ready", clock["id"]))["api_version"] == STRIPE_API_VERSION
 
-    renewed = await _ok(url, "GET", f"/v1/subscriptions/{subscription['id']}")
+    renewed = await sandbox_ok(url, "GET", f"/v1/subscriptions/{subscription['id']}")
     assert renewed["status"] == "past_due"
     assert renewed["current_period_start"] == period_end and renewed["current_period_end"] > period_end
-    invoice = await _ok(url, "GET", f"/v1/invoices/{renewed['latest_invoice']}")
+    invoice = await sandbox_ok(url, "GET", f"/v1/invoices/{renewed['latest_invoice']}")
     assert invoice["id"] != subscription["latest_invoice"]
     assert (invoice["status"], invoice["attempt_count"], invoice["attempted"]) == ("open", 1, True)
     assert invoice["billing_reason"] == "subscription_cycle" and invoice["test_clock"] == clock["id"]
@@ -175,40 +135,42 @@ async def test_a_renewal_with_a_declining_card_starts_dunning_and_a_good_card_en
     intent_failed = await got.wait_for("payment_intent.payment_failed", invoice["payment_intent"])
     error = intent_failed["data"]["object"]["last_payment_error"]
     assert (error["type"], error["code"], error["decline_code"]) == ("card_error", "card_declined", "generic_decline")
-    charge = await _ok(url, "GET", f"/v1/charges/{error['charge']}")
+    charge = await sandbox_ok(url, "GET", f"/v1/charges/{error['charge']}")
     assert charge["outcome"]["reason"] == "generic_decline" and charge["status"] == "failed"
     updated = await got.wait_for("customer.subscription.updated", subscription["id"], count=2)
     assert updated["data"]["previous_attributes"] == {"status": "active"}
     assert updated["data"]["object"]["status"] == "past_due"
 
     # The schedule: the 2nd attempt 3 days after the 1st, the 3rd 5 days after that.
-    await _ok(url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": target + 3 * DAY})
+    await sandbox_ok(
+        url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": target + 3 * DAY}
+    )
     await _ready(url, clock["id"])
-    retried = await _ok(url, "GET", f"/v1/invoices/{invoice['id']}")
+    retried = await sandbox_ok(url, "GET", f"/v1/invoices/{invoice['id']}")
     assert (retried["status"], retried["attempt_count"]) == ("open", 2)
     assert retried["next_payment_attempt"] == period_end + 8 * DAY
     await got.wait_for("invoice.payment_failed", invoice["id"], count=2)
 
     # Another customer's card is refused; this customer's good card pays and ends the dunning.
-    other = await _ok(url, "POST", "/v1/customers", {"email": "other@example.com"})
+    other = await sandbox_ok(url, "POST", "/v1/customers", {"email": "other@example.com"})
     assert other["test_clock"] is None
     foreign = await _card(url, other["id"], "4242424242424242")
-    refused = await _call(url, "POST", f"/v1/invoices/{invoice['id']}/pay", {"payment_method": foreign})
+    refused = await sandbox_call(url, "POST", f"/v1/invoices/{invoice['id']}/pay", {"payment_method": foreign})
     assert refused.status_code == 400 and refused.json()["error"]["param"] == "payment_method"
     good = await asyncio.to_thread(create_test_card, url)
-    await _ok(url, "POST", f"/v1/payment_methods/{good}/attach", {"customer": customer["id"]})
-    paid = await _ok(url, "POST", f"/v1/invoices/{invoice['id']}/pay", {"payment_method": good})
+    await sandbox_ok(url, "POST", f"/v1/payment_methods/{good}/attach", {"customer": customer["id"]})
+    paid = await sandbox_ok(url, "POST", f"/v1/invoices/{invoice['id']}/pay", {"payment_method": good})
     assert (paid["status"], paid["attempt_count"], paid["next_payment_attempt"]) == ("paid", 3, None)
     await got.wait_for("invoice.paid", invoice["id"])
     back = await got.wait_for("customer.subscription.updated", subscription["id"], count=3)
     assert back["data"]["previous_attributes"] == {"status": "past_due"}
     assert back["data"]["object"]["status"] == "active"
-    assert (await _ok(url, "GET", f"/v1/subscriptions/{subscription['id']}"))["status"] == "active"
+    assert (await sandbox_ok(url, "GET", f"/v1/subscriptions/{subscription['id']}"))["status"] == "active"
 
 
 @pytest.mark.timeout(60)
 async def test_a_renewal_needing_authentication_asks_for_action(
-    localstripe_factory: LocalStripeFactory, receiver: tuple[Receiver, str]
+    localstripe_factory: LocalStripeFactory, receiver: tuple[EventCollector, str]
 ) -> None:
     got, hook_url = receiver
     emulator = localstripe_factory()
@@ -217,12 +179,14 @@ async def test_a_renewal_needing_authentication_asks_for_action(
     now = int(time.time())
     clock, customer, subscription = await _subscribed_on_clock(url, now)
     await _card(url, customer["id"], THREE_D_SECURE_CARD)
-    await _ok(url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": now + 32 * DAY})
+    await sandbox_ok(
+        url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": now + 32 * DAY}
+    )
     await _ready(url, clock["id"])
-    renewed = await _ok(url, "GET", f"/v1/subscriptions/{subscription['id']}")
-    invoice = await _ok(url, "GET", f"/v1/invoices/{renewed['latest_invoice']}")
+    renewed = await sandbox_ok(url, "GET", f"/v1/subscriptions/{subscription['id']}")
+    invoice = await sandbox_ok(url, "GET", f"/v1/invoices/{renewed['latest_invoice']}")
     assert (renewed["status"], invoice["status"], invoice["attempt_count"]) == ("past_due", "open", 1)
-    intent = await _ok(url, "GET", f"/v1/payment_intents/{invoice['payment_intent']}")
+    intent = await sandbox_ok(url, "GET", f"/v1/payment_intents/{invoice['payment_intent']}")
     assert intent["status"] == "requires_action" and intent["next_action"] is not None
     await got.wait_for("invoice.payment_action_required", invoice["id"])
     await got.wait_for("invoice.payment_failed", invoice["id"])
@@ -231,18 +195,22 @@ async def test_a_renewal_needing_authentication_asks_for_action(
 
 async def test_bad_clock_requests_are_refused_as_stripe_does(localstripe_factory: LocalStripeFactory) -> None:
     url = localstripe_factory().url
-    assert (await _call(url, "GET", "/v1/test_helpers/test_clocks/clock_unknown")).status_code == 404
-    assert (await _call(url, "POST", "/v1/test_helpers/test_clocks", {})).status_code == 400
-    assert (await _call(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": "soon"})).status_code == 400
-    clock = await _ok(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": "1700000000"})
+    assert (await sandbox_call(url, "GET", "/v1/test_helpers/test_clocks/clock_unknown")).status_code == 404
+    assert (await sandbox_call(url, "POST", "/v1/test_helpers/test_clocks", {})).status_code == 400
+    assert (await sandbox_call(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": "soon"})).status_code == 400
+    clock = await sandbox_ok(url, "POST", "/v1/test_helpers/test_clocks", {"frozen_time": "1700000000"})
     assert clock["name"] is None
-    backwards = await _call(url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": "1"})
+    backwards = await sandbox_call(
+        url, "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": "1"}
+    )
     assert backwards.status_code == 400 and backwards.json()["error"]["param"] == "frozen_time"
-    unknown = await _call(url, "POST", "/v1/customers", {"email": "x@example.com", "test_clock": "clock_unknown"})
+    unknown = await sandbox_call(
+        url, "POST", "/v1/customers", {"email": "x@example.com", "test_clock": "clock_unknown"}
+    )
     assert unknown.status_code == 404
-    listed = await _ok(url, "GET", "/v1/test_helpers/test_clocks")
+    listed = await sandbox_ok(url, "GET", "/v1/test_helpers/test_clocks")
     assert [c["id"] for c in listed["data"]] == [clock["id"]]
-    deleted = await _ok(url, "DELETE", f"/v1/test_helpers/test_clocks/{clock['id']}")
+    deleted = await sandbox_ok(url, "DELETE", f"/v1/test_helpers/test_clocks/{clock['id']}")
     assert deleted == {"id": clock["id"], "object": "test_helpers.test_clock", "deleted": True}
     async with httpx.AsyncClient(timeout=10) as anonymous:
         assert (await anonymous.get(f"{url}/v1/test_helpers/test_clocks")).status_code == 401
