@@ -1,0 +1,133 @@
+"""Issue 17, acceptance 5: the typed client examples in examples/ work against a real gateway.
+
+TypeScript (examples/typescript): its npm packages installed by `ensure_node_packages` (`npm ci`
+when missing or stale), the committed `src/generated/graphql.ts` equal to what GraphQL Code
+Generator makes from schema.graphql and examples/operations now (`--check`), `tsc --noEmit`
+(strict) clean, then the compiled example run against the session gateway. Python
+(examples/python): the committed ariadne-codegen package equal to a fresh generation, mypy
+--strict clean, then the example run the same way. Each run must exit 0 and print, last, the
+payment it made and the SUCCEEDED frame it received; the gateway is asked about that payment too.
+Without Node.js or npm the TypeScript tests fail; they never skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.localstripe import LocalStripe
+from tests.support.node import NodeUnavailableError, ensure_node_packages
+from tests.support.process import REPO_ROOT, clean_env
+
+EXAMPLES = REPO_ROOT / "examples"
+TYPESCRIPT = EXAMPLES / "typescript"
+RUN_TIMEOUT_SECONDS = 45.0
+
+PAYMENT = """
+query($id: ID!) { payment(id: $id) { id status amount currency customer { id } } }
+"""
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    """`node`, with examples/typescript's npm packages installed; fails, never skips."""
+    try:
+        return ensure_node_packages(TYPESCRIPT)
+    except NodeUnavailableError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def run_tool(args: list[str], cwd: Path, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run a build step; fail with its output when it exits non-zero."""
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(args)}` in {cwd} exited {result.returncode}\n--- stdout ---\n{result.stdout}"
+            f"\n--- stderr ---\n{result.stderr}",
+            pytrace=False,
+        )
+    return result
+
+
+async def run_example(args: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run an example to its end; assert exit 0 and return the JSON result it prints last."""
+    process = await asyncio.create_subprocess_exec(
+        *args, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_SECONDS)
+    except TimeoutError:
+        process.kill()
+        stdout, stderr = await process.communicate()
+        pytest.fail(f"{args} still running after {RUN_TIMEOUT_SECONDS} s:\n{stdout.decode()}\n{stderr.decode()}")
+    output = f"--- stdout ---\n{stdout.decode()}\n--- stderr ---\n{stderr.decode()}"
+    assert process.returncode == 0, f"{args} exited {process.returncode}\n{output}"
+    lines = stdout.decode().strip().splitlines()
+    assert lines, output
+    result: dict[str, Any] = json.loads(lines[-1])
+    assert any(line.startswith("frame: ") and line.endswith("-> SUCCEEDED") for line in lines), output
+    return result
+
+
+def example_env(gateway: GatewayProcess, api_key: str, localstripe: LocalStripe) -> dict[str, str]:
+    return clean_env(
+        {
+            "GATEWAY_URL": f"{gateway.url}/graphql",
+            "GATEWAY_API_KEY": api_key,
+            "SANDBOX_URL": localstripe.url,
+            "TIMEOUT_SECONDS": "25",
+        }
+    )
+
+
+async def assert_result(result: dict[str, Any], graphql: GraphQLClient) -> None:
+    """The example's result names a SUCCEEDED payment of its own customer, as the gateway says too."""
+    assert result["status"] == "SUCCEEDED", result
+    assert result["stripePaymentId"].startswith("pi_"), result
+    assert result["eventId"], result
+    body = await graphql.execute(PAYMENT, {"id": result["paymentId"]})
+    assert "errors" not in body, body
+    payment = body["data"]["payment"]
+    assert payment == {
+        "id": result["paymentId"],
+        "status": "SUCCEEDED",
+        "amount": 2000,
+        "currency": "usd",
+        "customer": {"id": result["customerId"]},
+    }, (payment, result)
+
+
+def test_typescript_generated_code_is_up_to_date(node: str) -> None:
+    result = subprocess.run(
+        [node, "node_modules/@graphql-codegen/cli/esm/bin.js", "--config", "codegen.ts", "--check"],
+        cwd=TYPESCRIPT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        "examples/typescript/src/generated/graphql.ts is stale: run `npm run codegen` in examples/typescript\n"
+        f"{result.stdout}{result.stderr}"
+    )
+
+
+def test_typescript_type_checks(node: str) -> None:
+    run_tool([node, "node_modules/typescript/bin/tsc", "--noEmit"], TYPESCRIPT)
+
+
+@pytest.mark.timeout(90)
+async def test_typescript_example_pays_and_hears_succeeded(
+    node: str, gateway: GatewayProcess, api_key: str, localstripe: LocalStripe, graphql: GraphQLClient
+) -> None:
+    run_tool([node, "node_modules/typescript/bin/tsc", "--project", "tsconfig.build.json"], TYPESCRIPT)
+    result = await run_example([node, "dist/main.js"], TYPESCRIPT, example_env(gateway, api_key, localstripe))
+    assert result["readBackStatus"] in {"SUCCEEDED", "PROCESSING"}, result
+    await assert_result(result, graphql)
