@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ from tests.support.process import REPO_ROOT, clean_env
 
 EXAMPLES = REPO_ROOT / "examples"
 TYPESCRIPT = EXAMPLES / "typescript"
+PYTHON = EXAMPLES / "python"
+CODEGEN = PYTHON / "codegen"
+GENERATED = PYTHON / "billing_client"
 RUN_TIMEOUT_SECONDS = 45.0
 
 PAYMENT = """
@@ -129,5 +134,50 @@ async def test_typescript_example_pays_and_hears_succeeded(
 ) -> None:
     run_tool([node, "node_modules/typescript/bin/tsc", "--project", "tsconfig.build.json"], TYPESCRIPT)
     result = await run_example([node, "dist/main.js"], TYPESCRIPT, example_env(gateway, api_key, localstripe))
+    assert result["readBackStatus"] in {"SUCCEEDED", "PROCESSING"}, result
+    await assert_result(result, graphql)
+
+
+def generated_files(package: Path) -> dict[str, bytes]:
+    return {path.relative_to(package).as_posix(): path.read_bytes() for path in sorted(package.rglob("*.py"))}
+
+
+def test_python_generated_code_is_up_to_date(tmp_path: Path) -> None:
+    """ariadne-codegen (pinned by examples/python/codegen/uv.lock) on a copy of its inputs: the committed package."""
+    uv = shutil.which("uv")
+    assert uv is not None, "`uv` is not on PATH: it runs the pinned ariadne-codegen (pip install uv)"
+    # The same layout as in the repo, so the config's relative paths (and the generated `# Source:` lines) agree.
+    shutil.copy(REPO_ROOT / "schema.graphql", tmp_path / "schema.graphql")
+    shutil.copytree(EXAMPLES / "operations", tmp_path / "examples" / "operations")
+    codegen = tmp_path / "examples" / "python" / "codegen"
+    codegen.mkdir(parents=True)
+    shutil.copy(CODEGEN / "pyproject.toml", codegen / "pyproject.toml")
+    run_tool(
+        [uv, "run", "--locked", "--project", str(CODEGEN), "ariadne-codegen", "--config", "pyproject.toml"],
+        codegen,
+    )
+    fresh = generated_files(tmp_path / "examples" / "python" / "billing_client")
+    committed = generated_files(GENERATED)
+    assert fresh.keys() == committed.keys(), (
+        "examples/python/billing_client is stale: run `uv run --locked ariadne-codegen` in examples/python/codegen"
+    )
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, (
+        f"stale generated modules {stale}: run `uv run --locked ariadne-codegen` in examples/python/codegen"
+    )
+
+
+def test_python_example_type_checks() -> None:
+    """The example and the generated package it imports, under mypy --strict (examples/ is outside mypy's packages)."""
+    run_tool([sys.executable, "-m", "mypy", "--strict", "examples/python/pay_and_watch.py"], REPO_ROOT)
+
+
+@pytest.mark.timeout(90)
+async def test_python_example_pays_and_hears_succeeded(
+    gateway: GatewayProcess, api_key: str, localstripe: LocalStripe, graphql: GraphQLClient
+) -> None:
+    result = await run_example(
+        [sys.executable, str(PYTHON / "pay_and_watch.py")], REPO_ROOT, example_env(gateway, api_key, localstripe)
+    )
     assert result["readBackStatus"] in {"SUCCEEDED", "PROCESSING"}, result
     await assert_result(result, graphql)
