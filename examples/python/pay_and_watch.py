@@ -32,6 +32,7 @@ from billing_client import (
     CreateCustomerInput,
     CreatePaymentInput,
     GraphQLClientError,
+    GraphQLClientHttpError,
     PaymentStatus,
 )
 from billing_client.payment_status_changed import PaymentStatusChangedPaymentStatusChanged as StatusEvent
@@ -208,6 +209,14 @@ async def run(config: Settings) -> dict[str, object]:
         }
 
 
+def describe(exc: BaseException) -> str:
+    """The error for a reader: an HTTP error with the gateway's answer (a problem+json body)."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, GraphQLClientHttpError):
+        text += f": {getattr(exc.response, 'text', '')[:300]}"
+    return text
+
+
 def main() -> int:
     try:
         config = settings(os.environ)
@@ -217,7 +226,7 @@ def main() -> int:
     try:
         result = asyncio.run(run(config))
     except (ExampleError, GraphQLClientError, httpx.HTTPError, OSError) as exc:
-        print(f"failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"failed: {describe(exc)}", file=sys.stderr)
         return 1
     print(json.dumps(result), flush=True)
     return 0
