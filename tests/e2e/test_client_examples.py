@@ -7,6 +7,7 @@ Generator makes from schema.graphql and examples/operations now (`--check`), `ts
 (examples/python): the committed ariadne-codegen package equal to a fresh generation, mypy
 --strict clean, then the example run the same way. Each run must exit 0 and print, last, the
 payment it made and the SUCCEEDED frame it received; the gateway is asked about that payment too.
+Without a key an example exits 2, with a refused one 1, the reason on stderr.
 Without Node.js or npm the TypeScript tests fail; they never skip.
 """
 
@@ -128,12 +129,22 @@ def test_typescript_type_checks(node: str) -> None:
     run_tool([node, "node_modules/typescript/bin/tsc", "--noEmit"], TYPESCRIPT)
 
 
+@pytest.fixture(scope="module")
+def typescript_example(node: str) -> list[str]:
+    """The command running the TypeScript example, compiled by `tsc` (strict) into examples/typescript/dist."""
+    run_tool([node, "node_modules/typescript/bin/tsc", "--project", "tsconfig.build.json"], TYPESCRIPT)
+    return [node, str(TYPESCRIPT / "dist" / "main.js")]
+
+
 @pytest.mark.timeout(90)
 async def test_typescript_example_pays_and_hears_succeeded(
-    node: str, gateway: GatewayProcess, api_key: str, localstripe: LocalStripe, graphql: GraphQLClient
+    typescript_example: list[str],
+    gateway: GatewayProcess,
+    api_key: str,
+    localstripe: LocalStripe,
+    graphql: GraphQLClient,
 ) -> None:
-    run_tool([node, "node_modules/typescript/bin/tsc", "--project", "tsconfig.build.json"], TYPESCRIPT)
-    result = await run_example([node, "dist/main.js"], TYPESCRIPT, example_env(gateway, api_key, localstripe))
+    result = await run_example(typescript_example, TYPESCRIPT, example_env(gateway, api_key, localstripe))
     assert result["readBackStatus"] in {"SUCCEEDED", "PROCESSING"}, result
     await assert_result(result, graphql)
 
@@ -181,3 +192,25 @@ async def test_python_example_pays_and_hears_succeeded(
     )
     assert result["readBackStatus"] in {"SUCCEEDED", "PROCESSING"}, result
     await assert_result(result, graphql)
+
+
+@pytest.mark.parametrize("language", ["typescript", "python"])
+async def test_examples_fail_with_the_reason(
+    language: str, request: pytest.FixtureRequest, gateway: GatewayProcess, localstripe: LocalStripe
+) -> None:
+    """Exit 2 without a key, 1 with a key the gateway refuses; each time the reason on stderr."""
+    if language == "typescript":
+        command: list[str] = request.getfixturevalue("typescript_example")
+    else:
+        command = [sys.executable, str(PYTHON / "pay_and_watch.py")]
+    env = example_env(gateway, "bgk_not-a-key", localstripe)
+    for expected, variables, reason in [
+        (2, {**env, "GATEWAY_API_KEY": ""}, "GATEWAY_API_KEY is not set"),
+        (1, env, "unknown API key"),
+    ]:
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=REPO_ROOT, env=variables, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT_SECONDS)
+        assert process.returncode == expected, (process.returncode, stdout, stderr)
+        assert reason in stderr.decode(), stderr.decode()
