@@ -39,6 +39,7 @@ from billing.revocations import purge_expired_sessions
 from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
 from gateway.graphiql import page as graphiql_page
+from gateway.graphiql import static_route as graphiql_static_route
 from gateway.graphql_metrics import with_graphql_metrics
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
@@ -232,6 +233,8 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         Route("/health/ready", make_ready(settings, stripe, sandbox_token=sandbox_token)),
         # Open like /health: counts and timings only (see base.metrics).
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        # GraphiQL's scripts and styles, served by the gateway as the page is (outside production only).
+        *([] if settings.is_production else [graphiql_static_route()]),
     ]
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
     return Starlette(
