@@ -29,9 +29,10 @@ from starlette.staticfiles import StaticFiles
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "graphiql_static"
 STATIC_PATH: Final = "/graphiql/static"
-CDN: Final = "https://unpkg.com/"
-"""Where strawberry's template loads React and GraphiQL from; the gateway serves the same files itself."""
-_ASSET: Final = re.compile(r'(?:src|href)="' + re.escape(CDN) + r'(?P<path>[^"]+)"\s+integrity="(?P<sri>[^"]+)"')
+CDN_ASSET: Final = re.compile(
+    r'(?P<attribute>src|href)="https://[^/"]+/(?P<path>[^"]+)"(?P<between>\s+)integrity="(?P<sri>[^"]+)"'
+)
+"""A script or stylesheet strawberry's template loads from a CDN, with its digest (the gateway serves the file)."""
 _REMOTE: Final = re.compile(r'(?:src|href)="(?:https?:)?//')
 
 PLACEHOLDER_HEADERS: Final = json.dumps({"Authorization": "Bearer <your API key>"}, indent=2)
@@ -102,17 +103,17 @@ def static_route() -> Mount:
 def _local_assets(template: str) -> str:
     """The template with each CDN address replaced by the gateway's copy, checked against the manifest."""
     digests = asset_digests()
-    found = list(_ASSET.finditer(template))
+    found = list(CDN_ASSET.finditer(template))
     if not found:
         raise RuntimeError("strawberry's GraphiQL template changed: no CDN script or stylesheet with integrity")
     for match in found:
         path, sri = match["path"], match["sri"]
         if digests.get(path) != sri:
             raise RuntimeError(
-                f"strawberry's GraphiQL template names {CDN}{path} ({sri}), which gateway/graphiql_static/ "
+                f"strawberry's GraphiQL template names {path} ({sri}), which gateway/graphiql_static/ "
                 "does not hold: update tools/graphiql-assets/package.json and run its copy.mjs"
             )
-    local = template.replace(CDN, STATIC_PATH + "/")
+    local = CDN_ASSET.sub(rf'\g<attribute>="{STATIC_PATH}/\g<path>"\g<between>integrity="\g<sri>"', template)
     if _REMOTE.search(local):
         raise RuntimeError("strawberry's GraphiQL template loads something from another host")
     return local
