@@ -46,6 +46,7 @@ from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttp
 from gateway.metrics_endpoint import metrics_endpoint, register_collectors
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
+from runtime.graphql_response import GraphQLResponseMedia
 from schema import build_schema
 from stripe_provider.adapter import StripeAdapter
 from tasks.broker import LoopEnqueuer
@@ -82,8 +83,8 @@ class SocketContext(Context):
     """The `connection_init` payload (strawberry sets it before calling `on_ws_connect`)."""
 
 
-class GatewayGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with the gateway's typed context."""
+class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
+    """Strawberry's ASGI view with the gateway's typed context (and `application/graphql-response+json`)."""
 
     # A shared subscription result's JSON is encoded once for all its sockets (see gateway.ws).
     graphql_transport_ws_handler_class = GatewayTransportWSHandler
