@@ -17,10 +17,38 @@ from playwright.async_api import Browser, Page, Request, WebSocket
 
 from tests.support.browser import artifact_path
 from tests.support.gateway import GatewayProcess
+from tests.support.graphql import GraphQLClient
+from tests.support.operations import create_customer
 
 QUERY = "{ viewer { id } }"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOAD_TIMEOUT_MS = 30_000
+
+
+async def _open_with_key(page: Page, gateway: GatewayProcess, key: str) -> None:
+    """Open GraphiQL and put `key` into its Headers editor (prefilled with the placeholder), as a user pastes it."""
+    await page.goto(f"{gateway.url}/graphql", wait_until="load")
+    await page.locator(".graphiql-query-editor .CodeMirror").wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+    await page.get_by_role("button", name="Headers").click()
+    await page.locator(".graphiql-editor-tool .CodeMirror").filter(has_text="Authorization").click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(json.dumps({"Authorization": f"Bearer {key}"}))
+    assert key in await page.evaluate(
+        "[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')]"
+        ".map(element => element.CodeMirror.getValue()).join('\\n')"
+    )
+
+
+async def _query_taken(page: Page) -> None:
+    """Wait until GraphiQL has taken the query editor's text (parsed it; the page then mirrors it into `?q=`).
+
+    Its change handler is debounced: a run clicked before it fires would send the previous document.
+    """
+    await page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('q') ==="
+        " document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()",
+        timeout=LOAD_TIMEOUT_MS,
+    )
 
 
 async def _editor_value(page: Page, selector: str) -> str:
@@ -51,28 +79,16 @@ async def test_graphiql_runs_a_query_offline(browser: Browser, gateway: GatewayP
     page.on("websocket", on_socket)
     started = time.monotonic()
     try:
-        await page.goto(f"{gateway.url}/graphql", wait_until="load")
-        query_editor = page.locator(".graphiql-query-editor .CodeMirror")
-        await query_editor.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
-
-        # The Headers editor: prefilled with the placeholder; the key replaces it, as a user pastes it.
-        await page.get_by_role("button", name="Headers").click()
-        headers_editor = page.locator(".graphiql-editor-tool .CodeMirror").filter(has_text="Authorization")
-        await headers_editor.click()
-        await page.keyboard.press("Control+A")
-        await page.keyboard.insert_text(json.dumps({"Authorization": f"Bearer {api_key}"}))
-        assert api_key in await page.evaluate(
-            "[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')]"
-            ".map(element => element.CodeMirror.getValue()).join('\\n')"
-        )
+        await _open_with_key(page, gateway, api_key)
 
         # The query, typed key by key into the query editor.
-        await query_editor.click()
+        await page.locator(".graphiql-query-editor .CodeMirror").click()
         await page.keyboard.press("Control+A")
         await page.keyboard.press("Delete")
         await page.keyboard.type(QUERY)
         await page.keyboard.press("Escape")  # closes the autocomplete list, if open
         assert " ".join((await _editor_value(page, ".graphiql-query-editor")).split()) == QUERY
+        await _query_taken(page)
 
         await page.locator(".graphiql-execute-button").click()
         await page.wait_for_function(
@@ -95,3 +111,45 @@ async def test_graphiql_runs_a_query_offline(browser: Browser, gateway: GatewayP
     assert not remote, f"the page reached other hosts: {remote}"
     assert any("/graphiql/static/graphiql@" in url for url in requests), requests
     assert not failed, f"requests that failed (an integrity mismatch fails here too): {failed}"
+
+
+SUBSCRIPTION = 'subscription { events(types: ["customer.created"]) { type objectId } }'
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_graphiql_subscribes_over_the_gateways_websocket(
+    browser: Browser, gateway: GatewayProcess, admin_api_key: str, graphql: GraphQLClient
+) -> None:
+    """GraphiQL's bundled graphql-ws client: the key goes in `connection_init`, an event reaches the response pane.
+
+    `events` is for admin keys; the customer is created with the read-write key of the `graphql` fixture.
+    """
+    page = await browser.new_page()
+    sockets: list[str] = []
+
+    def on_socket(socket: WebSocket) -> None:
+        sockets.append(socket.url)
+
+    page.on("websocket", on_socket)
+    try:
+        await _open_with_key(page, gateway, admin_api_key)
+        await page.locator(".graphiql-query-editor .CodeMirror").click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.insert_text(SUBSCRIPTION)
+        await _query_taken(page)
+        await page.locator(".graphiql-execute-button").click()
+        # The feed replays from the oldest event, then goes live: the new customer's event comes either way.
+        customer = await create_customer(graphql)
+        await page.wait_for_function(
+            "id => { const pane = document.querySelector('.graphiql-response .CodeMirror');"
+            " return pane !== null && pane.CodeMirror.getValue().includes(id); }",
+            arg=customer["id"],
+            timeout=LOAD_TIMEOUT_MS,
+        )
+        pane = await _editor_value(page, ".graphiql-response")
+        await page.get_by_role("button", name="Variables").click()  # the screenshot shows no key
+    finally:
+        await page.screenshot(path=str(artifact_path("graphiql-subscription.png")), full_page=True)
+        await page.close()
+    assert '"customer.created"' in pane, pane
+    assert [urlsplit(url).hostname for url in sockets] == ["127.0.0.1"], sockets
