@@ -105,3 +105,18 @@ async def test_an_executed_request_is_200_with_data(gateway: GatewayProcess, api
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == f"{RESPONSE_JSON}; charset=utf-8"
     assert answer.json() == {"data": {"viewer": None}}
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_plain_http_is_refused(gateway: GatewayProcess, api_key: str, method: str) -> None:
+    """A subscription streams (WebSocket); in one HTTP answer it is a request error, not an INTERNAL crash."""
+    query = "subscription { paymentStatusChanged { status } }"
+    headers = {"Authorization": f"Bearer {api_key}", "Accept": RESPONSE_JSON}
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        if method == "POST":
+            answer = await http.post("/graphql", json={"query": query}, headers=headers)
+        else:
+            answer = await http.get("/graphql", params={"query": query}, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == f"subscriptions are not allowed when using {method}", answer.text
