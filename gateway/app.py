@@ -39,12 +39,14 @@ from billing.revocations import purge_expired_sessions
 from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
 from gateway.graphiql import page as graphiql_page
+from gateway.graphiql import static_route as graphiql_static_route
 from gateway.graphql_metrics import with_graphql_metrics
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
 from gateway.metrics_endpoint import metrics_endpoint, register_collectors
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
+from runtime.graphql_response import GraphQLResponseMedia
 from schema import build_schema
 from stripe_provider.adapter import StripeAdapter
 from tasks.broker import LoopEnqueuer
@@ -81,8 +83,8 @@ class SocketContext(Context):
     """The `connection_init` payload (strawberry sets it before calling `on_ws_connect`)."""
 
 
-class GatewayGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with the gateway's typed context."""
+class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
+    """Strawberry's ASGI view with the gateway's typed context (and `application/graphql-response+json`)."""
 
     # A shared subscription result's JSON is encoded once for all its sockets (see gateway.ws).
     graphql_transport_ws_handler_class = GatewayTransportWSHandler
@@ -232,6 +234,8 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         Route("/health/ready", make_ready(settings, stripe, sandbox_token=sandbox_token)),
         # Open like /health: counts and timings only (see base.metrics).
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        # GraphiQL's scripts and styles, served by the gateway as the page is (outside production only).
+        *([] if settings.is_production else [graphiql_static_route()]),
     ]
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
     return Starlette(

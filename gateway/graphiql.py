@@ -8,12 +8,32 @@ The placeholder is not a credential: the page holds no data.
 
 Strawberry's template is edited at fixed anchors; `page` raises when one is missing, so a
 strawberry upgrade that moves them fails the GraphiQL test instead of serving an unprefilled page.
+
+The page loads nothing from another host: every CDN address in strawberry's template becomes
+`/graphiql/static/<package>@<version>/<file>`, served from `gateway/graphiql_static/` (copied by
+`tools/graphiql-assets/copy.mjs`, listed with their sha384 in its MANIFEST.json). `page` raises
+when the template names a file the manifest lacks, or one whose `integrity` differs from the copy's
+digest; the browser checks `integrity` again on every load (docs/decisions/0058-graphiql-assets.md).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Final
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+STATIC_DIR: Final = Path(__file__).resolve().parent / "graphiql_static"
+STATIC_PATH: Final = "/graphiql/static"
+CDN_ASSET: Final = re.compile(
+    r'(?P<attribute>src|href)="https://[^/"]+/(?P<path>[^"]+)"(?P<between>\s+)integrity="(?P<sri>[^"]+)"'
+)
+"""A script or stylesheet strawberry's template loads from a CDN, with its digest (the gateway serves the file)."""
+_REMOTE: Final = re.compile(r'(?:src|href)="(?:https?:)?//')
 
 PLACEHOLDER_HEADERS: Final = json.dumps({"Authorization": "Bearer <your API key>"}, indent=2)
 
@@ -61,8 +81,47 @@ _EDIT_ANCHOR: Final = "          setHeaders(newHeaders);\n"
 _EDIT: Final = "          setHeaders(newHeaders);\n          editedHeaders = newHeaders;\n"
 
 
+@cache
+def manifest() -> dict[str, Any]:
+    """gateway/graphiql_static/MANIFEST.json: per package its version, licence file and files' sha384."""
+    loaded: dict[str, Any] = json.loads((STATIC_DIR / "MANIFEST.json").read_text())
+    return loaded
+
+
+def asset_digests() -> dict[str, str]:
+    """Each served file (its path under `STATIC_PATH`) and its `sha384-…` digest, from the manifest."""
+    return {
+        path: entry["sha384"] for package in manifest()["packages"].values() for path, entry in package["files"].items()
+    }
+
+
+def static_route() -> Mount:
+    """The page's scripts and styles at `STATIC_PATH` (mounted outside production only, as the page is)."""
+    return Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="graphiql-static")
+
+
+def _local_assets(template: str) -> str:
+    """The template with each CDN address replaced by the gateway's copy, checked against the manifest."""
+    digests = asset_digests()
+    found = list(CDN_ASSET.finditer(template))
+    if not found:
+        raise RuntimeError("strawberry's GraphiQL template changed: no CDN script or stylesheet with integrity")
+    for match in found:
+        path, sri = match["path"], match["sri"]
+        if digests.get(path) != sri:
+            raise RuntimeError(
+                f"strawberry's GraphiQL template names {path} ({sri}), which gateway/graphiql_static/ "
+                "does not hold: update tools/graphiql-assets/package.json and run its copy.mjs"
+            )
+    local = CDN_ASSET.sub(rf'\g<attribute>="{STATIC_PATH}/\g<path>"\g<between>integrity="\g<sri>"', template)
+    if _REMOTE.search(local):
+        raise RuntimeError("strawberry's GraphiQL template loads something from another host")
+    return local
+
+
 def page(template: str) -> str:
-    """Strawberry's GraphiQL `template` with the gateway's header prefill and note."""
+    """Strawberry's GraphiQL `template` with local assets, the gateway's header prefill and note."""
+    template = _local_assets(template)
     edits = (
         (_WELCOME_ANCHOR, _WELCOME_ANCHOR + _WELCOME),
         (_FETCHER_ANCHOR, f"      const PLACEHOLDER_HEADERS = {json.dumps(PLACEHOLDER_HEADERS)};\n" + _FETCHER),

@@ -123,6 +123,8 @@ class GraphQLHttpGate:
             return problem(scope, 400, "the body must be one JSON object (batching is off)"), b""
         if not isinstance(parsed.get("query"), str):
             return problem(scope, 400, "the body needs a `query` string"), b""
+        if not isinstance(parsed.get("operationName"), str | None):
+            return problem(scope, 400, "`operationName` must be a string or null"), b""
         return None, body
 
 

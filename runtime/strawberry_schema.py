@@ -2,7 +2,8 @@
 
 - `LeanSchema`: strawberry's `Schema` with `runtime.operation_hooks.LeanExtensionsRunner`, the
   execution context `SpecExecutionContext`, a hook refusing a request before it is parsed
-  (`refusal_before_parsing`), and a parse error raised by an extension answered as one.
+  (`refusal_before_parsing`), a parse error raised by an extension answered as one, and `execute`
+  refusing a subscription (it streams; executed as one result its root failed as `INTERNAL`).
 - `SpecExecutionContext`: never runs the first of several operations when the request names none.
 - `CachedValidation`: strawberry's `ValidationCache`, with graphql-core's `hide_suggestions`.
 - `LeanMaskErrors`: strawberry's `MaskErrors`, not checking results without errors.
@@ -20,9 +21,10 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -146,6 +148,28 @@ class LeanSchema(strawberry.Schema):
         It may also raise one of strawberry's request errors (`MissingQueryError`…).
         """
         return None
+
+    async def execute(  # strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """strawberry's, never with a subscription: one comes over a WebSocket or a streaming HTTP transport (`stream`).
+
+        strawberry allows one in a plain POST or GET, and graphql-core then resolved its root field
+        as a query's: an async generator where an object belongs, a masked `INTERNAL` error logged as a
+        crash. Refused instead, strawberry's `InvalidOperationTypeError` is a 400 over HTTP.
+        """
+        allowed = set(DEFAULT_ALLOWED_OPERATION_TYPES if allowed_operation_types is None else allowed_operation_types)
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(
+            query, variable_values, context_value, root_value, operation_name, allowed, operation_extensions
+        )
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]

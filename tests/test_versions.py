@@ -29,6 +29,7 @@ LEANING: dict[str, set[str]] = {
     "runtime.strawberry_schema": {"graphql-core", "strawberry-graphql"},
     "runtime.operation_hooks": {"strawberry-graphql"},
     "runtime.ws_results": {"strawberry-graphql"},
+    "runtime.graphql_response": {"graphql-core", "strawberry-graphql"},
     "runtime.selection": {"graphql-core"},
     "runtime.hydrate": {"tortoise-orm"},
     "runtime.dramatiq_redis": {"dramatiq", "redis"},

@@ -51,7 +51,10 @@ async def test_production_hides_the_schema_and_masks_crashes_over_http_and_webso
 
     async with httpx.AsyncClient(timeout=10) as client:
         page = await client.get(f"{gateway.url}/graphql", headers={"Accept": "text/html"})
+        # GraphiQL's own files are served outside production only, as the page is (issue 17).
+        script = await client.get(f"{gateway.url}/graphiql/static/react@18.2.0/umd/react.production.min.js")
     assert page.status_code in (400, 401, 404) and "graphiql" not in page.text.lower()
+    assert script.status_code == 404, script.text[:200]
 
     assert (await post(gateway, key, CUSTOMERS)).json() == {"data": {"customers": {"edges": []}}}
     connection = await asyncpg.connect(gateway.database_url)
