@@ -26,6 +26,12 @@ EventCursor: TypeAlias = Annotated[
         description="Only events after this cursor (an event's `sequence`, or an `endCursor`); none: from the oldest."
     ),
 ]
+LiveEventCursor: TypeAlias = Annotated[
+    str | None,
+    strawberry.argument(
+        description="First the events after this cursor (an event's `sequence`), then live ones; none: from now on."
+    ),
+]
 
 
 @strawberry.type(
@@ -99,7 +105,7 @@ class DomainEventConnection:
 
 
 async def live_events(
-    info: Info, after: EventCursor = None, types: EventTypesFilter = None
+    info: Info, after: LiveEventCursor = None, types: EventTypesFilter = None
 ) -> AsyncGenerator[DomainEvent, None]:
     """The outbox after `after` (from now on when none), then each new event as it commits (`live.outbox`)."""
     cursor = decode_sequence(after)
