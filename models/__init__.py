@@ -3,7 +3,7 @@
 from models.analytics import SubscriptionRevision
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
-from models.console_sessions import ConsoleSession
+from models.console import ConsoleSession
 from models.customers import Customer
 from models.discounts import Coupon, PromotionCode
 from models.disputes import Dispute

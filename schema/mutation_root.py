@@ -27,6 +27,7 @@ from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
 from schema.discounts import ApplyDiscountInput, RemoveDiscountInput
 from schema.disputes import SubmitDisputeEvidenceInput, SubmitDisputeEvidencePayload
+from schema.inbox_events import ReplayWebhookEventInput, ReplayWebhookEventPayload
 from schema.invoices import (
     FinalizeInvoiceInput,
     FinalizeInvoicePayload,
@@ -81,7 +82,6 @@ from schema.subscriptions import (
     UpdateSubscriptionPayload,
 )
 from schema.usage import RecordUsageBatchInput, RecordUsageInput, RecordUsagePayload
-from schema.webhook_inbox import ReplayWebhookEventInput, ReplayWebhookEventPayload
 from webhooks.inbox_replay import replay_webhook_event as replay_inbox_event
 
 

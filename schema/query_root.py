@@ -55,6 +55,7 @@ from schema.customers import Customer, nested_pages_asked
 from schema.discounts import CodeFilter, Coupon, PromotionActiveFilter, PromotionCode, ValidFilter
 from schema.disputes import Dispute
 from schema.enums import MeterStatus, status_filter, stripe_value
+from schema.inbox_events import WebhookInboxEvent, WebhookInboxStatus
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.outbox import DomainEventConnection, EventCursor, EventTypesFilter
@@ -66,7 +67,6 @@ from schema.prices import Price
 from schema.relay import Connection, Node
 from schema.subscriptions import Subscription, SubscriptionChangeInput
 from schema.usage import Meter
-from schema.webhook_inbox import WebhookInboxEvent, WebhookInboxStatus
 
 CHANGE_TO_PREVIEW = "The change to preview: what `updateSubscription` would be given."
 
