@@ -60,6 +60,7 @@ async def test_a_burst_of_1000_events_is_drawn_in_a_few_batches_and_keeps_200_ro
 
     def serve(ws: WebSocketRoute) -> None:
         sockets.append(ws)
+
         def on_message(message: str | bytes) -> None:
             parsed = json.loads(message)
             if parsed["type"] == "connection_init":
