@@ -295,6 +295,10 @@
         $("customer-view").replaceChildren();
         return;
       }
+      if (!currentCustomer || currentCustomer.id !== customer.id) {
+        refund = null;
+        $("refund-panel").hidden = true;
+      }
       currentCustomer = customer;
       setMessage("customer-message", `Found ${customer.email || customer.id}`);
       await renderCustomer(customer);

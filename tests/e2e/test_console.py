@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from tests.support.browser import artifact_path
 from tests.support.gateway import GatewayProcess
 from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
-from tests.support.operations import create_payment, customer_with_card
+from tests.support.operations import create_customer, create_payment, customer_with_card, new_key, payload_of
 from tests.support.outbox import webhook_applied
 from tests.support.webhook_load import customer_created, post_event
 
@@ -305,3 +306,50 @@ async def test_cookie_requests_need_the_csrf_header_and_sockets_our_origin(
     ) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await socket.recv())["type"] == "connection_ack"
+
+
+CREATE_ENDPOINT = """
+mutation($key: String!, $input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(idempotencyKey: $key, input: $input) { webhookEndpoint { id } userErrors { code } }
+}"""
+DELETE_ENDPOINT = """
+mutation($key: String!, $input: WebhookEndpointIdInput!) {
+  deleteWebhookEndpoint(idempotencyKey: $key, input: $input) { deletedWebhookEndpointId userErrors { code } }
+}"""
+DELIVERIES = "query($id: ID) { eventDeliveries(endpointId: $id) { id eventId status } }"
+
+
+async def test_an_outgoing_delivery_is_redelivered_from_the_page(
+    console: Page, graphql: GraphQLClient, admin_api_key: str
+) -> None:
+    """An endpoint nobody answers (port 9) gets a customer.created delivery; Redeliver adds a second one."""
+    created = await graphql.execute(
+        CREATE_ENDPOINT,
+        {"key": new_key(), "input": {"url": "http://127.0.0.1:9/hook", "eventTypes": ["customer.created"]}},
+        token=admin_api_key,
+    )
+    endpoint_id = payload_of(created, "createWebhookEndpoint")["webhookEndpoint"]["id"]
+    try:
+        await create_customer(graphql)
+        deadline = time.monotonic() + INBOX_DEADLINE_SECONDS
+        while not (await graphql.execute(DELIVERIES, {"id": endpoint_id}, token=admin_api_key))["data"][
+            "eventDeliveries"
+        ]:
+            assert time.monotonic() < deadline, "no delivery was made for the new customer"
+            await asyncio.sleep(POLL_SECONDS)
+
+        page = console
+        await page.goto("/console#webhooks")
+        await page.get_by_role("cell", name="http://127.0.0.1:9/hook").wait_for()
+        redeliver = page.get_by_role("button", name=re.compile(r"^Redeliver customer\.created")).first
+        await redeliver.click()
+        await page.locator("#delivery-message").filter(has_text="Redelivery queued").wait_for()
+        deliveries = (await graphql.execute(DELIVERIES, {"id": endpoint_id}, token=admin_api_key))["data"][
+            "eventDeliveries"
+        ]
+        assert len(deliveries) == 2 and len({d["eventId"] for d in deliveries}) == 1, deliveries
+    finally:
+        deleted = await graphql.execute(
+            DELETE_ENDPOINT, {"key": new_key(), "input": {"id": endpoint_id}}, token=admin_api_key
+        )
+        assert payload_of(deleted, "deleteWebhookEndpoint")["userErrors"] == []
