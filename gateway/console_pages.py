@@ -79,8 +79,8 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
     async def sign_in(request: Request) -> Response:
         if not same_origin(request.scope):
             return problem(request.scope, 403, "sign in from the console's own page")
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
+        body = await _bounded_body(request)
+        if body is None:
             return problem(request.scope, 413, f"the form is limited to {MAX_FORM_BYTES} bytes")
         key = (parse_qs(body.decode("utf-8", "replace")).get("api_key") or [""])[0]
         try:
@@ -102,8 +102,10 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
 
     async def sign_out(request: Request) -> Response:
         token = request.cookies.get(CONSOLE_COOKIE)
-        body = await request.body()
-        given = (parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace")).get("csrf") or [""])[0]
+        body = await _bounded_body(request)
+        if body is None:
+            return problem(request.scope, 413, f"the form is limited to {MAX_FORM_BYTES} bytes")
+        given = (parse_qs(body.decode("utf-8", "replace")).get("csrf") or [""])[0]
         if token:
             if not csrf_matches(settings, token, given):
                 return problem(request.scope, 403, "sign out from the console's own page (its CSRF token)")
@@ -118,6 +120,18 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
         Route("/console/signout", sign_out, methods=["POST"]),
         Mount("/console/assets", StaticFiles(directory=ASSETS), name="console-assets"),
     ]
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The form's body, or None past MAX_FORM_BYTES (read no further than that)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class ConsoleSocketOrigin:

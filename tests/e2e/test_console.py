@@ -353,3 +353,17 @@ async def test_an_outgoing_delivery_is_redelivered_from_the_page(
             DELETE_ENDPOINT, {"key": new_key(), "input": {"id": endpoint_id}}, token=admin_api_key
         )
         assert payload_of(deleted, "deleteWebhookEndpoint")["userErrors"] == []
+
+
+async def test_sign_in_refuses_foreign_origins_and_big_forms(gateway: GatewayProcess, admin_api_key: str) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
+        foreign = await http.post(
+            "/console/session", content=f"api_key={admin_api_key}", headers={**form, "Origin": "http://evil.example"}
+        )
+        assert foreign.status_code == 403 and "bg_console" not in foreign.cookies, foreign.text
+        assert foreign.headers["content-type"].startswith("application/problem+json")
+        big = await http.post("/console/session", content="api_key=" + "x" * 10_000, headers=form)
+        assert big.status_code == 413, big.text
+        signout = await http.post("/console/signout", content="csrf=wrong", headers=form)
+        assert signout.status_code == 303  # no session: nothing to end, back to the sign-in page
