@@ -265,12 +265,9 @@ async def wait_for_inbox(database_url: str, stripe_event_id: str, statuses: set[
 async def test_cookie_requests_need_the_csrf_header_and_sockets_our_origin(
     gateway: GatewayProcess, admin_api_key: str
 ) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
-        signed_in = await http.post(
-            "/console/session",
-            content=f"api_key={admin_api_key}",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        signed_in = await http.post("/console/session", content=f"api_key={admin_api_key}", headers=form)
         assert signed_in.status_code == 303, signed_in.text
         token = signed_in.cookies["bg_console"]
         query = {"query": "{ auditEvents(first: 1) { edges { cursor } } }"}
@@ -285,6 +282,8 @@ async def test_cookie_requests_need_the_csrf_header_and_sockets_our_origin(
         assert wrong.status_code == 403, wrong.text
         right = await http.post("/graphql", json=query, headers={"X-CSRF-Token": csrf})
         assert right.status_code == 200 and "errors" not in right.json(), right.text
+        foreign_signout = await http.post("/console/signout", content="csrf=wrong", headers=form)
+        assert foreign_signout.status_code == 403, foreign_signout.text
 
     ws_url = gateway.url.replace("http://", "ws://") + "/graphql"
     headers = {"Cookie": f"bg_console={token}"}
@@ -306,6 +305,14 @@ async def test_cookie_requests_need_the_csrf_header_and_sockets_our_origin(
     ) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await socket.recv())["type"] == "connection_ack"
+
+    # Sign-out with the page's token ends the session for every holder of the cookie.
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30, cookies={"bg_console": token}) as http:
+        out = await http.post("/console/signout", content=f"csrf={csrf}", headers=form)
+        assert out.status_code == 303, out.text
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30, cookies={"bg_console": token}) as http:
+        after = await http.post("/graphql", json=query, headers={"X-CSRF-Token": csrf})
+        assert after.status_code == 401, after.text
 
 
 CREATE_ENDPOINT = """
