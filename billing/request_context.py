@@ -31,6 +31,8 @@ class Context:
     """The HTTP response being prepared (status, headers); None on a WebSocket."""
     usage_dispatch: Callable[[list[UUID]], Awaitable[None]] | None = None
     """Hands new usage event ids to the forwarding actor (`tasks.usage`); None: the usage sweeper does."""
+    event_dispatch: Callable[[UUID, str], Awaitable[None]] | None = None
+    """Sends a Stripe inbox row (id, event type) to its worker (`replayWebhookEvent`); None: the sweeper does."""
 
     @property
     def result_sharing_key(self) -> Hashable | None:

@@ -9,7 +9,7 @@ import gc
 import logging
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
@@ -31,13 +31,15 @@ from base.problems import problem
 from base.rate_limit import RateLimiter
 from base.redis_names import RedisNames
 from base.settings import Settings, get_settings
-from billing.authentication import authenticate_bearer
+from billing.authentication import CONSOLE_COOKIE, authenticate_bearer, authenticate_console_cookie
+from billing.console_sessions import purge_expired_console_sessions
 from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from billing.loaders import Loaders
 from billing.request_context import Context
 from billing.revocations import purge_expired_sessions
 from billing.revocations import shutdown as stop_session_watch
 from gateway.access_log import HttpRequestMiddleware
+from gateway.console_pages import ConsoleSocketOrigin, console_routes
 from gateway.graphiql import page as graphiql_page
 from gateway.graphiql import static_route as graphiql_static_route
 from gateway.graphql_metrics import with_graphql_metrics
@@ -81,6 +83,8 @@ class SocketContext(Context):
 
     connection_params: dict[str, object] | None = None
     """The `connection_init` payload (strawberry sets it before calling `on_ws_connect`)."""
+    console_token: str | None = None
+    """The console's session cookie of the upgrade (its Origin checked: `ConsoleSocketOrigin`)."""
 
 
 class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
@@ -89,7 +93,9 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
     # A shared subscription result's JSON is encoded once for all its sockets (see gateway.ws).
     graphql_transport_ws_handler_class = GatewayTransportWSHandler
 
-    def __init__(self, settings: Settings, stripe: StripeAdapter) -> None:
+    def __init__(
+        self, settings: Settings, stripe: StripeAdapter, event_dispatch: Callable[[uuid.UUID, str], Awaitable[None]]
+    ) -> None:
         super().__init__(
             with_graphql_metrics(build_schema(settings)),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -98,6 +104,7 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
         )
         self.settings = settings
         self.stripe = stripe
+        self.event_dispatch = event_dispatch
         self.rate_limiter: RateLimiter | None = None
         """Set by the lifespan (its Redis client belongs to the server's loop)."""
         self.usage_dispatch: UsageDispatcher | None = None
@@ -118,6 +125,8 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
                 loaders=Loaders(),
                 request_id=_request_id(request),
                 rate_limiter=self.rate_limiter,
+                console_token=request.cookies.get(CONSOLE_COOKIE),
+                event_dispatch=self.event_dispatch,
             )
         return Context(
             principal=principal,
@@ -128,16 +137,22 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
             rate_limiter=self.rate_limiter,
             response=cast("Response", response),
             usage_dispatch=self.usage_dispatch,
+            event_dispatch=self.event_dispatch,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate `connection_init`'s `{"authorization": "Bearer …"}`; a bad one closes with 4403."""
         params = getattr(context, "connection_params", None) or {}
         header = params.get("authorization") or params.get("Authorization")
-        if not isinstance(header, str):
+        console_token = getattr(context, "console_token", None)
+        if not isinstance(header, str) and not console_token:
             raise ConnectionRejectionError({"reason": "missing authorization in connection_init payload"})
         try:
-            context.principal = _shared_principal(await authenticate_bearer(header))
+            if isinstance(header, str):
+                principal = await authenticate_bearer(header)
+            else:  # the operator console: its cookie, from its own origin (gateway.console_pages)
+                principal = await authenticate_console_cookie(console_token)
+            context.principal = _shared_principal(principal)
         except AuthenticationError:
             raise ConnectionRejectionError({"reason": "invalid token"}) from None
         return cast("UnsetType", UNSET)  # UNSET is typed Any
@@ -176,7 +191,7 @@ async def _purge_ledger_forever(settings: Settings) -> None:
             purged = await purge_expired(settings)
             if purged:
                 log.info("purged %d expired idempotency records", purged)
-            sessions = await purge_expired_sessions()
+            sessions = await purge_expired_sessions() + await purge_expired_console_sessions()
             if sessions:
                 log.info("purged %d customer sessions expired a day ago", sessions)
         except Exception:
@@ -188,9 +203,9 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
     settings = settings or get_settings()
     register_collectors()
     stripe = StripeAdapter(settings)
-    graphql = GatewayGraphQL(settings, stripe)
     # The receiver stores each verified event, then hands its row id to the broker.
     enqueuer = LoopEnqueuer(settings)
+    graphql = GatewayGraphQL(settings, stripe, enqueuer)
     webhooks = StripeWebhookEndpoint(settings.webhook_secrets, enqueue=enqueuer)
 
     @contextlib.asynccontextmanager
@@ -228,7 +243,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
             GraphQLHttpGate(graphql, ide_enabled=not settings.is_production, settings=settings),
             methods=None,
         ),
-        WebSocketRoute("/graphql", graphql),
+        WebSocketRoute("/graphql", ConsoleSocketOrigin(graphql)),
         Route("/webhooks/stripe", webhooks.handle, methods=["POST"]),
         Route("/health/live", live),
         Route("/health/ready", make_ready(settings, stripe, sandbox_token=sandbox_token)),
@@ -236,6 +251,7 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         # GraphiQL's scripts and styles, served by the gateway as the page is (outside production only).
         *([] if settings.is_production else [graphiql_static_route()]),
+        *console_routes(settings),
     ]
     known_paths = frozenset(route.path for route in routes if isinstance(route, Route))
     return Starlette(

@@ -21,10 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from base.db import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
 from base.error_codes import ErrorCode
-from base.principals import AuthenticationError
+from base.principals import AuthenticationError, Principal
 from base.problems import REQUEST_ID, ProblemResponse, problem, problem_body, request_id_of
-from base.settings import Settings
-from billing.authentication import authenticate_bearer
+from base.settings import Settings, get_settings
+from billing.authentication import CONSOLE_COOKIE, authenticate_bearer, authenticate_console_cookie
+from billing.console_sessions import csrf_matches
 
 MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 100
@@ -40,6 +41,12 @@ __all__ = [
     "service_unavailable_response",
 ]
 log = logging.getLogger("gateway.http")
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class CsrfError(Exception):
+    """A console-cookie request without its session's CSRF token (answered 403)."""
 
 
 class GraphQLHttpGate:
@@ -80,9 +87,12 @@ class GraphQLHttpGate:
             await refusal(scope, receive, send)
             return
         try:
-            principal = await authenticate_bearer(request.headers.get("authorization"), self.settings)
+            principal = await self._authenticate(request)
         except AuthenticationError as exc:
             await problem(scope, 401, str(exc), headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            return
+        except CsrfError as exc:
+            await problem(scope, 403, str(exc))(scope, receive, send)
             return
         body = b""
         if request.method == "POST":
@@ -95,6 +105,18 @@ class GraphQLHttpGate:
         scope.setdefault("state", {})["principal"] = principal
         with structlog.contextvars.bound_contextvars(principal=principal.ledger_scope):
             await self.app(scope, _replay(body) if request.method == "POST" else receive, _problem_answers(scope, send))
+
+    async def _authenticate(self, request: Request) -> Principal:
+        """The bearer token's principal; without one, the console cookie's, whose CSRF token must be echoed."""
+        header = request.headers.get("authorization")
+        cookie = request.cookies.get(CONSOLE_COOKIE)
+        if header or not cookie:
+            return await authenticate_bearer(header, self.settings)
+        principal = await authenticate_console_cookie(cookie)
+        # A cookie rides along on any request the browser makes: only the console's script can echo the token.
+        if not csrf_matches(self.settings or get_settings(), cookie, request.headers.get(CSRF_HEADER)):
+            raise CsrfError(f"a cookie-authenticated request needs the {CSRF_HEADER} header of its session")
+        return principal
 
     async def _read_body(self, request: Request) -> tuple[Response | None, bytes]:
         scope = request.scope

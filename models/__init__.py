@@ -3,6 +3,7 @@
 from models.analytics import SubscriptionRevision
 from models.api_keys import ApiKey
 from models.audit import AuditEntry
+from models.console import ConsoleSession
 from models.customers import Customer
 from models.discounts import Coupon, PromotionCode
 from models.disputes import Dispute
@@ -22,6 +23,7 @@ from models.usage import Meter, UsageEvent
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "ConsoleSession",
     "Coupon",
     "Customer",
     "CustomerSession",

@@ -27,6 +27,7 @@ from schema.context import Info
 from schema.customers import CreateCustomerInput, CreateCustomerPayload, UpdateCustomerInput, UpdateCustomerPayload
 from schema.discounts import ApplyDiscountInput, RemoveDiscountInput
 from schema.disputes import SubmitDisputeEvidenceInput, SubmitDisputeEvidencePayload
+from schema.inbox_events import ReplayWebhookEventInput, ReplayWebhookEventPayload
 from schema.invoices import (
     FinalizeInvoiceInput,
     FinalizeInvoicePayload,
@@ -81,6 +82,7 @@ from schema.subscriptions import (
     UpdateSubscriptionPayload,
 )
 from schema.usage import RecordUsageBatchInput, RecordUsageInput, RecordUsagePayload
+from webhooks.inbox_replay import replay_webhook_event as replay_inbox_event
 
 
 def mutation_call(info: Info, idempotency_key: str) -> MutationCall:
@@ -397,3 +399,15 @@ class Mutation:
         call = mutation_call(info, idempotency_key)
         data = await outgoing_webhooks.redeliver_event(info.context, call, input)
         return RedeliverEventPayload.from_snapshot(data)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Apply one Stripe inbox event again (like `billing-gateway webhooks replay <id>`): back to "
+        "`pending`, then to its worker (admin keys only).",
+    )
+    async def replay_webhook_event(
+        self, info: Info, idempotency_key: IdempotencyKey, input: MutationInput[ReplayWebhookEventInput]
+    ) -> ReplayWebhookEventPayload:
+        call = mutation_call(info, idempotency_key)
+        data = await replay_inbox_event(info.context, call, input)
+        return ReplayWebhookEventPayload.from_snapshot(data)

@@ -27,10 +27,12 @@ import resolvers.payments
 import resolvers.prices
 import resolvers.subscriptions
 import resolvers.usage
+import resolvers.webhook_inbox
 from base.error_codes import ErrorCode
 from base.ids import InvalidIdError
 
 # Revenue analytics (issue 16).
+from models import EventStatus
 from schema.analytics import BillingMetrics, MetricsInterval
 from schema.arguments import (
     ActiveFilter,
@@ -53,6 +55,7 @@ from schema.customers import Customer, nested_pages_asked
 from schema.discounts import CodeFilter, Coupon, PromotionActiveFilter, PromotionCode, ValidFilter
 from schema.disputes import Dispute
 from schema.enums import MeterStatus, status_filter, stripe_value
+from schema.inbox_events import WebhookInboxEvent, WebhookInboxStatus
 from schema.invoices import Invoice, InvoicePreview, SubscriptionChangePreview
 from schema.nodes import node_of
 from schema.outbox import DomainEventConnection, EventCursor, EventTypesFilter
@@ -232,9 +235,45 @@ class Query:
         after: After = None,
         principal: PrincipalFilter = None,
         operation: OperationFilter = None,
+        object_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only entries concerning this object (a global id).")
+        ] = None,
+        occurred_after: Annotated[
+            datetime | None, strawberry.argument(description="Only entries at or after this time.")
+        ] = None,
+        occurred_before: Annotated[
+            datetime | None, strawberry.argument(description="Only entries before this time.")
+        ] = None,
     ) -> Connection[AuditEvent]:
-        page = await resolvers.audit.audit_events(info.context, first, after, principal, operation)
+        page = await resolvers.audit.audit_events(
+            info.context,
+            first,
+            after,
+            principal,
+            operation,
+            object_id=object_id,
+            occurred_after=occurred_after,
+            occurred_before=occurred_before,
+        )
         return Connection.from_page(page, AuditEvent.from_model)
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The Stripe webhook inbox (admin keys only), newest first: each event as received, its status "
+        "and, when it failed, why.",
+    )
+    async def webhook_inbox(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            WebhookInboxStatus | None, strawberry.argument(description="Only events in this status.")
+        ] = None,
+    ) -> Connection[WebhookInboxEvent]:
+        wanted = EventStatus(str(status.value)) if status is not None else None
+        page = await resolvers.webhook_inbox.webhook_inbox(first, after, wanted)
+        return Connection.from_page(page, WebhookInboxEvent.from_row)
 
     @strawberry.field(
         description="The mirrored coupons (what a discount takes off), newest first; any authenticated caller, "

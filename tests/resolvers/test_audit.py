@@ -4,7 +4,7 @@ one per applied webhook event, and `auditEvents` for admin keys only."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from base.ids import to_global_id
@@ -164,3 +164,30 @@ async def test_each_applied_webhook_event_writes_one_entry(pg_mirror: Settings) 
         assert await AuditEntry.filter(stripe_event_id=newer["id"]).count() == 1
     finally:
         await stripe.aclose()
+
+
+AUDIT_SEARCH = """
+query($objectId: ID, $from: DateTime, $to: DateTime) {
+  auditEvents(objectId: $objectId, occurredAfter: $from, occurredBefore: $to) { edges { node { operation objectIds } } }
+}"""
+
+
+async def test_audit_events_by_object_and_time(execute: Execute) -> None:
+    """The console's audit search: entries concerning one object, within a time range (PostgreSQL and SQLite)."""
+    now = datetime.now(UTC)
+    wanted, other = str(to_global_id("Refund", uuid.uuid4())), str(to_global_id("Refund", uuid.uuid4()))
+    for operation, objects in (("refundPayment", [wanted, "p"]), ("refundPayment", [other]), ("createPayment", ["p"])):
+        await AuditEntry.create(principal="api_key:a", operation=operation, object_ids=objects, outcome="ok")
+    found = data_of(await execute(AUDIT_SEARCH, {"objectId": wanted}, principal=ADMIN))["auditEvents"]["edges"]
+    assert [edge["node"]["objectIds"] for edge in found] == [[wanted, "p"]]
+    both = data_of(await execute(AUDIT_SEARCH, {"objectId": "p"}, principal=ADMIN))["auditEvents"]["edges"]
+    assert [edge["node"]["operation"] for edge in both] == ["createPayment", "refundPayment"]
+    hour = timedelta(hours=1)
+    inside = {"from": (now - hour).isoformat(), "to": (now + hour).isoformat()}
+    assert len(data_of(await execute(AUDIT_SEARCH, inside, principal=ADMIN))["auditEvents"]["edges"]) == 3
+    later = {"from": (now + hour).isoformat()}
+    assert data_of(await execute(AUDIT_SEARCH, later, principal=ADMIN))["auditEvents"]["edges"] == []
+    earlier = {"to": (now - hour).isoformat()}
+    assert data_of(await execute(AUDIT_SEARCH, earlier, principal=ADMIN))["auditEvents"]["edges"] == []
+    odd = await execute(AUDIT_SEARCH, {"objectId": "x' OR 1=1 --"}, principal=ADMIN)
+    assert odd.errors and (odd.errors[0].extensions or {}).get("code") == "VALIDATION_FAILED"

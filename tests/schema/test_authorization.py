@@ -302,6 +302,15 @@ CASES = [
         False,
         Scope.ADMIN,
     ),
+    # The operator console (issue 17): the Stripe inbox and its replay, admin keys only.
+    Case("webhookInbox", q("webhookInbox", "", "{ edges { node { id } } }"), {}, False, Scope.ADMIN),
+    Case(
+        "replayWebhookEvent",
+        m("replayWebhookEvent", "ReplayWebhookEventInput"),
+        {"id": "V2ViaG9va0luYm94RXZlbnQ6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"},
+        False,
+        Scope.ADMIN,
+    ),
 ]
 
 KEYS = {scope: Principal(kind="api_key", id=f"matrix-{scope}", scopes=effective_scopes([scope])) for scope in Scope}
