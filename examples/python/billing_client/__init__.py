@@ -36,6 +36,7 @@ from .enums import (
     SubscriptionStatus,
     UserErrorCode,
     WebhookEndpointStatus,
+    WebhookInboxStatus,
 )
 from .exceptions import (
     GraphQLClientError,
@@ -64,6 +65,7 @@ from .input_types import (
     RedeliverEventInput,
     RefundPaymentInput,
     RemoveDiscountInput,
+    ReplayWebhookEventInput,
     ResumeSubscriptionInput,
     RevokeCustomerSessionInput,
     RevokeCustomerSessionsInput,
@@ -141,6 +143,7 @@ __all__ = [
     "RefundReason",
     "RefundStatus",
     "RemoveDiscountInput",
+    "ReplayWebhookEventInput",
     "ResumeSubscriptionInput",
     "RevokeCustomerSessionInput",
     "RevokeCustomerSessionsInput",
@@ -157,4 +160,5 @@ __all__ = [
     "VoidInvoiceInput",
     "WebhookEndpointIdInput",
     "WebhookEndpointStatus",
+    "WebhookInboxStatus",
 ]

@@ -123,3 +123,11 @@ class UserErrorCode(str, Enum):
 class WebhookEndpointStatus(str, Enum):
     ENABLED = "ENABLED"
     DISABLED = "DISABLED"
+
+
+class WebhookInboxStatus(str, Enum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    PROCESSED = "PROCESSED"
+    FAILED = "FAILED"
+    IGNORED = "IGNORED"

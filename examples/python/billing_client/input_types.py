@@ -227,6 +227,13 @@ class RemoveDiscountInput(BaseModel):
     "The discount to remove (`di_…`); left out: every discount."
 
 
+class ReplayWebhookEventInput(BaseModel):
+    """What `replayWebhookEvent` needs."""
+
+    id: str
+    "The inbox row (a WebhookInboxEvent id), failed or processed."
+
+
 class ResumeSubscriptionInput(BaseModel):
     """What `resumeSubscription` needs."""
 
