@@ -96,3 +96,43 @@ async def test_a_send_to_a_dead_broker_raises_in_seconds() -> None:
     finally:
         broker.close()
     assert time.monotonic() - started < 20
+
+
+def test_retries_go_through_the_delay_queue_and_a_message_that_gives_up_is_dead_lettered(vhost_url: str) -> None:
+    """Dramatiq's Retries middleware on this broker: backoff via `<queue>.DQ`, then `<queue>.XQ` and the hook."""
+    broker = GatewayRabbitmqBroker(vhost_url)
+    attempts: list[int] = []
+    exhausted: list[Any] = []
+
+    @dramatiq.actor(actor_name="gives_up", queue_name="retry", broker=broker)
+    def gives_up_hook(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
+        exhausted.append((message["args"], retry_info["retries"]))
+
+    @dramatiq.actor(
+        actor_name="always_fails",
+        queue_name="retry",
+        broker=broker,
+        max_retries=2,
+        min_backoff=50,
+        max_backoff=100,
+        on_retry_exhausted="gives_up",
+    )
+    def always_fails(n: int) -> None:
+        attempts.append(n)
+        raise ConnectionError("transient, for ever")
+
+    always_fails.send(7)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not exhausted or broker.get_queue_message_counts("retry")[2] < 1:
+            assert time.monotonic() < deadline, f"not dead-lettered in 30 s: {attempts}, {exhausted}"
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        counts = broker.get_queue_message_counts("retry")
+        broker.close()
+    assert attempts == [7, 7, 7]  # the first run and two retries
+    assert exhausted == [([7], 2)]
+    assert counts == (0, 0, 1)  # nothing left to run; the message that gave up is in retry.XQ
