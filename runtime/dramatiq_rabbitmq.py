@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -57,6 +58,8 @@ class GatewayRabbitmqBroker(RabbitmqBroker):  # type: ignore[misc]
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         super().__init__(url=url, confirm_delivery=True, **kwargs)  # type: ignore[no-untyped-call]
+        # pika logs every connection's opening and closing at INFO; failures still show (WARNING and up).
+        logging.getLogger("pika").setLevel(logging.WARNING)
         parameters = self.parameters if isinstance(self.parameters, list) else [self.parameters]
         for one, text in zip(parameters, url.split(";"), strict=False):
             given = parse_qs(urlsplit(text).query)
