@@ -9,6 +9,8 @@
   own; Dramatiq keeps one connection per thread (`RabbitmqBroker.connection`, a thread-local), so
   those threads hold at most `SEND_THREADS` connections and never share one.
 
+- `amqp_ping(url)`: whether RabbitMQ answers AMQP at the URL's address (readiness, `gateway.health`).
+
 `tasks.broker` configures it when `BROKER_URL` is an `amqp://` URL (decision 0065).
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +37,7 @@ __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "SEND_THREADS",
     "GatewayRabbitmqBroker",
+    "amqp_ping",
     "broker_location",
     "send_off_loop",
 ]
@@ -93,3 +97,26 @@ async def send_off_loop(actor: dramatiq.Actor[Any, Any], *args: Any) -> None:
         await broker.run_send(actor, *args)
     else:
         actor.send(*args)
+
+
+AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
+"""AMQP 0-9-1's protocol header: a broker answers it with a `Connection.Start` method frame (type 1)."""
+
+
+async def amqp_ping(url: str) -> None:
+    """Raise unless the first broker of `url` answers the AMQP header with a method frame (no login, no channel)."""
+    parts = urlsplit(url.split(";")[0])
+    tls = parts.scheme == "amqps"
+    reader, writer = await asyncio.open_connection(
+        parts.hostname or "localhost",
+        parts.port or (5671 if tls else 5672),
+        ssl=ssl.create_default_context() if tls else None,
+    )
+    try:
+        writer.write(AMQP_HEADER)
+        await writer.drain()
+        first = await reader.readexactly(1)
+    finally:
+        writer.close()
+    if first != b"\x01":
+        raise ConnectionError(f"not an AMQP 0-9-1 broker at {broker_location(url)}")

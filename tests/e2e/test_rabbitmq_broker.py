@@ -147,6 +147,12 @@ async def test_a_payment_made_at_stripe_is_applied_and_reaches_a_live_subscriber
         client.close()
     queues = await asyncio.to_thread(rabbitmq_queues, stack.broker_url)
     assert {"webhooks", "webhooks.DQ", "webhooks.XQ"} <= queues.keys(), queues
+    async with httpx.AsyncClient(base_url=stack.gateway.url, timeout=10) as http:
+        ready = (await http.get("/health/ready")).json()
+    assert ready["checks"]["broker"]["ok"] is True, ready
+    # The URL's password never reaches a log (the worker names host, port and vhost only).
+    for process in (stack.gateway, *stack.workers):
+        assert "guest:guest" not in process.log_text()
 
 
 @pytest.mark.timeout(60)
