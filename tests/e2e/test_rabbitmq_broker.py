@@ -5,7 +5,8 @@ of the machine's RabbitMQ made for it (`tests/support/rabbitmq.py`) and a `redis
 own (live status stays on Redis pub/sub: decision 0065). The sweeper is shortened (0.5 s sweeps,
 1 s grace) so a row never sent is picked up quickly; a row SENT and lost would wait
 `WEBHOOK_REQUEUE_AFTER_SECONDS` (900 s, the default), so what a SIGKILLed worker held can only
-come back in seconds through RabbitMQ's redelivery of its unacked messages.
+come back in seconds through RabbitMQ's redelivery of its unacked messages. The last test runs a
+gateway and worker of its own through a TCP proxy it stops and starts (RabbitMQ unreachable, then back).
 """
 
 from __future__ import annotations
@@ -31,15 +32,16 @@ from base.redis_names import RedisNames
 from models import EventStatus
 from tests.support.aliases import PgDatabaseFactory
 from tests.support.database import tortoise_on
-from tests.support.gateway import GatewayProcess, connect_webhooks, gateway_env
+from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks, gateway_env
 from tests.support.graphql import GraphQLClient
 from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.live import PAYMENT_STATUS_CHANGED, live_socket, next_payload, subscribe, wait_subscribed
 from tests.support.localstripe import LocalStripe, confirmed_payment_intent
 from tests.support.operations import customer_with_card
 from tests.support.process import ManagedProcess
-from tests.support.rabbitmq import rabbitmq_vhost
+from tests.support.rabbitmq import RABBITMQ_HOST, RABBITMQ_PORT, rabbitmq_vhost
 from tests.support.redis_server import RedisServer
+from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_load import (
     customer_created,
     event_envelope,
@@ -251,3 +253,57 @@ async def test_a_sigkilled_workers_messages_are_redelivered_and_applied_once(sta
     while (depth := (await asyncio.to_thread(rabbitmq_queues, stack.broker_url))["webhooks"]) != (0, 0):
         assert time.monotonic() < deadline, f"webhooks queue not drained: {depth}"
     assert worker_b.running, worker_b.log_text()[-3000:]
+
+
+@pytest.mark.timeout(120)
+async def test_webhooks_arriving_while_rabbitmq_is_unreachable_are_stored_and_sent_when_it_is_back(
+    stack: Stack, gateway_factory: GatewayFactory, redis_url: str, test_logs: Path
+) -> None:
+    """The receiver's promise on RabbitMQ: row committed, 200 in seconds, the sweeper sends it once RabbitMQ answers.
+
+    The gateway and its worker reach RabbitMQ through a TCP proxy that the test stops (every connection
+    reset, new ones refused) and starts again: the machine's RabbitMQ itself is never stopped.
+    """
+    with rabbitmq_vhost() as direct_url:
+        proxy = TcpProxy(RABBITMQ_HOST, RABBITMQ_PORT)
+        await proxy.start()
+        proxied = direct_url.replace(f"@{RABBITMQ_HOST}:{RABBITMQ_PORT}/", f"@127.0.0.1:{proxy.port}/")
+        worker: ManagedProcess | None = None
+        try:
+            gateway = await gateway_factory(
+                localstripe=stack.emulator,  # not its webhooks: this test posts its own events
+                register_webhooks=False,
+                redis_url=redis_url,
+                broker_url=proxied,
+                webhook_sweep_interval_seconds="0.5",
+                webhook_pending_grace_seconds="1",
+            )
+            worker = worker_process(gateway.env, test_logs / f"rabbitmq-blink-{proxy.port}.log", threads=2)
+            worker.spawn()
+            await wait_ready(worker)
+            run = uuid.uuid4().hex[:12]
+            before = customer_created(run, 0)
+            assert [r.status_code for r in await post_all(gateway, [before])] == [200]
+            await wait_all_processed(gateway.database_url, [before["id"]], timeout=15)
+
+            await proxy.stop()
+            during = [customer_created(run, n) for n in range(1, 6)]
+            started = time.monotonic()
+            responses = await post_all(gateway, during)
+            took = time.monotonic() - started
+            assert [r.status_code for r in responses] == [200] * len(during)
+            assert [r.json()["duplicate"] for r in responses] == [False] * len(during)
+            assert took < 15, f"the receiver waited {took:.1f} s for an unreachable RabbitMQ"
+            rows = await inbox(gateway.database_url, [event["id"] for event in during])
+            assert {row["status"] for row in rows} == {"pending"}, rows
+
+            await proxy.start()
+            processed = await wait_all_processed(gateway.database_url, [event["id"] for event in during], timeout=60)
+            assert [row["attempts"] for row in processed] == [1] * len(during)
+            assert gateway.log_text().count("stored but not enqueued") == len(during)
+            assert "sweeper re-enqueued" in worker.log_text()
+            assert worker.running, worker.log_text()[-3000:]
+        finally:
+            if worker is not None:
+                worker.stop()
+            await proxy.stop()
