@@ -36,8 +36,8 @@ from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhoo
 from tests.support.graphql import GraphQLClient
 from tests.support.inbox import customer_event, insert_event, wait_for_status
 from tests.support.live import PAYMENT_STATUS_CHANGED, live_socket, next_payload, subscribe, wait_subscribed
-from tests.support.localstripe import LocalStripe, confirmed_payment_intent
-from tests.support.operations import customer_with_card
+from tests.support.localstripe import LocalStripe, confirmed_payment_intent, stripe_request
+from tests.support.operations import create_customer, customer_with_card, new_key, payload_of
 from tests.support.process import ManagedProcess
 from tests.support.rabbitmq import RABBITMQ_HOST, RABBITMQ_PORT, rabbitmq_vhost
 from tests.support.redis_server import RedisServer
@@ -148,7 +148,8 @@ async def test_a_payment_made_at_stripe_is_applied_and_reaches_a_live_subscriber
     finally:
         client.close()
     queues = await asyncio.to_thread(rabbitmq_queues, stack.broker_url)
-    assert {"webhooks", "webhooks.DQ", "webhooks.XQ"} <= queues.keys(), queues
+    # Every actor's queue is declared and consumed there: webhooks, usage forwarding, outgoing webhooks.
+    assert {"webhooks", "webhooks.DQ", "webhooks.XQ", "usage", "outgoing"} <= queues.keys(), queues
     async with httpx.AsyncClient(base_url=stack.gateway.url, timeout=10) as http:
         ready = (await http.get("/health/ready")).json()
     assert ready["checks"]["broker"]["ok"] is True, ready
@@ -198,6 +199,42 @@ async def test_the_sweeper_sends_a_row_that_was_never_enqueued(stack: Stack) -> 
         swept = await wait_for_status(forgotten.id, EventStatus.PROCESSED, timeout=20)
     assert swept.attempts == 1
     assert swept.enqueued_at is not None  # sent by the sweeper: the receiver never saw this row
+
+
+RECORD_BATCH = """
+mutation($key: String!, $input: RecordUsageBatchInput!) {
+  recordUsageBatch(idempotencyKey: $key, input: $input) { accepted userErrors { code message field } }
+}"""
+
+
+@pytest.mark.timeout(60)
+async def test_usage_events_are_forwarded_through_the_usage_queue(stack: Stack) -> None:
+    """recordUsageBatch → the gateway's on-loop dispatch (a send thread) → `usage.forward` on a worker → Stripe."""
+    meter = stripe_request(
+        stack.emulator.url,
+        "POST",
+        "/v1/billing/meters",
+        data={
+            "display_name": "API calls",
+            "event_name": f"rabbit_calls_{uuid.uuid4().hex[:10]}",
+            "default_aggregation[formula]": "count",
+        },
+    )
+    key = stack.gateway.create_api_key("read,write", name=f"rabbit-usage-{uuid.uuid4().hex[:6]}")
+    async with GraphQLClient(stack.gateway.url, key) as client:
+        customer = await create_customer(client)
+        events = [
+            {"customerId": customer["id"], "meter": meter["event_name"], "value": 1, "identifier": f"u-{n}"}
+            for n in range(20)
+        ]
+        body = await client.execute(RECORD_BATCH, {"key": new_key(), "input": {"events": events}})
+    assert payload_of(body, "recordUsageBatch")["accepted"] == 20, body
+    path = f"/_sandbox/billing/meters/{meter['id']}/event_count"
+    deadline = time.monotonic() + 30
+    while (count := stripe_request(stack.emulator.url, "GET", path))["count"] < 20:
+        assert time.monotonic() < deadline, f"meter events at the sandbox: {count}"
+        await asyncio.sleep(0.2)
+    assert count["count"] == 20
 
 
 @pytest.mark.timeout(120)
