@@ -1,6 +1,7 @@
 """The Dramatiq broker of this process, the worker boot (`WorkerBoot`), `enqueue_event` and `LoopEnqueuer`.
 
-The broker and on-loop send leaning on Dramatiq's internals are `runtime.dramatiq_redis`'s.
+The brokers and on-loop sends leaning on Dramatiq's internals are `runtime.dramatiq_redis`'s
+and `runtime.dramatiq_rabbitmq`'s.
 
 One broker per process, configured by `configure_broker(settings)` before any actor
 is declared (the actors of `tasks.actors` are declared on it by that call):
