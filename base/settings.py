@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     redis_prefix: str = DEFAULT_REDIS_PREFIX
+    broker_url: str | None = None
+    """`amqp://` or `amqps://`: Dramatiq's messages go to RabbitMQ (a vhost per deployment); None = Redis.
+
+    Live status stays on Redis pub/sub, so REDIS_URL is still required (decision 0065)."""
     """Starts every Redis key and channel name, with the database number: `<prefix>:<db>` (base.redis_names)."""
     stripe_api_key: str | None = None
     stripe_api_base: str | None = None
@@ -204,6 +208,13 @@ class Settings(BaseSettings):
                 redis_db(self.redis_url)
             except ValueError as exc:
                 raise ConfigurationError(f"REDIS_URL is not a Redis URL: {exc}") from None
+        if self.broker_url:
+            if not self.broker_url.startswith(("amqp://", "amqps://")):
+                raise ConfigurationError("BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
+            if not self.redis_url:
+                raise ConfigurationError(
+                    "BROKER_URL needs REDIS_URL too: live status, rate limits and revocations stay on Redis"
+                )
         if not 1 <= self.session_min_ttl_seconds <= self.session_default_ttl_seconds <= self.session_max_ttl_seconds:
             raise ConfigurationError(
                 "SESSION_MIN_TTL_SECONDS (at least 1) <= SESSION_DEFAULT_TTL_SECONDS <= SESSION_MAX_TTL_SECONDS"

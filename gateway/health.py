@@ -4,12 +4,13 @@ Readiness means "this process can serve": the database is its one hard dependenc
 the webhook receiver's inbox, the idempotency ledger and every mutation need it). Redis and
 Stripe are soft: without Redis, webhooks are still stored (the sweeper enqueues them later),
 reads and mutations are served and rate limits count per process; without Stripe, reads and
-webhooks work and mutations answer `PROVIDER_UNAVAILABLE`. So:
+webhooks work and mutations answer `PROVIDER_UNAVAILABLE`. RabbitMQ (`BROKER_URL`, check
+`broker`) is soft as Redis is: webhooks are stored, the sweeper sends them once it answers. So:
 
 - database down: 503 (take this process out of rotation), as problem details
   (`application/problem+json`, code `not_ready`) whose `readiness` is `unavailable`, with the
   same `degraded` and `checks` members (`status` is the HTTP status there, RFC 9457);
-- Redis or Stripe down: 200, `status: degraded`, the failing check marked (keep it in rotation,
+- Redis, RabbitMQ or Stripe down: 200, `status: degraded`, the failing check marked (keep it in rotation,
   alert on it);
 - all up: 200, `status: ok`.
 
@@ -38,6 +39,7 @@ from base.redis_names import RedisNames
 from base.settings import Settings
 from gateway.metrics_endpoint import on_scrape
 from live.hub import active_hub
+from runtime.dramatiq_rabbitmq import amqp_ping
 from sandbox.launcher import check_identity
 from stripe_provider.adapter import StripeAdapter
 
@@ -86,6 +88,13 @@ class DependencyChecks:
         self._client_name = RedisNames.of(settings).client_name("health")
         if self._redis_url:
             self._checks["redis"] = self._redis
+        if settings.broker_url:
+            broker_url = settings.broker_url
+
+            async def broker() -> None:
+                await amqp_ping(broker_url)
+
+            self._checks["broker"] = broker
         self._results: dict[str, dict[str, Any]] = {}
         self._checked_at = -CACHE_SECONDS
         self._running: asyncio.Future[dict[str, dict[str, Any]]] | None = None

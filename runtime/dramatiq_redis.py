@@ -25,6 +25,7 @@ from dramatiq.common import current_millis
 from base.redis_calls import once_more_on_fresh_connection
 from base.settings import Settings
 from base.versions import require
+from runtime.dramatiq_rabbitmq import send_off_loop
 
 require("dramatiq", ">=2.2,<2.3", by=__name__)
 require("redis", ">=8.1,<8.2", by=__name__)
@@ -98,14 +99,15 @@ class GatewayRedisBroker(RedisBroker):  # type: ignore[misc]
 
 
 class LoopSender:
-    """`actor.send(*args)` for code on an event loop: no thread, no blocking call.
+    """`actor.send(*args)` for code on an event loop: no blocking call (on Redis, no thread either).
 
     With Redis it makes the very call `RedisBroker.enqueue` makes (Dramatiq's `dispatch`
     Lua script, command `enqueue`, the same arguments), on a redis.asyncio client of the
     calling loop; a handoff to a thread and a blocking round trip per webhook were a
-    third of the receiver's CPU (bench/changes.md). Any other broker (the in-process
-    `StubBroker` does no I/O) is called directly. Dramatiq's enqueue middleware hooks run
-    as with `send()`. Raises when Redis is unreachable. `aclose()` at shutdown.
+    third of the receiver's CPU (bench/changes.md). RabbitMQ's send runs on a send thread
+    (`runtime.dramatiq_rabbitmq.send_off_loop`); the in-process `StubBroker` (no I/O) is called
+    directly. Dramatiq's enqueue middleware hooks run as with `send()`. Raises when the broker is
+    unreachable. `aclose()` at shutdown.
     """
 
     def __init__(self, redis_url: str | None, client_name: str) -> None:
@@ -119,7 +121,8 @@ class LoopSender:
         """Send `actor(*args)` on its broker; `what` names it in the log of a repeated call."""
         broker = actor.broker
         if not isinstance(broker, RedisBroker):
-            actor.send(*args)
+            # RabbitMQ: on a send thread (pika blocks); the in-process StubBroker: directly.
+            await send_off_loop(actor, *args)
             return
         script = await self._dispatch_script(broker)
         # As RedisBroker.enqueue: a fresh Redis-side id per enqueue (a message may be sent twice).

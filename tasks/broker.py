@@ -1,11 +1,14 @@
 """The Dramatiq broker of this process, the worker boot (`WorkerBoot`), `enqueue_event` and `LoopEnqueuer`.
 
-The broker and on-loop send leaning on Dramatiq's internals are `runtime.dramatiq_redis`'s.
+The brokers and on-loop sends leaning on Dramatiq's internals are `runtime.dramatiq_redis`'s
+and `runtime.dramatiq_rabbitmq`'s.
 
 One broker per process, configured by `configure_broker(settings)` before any actor
 is declared (the actors of `tasks.actors` are declared on it by that call):
 
-- with `REDIS_URL`: a `RedisBroker` (the `billing-gateway worker` processes consume it,
+- with `BROKER_URL` (`amqp://`): RabbitMQ (`runtime.dramatiq_rabbitmq.GatewayRabbitmqBroker`,
+  decision 0065); the worker processes consume it with acks, `serve` sends to it from threads;
+- else with `REDIS_URL`: a `RedisBroker` (the `billing-gateway worker` processes consume it,
   `serve` only sends to it);
 - without: an in-process `StubBroker` consumed by a worker thread inside `serve`
   (embedded mode, see `tasks.worker.start_embedded_worker`).
@@ -23,7 +26,9 @@ Where the work of an actor runs is the `Runtime.loop`:
   used from another loop, so the actor hands the coroutine to that loop with
   `asyncio.run_coroutine_threadsafe` and awaits the result.
 
-Tuning knobs (environment variables; defaults are the production values):
+Tuning knobs of the Redis broker (environment variables; defaults are the production values;
+on RabbitMQ only `WORKER_IDLE_TIMEOUT_MS` applies, as the consumers' wake-up interval: RabbitMQ
+pushes messages, and gives a dead worker's unacked ones back when its connection drops):
 
 - `WORKER_HEARTBEAT_TIMEOUT_SECONDS` (5): after this long without a heartbeat a
   worker counts as dead and the messages it held (prefetched ones too) go back to the
@@ -72,6 +77,7 @@ from billing.event_sink import sink_forever
 from billing.outgoing import sweep_outgoing_forever
 from billing.usage import sweep_usage_forever
 from live.bus import StatusPublisher, make_publisher
+from runtime.dramatiq_rabbitmq import GatewayRabbitmqBroker
 from runtime.dramatiq_redis import (
     REDIS_CONNECT_TIMEOUT_SECONDS,
     REDIS_SOCKET_TIMEOUT_SECONDS,
@@ -146,7 +152,7 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
             log.exception("worker boot failed")
             self.error = exc
             raise WorkerBootError(f"worker boot failed: {exc!r}") from exc
-        log.info("worker booted (%s)", "embedded" if self.embedded_loop is not None else "redis")
+        log.info("worker booted (%s)", "embedded" if self.embedded_loop is not None else describe_broker(broker))
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if self.run_sweeper and self._runtime is not None:
@@ -214,6 +220,15 @@ class WorkerBoot(Middleware):  # type: ignore[misc]
         await Tortoise.close_connections()
 
 
+def describe_broker(broker: dramatiq.Broker) -> str:
+    """Where `broker` keeps its messages, without credentials (for logs)."""
+    if isinstance(broker, GatewayRabbitmqBroker):
+        return f"rabbitmq {broker.location}"
+    if isinstance(broker, GatewayRedisBroker):
+        return f"redis {broker.namespace}"
+    return "memory"
+
+
 def idle_timeout_ms(settings: Settings) -> int:
     """The longest an idle consumer sleeps between polls (`WORKER_IDLE_TIMEOUT_MS`, never below the busy one)."""
     return max(settings.worker_idle_timeout_ms, settings.worker_timeout_ms)
@@ -225,7 +240,7 @@ _actors: dict[str, dramatiq.Actor[Any, Any]] = {}
 
 
 def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> dramatiq.Broker:
-    """Make this process's broker (Redis, or in-process without REDIS_URL), set it, declare the actors.
+    """Make this process's broker (RabbitMQ, Redis, or in-process without either), set it, declare the actors.
 
     `boot` is the worker-boot middleware (default: worker-process mode); it only acts
     when a `dramatiq.Worker` starts on this broker, so sender-only processes such as
@@ -233,7 +248,10 @@ def configure_broker(settings: Settings, *, boot: WorkerBoot | None = None) -> d
     """
     global _broker
     broker: dramatiq.Broker
-    if settings.redis_url:
+    if settings.broker_url:
+        # One vhost per deployment (docs/operations.md, RabbitMQ): the queue names are Dramatiq's own.
+        broker = GatewayRabbitmqBroker(settings.broker_url)
+    elif settings.redis_url:
         names = RedisNames.of(settings)
         client = redis.Redis.from_url(
             settings.redis_url,
@@ -297,7 +315,8 @@ class LoopEnqueuer(LoopSender):
     """`enqueue_event` for code on an event loop (the webhook receiver): no thread, no blocking call.
 
     The send is `runtime.dramatiq_redis.LoopSender`'s (Dramatiq's own `dispatch` script on a
-    redis.asyncio client of the calling loop). Raises when Redis is unreachable, like
+    redis.asyncio client of the calling loop; on RabbitMQ a confirmed publish on a send thread).
+    Raises when the broker is unreachable, like
     `enqueue_event`; a message queued twice is applied once (the inbox claim). `aclose()` at shutdown.
     """
 

@@ -29,7 +29,7 @@ import dramatiq
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from tasks.actors import WorkerBootError
-from tasks.broker import WorkerBoot, configure_broker, idle_timeout_ms, reset_broker
+from tasks.broker import WorkerBoot, configure_broker, describe_broker, idle_timeout_ms, reset_broker
 
 if TYPE_CHECKING:
     from live.bus import StatusPublisher
@@ -57,7 +57,7 @@ def _start(broker: dramatiq.Broker, threads: int, settings: Settings) -> dramati
 
 
 def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True) -> int:
-    """One worker process on Redis until SIGTERM/SIGINT; returns the exit status."""
+    """One worker process on Redis or RabbitMQ until SIGTERM/SIGINT; returns the exit status."""
     boot = WorkerBoot(settings, run_sweeper=sweeper)
     broker = configure_broker(settings, boot=boot)
     stop = threading.Event()
@@ -72,7 +72,7 @@ def run_worker_process(settings: Settings, threads: int, *, sweeper: bool = True
     except WorkerStartError as exc:
         log.error("%s", exc)
         return 1
-    log.info("worker ready: %d threads on queue webhooks of %s", threads, getattr(broker, "namespace", "memory"))
+    log.info("worker ready: %d threads on queue webhooks of %s", threads, describe_broker(broker))
     print(f"worker ready: {threads} threads, sweeper {'on' if sweeper else 'off'}", flush=True)
     stop.wait()
     log.info("worker stopping")
@@ -169,8 +169,8 @@ def start_app_broker(
 ) -> EmbeddedWorker | None:
     """For `serve`'s lifespan, after the database is open: the broker the webhook receiver sends to.
 
-    With REDIS_URL: the Redis broker (send only; `billing-gateway worker` consumes) and
-    None. Without: the embedded worker, to be closed with `await handle.aclose()`
+    With REDIS_URL: the Redis broker, or RabbitMQ with BROKER_URL (send only; `billing-gateway
+    worker` consumes) and None. Without: the embedded worker, to be closed with `await handle.aclose()`
     before the database is.
     """
     if settings.redis_url:

@@ -33,6 +33,7 @@ LEANING: dict[str, set[str]] = {
     "runtime.selection": {"graphql-core"},
     "runtime.hydrate": {"tortoise-orm"},
     "runtime.dramatiq_redis": {"dramatiq", "redis"},
+    "runtime.dramatiq_rabbitmq": {"dramatiq", "pika"},
 }
 
 

@@ -117,3 +117,12 @@ def test_session_ttl_bounds_must_be_ordered() -> None:
     for bad in ({"session_min_ttl_seconds": 0}, {"session_default_ttl_seconds": 7200}):
         with pytest.raises(ConfigurationError, match="SESSION_MIN_TTL_SECONDS"):
             settings(**bad).validate_for_startup()
+
+
+def test_broker_url_must_be_amqp_and_needs_redis() -> None:
+    redis = "redis://127.0.0.1:6379/0"
+    with pytest.raises(ConfigurationError, match="BROKER_URL must be an amqp"):
+        Settings(_env_file=None, broker_url="redis://x", redis_url=redis).validate_for_startup()  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="BROKER_URL needs REDIS_URL"):
+        Settings(_env_file=None, broker_url="amqp://guest:guest@127.0.0.1/").validate_for_startup()  # type: ignore[call-arg]
+    Settings(_env_file=None, broker_url="amqps://u:p@mq/billing", redis_url=redis).validate_for_startup()  # type: ignore[call-arg]

@@ -34,3 +34,27 @@ async def test_without_the_database_readiness_is_503_unavailable() -> None:
     assert body["instance"] == response.headers["x-request-id"], body
     assert body["checks"]["database"]["ok"] is False, body
     assert body["degraded"] == ["database", "stripe"], body
+
+
+async def test_rabbitmq_is_a_soft_check_named_broker() -> None:
+    """With BROKER_URL, readiness probes RabbitMQ with the AMQP header: a closed port is `broker` degraded."""
+    from runtime.dramatiq_rabbitmq import amqp_ping
+    from tests.support.rabbitmq import RABBITMQ_HOST, RABBITMQ_PORT, require_rabbitmq
+
+    require_rabbitmq()
+    await amqp_ping(f"amqp://guest:guest@{RABBITMQ_HOST}:{RABBITMQ_PORT}/")  # the machine's answers
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        stripe_api_key="sk_test_health",
+        stripe_api_base=f"http://127.0.0.1:{free_port()}",
+        broker_url=f"amqp://guest:guest@127.0.0.1:{free_port()}/",
+    )
+    stripe = StripeAdapter(settings)
+    try:
+        ready = make_ready(settings, stripe)
+        response = await ready(Request({"type": "http", "method": "GET", "path": "/health/ready", "headers": []}))
+    finally:
+        await stripe.aclose()
+    body = json.loads(bytes(response.body))
+    assert body["checks"]["broker"]["ok"] is False, body
+    assert body["degraded"] == ["broker", "database", "stripe"], body

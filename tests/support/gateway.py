@@ -28,7 +28,7 @@ GATEWAY_SECRET = "e2e-test-signing-secret-of-at-least-32-bytes"
 START_TIMEOUT_SECONDS = 30.0
 CLI_TIMEOUT_SECONDS = 120.0
 
-GATEWAY_ENV_PREFIXES = ("DATABASE_URL", "REDIS_", "STRIPE_", "GATEWAY_", "DB_", "IDEMPOTENCY_", "SANDBOX_")
+GATEWAY_ENV_PREFIXES = ("DATABASE_URL", "REDIS_", "BROKER_", "STRIPE_", "GATEWAY_", "DB_", "IDEMPOTENCY_", "SANDBOX_")
 """Variables the gateway's settings read: never inherited from the shell running the tests."""
 
 
