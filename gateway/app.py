@@ -12,7 +12,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -109,6 +109,10 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
         """Set by the lifespan (its Redis client belongs to the server's loop)."""
         self.usage_dispatch: UsageDispatcher | None = None
         """Set by the lifespan: hands recorded usage events to the forwarding actor."""
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a persisted document by hash has no `query` either (schema.persisted_queries).
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page, with the Authorization header prefilled (gateway/graphiql.py).

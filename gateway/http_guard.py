@@ -79,7 +79,7 @@ class GraphQLHttpGate:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        if request.method == "GET" and self.ide_enabled and "query" not in request.query_params:
+        if request.method == "GET" and self.ide_enabled and not {"query", "extensions"} & request.query_params.keys():
             await self.app(scope, receive, send)
             return
         if request.method not in ("GET", "POST"):
@@ -143,11 +143,17 @@ class GraphQLHttpGate:
             return problem(scope, 400, f"the body: {exc}"), b""
         if not isinstance(parsed, dict):
             return problem(scope, 400, "the body must be one JSON object (batching is off)"), b""
-        if not isinstance(parsed.get("query"), str):
-            return problem(scope, 400, "the body needs a `query` string"), b""
+        if not isinstance(parsed.get("query"), str) and not _names_persisted_document(parsed):
+            return problem(scope, 400, "the body needs a `query` string (or `extensions.persistedQuery`)"), b""
         if not isinstance(parsed.get("operationName"), str | None):
             return problem(scope, 400, "`operationName` must be a string or null"), b""
         return None, body
+
+
+def _names_persisted_document(body: dict[str, Any]) -> bool:
+    """A body without `query` that names its document by hash (checked by `schema.persisted_queries`)."""
+    extensions = body.get("extensions")
+    return body.get("query") is None and isinstance(extensions, dict) and "persistedQuery" in extensions
 
 
 def load_json(data: bytes | str) -> Any:
