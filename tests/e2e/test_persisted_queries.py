@@ -3,6 +3,7 @@
 - Apollo's automatic persisted queries on the session gateway: the hash alone misses
   (`PersistedQueryNotFound`, HTTP 200), the hash with the document registers and runs it, then the
   hash alone runs it, over POST and GET;
+- the same over graphql-transport-ws (`subscribe` payload extensions);
 - bad persisted-query input is a 400 with a GraphQL error and its code, never a 500;
 - allow-list mode (`PERSISTED_QUERIES=allowlist`): an unregistered document is refused with
   `PERSISTED_QUERY_NOT_ALLOWED`; one added with `billing-gateway persisted-queries add` runs by hash alone.
@@ -10,20 +11,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import ClientConnection
 
 from base.error_codes import ErrorCode
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.localstripe import LocalStripe
 from tests.support.process import ServiceStartError
+from tests.support.ws import connect
 
+WS_TIMEOUT_SECONDS = 10.0
 QUERY = "query Customers{tag}($first: Int!) {{ customers(first: $first) {{ edges {{ node {{ id }} }} }} }}"
 
 
@@ -157,3 +163,34 @@ async def test_allowlist_mode_refuses_unregistered_documents_and_runs_registered
     assert "added" in strict.cli("persisted-queries", "add", str(manifest))
     now_allowed = await post(strict, token, {"query": other_text, "variables": variables})
     assert now_allowed.status_code == 200 and "errors" not in now_allowed.json()
+
+
+async def _ws_answer(ws: ClientConnection, payload: dict[str, Any]) -> dict[str, Any]:
+    """Send one `subscribe` and return its first answer (`next` or `error`), read with a deadline."""
+    operation_id = uuid.uuid4().hex
+    await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+    deadline = time.monotonic() + WS_TIMEOUT_SECONDS
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic())))
+        if message.get("id") == operation_id and message.get("type") in ("next", "error"):
+            return dict(message)
+
+
+async def test_apq_over_the_websocket(gateway: GatewayProcess, api_key: str) -> None:
+    text = a_document()
+    variables = {"first": 1}
+    ws = await connect(gateway.url, api_key)
+    try:
+        missed = await _ws_answer(ws, {"variables": variables, "extensions": persisted(sha256(text))})
+        assert missed["type"] == "error"
+        assert missed["payload"][0]["extensions"]["code"] == ErrorCode.PERSISTED_QUERY_NOT_FOUND
+        registered = await _ws_answer(
+            ws, {"query": text, "variables": variables, "extensions": persisted(sha256(text))}
+        )
+        assert registered["type"] == "next" and "customers" in registered["payload"]["data"], registered
+        by_hash = await _ws_answer(ws, {"variables": variables, "extensions": persisted(sha256(text))})
+        assert by_hash["type"] == "next" and by_hash["payload"] == registered["payload"]
+        mismatch = await _ws_answer(ws, {"query": text, "variables": variables, "extensions": persisted("c" * 64)})
+        assert mismatch["payload"][0]["extensions"]["code"] == ErrorCode.PERSISTED_QUERY_HASH_MISMATCH
+    finally:
+        await ws.close()
