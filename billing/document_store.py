@@ -45,19 +45,26 @@ class StoredDocument:
     created_at: datetime
 
 
-async def load_document(sha256: str) -> str | None:
-    """The document stored under `sha256` (lower case), or None."""
-    row = await PersistedDocument.get_or_none(sha256=sha256).only("sha256", "document")
+async def load_document(sha256: str, *, operator_only: bool = False) -> str | None:
+    """The document stored under `sha256` (lower case), or None; `operator_only`: None unless an operator stored it."""
+    query = PersistedDocument.filter(sha256=sha256)
+    if operator_only:
+        query = query.filter(source="operator")
+    row = await query.only("sha256", "document").first()
     return None if row is None else row.document
 
 
 async def store_document(text: str, source: Source) -> tuple[str, bool]:
-    """Store `text` under its hash; (hash, whether this call stored it). Storing it again changes nothing.
+    """Store `text` under its hash; (hash, False when it was stored already). An operator's claims a client's.
 
     Two processes storing the same document at once is no error (the row is the same).
     """
     sha256 = document_hash(text)
-    if await PersistedDocument.exists(sha256=sha256):
+    stored = await PersistedDocument.get_or_none(sha256=sha256).only("sha256", "source")
+    if stored is not None:
+        if source == "operator" and stored.source != "operator":
+            # On the allow-list from now on (a client's registration never is).
+            await PersistedDocument.filter(sha256=sha256).update(source="operator")
         return sha256, False
     await PersistedDocument.bulk_create(
         [PersistedDocument(sha256=sha256, document=text, source=source)], ignore_conflicts=True

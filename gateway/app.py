@@ -142,6 +142,7 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
             response=cast("Response", response),
             usage_dispatch=self.usage_dispatch,
             event_dispatch=self.event_dispatch,
+            console=bool(request.scope.get("state", {}).get("console", False)),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -156,6 +157,7 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
                 principal = await authenticate_bearer(header)
             else:  # the operator console: its cookie, from its own origin (gateway.console_pages)
                 principal = await authenticate_console_cookie(console_token)
+                context.console = True
             context.principal = _shared_principal(principal)
         except AuthenticationError:
             raise ConnectionRejectionError({"reason": "invalid token"}) from None

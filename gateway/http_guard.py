@@ -116,6 +116,7 @@ class GraphQLHttpGate:
         # A cookie rides along on any request the browser makes: only the console's script can echo the token.
         if not csrf_matches(self.settings or get_settings(), cookie, request.headers.get(CSRF_HEADER)):
             raise CsrfError(f"a cookie-authenticated request needs the {CSRF_HEADER} header of its session")
+        request.scope.setdefault("state", {})["console"] = True  # read by the GraphQL context (decision 0066)
         return principal
 
     async def _read_body(self, request: Request) -> tuple[Response | None, bytes]:

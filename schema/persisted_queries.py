@@ -10,6 +10,8 @@ A request names its document by hash in `extensions.persistedQuery` (`{"version"
 
 With `PERSISTED_QUERIES=allowlist` only documents an operator stored run: by hash, or as full
 text whose hash is stored; anything else is `PERSISTED_QUERY_NOT_ALLOWED`, and clients store nothing.
+The operator console's requests (its session cookie, `Context.console`) are exempt: it builds its
+documents at run time; they are neither refused nor stored.
 
 A document this process parsed and validated is kept by hash (`runtime.strawberry_schema.ValidatedDocuments`):
 the next request naming it skips parsing and validation. Malformed persisted-query input is a
@@ -72,7 +74,11 @@ def _requested_hash(context: SpecExecutionContext, extensions: Any) -> str | Gra
 
 async def resolve_document(schema: LeanSchema, context: SpecExecutionContext) -> GraphQLError | None:
     """Name the request's document by hash, hand over a kept one, or refuse (see the module docstring)."""
-    allowlist = _mode(context) == ALLOWLIST
+    # The operator console builds its documents at run time: its requests are not held to the allow-list,
+    # and register nothing (decision 0066).
+    exempt = getattr(context.context, "console", False) is True
+    mode = _mode(context)
+    allowlist = mode == ALLOWLIST and not exempt
     requested = _requested_hash(context, context.operation_extensions)
     if isinstance(requested, GraphQLError):
         return requested
@@ -96,7 +102,8 @@ async def resolve_document(schema: LeanSchema, context: SpecExecutionContext) ->
     if kept is not None:
         context.use_validated(*kept)
         return None
-    stored = await load_document(sha256)
+    # The allow-list is what operators stored: documents clients registered while in `apq` mode are not on it.
+    stored = await load_document(sha256, operator_only=mode == ALLOWLIST)
     if stored is None:
         if allowlist:
             return _error(
@@ -106,6 +113,9 @@ async def resolve_document(schema: LeanSchema, context: SpecExecutionContext) ->
             )
         if not query:
             return _error(_NOT_FOUND_MESSAGE, ErrorCode.PERSISTED_QUERY_NOT_FOUND, context, status=None)
+        if mode == ALLOWLIST:  # the console's own document: runs, neither stored nor kept by hash
+            context.document_key = None
+            return None
         context.register_document = True  # stored once it parsed and validated (`document_validated`)
         return None
     # Stored (by this or another process) but not parsed here yet: parsed and validated once, then kept.

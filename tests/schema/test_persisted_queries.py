@@ -56,7 +56,9 @@ class Gateway:
         self.config = config
         self.schema = build_schema(config, extra_extensions=[CountSteps])
 
-    async def run(self, query: str | None, persisted: object = None, *, with_hash: str | None = None) -> Any:
+    async def run(
+        self, query: str | None, persisted: object = None, *, with_hash: str | None = None, console: bool = False
+    ) -> Any:
         extensions: dict[str, Any] | None = None
         if persisted is not None:
             extensions = {"persistedQuery": persisted}
@@ -65,7 +67,14 @@ class Gateway:
         STEPS.clear()
         stripe = StripeAdapter(self.config)
         try:
-            context = Context(principal=READER, settings=self.config, stripe=stripe, loaders=Loaders(), request_id="r1")
+            context = Context(
+                principal=READER,
+                settings=self.config,
+                stripe=stripe,
+                loaders=Loaders(),
+                request_id="r1",
+                console=console,
+            )
             return await self.schema.execute(query, context_value=context, operation_extensions=extensions)
         finally:
             await stripe.aclose()
@@ -158,3 +167,30 @@ async def test_allowlist_runs_only_what_an_operator_stored(database: None) -> No
     as_text = await gateway.run(text)
     assert as_text.errors is None and as_text.data == {"__typename": "Query"}
     assert STEPS == [], "the full text of a registered document runs the kept one"
+
+
+async def test_allowlist_ignores_what_clients_registered_until_an_operator_adds_it(database: None) -> None:
+    text = a_document()
+    sha256, created = await store_document(text, "apq")  # registered by a client while the gateway ran `apq`
+    assert created
+    strict = Gateway(settings(persisted_queries="allowlist"))
+    refused = await strict.run(None, with_hash=sha256)
+    assert codes(refused) == [ErrorCode.PERSISTED_QUERY_NOT_ALLOWED]
+    assert await store_document(text, "operator") == (sha256, False)
+    assert (await PersistedDocument.get(sha256=sha256)).source == "operator"
+    allowed = await strict.run(None, with_hash=sha256)
+    assert allowed.errors is None and allowed.data == {"__typename": "Query"}
+
+
+async def test_the_console_is_exempt_from_the_allowlist_and_opens_no_door(database: None) -> None:
+    strict = Gateway(settings(persisted_queries="allowlist"))
+    text = a_document()
+    sha256 = document_hash(text)
+    for with_hash in (None, sha256):
+        ran = await strict.run(text, with_hash=with_hash, console=True)
+        assert ran.errors is None and ran.data == {"__typename": "Query"}
+    assert not await PersistedDocument.exists(sha256=sha256)
+    assert len(strict.schema.validated_documents) == 0
+    for query, with_hash in ((text, None), (None, sha256)):
+        refused = await strict.run(query, with_hash=with_hash)
+        assert codes(refused) == [ErrorCode.PERSISTED_QUERY_NOT_ALLOWED]
