@@ -165,6 +165,28 @@ async def test_allowlist_mode_refuses_unregistered_documents_and_runs_registered
     assert now_allowed.status_code == 200 and "errors" not in now_allowed.json()
 
 
+async def test_allowlist_mode_leaves_the_operator_console_working(
+    gateway_factory: GatewayFactory, localstripe: LocalStripe
+) -> None:
+    strict = await gateway_factory(localstripe=localstripe, register_webhooks=False, persisted_queries="allowlist")
+    admin = strict.create_api_key("read,write,admin", "allowlist-admin")
+    text = a_document()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient(base_url=strict.url, timeout=30) as http:
+        signed_in = await http.post("/console/session", content=f"api_key={admin}", headers=form)
+        assert signed_in.status_code == 303, signed_in.text
+        page = await http.get("/console")
+        csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        console = await http.post(
+            "/graphql", json={"query": text, "variables": {"first": 1}}, headers={"X-CSRF-Token": csrf}
+        )
+        assert console.status_code == 200 and "errors" not in console.json(), console.text
+    # The same document with the same admin key as a bearer: not on the allow-list, and the console stored nothing.
+    refused = await post(strict, admin, {"query": text, "variables": {"first": 1}})
+    assert refused.status_code == 400 and code_of(refused) == ErrorCode.PERSISTED_QUERY_NOT_ALLOWED
+    assert "0 document(s)" in strict.cli("persisted-queries", "list")
+
+
 async def _ws_answer(ws: ClientConnection, payload: dict[str, Any]) -> dict[str, Any]:
     """Send one `subscribe` and return its first answer (`next` or `error`), read with a deadline."""
     operation_id = uuid.uuid4().hex
