@@ -103,6 +103,23 @@ class ErrorCode(StrEnum):
         "The event feed's retention pruned events after this cursor: re-read the objects you follow, then resume "
         "from `extensions.resumeAfter`.",
     )
+    # Persisted documents (decision 0066): a request naming a document by its SHA-256 hash.
+    PERSISTED_QUERY_NOT_FOUND = (
+        "PERSISTED_QUERY_NOT_FOUND",
+        "No document is stored under this hash: send it again with `query` (Apollo's automatic persisted queries).",
+    )
+    PERSISTED_QUERY_NOT_ALLOWED = (
+        "PERSISTED_QUERY_NOT_ALLOWED",
+        "Allow-list mode (`PERSISTED_QUERIES=allowlist`): the document is not registered by an operator.",
+    )
+    PERSISTED_QUERY_HASH_MISMATCH = (
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        "`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`; nothing was stored or run.",
+    )
+    PERSISTED_QUERY_INVALID = (
+        "PERSISTED_QUERY_INVALID",
+        "`extensions.persistedQuery` is malformed: not an object, `version` not 1, or `sha256Hash` not 64 hex digits.",
+    )
     # Log labels only: graphql-core's own errors carry no code.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED", "Log label: the document does not parse."
     GRAPHQL_VALIDATION_FAILED = (

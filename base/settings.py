@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 2000
     graphql_max_nodes: int = 5000
     """Upper bound on the nodes one query may return, estimated from `first` along nested connections."""
+    persisted_queries: Literal["apq", "allowlist"] = "apq"
+    """`apq`: any document runs, and clients may register theirs by hash (Apollo's automatic persisted queries);
+    `allowlist`: only documents an operator registered (`billing-gateway persisted-queries add`) run."""
     rate_limit_reads_per_minute: int = 3000
     """Queries and subscriptions per principal per minute (token bucket; a full minute may burst). 0 = off."""
     rate_limit_mutations_per_minute: int = 600

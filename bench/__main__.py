@@ -1,9 +1,10 @@
-"""`uv run python -m bench [--smoke] [--only 1,2,...] [--duration SECONDS] [--out PATH]`: run, then report."""
+"""`uv run python -m bench [--smoke] [--only 1,2,...] [--duration S] [--out PATH] [--persisted]`: run, then report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -34,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="sample the servers with py-spy (summaries in the logs dir; slower)"
     )
+    parser.add_argument(
+        "--persisted", action="store_true", help="benchmark 1 sends its query as a persisted hash (decision 0066)"
+    )
     return parser.parse_args(argv)
 
 
@@ -42,6 +46,8 @@ async def run(args: argparse.Namespace) -> int:
     config = SMOKE if args.smoke else FULL
     if args.duration is not None:
         config = RunConfig(config.smoke, args.duration, config.warmup, config.concurrency, config.rounds)
+    if args.persisted:
+        config = dataclasses.replace(config, persisted=True)
     only = {int(part) for part in args.only.split(",") if part.strip()}
     chosen = [b for b in sorted(BENCHMARKS, key=lambda b: b.number) if not only or b.number in only]
     info = RunInfo.collect(config, " ".join(["uv run python -m bench", *sys.argv[1:]]))

@@ -2,13 +2,14 @@
 Baseline: `bench/baselines/read_api.py` `POST /b1`, Starlette + asyncpg running the same three statements
 (API-key lookup, the customer, its default payment method) and building the same JSON by hand.
 
-Closed loop at saturation; requests rotate over 50 customers. Before measuring, both sides'
+Closed loop at saturation; requests rotate over 50 customers. With `--persisted` the gateway's
+requests name the query by its SHA-256 only (registered once before; decision 0066). Before measuring, both sides'
 answers are compared: they must be the same JSON.
 """
 
 from __future__ import annotations
 
-from bench.documents import SMALL_QUERY, check_same_answer, graphql_request
+from bench.documents import SMALL_QUERY, answer, check_same_answer, graphql_request, persisted_request
 from bench.harness import (
     Benchmark,
     Result,
@@ -32,6 +33,14 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
     baseline_url = server.url
     ids = stack.seeded.customer_ids[:ROTATE]
     gateway_requests = [graphql_request("/graphql", stack.api_key, SMALL_QUERY, {"id": cid}) for cid in ids]
+    if config.persisted:  # `--persisted`: registered once (hash and text), then the hash alone
+        await answer(
+            stack.gateway_url,
+            persisted_request("/graphql", stack.api_key, SMALL_QUERY, {"id": ids[0]}, with_query=True),
+        )
+        gateway_requests = [
+            persisted_request("/graphql", stack.api_key, SMALL_QUERY, {"id": cid}, with_query=False) for cid in ids
+        ]
     baseline_requests = [graphql_request("/b1", stack.api_key, SMALL_QUERY, {"id": cid}) for cid in ids]
     size = await check_same_answer(stack.gateway_url, gateway_requests[0], baseline_url, baseline_requests[0])
     gateway, baseline = await run_pair(
@@ -49,7 +58,9 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
         ),
     )
     judge_min(gateway, throughput_ratio(gateway, baseline), TARGET, "throughput gw/base")
-    gateway.notes = f"answer {size} bytes of JSON, identical on both sides"
+    gateway.notes = f"answer {size} bytes of JSON, identical on both sides" + (
+        "; the query sent as a persisted hash" if config.persisted else ""
+    )
     return [gateway, baseline]
 
 

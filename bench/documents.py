@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -32,6 +33,20 @@ def graphql_request(path: str, token: str, query: str, variables: dict[str, Any]
         path=path,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         body=json.dumps({"query": query, "variables": variables}).encode(),
+    )
+
+
+def persisted_request(path: str, token: str, query: str, variables: dict[str, Any], *, with_query: bool) -> HttpRequest:
+    """`graphql_request` naming the document by its SHA-256 (Apollo's persisted query), with or without its text."""
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+    body: dict[str, Any] = {"variables": variables, "extensions": extensions}
+    if with_query:
+        body["query"] = query
+    return HttpRequest(
+        method="POST",
+        path=path,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
     )
 
 

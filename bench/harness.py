@@ -72,6 +72,8 @@ class RunConfig:
     """Connections of closed-loop load."""
     rounds: int = 2
     """Alternations gateway/baseline (ABBA order for 2)."""
+    persisted: bool = False
+    """Benchmark 1 names its query by SHA-256 only (a persisted document, decision 0066), registered once before."""
 
     @property
     def round_duration(self) -> float:

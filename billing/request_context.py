@@ -33,6 +33,8 @@ class Context:
     """Hands new usage event ids to the forwarding actor (`tasks.usage`); None: the usage sweeper does."""
     event_dispatch: Callable[[UUID, str], Awaitable[None]] | None = None
     """Sends a Stripe inbox row (id, event type) to its worker (`replayWebhookEvent`); None: the sweeper does."""
+    console: bool = False
+    """The operator console's request (its session cookie): its documents are not on an allow-list (decision 0066)."""
 
     @property
     def result_sharing_key(self) -> Hashable | None:

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -110,6 +110,10 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
         self.usage_dispatch: UsageDispatcher | None = None
         """Set by the lifespan: hands recorded usage events to the forwarding actor."""
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a persisted document by hash has no `query` either (schema.persisted_queries).
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page, with the Authorization header prefilled (gateway/graphiql.py).
         return HTMLResponse(graphiql_page(self.graphql_ide_html))
@@ -138,6 +142,7 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
             response=cast("Response", response),
             usage_dispatch=self.usage_dispatch,
             event_dispatch=self.event_dispatch,
+            console=bool(request.scope.get("state", {}).get("console", False)),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -152,6 +157,7 @@ class GatewayGraphQL(GraphQLResponseMedia, GraphQL[Context, None]):
                 principal = await authenticate_bearer(header)
             else:  # the operator console: its cookie, from its own origin (gateway.console_pages)
                 principal = await authenticate_console_cookie(console_token)
+                context.console = True
             context.principal = _shared_principal(principal)
         except AuthenticationError:
             raise ConnectionRejectionError({"reason": "invalid token"}) from None

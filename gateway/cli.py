@@ -1160,6 +1160,59 @@ def metrics_backfill() -> None:
     typer.echo(f"{written} subscription(s) given a first revision, dated at their creation at Stripe")
 
 
+# Persisted documents (decision 0066); the work is in gateway/persisted_commands.py.
+persisted_queries = typer.Typer(
+    help="Register and list persisted GraphQL documents (the allow-list of PERSISTED_QUERIES=allowlist).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(persisted_queries, name="persisted-queries")
+
+
+@persisted_queries.command("add")
+def persisted_queries_add(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="GraphQL files (one document each) or JSON manifests ({sha256: document}).", exists=True),
+    ],
+) -> None:
+    """Register documents (all or none); print each one's SHA-256, what clients send as `sha256Hash`."""
+    from gateway.persisted_commands import check_documents, read_documents, register_documents
+
+    settings = _settings()
+    try:
+        documents = read_documents(files)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if not documents:
+        raise _fail("the files hold no document")
+    problems = check_documents(settings, documents)
+    if problems:
+        raise _fail("nothing registered:\n" + "\n".join(problems))
+    stored = _with_db(settings, lambda: register_documents(documents))
+    for (where, _, _), (sha256, created) in zip(documents, stored, strict=True):
+        typer.echo(f"{sha256}  {'added' if created else 'already registered'}  {where}")
+
+
+@persisted_queries.command("list")
+def persisted_queries_list(as_json: JsonOption = False) -> None:
+    """Every registered document: its SHA-256, who stored it (operator or apq), when, and its start."""
+    from gateway.persisted_commands import list_documents, summary_line
+
+    rows = _with_db(_settings(), list_documents)
+    if as_json:
+        _print_json(
+            [
+                {"sha256": r.sha256, "source": r.source, "createdAt": _iso(r.created_at), "document": r.document}
+                for r in rows
+            ]
+        )
+        return
+    for row in rows:
+        typer.echo(summary_line(row))
+    typer.echo(f"{len(rows)} document(s)")
+
+
 def main() -> None:
     """Entry point of the `billing-gateway` script."""
     app()

@@ -79,7 +79,7 @@ class GraphQLHttpGate:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        if request.method == "GET" and self.ide_enabled and "query" not in request.query_params:
+        if request.method == "GET" and self.ide_enabled and not {"query", "extensions"} & request.query_params.keys():
             await self.app(scope, receive, send)
             return
         if request.method not in ("GET", "POST"):
@@ -116,6 +116,7 @@ class GraphQLHttpGate:
         # A cookie rides along on any request the browser makes: only the console's script can echo the token.
         if not csrf_matches(self.settings or get_settings(), cookie, request.headers.get(CSRF_HEADER)):
             raise CsrfError(f"a cookie-authenticated request needs the {CSRF_HEADER} header of its session")
+        request.scope.setdefault("state", {})["console"] = True  # read by the GraphQL context (decision 0066)
         return principal
 
     async def _read_body(self, request: Request) -> tuple[Response | None, bytes]:
@@ -143,11 +144,17 @@ class GraphQLHttpGate:
             return problem(scope, 400, f"the body: {exc}"), b""
         if not isinstance(parsed, dict):
             return problem(scope, 400, "the body must be one JSON object (batching is off)"), b""
-        if not isinstance(parsed.get("query"), str):
-            return problem(scope, 400, "the body needs a `query` string"), b""
+        if not isinstance(parsed.get("query"), str) and not _names_persisted_document(parsed):
+            return problem(scope, 400, "the body needs a `query` string (or `extensions.persistedQuery`)"), b""
         if not isinstance(parsed.get("operationName"), str | None):
             return problem(scope, 400, "`operationName` must be a string or null"), b""
         return None, body
+
+
+def _names_persisted_document(body: dict[str, Any]) -> bool:
+    """A body without `query` that names its document by hash (checked by `schema.persisted_queries`)."""
+    extensions = body.get("extensions")
+    return body.get("query") is None and isinstance(extensions, dict) and "persistedQuery" in extensions
 
 
 def load_json(data: bytes | str) -> Any:

@@ -15,6 +15,7 @@ from models.outbox import OutboxEvent, OutboxRetention
 from models.outgoing import EventDelivery, WebhookEndpoint
 from models.payment_methods import PaymentMethod
 from models.payments import Payment, Refund
+from models.persisted_documents import PersistedDocument
 from models.prices import Price
 from models.sessions import CustomerSession
 from models.subscriptions import Subscription, SubscriptionItem
@@ -39,6 +40,7 @@ __all__ = [
     "OutboxRetention",
     "Payment",
     "PaymentMethod",
+    "PersistedDocument",
     "Price",
     "PromotionCode",
     "Refund",

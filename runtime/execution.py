@@ -46,9 +46,10 @@ up a bounded, process-wide LRU keyed by
   and the Stripe adapter by identity. A context without one (or returning None) shares nothing.
 
 Nothing is shared when the execution has field middleware (an extension with `resolve`), an
-abort signal, graphql-core execution hooks, or strawberry operation extensions: each of those
-must see every execution. Only results without errors are shared (errors carry the subscriber's
-request id once masked); a subscriber that would have got a result with errors executes on its own.
+abort signal, graphql-core execution hooks, or strawberry operation extensions (other than
+`persistedQuery`, used up before execution): each of those must see every execution. Only
+results without errors are shared (errors carry the subscriber's request id once masked); a
+subscriber that would have got a result with errors executes on its own.
 
 An execution that completes synchronously (plain fields: the usual event) is stored done; the
 next identical subscribers get the very same `ExecutionResult`. An asynchronous one runs as a
@@ -262,6 +263,9 @@ def _directive_variables(nodes: list[FieldNode], fragments: dict[str, FragmentDe
             return None  # fragment arguments (experimental)
     return tuple(sorted(names))
 
+
+PRE_EXECUTION_EXTENSIONS: Final = frozenset({"persistedQuery"})
+"""Request extensions used up before execution (a persisted document's hash): no reason not to share."""
 
 _cache = CollectedFieldsCache()
 
@@ -479,7 +483,10 @@ class CachingExecutor(StrawberryGraphQLCoreExecutionContext):
 
         Objects named by id are held by `result_sharing_anchors()` in the cache entry.
         """
-        if self.abort_signal is not None or self.hooks is not None or getattr(self, "operation_extensions", None):
+        if self.abort_signal is not None or self.hooks is not None:
+            return None
+        extensions = getattr(self, "operation_extensions", None)
+        if extensions and extensions.keys() - PRE_EXECUTION_EXTENSIONS:
             return None
         middleware = self.middleware_manager
         if middleware is not None and middleware.middlewares:

@@ -4,23 +4,30 @@
   execution context `SpecExecutionContext`, a hook refusing a request before it is parsed
   (`refusal_before_parsing`), a parse error raised by an extension answered as one, and `execute`
   refusing a subscription (it streams; executed as one result its root failed as `INTERNAL`).
+  Hooks for persisted documents: `resolve_document` (before parsing) may name the document by a
+  key and hand over one already parsed and validated, which then skips the parsing and validation
+  hooks; `document_validated` (after validation passed) may keep it (`ValidatedDocuments`).
 - `SpecExecutionContext`: never runs the first of several operations when the request names none.
 - `CachedValidation`: strawberry's `ValidationCache`, with graphql-core's `hide_suggestions`.
 - `LeanMaskErrors`: strawberry's `MaskErrors`, not checking results without errors.
 - `graphql_schema`: the graphql-core schema of an execution context.
+- `ValidatedDocuments`: a bounded LRU of parsed documents that passed validation, by key (a hash).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
-from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -40,8 +47,11 @@ __all__ = [
     "LeanSchema",
     "OperationNameRequired",
     "SpecExecutionContext",
+    "ValidatedDocuments",
     "graphql_schema",
 ]
+
+DEFAULT_DOCUMENTS_KEPT: Final = 4096
 
 
 def graphql_schema(context: ExecutionContext) -> GraphQLSchema:
@@ -110,6 +120,20 @@ class SpecExecutionContext(ExecutionContext):
     document holding two operations ran the first; the spec makes that a request error.
     """
 
+    prevalidated: bool = False
+    """The document was handed over parsed and validated (`LeanSchema.resolve_document`)."""
+    document_key: str | None = None
+    """The key (hash) `resolve_document` named the document by, if any."""
+    register_document: bool = False
+    """`document_validated` should store the document under `document_key`."""
+
+    def use_validated(self, text: str, document: DocumentNode) -> None:
+        """Run `document` (the parsed `text`, validated before under this operation's rules) as is."""
+        self.query = text
+        self.graphql_document = document
+        self.pre_execution_errors = []
+        self.prevalidated = True
+
     @property
     def requested_operation_name(self) -> str | None:
         """The request's `operationName` (None when it names none)."""
@@ -137,8 +161,82 @@ class SpecExecutionContext(ExecutionContext):
         return super().operation_type
 
 
+@dataclass(frozen=True, slots=True)
+class _Validated:
+    text: str
+    document: DocumentNode
+    rules: tuple[type[ASTValidationRule], ...]
+
+
+class ValidatedDocuments:
+    """Parsed documents that passed validation, by key (a persisted document's hash): a bounded LRU.
+
+    An entry holds the rules it validated under; it is used only by an operation with the same
+    rules (the interned tuple of `runtime.operation_hooks`, compared by identity first) and the same
+    text, so a schema built with other limits never trusts another's verdict.
+    """
+
+    def __init__(self, maxsize: int = DEFAULT_DOCUMENTS_KEPT) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.maxsize = maxsize
+        self._entries: OrderedDict[str, _Validated] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        """Operations that ran a kept document without parsing or validating it."""
+        self.stored = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.stored = 0
+
+    def get(
+        self, key: str, text: str | None, rules: tuple[type[ASTValidationRule], ...]
+    ) -> tuple[str, DocumentNode] | None:
+        """(text, document) kept under `key` for these rules (and this text, when given), or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or (entry.rules is not rules and entry.rules != rules):
+                return None
+            if text is not None and entry.text != text:
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry.text, entry.document
+
+    def put(self, key: str, text: str, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        with self._lock:
+            self._entries[key] = _Validated(text, document, rules)
+            self._entries.move_to_end(key)
+            self.stored += 1
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+
+
 class LeanSchema(strawberry.Schema):
     """strawberry's schema with `LeanExtensionsRunner` and `SpecExecutionContext`, and a refusal before parsing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.validated_documents = ValidatedDocuments()
+        """Persisted documents parsed and validated by this schema (`resolve_document` hands them over)."""
+
+    async def resolve_document(self, context: SpecExecutionContext) -> GraphQLError | None:
+        """Before anything else: an error answering the request, or None (the default) to go on.
+
+        It may set `context.query` (a request naming its document by a key only), and hand over a
+        document parsed and validated before with `context.use_validated(document)`: parsing and
+        validation (and their extension hooks) are then skipped. It may raise strawberry's request errors.
+        """
+        return None
+
+    async def document_validated(self, context: SpecExecutionContext) -> None:
+        """Called once the document parsed and validated without errors (not for one handed over)."""
 
     def refusal_before_parsing(
         self, context: ExecutionContext, requested_operation_name: str | None
@@ -200,17 +298,34 @@ class LeanSchema(strawberry.Schema):
     async def _prepare_operation_async(
         self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
     ) -> PreExecutionError | None:
-        """strawberry's, after `refusal_before_parsing`, with parse errors raised by extensions caught."""
-        requested = context.requested_operation_name if isinstance(context, SpecExecutionContext) else None
-        refusal = self.refusal_before_parsing(context, requested)
+        """strawberry's, after `resolve_document` and `refusal_before_parsing`, parse errors of extensions caught.
+
+        A document handed over by `resolve_document` skips parsing and validation: only the
+        operation is picked and its type checked, as strawberry does.
+        """
+        spec = context if isinstance(context, SpecExecutionContext) else None
+        refusal = await self.resolve_document(spec) if spec is not None else None
+        if refusal is None:
+            refusal = self.refusal_before_parsing(context, spec.requested_operation_name if spec else None)
         if refusal is not None:
             context.pre_execution_errors = [refusal]
             return PreExecutionError(data=None, errors=[refusal])
+        if spec is not None and spec.prevalidated:
+            try:
+                operation_type = context.operation_type
+            except RuntimeError as error:  # no operation of that name (strawberry's wording)
+                raise CannotGetOperationTypeError(context.operation_name) from error
+            if operation_type not in context.allowed_operations:
+                raise InvalidOperationTypeError(operation_type)
+            return None
         try:
-            return await super()._prepare_operation_async(context, extensions_runner)
+            prepared = await super()._prepare_operation_async(context, extensions_runner)
         except GraphQLError as error:
             # Raised by a parsing extension (ParserCache's syntax error, MaxTokensLimiter), outside
             # strawberry's own `try`: `execute` caught it, but `stream` let it kill the socket's task,
             # so the client got a bare `complete`. Now it is the parse error strawberry answers.
             context.pre_execution_errors = [error]
             return PreExecutionError(data=None, errors=[error])
+        if prepared is None and spec is not None and spec.document_key is not None:
+            await self.document_validated(spec)
+        return prepared

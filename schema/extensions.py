@@ -41,7 +41,14 @@ from base.error_codes import ErrorCode
 from base.ids import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from base.settings import Settings
 from runtime.selection import argument_value, flat_selections
-from runtime.strawberry_schema import CachedValidation, LeanMaskErrors, LeanSchema, graphql_schema
+from runtime.strawberry_schema import (
+    CachedValidation,
+    LeanMaskErrors,
+    LeanSchema,
+    SpecExecutionContext,
+    graphql_schema,
+)
+from schema import persisted_queries
 
 log = logging.getLogger("gateway.errors")
 client_log = structlog.get_logger("gateway.graphql")
@@ -290,6 +297,13 @@ class GatewaySchema(LeanSchema):
             codes=sorted({client_error_code(error) for error in client}),
             errors=[_one_line(error.message) for error in client],
         )
+
+    async def resolve_document(self, context: SpecExecutionContext) -> GraphQLError | None:
+        """Persisted documents: Apollo's automatic persisted queries, or the allow-list (`schema.persisted_queries`)."""
+        return await persisted_queries.resolve_document(self, context)
+
+    async def document_validated(self, context: SpecExecutionContext) -> None:
+        await persisted_queries.document_validated(self, context)
 
     def refusal_before_parsing(
         self, context: ExecutionContext, requested_operation_name: str | None

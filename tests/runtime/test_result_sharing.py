@@ -151,6 +151,23 @@ async def test_identical_subscribers_share_one_execution() -> None:
         await stream.aclose()
 
 
+async def test_a_persisted_query_extension_still_shares_and_any_other_extension_does_not() -> None:
+    schema, cache = _schema()
+    query = "subscription { events { name viewer } }"
+    named = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    streams = []
+    for extensions in (named, dict(named), {**named, "tracing": True}):
+        stream = await schema.subscribe(query, context_value=_context(READER), operation_extensions=extensions)
+        assert not isinstance(stream, ExecutionResult), stream
+        streams.append(stream)
+    results = await _publish(Event(name="e1", resolved=[]), streams)  # type: ignore[arg-type]
+    assert all(r.data == {"events": {"name": "e1", "viewer": "reader"}} for r in results)
+    assert results[0].data is results[1].data  # `persistedQuery` is used up before execution
+    assert (cache.misses, cache.hits, cache.bypassed) == (1, 1, 1)  # any other extension sees its own execution
+    for stream in streams:
+        await stream.aclose()  # type: ignore[attr-defined]
+
+
 async def test_principals_and_variables_each_get_their_own_result() -> None:
     schema, cache = _schema()
     query = "subscription Q($p: String!) { events { viewer greeting(prefix: $p) } }"
