@@ -95,15 +95,28 @@ def _raise_stopped(signum: int, frame: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes serving the port (uvicorn's process manager); default: one per core in "
+            "production, one otherwise. More than one needs PostgreSQL and Redis.",
+        ),
+    ] = None,
 ) -> None:
     """Run the gateway: GraphQL over HTTP and WebSocket, webhooks, health."""
     import uvicorn
 
     from base.logs import configure_logging
     from gateway.app import create_app
+    from gateway.worker_processes import default_workers, workers_problem
     from sandbox.launcher import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
+    processes = workers if workers is not None else default_workers(settings)
+    problem = workers_problem(settings, processes)
+    if problem is not None:
+        raise _fail(problem)
     configure_logging(settings)
     sandbox = None
     # uvicorn stops gracefully on SIGINT/SIGTERM and then re-raises the signal, which killed
@@ -137,6 +150,9 @@ def serve(
                 raise _fail(str(exc)) from None
             settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
         _print_banner(settings, host, port, sandbox)
+        if processes > 1:
+            _serve_processes(processes, host, port, sandbox)
+            return
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings, sandbox_token=sandbox.token if sandbox is not None else None),
@@ -165,6 +181,36 @@ def serve(
             sandbox.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbox | None) -> None:
+    """`processes` workers on one port under uvicorn's supervisor (`gateway.worker_processes`)."""
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from gateway.worker_processes import APP_FACTORY, SANDBOX_TOKEN_ENV, metrics_directory
+
+    if sandbox is not None:  # the workers read their settings from the environment
+        os.environ["STRIPE_API_BASE"] = sandbox.url
+        os.environ[SANDBOX_TOKEN_ENV] = sandbox.token
+    typer.echo(f"  processes   {processes} (pids in the log: `gateway worker process <pid> starting`)")
+    with metrics_directory():
+        config = uvicorn.Config(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            ws_per_message_deflate=False,
+            log_level="info",
+            access_log=False,
+            log_config=None,
+        )
+        # The supervisor's own signal handlers replace ours: SIGINT/SIGTERM stop every worker
+        # gracefully, SIGHUP replaces them one by one.
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
