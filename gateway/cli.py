@@ -337,9 +337,32 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id, fr
         parsed = UUID(key_id)
     except ValueError:
         raise _fail(f"{key_id!r} is not a key id (see `billing-gateway api-keys list`)") from None
-    if not _with_db(_settings(), lambda: revoke_api_key(parsed)):
+    settings = _settings()
+    if not _with_db(settings, lambda: revoke_api_key(parsed)):
         raise _fail(f"no active API key with id {key_id}")
     typer.echo(f"revoked {key_id}")
+    if settings.redis_url:
+        _announce_revocation(settings, str(parsed))
+
+
+def _announce_revocation(settings: Settings, key_id: str) -> None:
+    """Tell every gateway process to drop the key from its cache now (else its TTL does, within seconds)."""
+    from redis.exceptions import RedisError
+
+    from live.credential_events import publish_api_key_revoked
+
+    try:
+        heard = asyncio.run(publish_api_key_revoked(settings, key_id))
+    except (RedisError, OSError) as exc:
+        from billing.verified_credentials import API_KEY_TTL_SECONDS
+
+        typer.echo(
+            f"warning: could not announce it on Redis ({exc}); gateway processes refuse it within "
+            f"{API_KEY_TTL_SECONDS:g} s",
+            err=True,
+        )
+    else:
+        typer.echo(f"announced to {heard} gateway process(es)")
 
 
 @app.command("reconcile")
