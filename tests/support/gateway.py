@@ -241,13 +241,15 @@ def connect_webhooks(emulator: LocalStripe, gateway: GatewayProcess) -> None:
 
 
 class GatewayFactory:
-    """`await factory(*, localstripe=None, database_url=None, register_webhooks=True, start=True, serve_args=(), **env)`.
+    """`await factory(*, localstripe=None, database_url=None, register_webhooks=True, start=True, **env)`.
+
 
     Keyword `env` entries are env overrides, upper-cased (`redis_url="redis://…"`,
     `stripe_timeout_seconds="1"`). Without `localstripe`, the gateway gets a fresh
     emulator of its own; without `database_url`, a fresh database. `start=False`
     returns it unstarted (call `.start()`/`await .astart()` yourself). `made` lists
-    every gateway made; `stop_all()` stops them (the `gateway_factory` fixture does).
+    every gateway made; `stop_all()` stops them (the `gateway_factory` fixture does). `serve_args`
+    (keyword) adds flags to `serve` (`("--workers", "2")`).
     """
 
     def __init__(
