@@ -188,6 +188,7 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
     import os
 
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     from gateway.worker_processes import APP_FACTORY, SANDBOX_TOKEN_ENV, metrics_directory
@@ -210,7 +211,10 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
         )
         # The supervisor's own signal handlers replace ours: SIGINT/SIGTERM stop every worker
         # gracefully, SIGHUP replaces them one by one.
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise typer.Exit(code=3)  # a worker could not start (the supervisor then stopped the others)
 
 
 def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
