@@ -191,7 +191,7 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    from gateway.worker_processes import APP_FACTORY, SANDBOX_TOKEN_ENV, metrics_directory
+    from gateway.worker_processes import APP_FACTORY, SANDBOX_TOKEN_ENV, WORKER_READY_SECONDS, metrics_directory
 
     if sandbox is not None:  # the workers read their settings from the environment
         os.environ["STRIPE_API_BASE"] = sandbox.url
@@ -204,6 +204,9 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
             host=host,
             port=port,
             workers=processes,
+            # How long a new worker may take to serve on SIGHUP (and a hung one to answer a ping):
+            # uvicorn's 5 s aborted reloads on a busy machine, where a worker took 14 s to start.
+            timeout_worker_healthcheck=WORKER_READY_SECONDS,
             ws_per_message_deflate=False,
             log_level="info",
             access_log=False,

@@ -29,6 +29,7 @@ from base.settings import Settings, get_settings
 __all__ = [
     "APP_FACTORY",
     "SANDBOX_TOKEN_ENV",
+    "WORKER_READY_SECONDS",
     "app_from_environment",
     "default_workers",
     "metrics_directory",
@@ -42,6 +43,8 @@ APP_FACTORY: Final = "gateway.worker_processes:app_from_environment"
 SANDBOX_TOKEN_ENV: Final = "BILLING_GATEWAY_SANDBOX_TOKEN"  # noqa: S105 - a variable's name
 """The identity token of the sandbox the parent `serve` started (its health check verifies it)."""
 MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
+WORKER_READY_SECONDS: Final = 60
+"""How long a worker started by a reload (SIGHUP) may take to serve before the reload is abandoned."""
 
 
 def default_workers(settings: Settings) -> int:

@@ -177,3 +177,26 @@ async def test_a_revoked_key_is_refused_by_every_process_within_a_second(
     late = [answer for answer in answers if answer[1] == 200 and answer[2] > revoked_at + REVOCATION_DEADLINE_SECONDS]
     assert late == [], f"the revoked key still worked more than {REVOCATION_DEADLINE_SECONDS} s after: {late}"
     assert {status for _, status, _, _ in answers} <= {200, 401}
+
+
+async def test_sighup_replaces_the_workers_one_by_one_without_refusing_a_request(
+    gateway_factory: GatewayFactory, redis_url: str
+) -> None:
+    gateway = await gateway_factory(redis_url=redis_url, serve_args=WORKERS, register_webhooks=False)
+    key = gateway.create_api_key(name="workers-reload")
+    await wait_until(lambda: len(_worker_pids(gateway)) == 2, "two worker processes logged their pid")
+    old = _worker_pids(gateway)
+    assert gateway.process.proc is not None
+    os.kill(gateway.process.proc.pid, signal.SIGHUP)
+    statuses: list[int] = []
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
+        deadline = time.monotonic() + BOTH_DEADLINE_SECONDS
+        # Requests all along the reload: each is answered, by an old worker or a new one.
+        while not (len(_worker_pids(gateway)) == 4 and gateway.log_text().count("Finished server process") >= 2):
+            assert time.monotonic() < deadline, "the workers were not replaced"
+            statuses += [status for _, status, _ in await asyncio.gather(*(_post(http, key) for _ in range(4)))]
+        answers = await _until_both_answer(gateway, http, key, 200)
+    assert set(statuses) == {200}, statuses
+    new = _worker_pids(gateway) - old
+    assert len(new) == 2 and {pid for _, _, _, pid in answers} == new
+    assert gateway.running
