@@ -23,7 +23,9 @@ import time
 import uuid
 
 import httpx
+import redis.asyncio as aioredis
 
+from base.redis_names import RedisNames
 from tests.support.gateway import GatewayFactory, GatewayProcess
 from tests.support.metrics import scrape, total
 from tests.support.poll import wait_until
@@ -115,7 +117,16 @@ async def test_two_processes_serve_one_port_and_metrics_count_both(
         assert total(samples, "gateway_http_requests_total", method="POST", path="/graphql", status="200") == len(
             answers
         )
-    assert total(samples, "gateway_live_upstream_connected") == 1  # every process holds its subscription
+    assert total(samples, "gateway_live_upstream_connected") == 1  # the minimum over the processes
+
+    # Each process holds its own live hub subscription (status and credentials on one connection).
+    names = RedisNames.for_url(redis_url)
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        subscribers = dict(await client.pubsub_numsub(names.status_channel, names.credentials_channel))
+    finally:
+        await client.aclose()
+    assert subscribers == {names.status_channel.encode(): 2, names.credentials_channel.encode(): 2}
 
 
 async def test_sigterm_finishes_the_request_in_flight_and_closes_sockets_with_1012(
