@@ -24,7 +24,9 @@ from typing import Final
 
 from starlette.applications import Starlette
 
+from base.logs import configure_logging
 from base.settings import Settings, get_settings
+from gateway.app import create_app
 
 __all__ = [
     "APP_FACTORY",
@@ -89,9 +91,6 @@ def metrics_directory() -> Iterator[str]:
 
 def app_from_environment() -> Starlette:
     """The app of one worker process: settings from the environment (as the parent `serve` left it)."""
-    from base.logs import configure_logging
-    from gateway.app import create_app
-
     settings = get_settings()
     configure_logging(settings)
     log.info("gateway worker process %d starting", os.getpid())
