@@ -4,7 +4,7 @@ One `serve` with two worker processes on one port (PostgreSQL, Redis, localstrip
 answered a request is read from its access line (`pid`), found by the request's own `X-Request-Id`.
 Every request goes on a fresh connection (`Connection: close`): a kept-alive one stays with one process.
 
-- both processes answer, and `/metrics` (on either) counts every request of both;
+- both processes answer, and `/metrics` (on either) counts every request and live subscriber of both;
 - SIGTERM to `serve`: a request whose body is still on its way (its `100 Continue` proves the app
   is reading it) gets its 200 once the body arrives, and an open WebSocket gets 1012;
 - SIGHUP: both workers replaced one by one, requests answered all along;
@@ -27,9 +27,9 @@ import redis.asyncio as aioredis
 
 from base.redis_names import RedisNames
 from tests.support.gateway import GatewayFactory, GatewayProcess
-from tests.support.metrics import scrape, total
+from tests.support.metrics import scrape, total, wait_for_metric
 from tests.support.poll import wait_until
-from tests.support.ws import connect, wait_closed
+from tests.support.ws import connect, subscribe, wait_closed
 
 WORKERS = ("--workers", "2")
 QUERY = json.dumps({"query": "{ __typename }"}).encode()
@@ -127,6 +127,16 @@ async def test_two_processes_serve_one_port_and_metrics_count_both(
     finally:
         await client.aclose()
     assert subscribers == {names.status_channel.encode(): 2, names.credentials_channel.encode(): 2}
+
+    # Live subscribers, wherever their sockets landed, sum (each process copies its count within a second).
+    sockets = [await connect(gateway.url, key) for _ in range(3)]
+    try:
+        for socket in sockets:
+            await subscribe(socket, "subscription { paymentStatusChanged { status } }", {})
+        await wait_for_metric(gateway.url, "gateway_live_subscribers", lambda value: value == 3, timeout=10)
+    finally:
+        for socket in sockets:
+            await socket.close()
 
 
 async def test_sigterm_finishes_the_request_in_flight_and_closes_sockets_with_1012(
