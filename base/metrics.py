@@ -6,9 +6,11 @@ and `gateway/graphql_metrics.py`, registered by `gateway/app.py`.
 
 `/metrics` (text format, no auth) carries no secrets, only counts and timings; it is open like `/health/*`.
 Keep it off the public internet (scrape it on the private network, or block the path
-at the load balancer). Each process exposes its own metrics (no multi-process mode):
-the gateway's embedded worker is included; a separate `billing-gateway worker` process
-does not serve `/metrics`.
+at the load balancer). A single `serve` process exposes its own metrics (the embedded worker
+included); under `serve --workers N` every worker writes its instruments to the shared
+`PROMETHEUS_MULTIPROC_DIR` and `/metrics` on any of them sums all (prometheus_client's multiprocess
+mode, `gateway.metrics_endpoint`): each gauge says how its values combine (`multiprocess_mode`).
+A separate `billing-gateway worker` process does not serve `/metrics`.
 
 Label values are bounded: unknown paths are "other", GraphQL operation names beyond
 `gateway.graphql_metrics.MAX_OPERATION_NAMES` distinct ones are "other", Stripe errors carry our
@@ -37,6 +39,11 @@ Metrics (all prefixed `gateway_`):
                                        subscriber's result), executed (run and offered to the
                                        identical subscribers), unshared, bypassed (not eligible)
     live_frame_encodings_total{outcome}   JSON of shared results: encoded | reused
+
+How gauges combine across `serve --workers N`: live_subscribers sums the live processes;
+live_upstream_connected is the minimum (0 when any process lost its subscription);
+rate_limit_fallback the maximum (1 when any process falls back); webhook_inbox_events and
+dependency_up take the value written last (by whichever process was scraped or checked last).
 """
 
 from __future__ import annotations
@@ -55,8 +62,10 @@ __all__ = [
     "HTTP_DURATION",
     "HTTP_REQUESTS",
     "INBOX_EVENTS",
+    "LIVE_FRAME_ENCODINGS_SHARED",
     "LIVE_GAPS",
     "LIVE_RESUBSCRIPTIONS",
+    "LIVE_RESULTS_SHARED",
     "LIVE_SUBSCRIBERS",
     "LIVE_UPSTREAM_CONNECTED",
     "OTHER",
@@ -113,6 +122,7 @@ INBOX_EVENTS = Gauge(
     "gateway_webhook_inbox_events",
     "Rows of the webhook inbox by status (computed when scraped).",
     ["status"],
+    multiprocess_mode="mostrecent",
 )
 WORKER_DURATION = Histogram(
     "gateway_worker_event_duration_seconds",
@@ -129,10 +139,12 @@ RATE_LIMITED = Counter(
 LIVE_SUBSCRIBERS = Gauge(
     "gateway_live_subscribers",
     "Live GraphQL subscribers of this process.",
+    multiprocess_mode="livesum",
 )
 LIVE_UPSTREAM_CONNECTED = Gauge(
     "gateway_live_upstream_connected",
     "1 while this process's live hub holds its upstream (Redis pub/sub) subscription.",
+    multiprocess_mode="livemin",
 )
 LIVE_RESUBSCRIPTIONS = Counter(
     "gateway_live_resubscriptions",
@@ -147,10 +159,12 @@ DEPENDENCY_UP = Gauge(
     "gateway_dependency_up",
     "1 when the last readiness check of the dependency passed, else 0.",
     ["dependency"],
+    multiprocess_mode="mostrecent",
 )
 RATE_LIMIT_FALLBACK = Gauge(
     "gateway_rate_limit_fallback",
     "1 while the rate limiter counts in this process's memory because Redis does not answer.",
+    multiprocess_mode="livemax",
 )
 RATE_LIMIT_REDIS_ERRORS = Counter(
     "gateway_rate_limit_redis_errors",
@@ -206,4 +220,20 @@ WEBHOOK_DELIVERIES = Counter(
 WEBHOOK_ENDPOINTS_DISABLED = Counter(
     "gateway_webhook_endpoints_disabled",
     "Outgoing webhook endpoints disabled after failing continuously for OUTGOING_DISABLE_AFTER_SECONDS.",
+)
+
+# Under `serve --workers N` the shared-results counters (read from `runtime.execution` when scraped in
+# one process) are copied into these by each process (`gateway.metrics_endpoint.sync_process_metrics`);
+# unregistered, so a single process keeps its collector of the same names.
+LIVE_RESULTS_SHARED = Counter(
+    "gateway_live_results",
+    "Per-event executions of live subscriptions, by whether their result was shared.",
+    ["outcome"],
+    registry=None,
+)
+LIVE_FRAME_ENCODINGS_SHARED = Counter(
+    "gateway_live_frame_encodings",
+    "JSON encodings of shared live results: encoded once, then reused per socket.",
+    ["outcome"],
+    registry=None,
 )

@@ -7,6 +7,7 @@ keys and channel alike, starts with the deployment's namespace `<REDIS_PREFIX>:<
 `<db>` is the database number of `REDIS_URL` (0 when it names none):
 
 - `<ns>:status`: the live status channel (`live.bus`, `live.hub`);
+- `<ns>:credentials`: revoked API keys, announced to every gateway process (`live.credential_events`);
 - `<ns>:ratelimit:<budget>:<principal kind>:<principal id>`: the rate limiter's buckets;
 - `<ns>:dramatiq`: Dramatiq's namespace (its queues, acks and heartbeats are `<ns>:dramatiq:…`);
 - `<ns>:<role>`: connection names, as Redis' CLIENT LIST shows them.
@@ -92,6 +93,11 @@ class RedisNames:
     def status_channel(self) -> str:
         """The pub/sub channel of live status messages."""
         return f"{self.namespace}:status"
+
+    @property
+    def credentials_channel(self) -> str:
+        """The pub/sub channel announcing revoked credentials to every gateway process's cache."""
+        return f"{self.namespace}:credentials"
 
     @property
     def broker_namespace(self) -> str:

@@ -366,7 +366,8 @@ class Stack:
         port = free_port()
         return await self.start_server(
             name,
-            [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            # One process, as every run before `serve --workers` existed (production's default is one per core).
+            [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             env=self.gateway_env(),
             port=port,
             health_path="/health/live",

@@ -7,12 +7,15 @@ console's cookie (`billing.console_sessions`), which carries its admin key's pri
 
 from __future__ import annotations
 
+import time
+
 from base.principals import AuthenticationError, Principal
 from base.settings import Settings, get_settings
 from billing.console_sessions import authenticate_console_token
 from billing.credentials import API_KEY_PREFIX, authenticate_api_key
 from billing.revocations import revocations
 from billing.session_tokens import verify_session_token
+from billing.verified_credentials import verified_credentials
 
 
 async def authenticate_bearer(header: str | None, settings: Settings | None = None) -> Principal:
@@ -29,10 +32,21 @@ async def authenticate_bearer(header: str | None, settings: Settings | None = No
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("expected 'Authorization: Bearer <token>'")
     if token.startswith(API_KEY_PREFIX):
-        return await authenticate_api_key(token)
-    principal = verify_session_token(settings or get_settings(), token)
-    await revocations.check(principal)
-    return principal
+        cached = verified_credentials.api_key(token)
+        if cached is not None:
+            return cached
+        generation, started = verified_credentials.generation, time.monotonic()
+        principal = await authenticate_api_key(token)
+        verified_credentials.remember_api_key(token, principal, generation, started)
+        return principal
+    settings = settings or get_settings()
+    secret = settings.signing_secret()
+    principal_of_token = verified_credentials.session(secret, token)
+    if principal_of_token is None:
+        principal_of_token = verify_session_token(settings, token)
+        verified_credentials.remember_session(secret, token, principal_of_token)
+    await revocations.check(principal_of_token)
+    return principal_of_token
 
 
 CONSOLE_COOKIE = "bg_console"

@@ -5,7 +5,8 @@ The line goes through `base.logs` like every other (JSON in production, redacted
 GraphQL variables would be logged with it; only the parameter NAMES are kept, in `query_keys`),
 `status`, `duration_ms`, `request_id` (the same id as every other line of the request, the
 client's `X-Request-Id` when sane) and `client` (the peer's IP as uvicorn saw it: behind a
-proxy, the proxy's unless uvicorn is told to trust `X-Forwarded-For`). uvicorn's own access
+proxy, the proxy's unless uvicorn is told to trust `X-Forwarded-For`) and `pid` (the process that
+answered: `serve --workers N` runs several on one port). uvicorn's own access
 log is off: it has no request id and prints the query string.
 
 WebSocket connections get no access line (their upgrade is not an HTTP response here).
@@ -13,6 +14,7 @@ WebSocket connections get no access line (their upgrade is not an HTTP response 
 
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import parse_qsl
 
@@ -37,6 +39,7 @@ class HttpRequestMiddleware:
     def __init__(self, app: ASGIApp, paths: frozenset[str]) -> None:
         self.app = app
         self.paths = paths
+        self.pid = os.getpid()  # built in the worker process that serves (never forked after)
         """The app's routes: other paths are counted as "other" (see `observe_http_request`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,4 +79,5 @@ class HttpRequestMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                     client=client[0] if client else None,
+                    pid=self.pid,
                 )

@@ -45,7 +45,7 @@ from gateway.graphiql import static_route as graphiql_static_route
 from gateway.graphql_metrics import with_graphql_metrics
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
-from gateway.metrics_endpoint import metrics_endpoint, register_collectors
+from gateway.metrics_endpoint import metrics_endpoint, multiprocess_directory, register_collectors, sync_forever
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
 from runtime.graphql_response import GraphQLResponseMedia
@@ -229,9 +229,13 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         # What is loaded by now lives as long as the process: keep it out of every full collection,
         # which otherwise walks it too (pauses of hundreds of ms with a thousand live subscribers).
         gc.freeze()
+        # `serve --workers N`: this worker's in-memory metrics into the shared files (gateway.metrics_endpoint).
+        metrics_sync = asyncio.create_task(sync_forever()) if multiprocess_directory() else None
         try:
             yield
         finally:
+            if metrics_sync is not None:
+                metrics_sync.cancel()
             await graphql.rate_limiter.aclose()
             await enqueuer.aclose()
             await graphql.usage_dispatch.aclose()

@@ -95,15 +95,28 @@ def _raise_stopped(signum: int, frame: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes serving the port (uvicorn's process manager); default: one per core in "
+            "production, one otherwise. More than one needs PostgreSQL and Redis.",
+        ),
+    ] = None,
 ) -> None:
     """Run the gateway: GraphQL over HTTP and WebSocket, webhooks, health."""
     import uvicorn
 
     from base.logs import configure_logging
     from gateway.app import create_app
+    from gateway.worker_processes import default_workers, workers_problem
     from sandbox.launcher import SandboxError, StripeSandbox, find_running_sandbox
 
     settings = _settings()
+    processes = workers if workers is not None else default_workers(settings)
+    problem = workers_problem(settings, processes)
+    if problem is not None:
+        raise _fail(problem)
     configure_logging(settings)
     sandbox = None
     # uvicorn stops gracefully on SIGINT/SIGTERM and then re-raises the signal, which killed
@@ -137,6 +150,9 @@ def serve(
                 raise _fail(str(exc)) from None
             settings = settings.model_copy(update={"stripe_api_base": sandbox.url})
         _print_banner(settings, host, port, sandbox)
+        if processes > 1:
+            _serve_processes(processes, host, port, sandbox)
+            return
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings, sandbox_token=sandbox.token if sandbox is not None else None),
@@ -165,6 +181,43 @@ def serve(
             sandbox.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbox | None) -> None:
+    """`processes` workers on one port under uvicorn's supervisor (`gateway.worker_processes`)."""
+    import os
+
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    from gateway.worker_processes import APP_FACTORY, SANDBOX_TOKEN_ENV, WORKER_READY_SECONDS, metrics_directory
+
+    if sandbox is not None:  # the workers read their settings from the environment
+        os.environ["STRIPE_API_BASE"] = sandbox.url
+        os.environ[SANDBOX_TOKEN_ENV] = sandbox.token
+    typer.echo(f"  processes   {processes} (pids in the log: `gateway worker process <pid> starting`)")
+    with metrics_directory():
+        config = uvicorn.Config(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            # How long a new worker may take to serve on SIGHUP (and a hung one to answer a ping):
+            # uvicorn's 5 s aborted reloads on a busy machine, where a worker took 14 s to start.
+            timeout_worker_healthcheck=WORKER_READY_SECONDS,
+            ws_per_message_deflate=False,
+            log_level="info",
+            access_log=False,
+            log_config=None,
+        )
+        # The supervisor's own signal handlers replace ours: SIGINT/SIGTERM stop every worker
+        # gracefully, SIGHUP replaces them one by one.
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise typer.Exit(code=3)  # a worker could not start (the supervisor then stopped the others)
 
 
 def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
@@ -291,9 +344,32 @@ def api_keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id, fr
         parsed = UUID(key_id)
     except ValueError:
         raise _fail(f"{key_id!r} is not a key id (see `billing-gateway api-keys list`)") from None
-    if not _with_db(_settings(), lambda: revoke_api_key(parsed)):
+    settings = _settings()
+    if not _with_db(settings, lambda: revoke_api_key(parsed)):
         raise _fail(f"no active API key with id {key_id}")
     typer.echo(f"revoked {key_id}")
+    if settings.redis_url:
+        _announce_revocation(settings, str(parsed))
+
+
+def _announce_revocation(settings: Settings, key_id: str) -> None:
+    """Tell every gateway process to drop the key from its cache now (else its TTL does, within seconds)."""
+    from redis.exceptions import RedisError
+
+    from live.credential_events import publish_api_key_revoked
+
+    try:
+        heard = asyncio.run(publish_api_key_revoked(settings, key_id))
+    except (RedisError, OSError) as exc:
+        from billing.verified_credentials import API_KEY_TTL_SECONDS
+
+        typer.echo(
+            f"warning: could not announce it on Redis ({exc}); gateway processes refuse it within "
+            f"{API_KEY_TTL_SECONDS:g} s",
+            err=True,
+        )
+    else:
+        typer.echo(f"announced to {heard} gateway process(es)")
 
 
 @app.command("reconcile")

@@ -22,6 +22,10 @@ message is a copy with `resumed_after_gap=True` (GraphQL `resumedAfterGap`). It 
 the first message after the hub subscribed to Redis again (every subscriber present then is
 told: a marker goes into each queue, so messages queued before the loss are not flagged),
 and on the first message after a subscriber's own queue overflowed. docs/degraded-mode.md.
+
+Credentials: on Redis the same connection also subscribes to the credentials channel
+(`live.credential_events`: revoked API keys), and the hub tells this process's cache of verified
+API keys whether it may be trusted: from each subscription until its loss (`billing.verified_credentials`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from redis.exceptions import RedisError
 from base.metrics import LIVE_GAPS, LIVE_RESUBSCRIPTIONS
 from base.redis_names import RedisNames
 from billing.authorization import watched_customers
+from billing.verified_credentials import verified_credentials
+from live import credential_events
 from live.bus import InMemoryBus, StatusKind, StatusMessage, StatusSubscription, in_memory_bus
 from live.subscriber_queue import SubscriberQueue
 
@@ -231,6 +237,8 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._connected.clear()
+        if self._redis_url:
+            verified_credentials.distrust()
         for subscriber in list(self._subscribers):
             subscriber.offer(_CLOSED)
         self._subscribers.clear()
@@ -282,6 +290,7 @@ class LiveHub:
     async def _run_redis(self, redis_url: str) -> None:
         assert self._names is not None
         channel = self._names.status_channel
+        credentials_channel = self._names.credentials_channel
         backoff = INITIAL_BACKOFF_SECONDS
         while True:
             client: aioredis.Redis = aioredis.Redis.from_url(
@@ -289,12 +298,16 @@ class LiveHub:
             )
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(channel)
+                    await pubsub.subscribe(channel, credentials_channel)
                     self._subscribed()
+                    verified_credentials.trust()
                     backoff = INITIAL_BACKOFF_SECONDS
                     log.info("live updates: subscribed to Redis channel %s", channel)
                     async for raw in pubsub.listen():
                         if raw.get("type") != "message":
+                            continue
+                        if raw.get("channel") in (credentials_channel, credentials_channel.encode()):
+                            credential_events.apply(raw["data"])
                             continue
                         try:
                             message = StatusMessage.from_json(raw["data"])
@@ -305,6 +318,7 @@ class LiveHub:
                     raise ConnectionError("Redis pub/sub stream ended")
             except (RedisError, OSError) as exc:
                 self._connected.clear()
+                verified_credentials.distrust()
                 log.warning("live updates: Redis pub/sub lost (%s); reconnecting in %.1f s", exc, backoff)
             finally:
                 with contextlib.suppress(Exception):

@@ -47,6 +47,7 @@ def test_every_name_starts_with_the_namespace_and_deployments_never_share_one() 
     for names in deployments:
         built = [
             names.status_channel,
+            names.credentials_channel,
             names.broker_namespace,
             names.rate_limit_key("read", "api_key", "k1"),
             names.rate_limit_key("mutation", "customer_session", "j1"),
@@ -165,7 +166,7 @@ async def test_every_key_channel_and_connection_the_gateway_uses_is_in_its_names
     assert sorted(key for key in keys if not key.startswith(mine)) == []
     assert {f"{mine}ratelimit:read:api_key:k1", f"{mine}dramatiq:{QUEUE}"} <= keys
     assert {command.db for command, touched in keyed if touched} == {DB}
-    assert channels == {names.status_channel}
+    assert channels == {names.status_channel, names.credentials_channel}
     # Every connection names itself in the namespace; none is left unnamed.
     assert open_connections and all(name.startswith(mine) for name in open_connections), open_connections
     assert all(name.startswith(mine) for name in client_names), client_names

@@ -138,7 +138,7 @@ def revoke_api_key(
 
 
 class GatewayProcess:
-    """`billing-gateway serve` on 127.0.0.1:`port`, after `billing-gateway migrate`, with one log file.
+    """`billing-gateway serve [serve_args…]` on 127.0.0.1:`port`, after `billing-gateway migrate`, with one log file.
 
     `env` is the full environment (see `gateway_env`). `start()` migrates (once) and
     waits for `GET /health/live` → 200; `stop()` sends SIGTERM, then SIGKILL. Its
@@ -153,6 +153,7 @@ class GatewayProcess:
         port: int | None = None,
         name: str = "gateway",
         workdir: Path | None = None,
+        serve_args: tuple[str, ...] = (),
     ) -> None:
         self.env = dict(env)
         self.port = port or free_port()
@@ -165,7 +166,7 @@ class GatewayProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.migrated = False
         self.process = ManagedProcess(
-            [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(cli_path()), "serve", "--host", "127.0.0.1", "--port", str(self.port), *serve_args],
             env=self.env,
             log_path=self.log_path,
             cwd=self.workdir,
@@ -242,11 +243,13 @@ def connect_webhooks(emulator: LocalStripe, gateway: GatewayProcess) -> None:
 class GatewayFactory:
     """`await factory(*, localstripe=None, database_url=None, register_webhooks=True, start=True, **env)`.
 
+
     Keyword `env` entries are env overrides, upper-cased (`redis_url="redis://…"`,
     `stripe_timeout_seconds="1"`). Without `localstripe`, the gateway gets a fresh
     emulator of its own; without `database_url`, a fresh database. `start=False`
     returns it unstarted (call `.start()`/`await .astart()` yourself). `made` lists
-    every gateway made; `stop_all()` stops them (the `gateway_factory` fixture does).
+    every gateway made; `stop_all()` stops them (the `gateway_factory` fixture does). `serve_args`
+    (keyword) adds flags to `serve` (`("--workers", "2")`).
     """
 
     def __init__(
@@ -264,12 +267,13 @@ class GatewayFactory:
         database_url: str | None = None,
         register_webhooks: bool = True,
         start: bool = True,
+        serve_args: tuple[str, ...] = (),
         **env: str,
     ) -> GatewayProcess:
-        """A new gateway process (started unless `start=False`)."""
+        """A new gateway process (started unless `start=False`; `serve_args`: more flags of `serve`)."""
         emulator = localstripe or self._localstripe()
         url = database_url or await self._pg()
-        process = GatewayProcess(gateway_env(url, emulator.url, **env), self._log_dir)
+        process = GatewayProcess(gateway_env(url, emulator.url, **env), self._log_dir, serve_args=serve_args)
         self.made.append(process)
         if start:
             await process.astart()
