@@ -191,6 +191,9 @@ COMMANDS = [
     ("process-refund",),
     ("webhook-status",),
     ("subscription-info",),
+    ("persisted-queries",),
+    ("persisted-queries", "add"),
+    ("persisted-queries", "list"),
 ]
 
 
