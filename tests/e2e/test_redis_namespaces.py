@@ -337,8 +337,8 @@ async def queues_stay_in_their_deployment(a: Deployment, b: Deployment, test_log
     rows_b = {row_id for row_id, _ in events_b.values()}
     assert not any(row_id in b.worker.log_text() for row_id in rows_a)
     assert not any(row_id in a.worker.log_text() for row_id in rows_b)
-    assert f"of {a.names.broker_namespace}" in a.worker.log_text()
-    assert f"of {b.names.broker_namespace}" in b.worker.log_text()
+    assert f"of redis {a.names.broker_namespace}" in a.worker.log_text()
+    assert f"of redis {b.names.broker_namespace}" in b.worker.log_text()
 
     # Every key on the server belongs to one of the two deployments, in its own database; each
     # deployment's workers heartbeat in its own namespace only.
