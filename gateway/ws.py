@@ -5,7 +5,10 @@ once done: `runtime.ws_results.SharedResultTransportWSHandler`, which this handl
 
 Sockets of customer sessions are watched (`billing.revocations.SessionWatch`): closed with 4403 when
 the session is revoked or its token expires. A token that cannot be checked because the database
-is down closes the socket with 1013 (Try Again Later).
+is down closes the socket with 1013 (Try Again Later); so does any `connection_init` while the
+database is down, even when the credential was answered from the per-process cache
+(`billing.verified_credentials`): every frame of a subscription reads the mirror, so a socket
+acknowledged during an outage would only fail later.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from tortoise import connections
 
 from base.db import is_database_unavailable
 from base.error_codes import ErrorCode
@@ -40,6 +44,7 @@ class GatewayTransportWSHandler(SharedResultTransportWSHandler[Context, None]):
         tell them the token is bad). The reason is the code an HTTP client gets, `SERVICE_UNAVAILABLE`.
         """
         try:
+            await connections.get("default").execute_query("SELECT 1")  # before the ack: see the module's docstring
             await super().handle_connection_init(message)
         except Exception as exc:
             if not is_database_unavailable(exc):
