@@ -313,6 +313,7 @@ async def test_one_frame_per_failed_attempt_action_required_and_sessions_watch_t
     assert body["data"]["subscription"]["status"] == "PAST_DUE"
     b_invoice = body["data"]["subscription"]["latestInvoice"]
     assert b_invoice["attemptCount"] == 1
+    await wait_no_subscribers(gateway)  # A's socket just closed: its subscription must not satisfy the wait below
     async with live_socket(gateway, api_key) as ws:
         watch = await subscribe(ws, PAYMENT_FAILED, {"customerId": b["id"]})
         await wait_subscribed(gateway)
