@@ -321,6 +321,10 @@ async def test_one_frame_per_failed_attempt_action_required_and_sessions_watch_t
         assert b_period_end is not None
         await advance(localstripe.url, clock_b["id"], b_period_end + 3 * DAY + 60)
         retried = await next_data(ws, watch, "paymentFailed", time.monotonic() + 20)
+        if retried["attemptCount"] == 1:
+            # Attempt 1's frame, pushed by the last of its webhooks when the worker applied it after this
+            # socket subscribed (the mirror already showed attempt 1 from an earlier one): the next is the retry's.
+            retried = await next_data(ws, watch, "paymentFailed", time.monotonic() + 20)
         assert (retried["actionRequired"], retried["declineCode"], retried["attemptCount"]) == (True, None, 2)
         assert retried["payment"]["status"] == "REQUIRES_ACTION"
         with pytest.raises(TimeoutError):  # the attempt's second event pushes nothing more
