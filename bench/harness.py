@@ -480,6 +480,12 @@ class Stack:
             raise process.failure(f"{name} did not start", str(exc)) from exc
         return server
 
+    def localstripe_server(self) -> ServerProcess | None:
+        """The stack's localstripe as a `ServerProcess` (for its CPU accounting), while it runs."""
+        if self._localstripe is None or not self._localstripe.running:
+            return None
+        return ServerProcess("localstripe", self._localstripe.process, self.stripe_url)
+
     def server(self, name: str) -> ServerProcess | None:
         """The running server started under `name`, if any."""
         server = self._by_name.get(name)
@@ -509,14 +515,25 @@ class Stack:
             )
         return self._worker
 
-    async def run_load(self, spec: LoadSpec, measure: Sequence[ServerProcess], profile: Path | None = None) -> LoadRun:
+    async def run_load(
+        self,
+        spec: LoadSpec,
+        measure: Sequence[ServerProcess],
+        profile: Path | None = None,
+        *,
+        on_window: Callable[[str], None] | None = None,
+        pin_load: bool = True,
+    ) -> LoadRun:
         """Run `python -m bench.load` on the load core with `spec`; measure `measure` during its window.
 
         With `profile`, the first of `measure` is sampled by py-spy during the window into that file.
+        `on_window("WINDOW_START" / "WINDOW_END")` is called at the window's marks; `pin_load=False` lets
+        the load process run on every core (a whole-machine benchmark has no core to spare).
         """
         from bench import profile as profiler
 
-        argv = self.load_command([sys.executable, "-m", "bench.load"])
+        command = [sys.executable, "-m", "bench.load"]
+        argv = self.load_command(command) if pin_load else pinned(command, ALL_CPUS)
         with open(self.log_dir / "load.log", "ab") as log:  # noqa: ASYNC230 - a local file, once per run
             proc = await asyncio.create_subprocess_exec(
                 *argv,
@@ -541,12 +558,16 @@ class Stack:
             async with asyncio.timeout(deadline):
                 while line := (await proc.stdout.readline()).decode():
                     if line.startswith("WINDOW_START"):
+                        if on_window is not None:
+                            on_window("WINDOW_START")
                         for meter in meters.values():
                             meter.start()
                         if profile is not None and measure:
                             sampler = await profiler.start(measure[0].pid, profile, self.pinned_load_cpus)
                     elif line.startswith("WINDOW_END"):
                         windows = {name: meter.stop() for name, meter in meters.items()}
+                        if on_window is not None:
+                            on_window("WINDOW_END")
                         if sampler is not None:
                             await profiler.stop(sampler)
                             sampler = None

@@ -54,6 +54,8 @@ class HttpRequest:
     path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    kind: str = ""
+    """What the request is, for per-kind latencies in a mixed load (never sent)."""
 
     def encode(self, host: str) -> bytes:
         """The request's bytes on the wire (keep-alive)."""
@@ -65,12 +67,18 @@ class HttpRequest:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form (the body as UTF-8 text)."""
-        return {"method": self.method, "path": self.path, "headers": self.headers, "body": self.body.decode()}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "headers": self.headers,
+            "body": self.body.decode(),
+            "kind": self.kind,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HttpRequest:
         """The inverse of `to_json`."""
-        return cls(data["method"], data["path"], dict(data["headers"]), data["body"].encode())
+        return cls(data["method"], data["path"], dict(data["headers"]), data["body"].encode(), data.get("kind", ""))
 
 
 @dataclass
@@ -92,6 +100,8 @@ class LoadSpec:
     expect_status: int = 200
     reject_substring: str | None = '"errors"'
     """An answer whose body contains this counts as an error (GraphQL errors come with HTTP 200)."""
+    reject_also: list[str] = field(default_factory=list)
+    """More such substrings (e.g. a mutation's non-empty `userErrors`)."""
 
     def to_json(self) -> str:
         """The spec as the JSON the load process reads on stdin."""
@@ -120,6 +130,9 @@ class LoadOutcome:
     """CPU the load process used in the window: near `window_seconds` means the client was the limit."""
     unfinished: int = 0
     error_samples: list[str] = field(default_factory=list)
+    latencies_by_kind: dict[str, list[float]] = field(default_factory=dict)
+    """`latencies_ms` split by `HttpRequest.kind` (empty when no request names its kind)."""
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 class _Conn(asyncio.Protocol):
@@ -130,6 +143,7 @@ class _Conn(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.started = 0.0
+        self.kind = ""
         self.busy = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -141,8 +155,9 @@ class _Conn(asyncio.Protocol):
             self.generator.on_error(self, f"connection lost: {exc!r}")
         self.generator.replace(self)
 
-    def send(self, data: bytes, started: float) -> None:
+    def send(self, request: tuple[bytes, str], started: float) -> None:
         assert self.transport is not None
+        data, self.kind = request
         self.started = started
         self.busy = True
         self.transport.write(data)
@@ -208,7 +223,9 @@ class _Generator:
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.host_header = f"{self.host}:{self.port}"
-        self.encoded = [request.encode(self.host_header) for request in spec.requests]
+        self.encoded = [(request.encode(self.host_header), request.kind) for request in spec.requests]
+        self.rejects = [text.encode() for text in ([spec.reject_substring] if spec.reject_substring else [])]
+        self.rejects += [text.encode() for text in spec.reject_also]
         self.make: Callable[[int], HttpRequest] | None = None
         if spec.factory is not None:
             module_name, _, function_name = spec.factory.partition(":")
@@ -224,6 +241,8 @@ class _Generator:
         self.completed = 0
         self.errors = 0
         self.error_samples: list[str] = []
+        self.by_kind: dict[str, list[float]] = {}
+        self.errors_by_kind: dict[str, int] = {}
         self.pending: deque[float] = deque()
         """Open mode: scheduled send times waiting for an idle connection."""
         self.idle: list[_Conn] = []
@@ -231,17 +250,18 @@ class _Generator:
         self.conns: set[_Conn] = set()
         self.tasks: set[asyncio.Task[None]] = set()
 
-    def next_request(self) -> bytes:
+    def next_request(self) -> tuple[bytes, str]:
         i = self.index
         self.index += 1
         if self.make is not None:
-            return self.make(i).encode(self.host_header)
+            request = self.make(i)
+            return request.encode(self.host_header), request.kind
         return self.encoded[i % len(self.encoded)]
 
     def in_window(self, t: float) -> bool:
         return self.window_start <= t < self.window_end
 
-    def record(self, ok: bool, started: float, finished: float, reason: str) -> None:
+    def record(self, ok: bool, started: float, finished: float, reason: str, kind: str = "") -> None:
         counted = self.in_window(started if self.spec.mode == "open" else finished)
         if self.spec.mode == "open" and self.in_window(started):
             self.in_window_outstanding -= 1
@@ -249,24 +269,29 @@ class _Generator:
             return
         if ok:
             self.completed += 1
-            self.latencies.append((finished - started) * 1000.0)
+            latency = (finished - started) * 1000.0
+            self.latencies.append(latency)
+            if kind:
+                self.by_kind.setdefault(kind, []).append(latency)
         else:
             self.errors += 1
+            if kind:
+                self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
             if len(self.error_samples) < MAX_ERROR_SAMPLES:
-                self.error_samples.append(reason)
+                self.error_samples.append(f"{kind}: {reason}" if kind else reason)
 
     def on_response(self, conn: _Conn, status: int, body: bytes) -> None:
         now = _now()
         ok = status == self.spec.expect_status
         reason = f"HTTP {status}: {body[:300]!r}"
-        if ok and self.spec.reject_substring is not None and self.spec.reject_substring.encode() in body:
+        if ok and any(text in body for text in self.rejects):
             ok = False
-        self.record(ok, conn.started, now, reason)
+        self.record(ok, conn.started, now, reason, conn.kind)
         self.after(conn)
 
     def on_error(self, conn: _Conn, reason: str) -> None:
         if self.running:  # connections closed by the run's own end are no error
-            self.record(False, conn.started, _now(), reason)
+            self.record(False, conn.started, _now(), reason, conn.kind)
 
     def after(self, conn: _Conn) -> None:
         """A connection is free again: closed loop sends at once; open loop takes the oldest queued request."""
@@ -373,6 +398,8 @@ async def run(spec: LoadSpec, announce: Callable[[str], None] = lambda line: Non
         client_cpu_seconds=cpu.get("end", 0.0) - cpu.get("start", 0.0),
         unfinished=unfinished,
         error_samples=list(generator.error_samples),
+        latencies_by_kind=generator.by_kind,
+        errors_by_kind=generator.errors_by_kind,
     )
 
 
@@ -403,7 +430,8 @@ def main() -> None:
     else:
         outcome = uvloop.run(go())
     latencies = [round(value, 4) for value in outcome.latencies_ms]
-    _announce("RESULT " + json.dumps({**asdict(outcome), "latencies_ms": latencies}))
+    by_kind = {kind: [round(value, 4) for value in values] for kind, values in outcome.latencies_by_kind.items()}
+    _announce("RESULT " + json.dumps({**asdict(outcome), "latencies_ms": latencies, "latencies_by_kind": by_kind}))
 
 
 if __name__ == "__main__":

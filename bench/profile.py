@@ -32,9 +32,11 @@ def py_spy() -> str:
     return found
 
 
-async def start(pid: int, output: Path, cpus: str | None) -> asyncio.subprocess.Process:
-    """Start sampling `pid` into `output` (collapsed stacks) until `stop`."""
+async def start(pid: int, output: Path, cpus: str | None, *, subprocesses: bool = False) -> asyncio.subprocess.Process:
+    """Start sampling `pid` (and with `subprocesses` its children too) into `output` (collapsed stacks) until `stop`."""
     argv = [py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--format", "raw", "--nonblocking"]
+    if subprocesses:
+        argv.append("--subprocesses")
     argv += ["--nolineno", "--output", str(output)]
     log = output.with_suffix(".log").open("ab")
     with log:

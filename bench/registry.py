@@ -15,6 +15,7 @@ MODULES: list[tuple[int, str]] = [
     (6, "bench.b6_broadcast"),
     (7, "bench.b7_mutation"),
     (8, "bench.b8_usage_ingest"),
+    (9, "bench.b9_slo"),
 ]
 
 BENCHMARKS: list[Benchmark] = []

@@ -154,6 +154,16 @@ class MachineSnapshot:
             processes[(int(entry), int(after[19]))] = (command, int(after[11]) + int(after[12]))
         return cls(busy=sum(fields) - idle, total=sum(fields), processes=processes)
 
+    def used_since(self, start: MachineSnapshot) -> tuple[float, dict[str, float]]:
+        """(CPU seconds all cores were busy, CPU seconds by command) since `start` (exited processes are missed)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        used: dict[str, float] = {}
+        for key, (command, now) in self.processes.items():
+            before = start.processes.get(key, (command, 0))[1]
+            if now > before:
+                used[command] = used.get(command, 0.0) + (now - before) / ticks
+        return (self.busy - start.busy) / ticks, used
+
     def since(self, start: MachineSnapshot, top: int = 6) -> dict[str, float | str]:
         """Busy share of all cores since `start`, and the heaviest commands (exited processes are missed)."""
         ticks = os.sysconf("SC_CLK_TCK")
