@@ -48,13 +48,26 @@ _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)([^@\s/]+)(@)")
 _DIGIT_RUN = re.compile(r"(?<![\w-])(?<!\d\.)(?>\d(?:[ -]?\d)*)(?![\w]|-\w|\.\d)")
 """A whole numeric token: digits, single spaces or dashes between them, no letter or dash-word around it,
 and not either side of a decimal point (`23.709466999662254` is a measurement, not a card)."""
-_MAYBE_SECRET = re.compile(
-    r"(?i)bgk_|eyJ|whsec_|[sr]k_|secret|passw|api_?key|authorization|bearer|://|\d(?:[ -]?\d){12}"
-)
-"""Something every pattern below needs (a superset): text without it is returned as is, unscanned.
+_MAYBE_SECRET_WORDS: Final = (
+    "bgk_", "eyj", "whsec_", "sk_", "rk_", "secret", "passw", "apikey", "api_key", "authorization", "bearer", "://",
+)  # fmt: skip
+_MAYBE_PAN = re.compile(r"\d[\d -]{11,}\d")
+"""With `_MAYBE_SECRET_WORDS`, what every pattern below needs (a superset): text without any is returned as
+is, unscanned. Most of a log line's values (levels, paths, ids, numbers) have none; the nine substitutions
+and the card scan cost about 25 µs per value. Substring tests on the casefolded text (casefold, unlike
+lower, folds what `(?i)` folds, e.g. the long s to `s`) and one digit-run regex are ~4x cheaper than one
+case-insensitive alternation, which the access line paid on every request (decision 0067)."""
 
-Most of a log line's values (levels, paths, ids, numbers) have none; the nine substitutions
-and the card scan cost about 25 µs per value, paid by every line (the access line: ~230 µs)."""
+
+def may_hold_secret(text: str) -> bool:
+    """False only when `text` cannot hold anything `redact` replaces (a cheap superset test)."""
+    folded = text.casefold()
+    for word in _MAYBE_SECRET_WORDS:  # a plain loop: `any()` over a generator costs twice as much here
+        if word in folded:
+            return True
+    return len(text) >= PAN_MIN_DIGITS and _MAYBE_PAN.search(text) is not None
+
+
 PAN_MIN_DIGITS: Final = 13
 PAN_MAX_DIGITS: Final = 19
 _MAX_PAN_GROUP: Final = 6
@@ -141,7 +154,7 @@ def _named_secret(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """`text` with every secret and card number replaced (see the module docstring)."""
-    if not text or _MAYBE_SECRET.search(text) is None:
+    if not text or not may_hold_secret(text):
         return text
     text = _API_KEY.sub(_api_key, text)
     text = _JWT.sub(REDACTED_JWT, text)

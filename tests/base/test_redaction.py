@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from base.logs import configure_logging
 from base.redaction import (
@@ -18,6 +21,7 @@ from base.redaction import (
     card_number_spans,
     is_secret_key,
     luhn_valid,
+    may_hold_secret,
     redact,
     redact_value,
 )
@@ -217,3 +221,28 @@ def test_decimal_measurements_are_not_card_numbers() -> None:
     # The 15 digits after the point pass the Luhn check: a float's fraction is still no card.
     assert card_number_spans("took 23.709466999662254 ms, 4242424242424242.0 s") == []
     assert card_number_spans("card 4242424242424242.") == [(5, 21)]
+
+
+_EARLIER_PREFILTER = re.compile(
+    r"(?i)bgk_|eyJ|whsec_|[sr]k_|secret|passw|api_?key|authorization|bearer|://|\d(?:[ -]?\d){12}"
+)
+"""The one-regex prefilter `may_hold_secret` replaced (decision 0067): it must never let through what this caught."""
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("bgkeyJwhsc_rtpaiondBEARK\u017f:/ -0123456789xX\u212a\u0131\u0130")),
+        max_size=40,
+    )
+)
+def test_the_prefilter_scans_everything_the_earlier_one_scanned(text: str) -> None:
+    if _EARLIER_PREFILTER.search(text) is not None:
+        assert may_hold_secret(text), text
+
+
+def test_the_prefilter_folds_case_like_the_patterns() -> None:
+    # `(?i)` matches the long s as `s`: lower() would not fold it, casefold() does.
+    assert may_hold_secret("\u017fecret=abc")
+    assert may_hold_secret("4242 4242 4242 4242")
+    assert not may_hold_secret("POST /graphql 200 1.23 ms")
