@@ -79,6 +79,12 @@ def configure_logging(settings: Settings) -> None:
             ],
         )
     )
+    # No line shows where it was logged from, or which thread/process: the logging HOWTO's "Optimization"
+    # switches skip computing them for every record (the caller lookup walks the stack each time).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -23,6 +23,7 @@ Pure functions, no I/O: `base.logs` turns them into a structlog processor.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -56,7 +57,7 @@ _MAYBE_PAN = re.compile(r"\d[\d -]{11,}\d")
 is, unscanned. Most of a log line's values (levels, paths, ids, numbers) have none; the nine substitutions
 and the card scan cost about 25 µs per value. Substring tests on the casefolded text (casefold, unlike
 lower, folds what `(?i)` folds, e.g. the long s to `s`) and one digit-run regex are ~4x cheaper than one
-case-insensitive alternation, which the access line paid on every request (decision 0067)."""
+case-insensitive alternation, which the access line paid on every request (bench/changes.md)."""
 
 
 def may_hold_secret(text: str) -> bool:
@@ -168,6 +169,7 @@ def redact(text: str) -> str:
     return _redact_cards(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(name: str) -> bool:
     """True for a mapping key whose value is a credential as a whole (`authorization`, `client_secret`…)."""
     lowered = name.lower()
