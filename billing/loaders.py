@@ -38,7 +38,8 @@ from tortoise.models import Model
 from base.ids import decode_cursor
 from billing.pages import Page, check_page_args
 from models import Customer, Dispute, Invoice, Payment, PaymentMethod, Price, Refund, Subscription, SubscriptionItem
-from runtime.hydrate import hydrate
+from runtime.hydrate import fetch_whole_rows, hydrate
+from runtime.statement_templates import select_rows
 
 M = TypeVar("M", bound=Model)
 
@@ -49,9 +50,22 @@ _PAGE_ALIAS = "_page"
 _ROW_NUMBER = "_page_row"
 
 
+_TEMPLATE_MAX_KEYS = 8
+"""Batches of up to this many keys run a statement text built once per size (`runtime.statement_templates`);
+bigger ones (lists) are built each time, where building is a small part of the request."""
+
+
+async def _rows_where_in(model: type[M], column: str, keys: list[Any]) -> list[M]:
+    if len(keys) > _TEMPLATE_MAX_KEYS:
+        return await fetch_whole_rows(model.filter(**{f"{column}__in": keys}))
+    return await select_rows(
+        model, ("in", column, len(keys)), lambda *values: model.filter(**{f"{column}__in": list(values)}), *keys
+    )
+
+
 def _by_id(model: type[M]) -> DataLoader[UUID, M | None]:
     async def batch(keys: Sequence[UUID]) -> list[M | None]:
-        rows = {row.pk: row for row in await model.filter(id__in=list(keys))}
+        rows = {row.pk: row for row in await _rows_where_in(model, "id", list(keys))}
         return [rows.get(key) for key in keys]
 
     return DataLoader(batch)
@@ -59,7 +73,8 @@ def _by_id(model: type[M]) -> DataLoader[UUID, M | None]:
 
 def _by_stripe_id(model: type[M]) -> DataLoader[str, M | None]:
     async def batch(keys: Sequence[str]) -> list[M | None]:
-        rows = {getattr(row, "stripe_id"): row for row in await model.filter(stripe_id__in=list(keys))}  # noqa: B009
+        found = await _rows_where_in(model, "stripe_id", list(keys))
+        rows = {getattr(row, "stripe_id"): row for row in found}  # noqa: B009
         return [rows.get(key) for key in keys]
 
     return DataLoader(batch)

@@ -21,7 +21,7 @@ from base.versions import require
 
 require("tortoise-orm", ">=1.1,<1.2", by=__name__)
 
-__all__ = ["fetch_whole_rows", "hydrate"]
+__all__ = ["fetch_whole_rows", "hydrate", "is_whole_rows"]
 
 M = TypeVar("M", bound=Model)
 
@@ -89,15 +89,9 @@ def hydrate(model: type[M], rows: Iterable[Any]) -> list[M]:
     return instances
 
 
-async def fetch_whole_rows(qs: QuerySet[M]) -> list[M]:
-    """`await qs` for a queryset of whole rows, cheaper.
-
-    The statement is the one `await qs` runs, built the way Tortoise builds it for a subquery
-    (`tortoise.expressions.Subquery`); its rows become models through `hydrate`. A queryset
-    that selects anything else than whole rows of its model (select_related, prefetch_related,
-    annotate, only, get/first, select_for_update) is simply awaited.
-    """
-    if (
+def is_whole_rows(qs: QuerySet[Any]) -> bool:
+    """Whether `qs` selects whole rows of its model and nothing else (what `hydrate` can build)."""
+    return not (
         type(qs) is not QuerySet
         or qs._select_related
         or qs._prefetch_map
@@ -106,7 +100,18 @@ async def fetch_whole_rows(qs: QuerySet[M]) -> list[M]:
         or qs._fields_for_select
         or qs._single
         or qs._select_for_update
-    ):
+    )
+
+
+async def fetch_whole_rows(qs: QuerySet[M]) -> list[M]:
+    """`await qs` for a queryset of whole rows, cheaper.
+
+    The statement is the one `await qs` runs, built the way Tortoise builds it for a subquery
+    (`tortoise.expressions.Subquery`); its rows become models through `hydrate`. A queryset
+    that selects anything else than whole rows of its model (select_related, prefetch_related,
+    annotate, only, get/first, select_for_update) is simply awaited.
+    """
+    if not is_whole_rows(qs):
         return await qs
     qs._choose_db_if_not_chosen()
     qs._make_query()

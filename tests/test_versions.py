@@ -32,6 +32,7 @@ LEANING: dict[str, set[str]] = {
     "runtime.graphql_response": {"graphql-core", "strawberry-graphql"},
     "runtime.selection": {"graphql-core"},
     "runtime.hydrate": {"tortoise-orm"},
+    "runtime.statement_templates": {"tortoise-orm"},
     "runtime.dramatiq_redis": {"dramatiq", "redis"},
     "runtime.dramatiq_rabbitmq": {"dramatiq", "pika"},
 }
