@@ -217,7 +217,9 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
         supervisor.run()
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
-        raise typer.Exit(code=3)  # a worker could not start (the supervisor then stopped the others)
+        # The supervisor then stopped the others; each failed worker logged its reason on one line.
+        typer.echo("error: a worker process could not start (its `could not start` line says why)", err=True)
+        raise typer.Exit(code=3)
 
 
 def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
