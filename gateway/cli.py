@@ -1281,8 +1281,10 @@ def persisted_queries_add(
     if not documents:
         raise _fail("the files hold no document")
     problems = check_documents(settings, documents)
-    if problems:
-        raise _fail("nothing registered:\n" + "\n".join(problems))
+    if problems:  # one line each, then nothing registered (exit 1, as the operator commands' refusals)
+        for problem in problems[:-1]:
+            typer.echo(f"error: {problem}", err=True)
+        raise _error(f"{problems[-1]} (nothing registered)")
     stored = _with_db(settings, lambda: register_documents(documents))
     for (where, _, _), (sha256, created) in zip(documents, stored, strict=True):
         typer.echo(f"{sha256}  {'added' if created else 'already registered'}  {where}")
