@@ -10,9 +10,10 @@ from typing import Any, Final
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import ConfigurationError as TortoiseConfigurationError
 from tortoise.exceptions import DBConnectionError
 
-from base.settings import Settings
+from base.settings import ConfigurationError, Settings
 
 MODEL_MODULES = ["models", "aerich.models"]
 
@@ -48,7 +49,10 @@ def runtime_tortoise_config(settings: Settings) -> dict[str, Any]:
     config = tortoise_config(settings)
     url = config["connections"]["default"]
     if isinstance(url, str) and url.startswith(("postgres://", "postgresql://")):
-        connection = expand_db_url(url)
+        try:
+            connection = expand_db_url(url)
+        except TortoiseConfigurationError as exc:
+            raise ConfigurationError(f"DATABASE_URL is not a usable PostgreSQL URL: {exc}") from None
         connection["credentials"]["reset"] = _keep_session
         config["connections"]["default"] = connection
     return config

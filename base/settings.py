@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     persisted_queries: Literal["apq", "allowlist"] = "apq"
     """`apq`: any document runs, and clients may register theirs by hash (Apollo's automatic persisted queries);
     `allowlist`: only documents an operator registered (`billing-gateway persisted-queries add`) run."""
+    persisted_queries_retention_days: int = 30
+    """Documents clients registered (APQ) that no request ran for this long are removed by the worker's sweeper;
+    an operator's never are. 0 = keep forever."""
     rate_limit_reads_per_minute: int = 3000
     """Queries and subscriptions per principal per minute (token bucket; a full minute may burst). 0 = off."""
     rate_limit_mutations_per_minute: int = 600

@@ -46,6 +46,7 @@ from gateway.graphql_metrics import with_graphql_metrics
 from gateway.health import live, make_ready
 from gateway.http_guard import REQUEST_ID, DatabaseOutageMiddleware, GraphQLHttpGate
 from gateway.metrics_endpoint import metrics_endpoint, multiprocess_directory, register_collectors, sync_forever
+from gateway.startup_failure import StartupFailureLine
 from gateway.ws import GatewayTransportWSHandler
 from live.hub import LiveHub
 from runtime.graphql_response import GraphQLResponseMedia
@@ -269,7 +270,11 @@ def create_app(settings: Settings | None = None, *, sandbox_token: str | None = 
         lifespan=lifespan,
         # Inside the request middleware (metrics, access line), so a 503 for a database outage is counted
         # and logged as one.
-        middleware=[Middleware(HttpRequestMiddleware, paths=known_paths), Middleware(DatabaseOutageMiddleware)],
+        middleware=[
+            Middleware(StartupFailureLine),
+            Middleware(HttpRequestMiddleware, paths=known_paths),
+            Middleware(DatabaseOutageMiddleware),
+        ],
         # Problem details (base/problems.py) instead of Starlette's plain-text 404/405/500.
         exception_handlers={HTTPException: _http_exception_problem, Exception: _internal_error_problem},
     )

@@ -217,7 +217,9 @@ def _serve_processes(processes: int, host: str, port: int, sandbox: StripeSandbo
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
         supervisor.run()
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
-        raise typer.Exit(code=3)  # a worker could not start (the supervisor then stopped the others)
+        # The supervisor then stopped the others; each failed worker logged its reason on one line.
+        typer.echo("error: a worker process could not start (its `could not start` line says why)", err=True)
+        raise typer.Exit(code=3)
 
 
 def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandbox | None) -> None:
@@ -228,6 +230,7 @@ def _print_banner(settings: Settings, host: str, port: int, sandbox: StripeSandb
     typer.echo(f"  health      http://{host}:{port}/health/ready")
     typer.echo(f"  database    {_describe_database(settings)}")
     typer.echo(f"  redis       {_describe_redis(settings)}")
+    typer.echo(f"  broker      {_describe_broker(settings)}")
     if sandbox is not None:
         typer.echo(
             f"  stripe      sandbox emulator (localstripe) at {sandbox.url}, test mode, "
@@ -247,12 +250,23 @@ def _client_host(host: str) -> str:
 
 def _describe_redis(settings: Settings) -> str:
     if not settings.redis_url:
-        return "none: in-process broker and pub/sub (embedded mode)"
+        return "none: in-process pub/sub (embedded mode)"
     from base.redis_names import RedisNames
 
     url = settings.redis_url
     where = url.split("@")[-1] if "@" in url else url.split("://")[-1]
     return f"{where}, every key and channel under {RedisNames.of(settings).namespace}:"
+
+
+def _describe_broker(settings: Settings) -> str:
+    """The Dramatiq broker BROKER_URL picks: RabbitMQ for amqp://, else Redis, else in-process."""
+    if settings.broker_url:
+        from runtime.dramatiq_rabbitmq import broker_location
+
+        return f"RabbitMQ at {broker_location(settings.broker_url)} (BROKER_URL)"
+    if settings.redis_url:
+        return "Redis (REDIS_URL; BROKER_URL=amqp://... selects RabbitMQ)"
+    return "in-process (embedded mode; REDIS_URL, or BROKER_URL=amqp://... with it, selects a shared one)"
 
 
 def _describe_database(settings: Settings) -> str:
@@ -1034,7 +1048,11 @@ def worker(
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     threads: Annotated[int, typer.Option(min=1, help="Worker threads per process.")] = 8,
 ) -> None:
-    """Run Dramatiq workers for the webhook actors on Redis, with the inbox sweeper."""
+    """Run Dramatiq workers for the webhook actors, with the inbox sweeper.
+
+    The broker comes from BROKER_URL: Redis (REDIS_URL) by default, RabbitMQ with an amqp:// URL.
+    REDIS_URL is required either way (live status stays on Redis pub/sub).
+    """
     from base.logs import configure_logging
     from tasks.worker import run_workers
 
@@ -1263,8 +1281,10 @@ def persisted_queries_add(
     if not documents:
         raise _fail("the files hold no document")
     problems = check_documents(settings, documents)
-    if problems:
-        raise _fail("nothing registered:\n" + "\n".join(problems))
+    if problems:  # one line each, then nothing registered (exit 1, as the operator commands' refusals)
+        for problem in problems[:-1]:
+            typer.echo(f"error: {problem}", err=True)
+        raise _error(f"{problems[-1]} (nothing registered)")
     stored = _with_db(settings, lambda: register_documents(documents))
     for (where, _, _), (sha256, created) in zip(documents, stored, strict=True):
         typer.echo(f"{sha256}  {'added' if created else 'already registered'}  {where}")

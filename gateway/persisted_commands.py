@@ -4,8 +4,10 @@
 documents by hash, either GraphQL Code Generator's `persisted-documents.json` (`{"<sha256>":
 "<document>"}`, `hashAlgorithm: "sha256"`) or Apollo's persisted query manifest (`{"operations":
 [{"id": "<sha256>", "body": "<document>"}]}`). Every document must parse and validate against
-the schema, and every hash a manifest names must be the SHA-256 of its document; otherwise
-nothing is stored. With `PERSISTED_QUERIES=allowlist` these are the only documents that run.
+the schema under the gateway's own limits (`GRAPHQL_MAX_DEPTH`, `_ALIASES`, `_TOKENS`, `_NODES`: a
+document the gateway would refuse to run is refused here), and every hash a manifest names must be
+the SHA-256 of its document; otherwise nothing is stored. With `PERSISTED_QUERIES=allowlist`
+these are the only documents that run.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, parse, validate
-
 from base.settings import Settings
 from billing.document_store import SHA256_HEX, StoredDocument, document_hash, list_documents, store_document
 from schema import build_schema
+from schema.extensions import refusals_before_execution
 
 __all__ = ["check_documents", "list_documents", "read_documents", "register_documents", "summary_line"]
 
@@ -61,7 +62,8 @@ def read_documents(paths: list[Path]) -> list[tuple[str, str | None, str]]:
 
 
 def check_documents(settings: Settings, documents: list[tuple[str, str | None, str]]) -> list[str]:
-    """Every problem: a named hash not the document's SHA-256, a parse or validation error against the schema."""
+    """Every problem, one line each: a named hash not the document's SHA-256, or what the gateway would refuse
+    the document for when it runs (a parse or validation error, a limit: depth, aliases, tokens, nodes)."""
     schema = build_schema(settings)._schema
     problems: list[str] = []
     for where, named, document in documents:
@@ -70,11 +72,7 @@ def check_documents(settings: Settings, documents: list[tuple[str, str | None, s
             problems.append(f"{where}: {named!r} is not a SHA-256 (generate the manifest with hashAlgorithm sha256)")
         elif named is not None and named.lower() != sha256:
             problems.append(f"{where}: the document's SHA-256 is {sha256}, not {named}")
-        try:
-            errors = validate(schema, parse(document))
-        except GraphQLError as exc:
-            errors = [exc]
-        problems.extend(f"{where}: {error.message}" for error in errors)
+        problems.extend(f"{where}: {problem}" for problem in refusals_before_execution(schema, settings, document))
     return problems
 
 

@@ -18,15 +18,18 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Final
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import STARTUP_FAILURE
 
 from base.logs import configure_logging
 from base.settings import Settings, get_settings
 from gateway.app import create_app
+from gateway.startup_failure import reason_of
 
 __all__ = [
     "APP_FACTORY",
@@ -89,9 +92,45 @@ def metrics_directory() -> Iterator[str]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> ASGIApp:
     """The app of one worker process: settings from the environment (as the parent `serve` left it)."""
     settings = get_settings()
     configure_logging(settings)
     log.info("gateway worker process %d starting", os.getpid())
-    return create_app(settings, sandbox_token=os.environ.get(SANDBOX_TOKEN_ENV) or None)
+    try:
+        return ExitOnStartupFailure(create_app(settings, sandbox_token=os.environ.get(SANDBOX_TOKEN_ENV) or None))
+    except Exception as exc:
+        # uvicorn stops `serve` only on this exit code; any other exit is a death, restarted forever.
+        log.error("gateway process %d could not start: %s", os.getpid(), reason_of(exc))
+        sys.exit(STARTUP_FAILURE)
+
+
+class ExitOnStartupFailure:
+    """A worker whose lifespan start-up failed ends at once, with uvicorn's start-up failure code.
+
+    uvicorn's supervisor pings each worker every half second and waits `WORKER_READY_SECONDS` for
+    the answer: a worker still winding its interpreter down when pinged never answers, and `serve`
+    hung that long before exiting 3. `StartupFailureLine` (inside) has logged the reason by now.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "lifespan.startup.complete"
+            await send(message)
+
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:
+                raise
+            logging.shutdown()  # flush the reason's line
+            os._exit(STARTUP_FAILURE)

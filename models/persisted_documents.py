@@ -18,6 +18,10 @@ class PersistedDocument(Model):
     source = fields.CharField(max_length=16)
     """`operator` (`billing-gateway persisted-queries add`: the allow-list) or `apq` (registered by a client)."""
     created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    """When a request last ran it, to a day (`billing.document_store.mark_used`); None: not since migration 10.
+
+    Client-registered (`apq`) documents unused for `PERSISTED_QUERIES_RETENTION_DAYS` are removed."""
 
     class Meta:
         table = "persisted_documents"

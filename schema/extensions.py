@@ -14,13 +14,20 @@ from typing import Any, Final
 
 import structlog
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
     get_operation_ast,
+    parse,
+    validate,
 )
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
@@ -211,25 +218,79 @@ class MaxNodesLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document is not None else None
-        root = graphql_schema(context).get_root_type(operation.operation) if operation is not None else None
-        if document is not None and operation is not None and root is not None:
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            nodes = estimated_nodes(operation.selection_set, root, fragments, context.variables or {})
-            if nodes > self.max_nodes:
-                raise GraphQLError(
-                    f"this query could return {nodes} nodes; the limit is {self.max_nodes}"
-                    " (ask for smaller `first` pages on nested connections)",
-                    extensions={"code": ErrorCode.QUERY_TOO_COMPLEX, "estimatedNodes": nodes},
-                )
+        if document is not None and operation is not None:
+            error = too_many_nodes(
+                graphql_schema(context), document, operation, context.variables or {}, self.max_nodes
+            )
+            if error is not None:
+                raise error
         yield
+
+
+def too_many_nodes(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any],
+    max_nodes: int,
+) -> GraphQLError | None:
+    """`QUERY_TOO_COMPLEX` when the operation's nested connections could return more than `max_nodes` nodes."""
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    nodes = estimated_nodes(operation.selection_set, root, fragments, variables)
+    if nodes <= max_nodes:
+        return None
+    return GraphQLError(
+        f"this query could return {nodes} nodes; the limit is {max_nodes}"
+        " (ask for smaller `first` pages on nested connections)",
+        extensions={"code": ErrorCode.QUERY_TOO_COMPLEX, "estimatedNodes": nodes},
+    )
+
+
+def limit_rules(settings: Settings) -> list[tuple[str, list[type[ASTValidationRule]]]]:
+    """The validation rules of the gateway's limits beyond the spec's, each with the setting it comes from."""
+    rules: list[tuple[str, list[type[ASTValidationRule]]]] = [
+        ("GRAPHQL_MAX_DEPTH", list(QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules)),
+        ("GRAPHQL_MAX_ALIASES", list(MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules)),
+    ]
+    return rules
+
+
+def refusals_before_execution(schema: GraphQLSchema, settings: Settings, text: str) -> list[str]:
+    """Why the gateway would refuse `text` before running it, one line each (the limits name their setting); [] if none.
+
+    What `persisted-queries add` checks. Variables are unknown here: a `first` given by one counts as
+    the default page size, so a request may still pass larger pages and be refused when it runs.
+    """
+    try:
+        document = parse(text)
+    except GraphQLError as exc:
+        return [exc.message]
+    try:
+        parse(text, max_tokens=settings.graphql_max_tokens)
+    except GraphQLError:
+        return [f"GRAPHQL_MAX_TOKENS: the document has more than {settings.graphql_max_tokens} tokens"]
+    problems = [error.message for error in validate(schema, document)]
+    if problems:
+        return problems
+    limits = limit_rules(settings)
+    if settings.is_production:  # `DisableIntrospection`'s rule
+        limits.append(("GATEWAY_ENV=production (no introspection)", [NoSchemaIntrospectionCustomRule]))
+    for setting, rules in limits:
+        problems.extend(f"{setting}: {error.message}" for error in validate(schema, document, rules))
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            error = too_many_nodes(schema, document, definition, {}, settings.graphql_max_nodes)
+            if error is not None:
+                problems.append(f"GRAPHQL_MAX_NODES: {error.message}")
+    return problems
 
 
 def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories for every request's extensions: caches, limits before any resolver runs, masking."""
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
-    ]
+    rules = [rule for _, found in limit_rules(settings) for rule in found]
     extensions: list[Callable[[], SchemaExtension]] = [
         # Factories: a fresh extension per request; both caches live at module level.
         lambda: ParserCache(maxsize=1024),
@@ -237,7 +298,7 @@ def gateway_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         # One rule tuple per process: the validation cache keys on the rule classes, and
         # each limiter builds a new class per instance, so per-request limiters never hit the cache.
-        lambda: AddValidationRules(limit_rules),
+        lambda: AddValidationRules(rules),
         MaskUnexpectedErrors,
         RateLimit,
         lambda: MaxNodesLimiter(max_nodes=settings.graphql_max_nodes),

@@ -25,7 +25,7 @@ from typing import Any, Final
 from graphql import GraphQLError
 
 from base.error_codes import ErrorCode
-from billing.document_store import SHA256_HEX, document_hash, load_document, store_document
+from billing.document_store import SHA256_HEX, document_hash, load_document, mark_used, store_document
 from runtime.strawberry_schema import LeanSchema, SpecExecutionContext
 
 __all__ = ["ALLOWLIST", "PERSISTED_QUERY", "document_validated", "resolve_document"]
@@ -100,6 +100,7 @@ async def resolve_document(schema: LeanSchema, context: SpecExecutionContext) ->
     context.document_key = sha256
     kept = schema.validated_documents.get(sha256, query or None, context.validation_rules)
     if kept is not None:
+        await mark_used(sha256)  # at most one write a day per document and process: keeps a client's alive
         context.use_validated(*kept)
         return None
     # The allow-list is what operators stored: documents clients registered while in `apq` mode are not on it.
@@ -119,6 +120,7 @@ async def resolve_document(schema: LeanSchema, context: SpecExecutionContext) ->
         context.register_document = True  # stored once it parsed and validated (`document_validated`)
         return None
     # Stored (by this or another process) but not parsed here yet: parsed and validated once, then kept.
+    await mark_used(sha256)
     context.query = stored
     return None
 

@@ -4,7 +4,8 @@ The webhook receiver commits the inbox row before it enqueues, so an enqueue tha
 fails leaves the row `pending` and nothing is lost; this loop, run in every worker
 process and inside `serve` in embedded mode, sends such rows again. It also resets
 rows stuck in `processing` (their worker died mid-event) to `pending` and sends them,
-and, in worker processes, purges expired idempotency records and prunes the outbox (`billing.event_retention`).
+and, in worker processes, purges expired idempotency records, prunes the outbox (`billing.event_retention`)
+and removes client-registered persisted documents nobody ran lately (`billing.document_store`).
 
 Every re-enqueue first claims the row with a conditional UPDATE (`enqueued_at` moved
 to now), so several sweepers never send the same row twice in one window; the actors
@@ -35,6 +36,7 @@ from tortoise.expressions import Q
 
 from base.db import is_database_unavailable
 from base.settings import Settings
+from billing.document_store import purge_unused
 from billing.event_retention import prune_events
 from billing.ledger import LEDGER_PURGE_INTERVAL_SECONDS, purge_expired
 from models.inbox import EventStatus, WebhookEvent
@@ -106,7 +108,7 @@ async def sweep_once(settings: Settings, send: SendEvent, now: datetime | None =
 
 
 async def sweep_forever(settings: Settings, send: SendEvent, *, purge_ledger: bool = True) -> None:
-    """Sweep every `webhook_sweep_interval_seconds` (each 10 min: purge the ledger, prune the outbox) till cancelled."""
+    """Sweep every `webhook_sweep_interval_seconds` (each 10 min: purge the ledger, prune the outbox and documents)."""
     last_purge = 0.0
     loop = asyncio.get_running_loop()
     while True:
@@ -124,6 +126,7 @@ async def sweep_forever(settings: Settings, send: SendEvent, *, purge_ledger: bo
                 if purged:
                     log.info("purged %d expired idempotency records", purged)
                 await prune_events(settings)
+                await purge_unused(settings)  # client-registered persisted documents nobody ran lately
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -9,7 +9,9 @@ Every request goes on a fresh connection (`Connection: close`): a kept-alive one
   is reading it) gets its 200 once the body arrives, and an open WebSocket gets 1012;
 - SIGHUP: both workers replaced one by one, requests answered all along;
 - a revoked API key, verified (and so cached) by both processes before, is refused by both
-  within a second of `billing-gateway api-keys revoke` returning.
+  within a second of `billing-gateway api-keys revoke` returning;
+- a worker whose start-up fails (a DATABASE_URL PostgreSQL cannot parse) makes `serve` exit 3,
+  promptly, with one line saying why and no traceback.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import redis.asyncio as aioredis
 
 from base.redis_names import RedisNames
-from tests.support.gateway import GatewayFactory, GatewayProcess
+from tests.support.gateway import GatewayFactory, GatewayProcess, cli_path, gateway_env
 from tests.support.metrics import scrape, total, wait_for_metric
+from tests.support.net import free_port
 from tests.support.poll import wait_until
 from tests.support.ws import connect, subscribe, wait_closed
 
@@ -38,6 +43,8 @@ REVOCATION_DEADLINE_SECONDS = 1.0
 RELOAD_POLL_SECONDS = 0.1
 BOTH_DEADLINE_SECONDS = 60.0
 """Generous: how the kernel spreads connections over the two processes is its business."""
+FAILED_START_DEADLINE_SECONDS = 45.0
+"""Below `WORKER_READY_SECONDS` (60): a worker that failed must not keep `serve` waiting on its ping."""
 
 _FIELD = re.compile(r"(\w+)=(\S+)")
 
@@ -235,3 +242,28 @@ async def test_sighup_replaces_the_workers_one_by_one_without_refusing_a_request
     new = _worker_pids(gateway) - old
     assert len(new) == 2 and {pid for _, _, _, pid in answers} == new
     assert gateway.running
+
+
+def test_a_worker_that_cannot_start_makes_serve_exit_3_with_one_line(redis_url: str, tmp_path: Path) -> None:
+    # Valid for the parent's checks, but PostgreSQL's URL parser (in each worker's start-up) refuses the port.
+    env = gateway_env("postgres://u@127.0.0.1:notaport/nodb", "http://127.0.0.1:9", redis_url=redis_url)
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(cli_path()), "serve", *WORKERS, "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=FAILED_START_DEADLINE_SECONDS,
+    )
+    assert result.returncode == 3, result.stderr
+    assert time.monotonic() - started < FAILED_START_DEADLINE_SECONDS
+    reasons = [line for line in result.stderr.splitlines() if "could not start:" in line]
+    assert reasons, result.stderr
+    assert all("DATABASE_URL is not a usable PostgreSQL URL: Port is not an integer" in line for line in reasons), (
+        reasons
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        "error: a worker process could not start (its `could not start` line says why)"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from strawberry.types import ExecutionResult
 from base.error_codes import ErrorCode
 from base.principals import Principal, Scope, effective_scopes
 from base.settings import Settings
+from billing import document_store
 from billing.document_store import document_hash, store_document
 from billing.loaders import Loaders
 from billing.request_context import Context
@@ -194,3 +196,17 @@ async def test_the_console_is_exempt_from_the_allowlist_and_opens_no_door(databa
     for query, with_hash in ((text, None), (None, sha256)):
         refused = await strict.run(query, with_hash=with_hash)
         assert codes(refused) == [ErrorCode.PERSISTED_QUERY_NOT_ALLOWED]
+
+
+async def test_running_a_kept_document_records_its_use_a_day_after_the_last(database: None) -> None:
+    gateway = Gateway(settings())
+    text = a_document()
+    sha256 = document_hash(text)
+    assert (await gateway.run(text, with_hash=sha256)).errors is None  # registered: its first use
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    await PersistedDocument.filter(sha256=sha256).update(last_used_at=two_days_ago)
+    document_store._recorded.clear()  # as in a process that has not recorded it yet
+
+    assert (await gateway.run(None, with_hash=sha256)).errors is None and STEPS == []  # kept in memory
+    recorded = (await PersistedDocument.get(sha256=sha256)).last_used_at
+    assert recorded is not None and recorded > two_days_ago + timedelta(days=1)
