@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -304,6 +305,39 @@ def _result(window: Window, variant: str, notes: str) -> Result:
     )
 
 
+TIERS: Final = {"gateway": ("gateway",), "worker": ("worker",), "database": ("postgres", "redis")}
+"""How the roles would be spread over hosts: gateways, workers, and one host for PostgreSQL with Redis."""
+
+
+def capacity(best: Window, rate: float) -> dict[str, float | str]:
+    """Hosts of this kind (2 cores) per tier for `rate`, from the best held window's CPU per request.
+
+    A host is filled only as far as the best window filled this one (its `machine_busy_pct`): the
+    busiest state measured to keep p95 under the target. The same arithmetic applied to one host
+    running everything gives the rate this host should hold, a check against the rate it did hold.
+    """
+    completed = best.outcome.completed
+    seconds = best.outcome.window_seconds
+    if not completed or not seconds or not best.machine_busy_seconds:
+        return {}
+    ceiling = best.machine_busy_seconds / (2 * seconds)
+    ms = {role: 1000.0 * cpu / completed for role, cpu in best.cpu_by_role.items()}
+    ours = sum(ms.get(role, 0.0) for roles in TIERS.values() for role in roles)
+    hosts: dict[str, int] = {}
+    parts = []
+    for tier, roles in TIERS.items():
+        cores = rate * sum(ms.get(role, 0.0) for role in roles) / 1000.0
+        hosts[tier] = max(1, math.ceil(cores / (2 * ceiling)))
+        parts.append(f"{tier} {cores:.2f} cores -> {hosts[tier]}")
+    everything = ours + ms.get("localstripe", 0.0) + ms.get("load", 0.0)
+    return {
+        "host_busy_ceiling_pct": round(100.0 * ceiling, 1),
+        "cpu_ms_per_request_ours": round(ours, 2),
+        f"hosts_for_{rate:g}_rps": f"{sum(hosts.values())} ({'; '.join(parts)})",
+        "one_host_predicted_rps": round(2 * ceiling * 1000.0 / everything, 1),
+    }
+
+
 async def _start_gateway(stack: Stack) -> ServerProcess:
     port = free_port()
     return await stack.start_server(
@@ -351,6 +385,8 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
     head.met = target.held
     head.ratio = best.rate if best is not None else 0.0
     head.ratio_label = "highest req/s held (p95 < 200 ms, 0 errors, 60 s)"
+    if best is not None:
+        head.extra.update(capacity(best, TARGET_RATE))
     rows = [head]
     if best is not None:
         rows.append(
