@@ -178,6 +178,11 @@ class Runner:
         finally:
             if sampler is not None:
                 await profiler.stop(sampler)
+                summary = output.with_suffix(".md")
+                summary.write_text(
+                    f"# Benchmark 9 at {rate:g} req/s, every gateway process\n\n" + profiler.summarize([output])
+                )
+                print(f"bench: 9. profile of the gateway's processes: {summary}", flush=True)
         busy, by_command = marks["WINDOW_END"].used_since(marks["WINDOW_START"])
         window = Window(rate, seconds, run.outcome, cpu_by_role=_roles(run.servers, by_command, run.outcome))
         window.machine_busy_seconds = busy
