@@ -24,6 +24,8 @@ from bench.load import LoadSpec
 
 ROTATE = 50
 TARGET = 0.5
+ISSUE_18_TARGET = 0.35
+"""Issue 18's next step towards issue 7's target (reported in the notes; the verdict stays on 0.5)."""
 
 
 async def run(stack: Stack, config: RunConfig) -> list[Result]:
@@ -57,8 +59,10 @@ async def run(stack: Stack, config: RunConfig) -> list[Result]:
             LoadSpec(baseline_url, baseline_requests, connections=config.concurrency),
         ),
     )
-    judge_min(gateway, throughput_ratio(gateway, baseline), TARGET, "throughput gw/base")
-    gateway.notes = f"answer {size} bytes of JSON, identical on both sides" + (
+    ratio = throughput_ratio(gateway, baseline)
+    judge_min(gateway, ratio, TARGET, "throughput gw/base")
+    step = "met" if ratio is not None and ratio >= ISSUE_18_TARGET else "NOT met"
+    gateway.notes = f"answer {size} bytes of JSON, identical on both sides; issue 18's ≥ {ISSUE_18_TARGET}x: {step}" + (
         "; the query sent as a persisted hash" if config.persisted else ""
     )
     return [gateway, baseline]
