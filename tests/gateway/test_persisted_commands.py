@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from base.settings import Settings
+from base.settings import Settings, get_settings
 from gateway.cli import app
 from gateway.persisted_commands import check_documents
 
@@ -39,6 +40,16 @@ def test_a_document_over_a_limit_is_refused_naming_the_setting(
     assert check_documents(settings(), [("q.graphql", None, document)]) == []  # within the defaults
 
 
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """The CLI reads the process-wide `get_settings()`: an earlier test of the session may have cached it
+    without this test's environment (the full suite did: `add` then ran on the defaults and exited 0)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # nor may this test's environment outlive it
+
+
+@pytest.mark.usefixtures("fresh_settings")
 def test_add_exits_1_with_one_line_and_registers_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "STRIPE_API_KEY", "STRIPE_API_BASE", "GATEWAY_ENV"):
         monkeypatch.delenv(name, raising=False)
