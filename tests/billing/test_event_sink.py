@@ -51,7 +51,8 @@ async def customers(count: int) -> list[OutboxEvent]:
     written = []
     for _ in range(count):
         tag = uuid.uuid4().hex[:14]
-        row = await Customer.create(stripe_id=f"cus_{tag}", email=f"{tag}@example.com")
+        # Never a bare hex tag as a token: all digits and Luhn-valid (~1 in 7,000), it is a "card" to the secret scan.
+        row = await Customer.create(stripe_id=f"cus_{tag}", email=f"sink-{tag}@example.com")
         async with in_transaction():
             written += (await record_changes([row])).written
     return written
