@@ -48,11 +48,6 @@ class _Template:
     """(position among the values, argument index, whether the argument goes in as text)."""
 
 
-class _Missing:
-    pass
-
-
-_MISSING: Final = _Missing()
 _TEMPLATES: dict[tuple[type[Model], Hashable, str], _Template | None] = {}
 """(model, shape, dialect) -> its template, or None for a shape that cannot be kept."""
 
@@ -82,16 +77,16 @@ async def select_rows(model: type[M], shape: Hashable, build: Callable[..., Quer
     """`await build(*args)` for a queryset of whole rows of `model`, its statement built once per `shape`."""
     db = router.db_for_read(model) or model._meta.db  # what the queryset would choose (a transaction's, inside one)
     key = (model, shape, db.capabilities.dialect)
-    template = _TEMPLATES.get(key, _MISSING)
-    if template is _MISSING:
+    template = _TEMPLATES.get(key)
+    if template is None:
+        if key in _TEMPLATES or len(_TEMPLATES) >= MAX_TEMPLATES:  # cannot be kept, or no room to keep it
+            return await fetch_whole_rows(build(*args))
         probe = build(*args)
         sentinels = [_sentinel(arg) for arg in args]
         template = _template(build(*sentinels), sentinels) if is_whole_rows(probe) else None
-        if len(_TEMPLATES) >= MAX_TEMPLATES:
-            return await fetch_whole_rows(probe)
         _TEMPLATES[key] = template
-    if template is None or isinstance(template, _Missing):
-        return await fetch_whole_rows(build(*args))
+        if template is None:
+            return await fetch_whole_rows(probe)
     values = list(template.values)
     for position, index, as_text in template.slots:
         values[position] = str(args[index]) if as_text else args[index]

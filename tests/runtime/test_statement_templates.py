@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -69,3 +70,21 @@ async def test_one_shape_on_two_models_keeps_two_statements(any_mirror: Settings
     [customer] = await select_rows(Customer, shape, lambda key: Customer.filter(stripe_id=key), stripe_id)
     [found] = await select_rows(PaymentMethod, shape, lambda key: PaymentMethod.filter(stripe_id=key), method.stripe_id)
     assert type(customer) is Customer and type(found) is PaymentMethod and found.pk == method.pk
+
+
+async def test_past_the_bound_a_new_shape_is_built_once_and_not_kept(
+    any_mirror: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [entry] = await seed_customers(1)
+    shape = ("test-full", uuid.uuid4().hex)
+    monkeypatch.setattr(statement_templates, "MAX_TEMPLATES", len(statement_templates._TEMPLATES))
+    built: list[object] = []
+
+    def by_id(key: uuid.UUID) -> QuerySet[Customer]:
+        built.append(key)
+        return Customer.filter(id=key)
+
+    [row] = await select_rows(Customer, shape, by_id, entry.customer.id)
+    assert row.pk == entry.customer.id
+    assert built == [entry.customer.id]  # no sentinel statement built for a template that has no room
+    assert not [key for key in statement_templates._TEMPLATES if key[1] == shape]
