@@ -15,11 +15,13 @@ so it is shared; one object for all also lets identical subscribers share one ex
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from tortoise.models import Model
 
@@ -36,7 +38,36 @@ if TYPE_CHECKING:
 
     from base.principals import Principal
 
-__all__ = ["EVENTS_KEPT", "StatusChange", "status_changes"]
+__all__ = ["EVENTS_KEPT", "REPEATS_FOR_SECONDS", "StatusChange", "status_changes"]
+
+REPEATS_FOR_SECONDS: Final = 60.0
+"""How long after a replay a live message may still repeat a replayed change: its publish trails its commit
+by milliseconds, so a minute is generous, and the replayed keys are not kept for the socket's life."""
+
+
+class _Replayed:
+    """The changes a replay told, until no live message can repeat them any more."""
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, int, str]] = set()
+        self._until = math.inf
+
+    def add(self, message: StatusMessage) -> None:
+        self._keys.add((message.object_id, message.sequence or 0, message.status))
+
+    def finished(self, now: float) -> None:
+        """The replay has ended at `now` (monotonic seconds)."""
+        self._until = now + REPEATS_FOR_SECONDS
+
+    def repeats(self, message: StatusMessage, now: float) -> bool:
+        """Whether the live `message` is a change already told by the replay."""
+        if self._keys and now >= self._until:
+            self._keys = set()
+        return message.sequence is not None and (message.object_id, message.sequence, message.status) in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -90,12 +121,12 @@ async def status_changes(
 
     `model` is the mirror table of `kind`; its row is read after the worker's commit. `after`: first
     the changes in the outbox after this cursor (`live.status_replay`), then live ones; a live
-    message of a change already replayed is not told twice. When the outbox's retention pruned
-    events after the cursor, the first frame says `resumedAfterGap`.
+    message of a change already replayed is not told twice (`REPEATS_FOR_SECONDS`). When the
+    outbox's retention pruned events after the cursor, the first frame says `resumedAfterGap`.
     """
     accept = status_filter(principal, kind, customer_pk, object_pk)
     async with active_hub().subscribe(accept) as messages:  # before the replay's read: nothing falls between
-        told: set[tuple[str, int, str]] = set()
+        told = _Replayed()
         gap = False
         if after is not None:
             gap = after < await pruned_through()
@@ -104,10 +135,11 @@ async def status_changes(
             async for missed in missed_status_messages(kind, after, accept, wanted):
                 if gap:
                     missed, gap = replace(missed, resumed_after_gap=True), False
-                told.add((missed.object_id, missed.sequence or 0, missed.status))
+                told.add(missed)
                 yield await _build(model, missed, present)
+            told.finished(time.monotonic())
         async for message in messages:
-            if message.sequence is not None and (message.object_id, message.sequence, message.status) in told:
+            if told.repeats(message, time.monotonic()):
                 continue
             if gap:
                 gap = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,3 +79,17 @@ async def test_a_failed_read_reaches_every_waiting_subscriber() -> None:
     message = _message("evt_shared_4")
     results = await asyncio.gather(*(live._event(_Rows, message, build) for _ in range(3)), return_exceptions=True)  # type: ignore[arg-type]
     assert all(isinstance(result, LookupError) for result in results)
+
+
+def test_replayed_changes_are_told_once_then_forgotten() -> None:
+    told = live._Replayed()
+    replayed = replace(_message("evt_replayed"), sequence=7)
+    told.add(replayed)
+    told.add(replace(_message("evt_other"), object_id="00000000-0000-0000-0000-000000000002", sequence=8))
+    assert told.repeats(replayed, now=1.0)  # the replay still runs: no deadline yet
+    told.finished(now=10.0)
+    assert told.repeats(replayed, now=10.0 + live.REPEATS_FOR_SECONDS - 0.1)
+    assert not told.repeats(replace(replayed, sequence=9), now=11.0)  # a later change of the same object
+    assert not told.repeats(replace(replayed, sequence=None), now=11.0)  # a live-only change has no sequence
+    assert not told.repeats(replayed, now=10.0 + live.REPEATS_FOR_SECONDS)
+    assert len(told) == 0  # forgotten, not kept for the socket's life
