@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 import pytest_asyncio
@@ -43,6 +42,7 @@ from tests.support.rabbitmq import RABBITMQ_HOST, RABBITMQ_PORT, rabbitmq_vhost
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_load import (
+    audit_entries_per_event,
     customer_created,
     event_envelope,
     inbox,
@@ -276,16 +276,7 @@ async def test_a_sigkilled_workers_messages_are_redelivered_and_applied_once(sta
         event["data"]["object"]["id"] for event in events
     )
     assert len(rows) == len(events)
-    conn = await asyncpg.connect(stack.gateway.database_url)
-    try:
-        audit = await conn.fetch(
-            "SELECT stripe_event_id, count(*) AS n FROM audit_entries WHERE stripe_event_id = ANY($1::text[])"
-            " GROUP BY stripe_event_id",
-            event_ids,
-        )
-    finally:
-        await conn.close()
-    assert {row["stripe_event_id"]: row["n"] for row in audit} == dict.fromkeys(event_ids, 1)
+    assert await audit_entries_per_event(stack.gateway.database_url, event_ids) == dict.fromkeys(event_ids, 1)
     deadline = time.monotonic() + 15
     while (depth := (await asyncio.to_thread(rabbitmq_queues, stack.broker_url))["webhooks"]) != (0, 0):
         assert time.monotonic() < deadline, f"webhooks queue not drained: {depth}"

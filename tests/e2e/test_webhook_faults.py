@@ -29,6 +29,7 @@ from tests.support.localstripe import create_plan, create_test_card, stripe_requ
 from tests.support.process import ManagedProcess
 from tests.support.redis_server import RedisServer
 from tests.support.webhook_load import (
+    audit_entries_per_event,
     count_processed,
     customer_created,
     inbox,
@@ -134,16 +135,7 @@ async def test_worker_sigkilled_mid_burst_of_300(gateway_factory: GatewayFactory
         print(f"rows with more than one attempt: {sum(a > 1 for a in attempts)} (max {attempts[-1]})")
         customers = await mirrored_customers(gateway.database_url, run)
         assert sorted(customers) == sorted(event["data"]["object"]["id"] for event in events)
-        conn = await asyncpg.connect(gateway.database_url)
-        try:
-            audit = await conn.fetch(
-                "SELECT stripe_event_id, count(*) AS n FROM audit_entries WHERE stripe_event_id = ANY($1::text[])"
-                " GROUP BY stripe_event_id",
-                event_ids,
-            )
-        finally:
-            await conn.close()
-        assert {row["stripe_event_id"]: row["n"] for row in audit} == dict.fromkeys(event_ids, 1)
+        assert await audit_entries_per_event(gateway.database_url, event_ids) == dict.fromkeys(event_ids, 1)
         assert worker_b.running, worker_b.log_text()[-3000:]
     finally:
         for worker in workers:

@@ -120,6 +120,20 @@ async def mirrored_customers(database_url: str, run: str) -> list[str]:
     return [row["stripe_id"] for row in rows]
 
 
+async def audit_entries_per_event(database_url: str, event_ids: list[str]) -> dict[str, int]:
+    """How many audit entries each of `event_ids` wrote (an event applied twice shows 2)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT stripe_event_id, count(*) AS n FROM audit_entries WHERE stripe_event_id = ANY($1::text[])"
+            " GROUP BY stripe_event_id",
+            event_ids,
+        )
+    finally:
+        await conn.close()
+    return {row["stripe_event_id"]: row["n"] for row in rows}
+
+
 def worker_process(env: Mapping[str, str], log_path: Path, threads: int) -> ManagedProcess:
     workdir = log_path.with_suffix(".cwd")
     workdir.mkdir(parents=True, exist_ok=True)
