@@ -19,14 +19,17 @@ Guards: when `CI` is set, any skipped test makes the run fail (tests that need a
 service fail when it is missing; they never skip). Every test without its own
 `@pytest.mark.timeout` gets `DEFAULT_TIMEOUT_SECONDS` (`E2E_TIMEOUT_SECONDS` under tests/e2e/).
 
-Other people's data (`tests.support.sentinels`): at session start a sentinel key goes into every
+The run is split over pytest-xdist workers (pyproject's addopts; docs/testing.md): every fixture
+below is per worker, and the guards report once, in the controller (`tests.support.xdist_relay`).
+
+Other people's data (`tests.support.sentinels`): at the run's start a sentinel key goes into every
 logical database of the machine's Redis (127.0.0.1:6379, when it answers) and a sentinel
 PostgreSQL database with one row is created; at the end, any of them gone or changed fails the
 session, each listed in the summary. Only those sentinels are then removed.
 
 Secrets at rest (`tests.support.secret_scan`): every database `pg_database_factory` made is
-scanned just before it is dropped, and at the end of the session every `*.log` (but the
-Stripe emulator's) and SQLite file under the session's temporary directory, where the
+scanned just before it is dropped, and at the end of the run every `*.log` (but the
+Stripe emulator's) and SQLite file under the run's temporary directory, where the
 processes the tests start write. Any API key, session token, webhook secret or card
 number found fails the session, each finding listed in the summary.
 """
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -44,12 +48,14 @@ import redis
 from playwright.async_api import Browser, async_playwright
 
 from tests.pg import create_database, database_url, drop_database, unique_name
+from tests.support import audit_check, problem_check
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.browser import BrowserUnavailableError, ensure_chromium, launch_chromium
 from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
 from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
 from tests.support.sentinels import Sentinels, plant
+from tests.support.xdist_relay import gather, is_worker, send
 
 DEFAULT_TIMEOUT_SECONDS = 120
 E2E_TIMEOUT_SECONDS = 60
@@ -59,12 +65,13 @@ E2E_TIMEOUT_SECONDS = 60
 
 _skipped: list[str] = []
 _log_dirs: list[Path] = []
-_scan_roots: list[Path] = []
 _secret_findings: list[str] = []
 _scanned: dict[str, int] = {"log files": 0, "SQLite files": 0, "PostgreSQL databases": 0}
 MAX_FINDINGS_SHOWN = 200
 _sentinel_findings: list[str] = []
 _sentinel_reports: list[str] = []
+_relayed_audit: list[list[int]] = []
+_relayed_problems: list[dict[str, int]] = []
 
 
 def _in_ci() -> bool:
@@ -83,6 +90,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.path.is_relative_to(directory) for directory in E2E_DIRECTORIES):
             item.add_marker(pytest.mark.e2e)
+        if "browser" in getattr(item, "fixturenames", ()):
+            # One worker runs every browser test: one Chromium per run, and one apt install when it is missing.
+            item.add_marker(pytest.mark.xdist_group("browser"))
         if item.get_closest_marker("timeout") is None:
             e2e = "e2e" in item.path.parts
             item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS if e2e else DEFAULT_TIMEOUT_SECONDS))
@@ -101,19 +111,48 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI, a run with skipped tests fails; so does any run that left a secret in a log or a database."""
-    for root in _scan_roots:
-        try:
-            _scanned["log files"] += len(log_files(root))
-            _scanned["SQLite files"] += len(sqlite_files(root))
-            _secret_findings.extend(scan_log_files(root))
-        except OSError as exc:
-            _secret_findings.append(f"{root}: could not scan the logs: {exc!r}")
+    """In CI, a run with skipped tests fails; so does any run that left a secret in a log or a database.
+
+    An xdist worker only hands its findings to the controller (`tests.support.xdist_relay`); the
+    controller, or the one process without xdist, scans the logs of the whole run (every worker's
+    temporary directory is below its own), checks the sentinels and judges.
+    """
+    config = session.config
+    if is_worker(config):
+        send(config, "secret_findings", _secret_findings)
+        send(config, "databases_scanned", [_scanned["PostgreSQL databases"]])
+        send(config, "log_dirs", [str(path) for path in _log_dirs])
+        return
+    root = _run_temporary_directory(config)
+    try:
+        _scanned["log files"] += len(log_files(root))
+        _scanned["SQLite files"] += len(sqlite_files(root))
+        _secret_findings.extend(scan_log_files(root))
+    except OSError as exc:
+        _secret_findings.append(f"{root}: could not scan the logs: {exc!r}")
+    _check_sentinels()
     passing = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
     if _in_ci() and _skipped and exitstatus in passing:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if (_secret_findings or _sentinel_findings) and session.exitstatus in passing:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """A worker went down (xdist, controller side): take what its guards found."""
+    sent = gather(node)
+    _secret_findings.extend(sent.get("secret_findings", []))
+    _scanned["PostgreSQL databases"] += sum(sent.get("databases_scanned", []))
+    _log_dirs.extend(Path(path) for path in sent.get("log_dirs", []))
+    _relayed_audit.extend(sent.get("audit", []))
+    _relayed_problems.extend(sent.get("problems", []))
+
+
+def _run_temporary_directory(config: pytest.Config) -> Path:
+    """The run's temporary directory: xdist workers' own are below the controller's."""
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+    return factory.getbasetemp()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -140,7 +179,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.line(f"SENTINEL: {finding}", red=True)
     for line in _sentinel_reports:
         terminalreporter.write_line(line)
-    if _scan_roots:
+    if _relayed_audit:
+        keys, mismatches, unchecked = (sum(column) for column in zip(*_relayed_audit, strict=True))
+        terminalreporter.write_line(audit_check.summary(keys, mismatches, unchecked))
+    if _relayed_problems:
+        seen: Counter[str] = Counter()
+        for counts in _relayed_problems:
+            seen.update(counts)
+        terminalreporter.write_line(problem_check.summary(seen))
+    if not is_worker(terminalreporter.config):
         counts = ", ".join(f"{count} {what}" for what, count in _scanned.items())
         verdict = f"{len(_secret_findings)} finding(s)" if _secret_findings else "nothing found"
         terminalreporter.write_line(
@@ -151,31 +198,31 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # --- processes and services -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _sentinels() -> Iterator[None]:
-    """Sentinels in the machine's Redis and PostgreSQL, checked when the session ends (acceptance 1 of issue 13)."""
-    try:
-        sentinels: Sentinels | None = plant()
-    except Exception as exc:
-        sentinels = None
-        _sentinel_findings.append(f"could not plant the sentinels: {exc!r}")
-    yield
-    if sentinels is None:
+_planted: list[Sentinels] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Sentinels in the machine's Redis and PostgreSQL (acceptance 1 of issue 13), once per run: not in workers."""
+    if is_worker(session.config) or session.config.option.collectonly:
         return
     try:
-        found = sentinels.problems()
+        _planted.append(plant())
     except Exception as exc:
-        found = [f"could not check the sentinels: {exc!r}"]
-    _sentinel_findings.extend(found)
-    verdict = f"{len(found)} gone or changed" if found else "intact"
-    _sentinel_reports.append(f"sentinels ({sentinels.describe()}): {verdict}")
-    sentinels.remove()
+        _sentinel_findings.append(f"could not plant the sentinels: {exc!r}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _secret_scan_root(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Scan the session's temporary directory (every process log the tests captured) at session end."""
-    _scan_roots.append(tmp_path_factory.getbasetemp())
+def _check_sentinels() -> None:
+    """At the run's end, after every worker is done: any sentinel gone or changed is a finding."""
+    for sentinels in _planted:
+        try:
+            found = sentinels.problems()
+        except Exception as exc:
+            found = [f"could not check the sentinels: {exc!r}"]
+        _sentinel_findings.extend(found)
+        verdict = f"{len(found)} gone or changed" if found else "intact"
+        _sentinel_reports.append(f"sentinels ({sentinels.describe()}): {verdict}")
+        sentinels.remove()
+    _planted.clear()
 
 
 @pytest.fixture(scope="session")

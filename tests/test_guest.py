@@ -21,23 +21,11 @@ import pytest
 import redis
 
 from tests.pg import PG_ADMIN_URL, drop_database
-from tests.support.process import REPO_ROOT, clean_env
+from tests.support.process import REPO_ROOT, clean_env, run_pytest
 from tests.support.redis_server import RedisServer
 from tests.support.sentinels import plant, run_async
 
 SLICE = ("tests/live/test_bus.py", "tests/e2e/test_smoke.py::test_health_ready_reports_each_check")
-
-
-def run_pytest(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=REPO_ROOT,
-        env=clean_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 async def databases_named(prefix: str) -> list[str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from tests.support import audit_check, problem_check
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.audit_check import UNCHECKED, check_audit_trail
 from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks, gateway_env
@@ -30,6 +31,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
 from tests.support.problem_check import SEEN, VIOLATIONS, install
 from tests.support.process import tail
+from tests.support.xdist_relay import is_worker, send
 
 
 @pytest.hookimpl(wrapper=True)
@@ -52,7 +54,7 @@ def pytest_runtest_makereport(
     return report
 
 
-_audit_summary: list[str] = []
+_audit_counts: list[tuple[int, int, int]] = []
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)
@@ -60,22 +62,23 @@ async def audit_trail_matches_every_mutation(pg_database_factory: PgDatabaseFact
     """After the last e2e test (before any database is dropped): one audit entry per mutation that ran."""
     yield
     keys, mismatches = await check_audit_trail()
-    _audit_summary.append(
-        f"audit check: {keys} idempotency keys sent by e2e mutations, {len(mismatches)} mismatches"
-        + (f", {len(UNCHECKED)} mutations to unregistered gateways not checked" if UNCHECKED else "")
-    )
+    _audit_counts.append((keys, len(mismatches), len(UNCHECKED)))
     if mismatches:
         pytest.fail("audit trail does not match the mutations sent:\n" + "\n".join(mismatches[:50]))
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its counts to the controller, which sums every worker's (tests/conftest.py)."""
+    if is_worker(session.config):
+        send(session.config, "audit", [list(counts) for counts in _audit_counts])
+        send(session.config, "problems", [dict(SEEN)] if SEEN else [])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in _audit_summary:
-        terminalreporter.write_line(line)
+    for counts in _audit_counts:
+        terminalreporter.write_line(audit_check.summary(*counts))
     if SEEN:
-        terminalreporter.write_line(
-            f"problem check: {sum(SEEN.values())} gateway error answers, {SEEN['problem']} problem+json, "
-            f"{SEEN['graphql']} GraphQL results, {SEEN['violation']} violations"
-        )
+        terminalreporter.write_line(problem_check.summary(SEEN))
 
 
 @pytest.fixture(autouse=True)

@@ -160,3 +160,9 @@ async def check_audit_trail() -> tuple[int, list[str]]:
                     f"its answers imply {expected} (last answer {last_answer[key]})"
                 )
     return len(answers), mismatches
+
+
+def summary(keys: int, mismatches: int, unchecked: int) -> str:
+    """The audit check's line in the run's summary."""
+    line = f"audit check: {keys} idempotency keys sent by e2e mutations, {mismatches} mismatches"
+    return line + (f", {unchecked} mutations to unregistered gateways not checked" if unchecked else "")

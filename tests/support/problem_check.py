@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -101,3 +102,11 @@ def install() -> None:
 
     httpx.AsyncClient.send = checked_async_send  # type: ignore[method-assign]
     httpx.Client.send = checked_sync_send  # type: ignore[method-assign]
+
+
+def summary(seen: Mapping[str, int]) -> str:
+    """The problem check's line in the run's summary."""
+    return (
+        f"problem check: {sum(seen.values())} gateway error answers, {seen.get('problem', 0)} problem+json, "
+        f"{seen.get('graphql', 0)} GraphQL results, {seen.get('violation', 0)} violations"
+    )

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -85,6 +86,19 @@ def run_logged(
             _with_stdout(failure_message(f"{' '.join(args)} exited with {result.returncode}", log_path), log_path)
         )
     return result.stdout
+
+
+def run_pytest(*args: str, env: dict[str, str], timeout: float, workers: int = 0) -> subprocess.CompletedProcess[str]:
+    """A nested pytest run from the repo root, on `workers` xdist workers (0: one process), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers), *args],
+        cwd=REPO_ROOT,
+        env=clean_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def stdout_path(log_path: Path) -> Path:
