@@ -72,6 +72,7 @@ _sentinel_findings: list[str] = []
 _sentinel_reports: list[str] = []
 _relayed_audit: list[list[int]] = []
 _relayed_problems: list[dict[str, int]] = []
+_relayed_violations: list[str] = []
 
 
 def _in_ci() -> bool:
@@ -147,6 +148,7 @@ def pytest_testnodedown(node: object, error: object) -> None:
     _log_dirs.extend(Path(path) for path in sent.get("log_dirs", []))
     _relayed_audit.extend(sent.get("audit", []))
     _relayed_problems.extend(sent.get("problems", []))
+    _relayed_violations.extend(sent.get("problem_violations", []))
 
 
 def _run_temporary_directory(config: pytest.Config) -> Path:
@@ -187,6 +189,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for counts in _relayed_problems:
             seen.update(counts)
         terminalreporter.write_line(problem_check.summary(seen))
+    for violation in _relayed_violations[: problem_check.VIOLATIONS_SHOWN]:
+        terminalreporter.write_line(f"problem check violation: {violation}")
     if not is_worker(terminalreporter.config):
         counts = ", ".join(f"{count} {what}" for what, count in _scanned.items())
         verdict = f"{len(_secret_findings)} finding(s)" if _secret_findings else "nothing found"

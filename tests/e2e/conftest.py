@@ -72,6 +72,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if is_worker(session.config):
         send(session.config, "audit", [list(counts) for counts in _audit_counts])
         send(session.config, "problems", [dict(SEEN)] if SEEN else [])
+        send(session.config, "problem_violations", VIOLATIONS)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -79,6 +80,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(audit_check.summary(*counts))
     if SEEN:
         terminalreporter.write_line(problem_check.summary(SEEN))
+    for violation in VIOLATIONS[: problem_check.VIOLATIONS_SHOWN]:
+        terminalreporter.write_line(f"problem check violation: {violation}")
 
 
 @pytest.fixture(autouse=True)

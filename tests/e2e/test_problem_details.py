@@ -20,9 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.audit_check import gateway_urls
 from tests.support.gateway import WEBHOOK_SECRET, GatewayFactory, GatewayProcess
 from tests.support.localstripe import LocalStripe
 from tests.support.pg_server import PgServer
+from tests.support.problem_check import SEEN, VIOLATIONS
 from tests.support.webhook_load import customer_created, signature
 
 MIB = 1_048_576
@@ -191,3 +193,29 @@ async def test_rate_limited_and_database_down_are_problems(
             assert body["readiness"] == "unavailable" and body["checks"]["database"]["ok"] is False, body
     finally:
         pg.remove()
+
+
+async def test_a_stopped_gateways_port_is_no_longer_checked(gateway_factory: GatewayFactory) -> None:
+    """Another server of the run may get a stopped gateway's port: its answers are not the gateway's."""
+    gateway = await gateway_factory(register_webhooks=False)
+    assert gateway.url in gateway_urls()
+    gateway.stop()
+    assert gateway.url not in gateway_urls()
+
+    async def plain_404(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nno")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain_404, "127.0.0.1", gateway.port)
+    try:
+        seen, violations = sum(SEEN.values()), len(VIOLATIONS)
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+            assert (await http.get("/anything")).status_code == 404
+        assert (sum(SEEN.values()), len(VIOLATIONS)) == (seen, violations)
+    finally:
+        server.close()
+        await server.wait_closed()
+    await gateway.astart()  # started again: checked again
+    assert gateway.url in gateway_urls()

@@ -52,8 +52,13 @@ UNCHECKED: list[str] = []
 
 
 def register_gateway(url: str, database_url: str) -> None:
-    """The gateway answering at `url` (from now on) keeps its data in `database_url`."""
+    """The gateway answering at `url` (from its start until `unregister_gateway`) keeps its data in `database_url`."""
     _databases[url.rstrip("/")] = database_url
+
+
+def unregister_gateway(url: str) -> None:
+    """The gateway at `url` has stopped: what answers there from now on is not it."""
+    _databases.pop(url.rstrip("/"), None)
 
 
 def gateway_urls() -> list[str]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
-from tests.support.audit_check import register_gateway
+from tests.support.audit_check import register_gateway, unregister_gateway
 from tests.support.localstripe import LocalStripe
 from tests.support.net import free_port, wait_for_http
 from tests.support.process import ManagedProcess, ServiceStartError, clean_env, run_logged
@@ -158,8 +158,6 @@ class GatewayProcess:
         self.env = dict(env)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        if "DATABASE_URL" in self.env:
-            register_gateway(self.url, self.env["DATABASE_URL"])
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.cli_log_path = log_dir / f"{name}-{self.port}-cli.log"
         self.workdir = workdir if workdir is not None else log_dir / f"{name}-{self.port}.cwd"
@@ -196,6 +194,8 @@ class GatewayProcess:
         """Migrate (first time only), start `serve`, wait for `/health/live` → 200."""
         if not self.migrated:
             self.migrate()
+        if "DATABASE_URL" in self.env:
+            register_gateway(self.url, self.env["DATABASE_URL"])
         self.process.spawn()
         try:
             wait_for_http(f"{self.url}/health/live", timeout=timeout, alive=lambda: self.process.running)
@@ -209,7 +209,10 @@ class GatewayProcess:
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout` s; returns the exit status."""
-        return self.process.stop(timeout)
+        status = self.process.stop(timeout)
+        # Its port may go to another server of the run (an emulator, a receiver): not a gateway's answers.
+        unregister_gateway(self.url)
+        return status
 
     def log_text(self) -> str:
         """What `serve` printed so far (all runs)."""

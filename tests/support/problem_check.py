@@ -2,7 +2,7 @@
 
 `install()` wraps httpx's `Client.send` and `AsyncClient.send` (every e2e HTTP request goes
 through one of them, `GraphQLClient` included). Each 4xx/5xx answer of a registered gateway
-(`tests.support.audit_check.register_gateway`, called when a `GatewayProcess` starts) is checked:
+(`tests.support.audit_check.register_gateway`, called when a `GatewayProcess` starts, until it stops) is checked:
 
 - `application/problem+json` with `type`, `title`, `status` (= the HTTP status), `detail`,
   `instance` (= the response's `X-Request-Id`) and a string `code`: a problem;
@@ -26,6 +26,8 @@ from tests.support.audit_check import gateway_urls
 PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance", "code")
 
 VIOLATIONS: list[str] = []
+VIOLATIONS_SHOWN = 20
+"""How many violations the run's summary repeats (one outside an e2e test fails no test: it is only seen there)."""
 SEEN: Counter[str] = Counter()
 """How many gateway error answers were checked, by kind (`problem`, `graphql`, `violation`)."""
 
