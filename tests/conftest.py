@@ -55,7 +55,7 @@ from tests.support.localstripe import LocalStripe
 from tests.support.redis_server import RedisServer
 from tests.support.secret_scan import log_files, scan_database, scan_log_files, sqlite_files
 from tests.support.sentinels import Sentinels, plant
-from tests.support.xdist_relay import gather, is_worker, send
+from tests.support.xdist_relay import gather, is_worker, received, send
 
 DEFAULT_TIMEOUT_SECONDS = 120
 E2E_TIMEOUT_SECONDS = 60
@@ -70,9 +70,6 @@ _scanned: dict[str, int] = {"log files": 0, "SQLite files": 0, "PostgreSQL datab
 MAX_FINDINGS_SHOWN = 200
 _sentinel_findings: list[str] = []
 _sentinel_reports: list[str] = []
-_relayed_audit: list[list[int]] = []
-_relayed_problems: list[dict[str, int]] = []
-_relayed_violations: list[str] = []
 
 
 def _in_ci() -> bool:
@@ -146,9 +143,6 @@ def pytest_testnodedown(node: object, error: object) -> None:
     _secret_findings.extend(sent.get("secret_findings", []))
     _scanned["PostgreSQL databases"] += sum(sent.get("databases_scanned", []))
     _log_dirs.extend(Path(path) for path in sent.get("log_dirs", []))
-    _relayed_audit.extend(sent.get("audit", []))
-    _relayed_problems.extend(sent.get("problems", []))
-    _relayed_violations.extend(sent.get("problem_violations", []))
 
 
 def _run_temporary_directory(config: pytest.Config) -> Path:
@@ -181,15 +175,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.line(f"SENTINEL: {finding}", red=True)
     for line in _sentinel_reports:
         terminalreporter.write_line(line)
-    if _relayed_audit:
-        keys, mismatches, unchecked = (sum(column) for column in zip(*_relayed_audit, strict=True))
+    # The e2e conftest's checks, summed over the workers (tests.support.xdist_relay).
+    if audits := received("audit"):
+        keys, mismatches, unchecked = (sum(column) for column in zip(*audits, strict=True))
         terminalreporter.write_line(audit_check.summary(keys, mismatches, unchecked))
-    if _relayed_problems:
+    if problems := received("problems"):
         seen: Counter[str] = Counter()
-        for counts in _relayed_problems:
+        for counts in problems:
             seen.update(counts)
         terminalreporter.write_line(problem_check.summary(seen))
-    for violation in _relayed_violations[: problem_check.VIOLATIONS_SHOWN]:
+    for violation in received("problem_violations")[: problem_check.VIOLATIONS_SHOWN]:
         terminalreporter.write_line(f"problem check violation: {violation}")
     if not is_worker(terminalreporter.config):
         counts = ", ".join(f"{count} {what}" for what, count in _scanned.items())

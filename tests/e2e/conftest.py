@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.support import audit_check, problem_check
 from tests.support.aliases import LocalStripeFactory, PgDatabaseFactory
 from tests.support.audit_check import UNCHECKED, check_audit_trail
 from tests.support.gateway import GatewayFactory, GatewayProcess, connect_webhooks, gateway_env
@@ -31,7 +30,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.localstripe import LocalStripe
 from tests.support.problem_check import SEEN, VIOLATIONS, install
 from tests.support.process import tail
-from tests.support.xdist_relay import is_worker, send
+from tests.support.xdist_relay import send
 
 
 @pytest.hookimpl(wrapper=True)
@@ -68,20 +67,10 @@ async def audit_trail_matches_every_mutation(pg_database_factory: PgDatabaseFact
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """An xdist worker hands its counts to the controller, which sums every worker's (tests/conftest.py)."""
-    if is_worker(session.config):
-        send(session.config, "audit", [list(counts) for counts in _audit_counts])
-        send(session.config, "problems", [dict(SEEN)] if SEEN else [])
-        send(session.config, "problem_violations", VIOLATIONS)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for counts in _audit_counts:
-        terminalreporter.write_line(audit_check.summary(*counts))
-    if SEEN:
-        terminalreporter.write_line(problem_check.summary(SEEN))
-    for violation in VIOLATIONS[: problem_check.VIOLATIONS_SHOWN]:
-        terminalreporter.write_line(f"problem check violation: {violation}")
+    """Hand the counts to the run's summary (tests/conftest.py), which sums every xdist worker's."""
+    send(session.config, "audit", [list(counts) for counts in _audit_counts])
+    send(session.config, "problems", [dict(SEEN)] if SEEN else [])
+    send(session.config, "problem_violations", VIOLATIONS)
 
 
 @pytest.fixture(autouse=True)
