@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from tests.pg import PG_ADMIN_URL, drop_database
-from tests.support.process import REPO_ROOT, clean_env, run_pytest
+from tests.support.process import REPO_ROOT, clean_env, run_pytest, run_test_file
 from tests.support.redis_server import RedisServer
 from tests.support.sentinels import plant, run_async
 
@@ -91,11 +91,7 @@ def test_a_run_that_flushes_a_redis_it_did_not_create_fails(tmp_path: Path, test
                 """
             )
         )
-        done = run_pytest(
-            "-p", "tests.conftest", "-c", str(REPO_ROOT / "pyproject.toml"), "--rootdir", str(REPO_ROOT), str(victim),
-            env={"TEST_SENTINEL_REDIS_URL": f"redis://127.0.0.1:{server.port}"},
-            timeout=90,
-        )  # fmt: skip
+        done = run_test_file(victim, env={"TEST_SENTINEL_REDIS_URL": f"redis://127.0.0.1:{server.port}"}, timeout=90)
         output = done.stdout[-6000:] + done.stderr[-4000:]
         assert done.returncode == 1, output
         assert "1 passed" in done.stdout, output

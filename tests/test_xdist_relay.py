@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.process import REPO_ROOT, run_pytest
+from tests.support.process import run_test_file
 from tests.support.redis_server import RedisServer
 
 PLANTED = """
@@ -37,13 +37,14 @@ def test_findings_in_two_workers_fail_the_run_and_are_reported_once(tmp_path: Pa
     try:
         planted = tmp_path / "test_planted.py"
         planted.write_text(textwrap.dedent(PLANTED.replace("{port}", str(server.port))))
-        done = run_pytest(
-            "-p", "tests.conftest", "-c", str(REPO_ROOT / "pyproject.toml"), "--rootdir", str(REPO_ROOT),
-            "--dist", "load", str(planted),
+        done = run_test_file(
+            planted,
+            "--dist",
+            "load",
             env={"TEST_SENTINEL_REDIS_URL": f"redis://127.0.0.1:{server.port}"},
             timeout=150,
             workers=2,
-        )  # fmt: skip
+        )
     finally:
         server.stop()
     output = done.stdout[-8000:] + done.stderr[-4000:]

@@ -101,6 +101,14 @@ def run_pytest(*args: str, env: dict[str, str], timeout: float, workers: int = 0
     )
 
 
+def run_test_file(
+    test_file: Path, *args: str, env: dict[str, str], timeout: float, workers: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """`run_pytest` on a test file written outside tests/ (a throwaway), under the suite's conftest and settings."""
+    suite = ("-p", "tests.conftest", "-c", str(REPO_ROOT / "pyproject.toml"), "--rootdir", str(REPO_ROOT))
+    return run_pytest(*suite, *args, str(test_file), env=env, timeout=timeout, workers=workers)
+
+
 def stdout_path(log_path: Path) -> Path:
     """Where `run_logged` keeps the stdout of the commands logged to `log_path` (`<name>.log.stdout`)."""
     return log_path.with_name(f"{log_path.name}.stdout")
