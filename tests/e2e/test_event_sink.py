@@ -35,9 +35,11 @@ from tests.support.operations import (
     payload_of,
 )
 from tests.support.outbox import outbox_rows, webhook_applied
+from tests.support.poll import wait_until
 from tests.support.process import ManagedProcess
 
 CATCH_UP_SECONDS = 30.0
+DUPLICATES_LOGGED = "events published again, dropped by the stream as duplicates"
 
 
 @pytest_asyncio.fixture
@@ -144,11 +146,13 @@ async def test_the_sink_gets_every_event_in_order_once_across_a_killed_worker(
             # Per object, the consumer sees the outbox's order too.
             mine = [m.body["type"] for m in received if m.body["object"]["id"] == customer["id"]]
             assert mine.index("customer.created") < mine.index("customer.updated")
+            # The round logs its duplicates after its last PubAck, which the stream shows first.
+            await wait_until(lambda: DUPLICATES_LOGGED in worker.log_text(), "the round's duplicates logged")
     finally:
         worker.stop()
     log = worker.log_text()
     assert "event sink publishing to stream" in log
-    assert "2 events published again, dropped by the stream as duplicates" in log  # the two after rows[-3]
+    assert f"2 {DUPLICATES_LOGGED}" in log  # the two after rows[-3]
 
 
 async def test_embedded_serve_runs_the_sink(
@@ -204,8 +208,8 @@ async def test_a_worker_killed_while_publishing_a_backlog_leaves_no_duplicate_af
         assert count <= killed_at < BACKLOG, f"the backlog was done before the kill ({killed_at})"
         worker.spawn()
         received, rows = await caught_up(stream, database_url)
+        await wait_until(lambda: DUPLICATES_LOGGED in worker.log_text(), "the round's duplicates logged")
     finally:
         worker.stop()
     assert len(rows) == BACKLOG
     assert len({message.msg_id for message in received}) == BACKLOG  # every id once after dedupe, in order
-    assert "published again, dropped by the stream as duplicates" in worker.log_text()
